@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Action plugin of jml.provisioning.ldap_accounts: reconciles one LDAP target on the controller.
+
+It runs here rather than as a remote module because the vault is decrypted with the play's
+vault secrets, which only the controller holds, and because shipping 100k persons as module
+arguments would cost more than the reconcile itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.basic import missing_required_lib
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.jml.provisioning.plugins.module_utils import reconcile
+from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
+from ansible_collections.jml.provisioning.plugins.module_utils.target_config import (
+    ConfigError, build_target_config, reference_date,
+)
+from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
+from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_diffs, vault_secrets
+
+
+class _LdapTarget(object):
+    """The three calls ``reconcile.run`` makes, over one ldap3 connection."""
+
+    def __init__(self, conn, options, config):
+        self.conn, self.options, self.config = conn, options, config
+
+    def read_accounts(self):
+        options = self.options
+        return ldaptarget.read_accounts(self.conn, options["search_base"] or options["accounts_dn"],
+                                        options["search_filter"], self.config.read_attributes(),
+                                        options["connection"]["page_size"])
+
+    def taken_names(self):
+        username = self.options["username"]
+        base = username.get("unique_base") or self.options["search_base"] or self.options["accounts_dn"]
+        return ldaptarget.read_taken(self.conn, base, self.config.unique_attributes,
+                                     self.options["connection"]["page_size"])
+
+    def apply(self, operations):
+        return ldaptarget.apply(self.conn, operations, self.options["initial_password"]["attribute"])
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        if not ldaptarget.HAS_LDAP3:
+            raise AnsibleActionFail(missing_required_lib("ldap3"))
+        _, options = self.validate_argument_spec(argument_spec=LDAP_ACCOUNTS_SPEC)
+        try:
+            config = build_target_config(options)
+            today = reference_date(options["reference_date"], datetime.date.today())
+            vault = vault_file.read(options["vault"], vault_secrets(self._loader))
+        except (ConfigError, vault_file.VaultFileError) as exc:
+            raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
+
+        try:
+            conn = ldaptarget.connect(**options["connection"])
+        except ldaptarget.TargetError as exc:
+            raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
+        operations = []
+        try:
+            outcome, operations = reconcile.run(
+                vault["persons"], config, _LdapTarget(conn, options, config), today,
+                check_mode=self._task.check_mode, thresholds=options["thresholds"],
+                override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"])
+        except reconcile.ThresholdExceeded as exc:
+            outcome = exc.result
+            exceeded = ", ".join("%s %d > %d" % (a, t["count"], t["limit"])
+                                 for a, t in outcome["thresholds"].items() if t["exceeded"])
+            # 'failed' stays the contract's list (a non-empty list fails the task): one entry says why.
+            outcome["failed"] = outcome["failed"] + [{"person": None, "action": "threshold", "dn": None,
+                                                      "error": "threshold exceeded: %s" % exceeded}]
+            outcome["msg"] = ("ldap_accounts: threshold exceeded (%s); nothing was written. "
+                              "Set allow_threshold_override to proceed." % exceeded)
+        except (ldaptarget.TargetError, ValueError) as exc:
+            raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
+        finally:
+            conn.unbind()
+        result.update(outcome)
+        if options["plan_file"] and operations:
+            self._write_plan(options["plan_file"], outcome, operations)
+        if self._task.diff and operations:
+            result["diff"] = bounded_diffs(map(reconcile.diff_item, operations), options["max_actions"])
+        if outcome["failed"] and not result.get("msg"):
+            # 'failed' is the list of failures: non-empty, it fails the task after all the rest was applied.
+            result["msg"] = "ldap_accounts: %d operation(s) failed, the others were applied; see 'failed'" \
+                % len(outcome["failed"])
+        return result
+
+    @staticmethod
+    def _write_plan(path, outcome, operations):
+        document = dict(outcome, actions=[op.as_dict() for op in operations], actions_truncated=0)
+        with open(path, "w") as handle:
+            json.dump(document, handle, indent=1, ensure_ascii=False, sort_keys=True)

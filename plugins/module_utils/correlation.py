@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Correlation: which existing account belongs to which vault person (for internal use).
+
+Anchors are tried in order (e.g. ``id`` <-> ``employeeNumber``, then ``email`` <-> ``mail``); the
+first anchor with a match wins. Never a guess: a person matching several accounts, or an account
+claimed by several persons, is a conflict and both sides are left alone. Accounts whose first
+anchor attribute holds a value no vault person has are ``vanished`` (a person who left every
+source); accounts with no anchor value at all are ``uncorrelated`` (orphans, never touched).
+"""
+
+from __future__ import annotations
+
+
+class Account(object):
+    """One directory entry: its DN and attributes (lower-cased names -> list of str values)."""
+
+    __slots__ = ("dn", "attrs")
+
+    def __init__(self, dn, attrs):
+        self.dn = dn
+        self.attrs = attrs
+
+    def first(self, name):
+        values = self.attrs.get(name.lower())
+        return values[0] if values else None
+
+    def values(self, name):
+        return self.attrs.get(name.lower()) or []
+
+
+def person_value(person, path):
+    value = person
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return None if value is None else str(value)
+
+
+class Correlation(object):
+    __slots__ = ("matched", "uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts")
+
+    def __init__(self):
+        self.matched = {}               # person id -> Account
+        self.uncorrelated_persons = []  # person ids
+        self.uncorrelated_accounts = []  # DNs
+        self.vanished = []              # Accounts
+        self.conflicts = []             # {person(s), accounts, anchor}
+
+    def report(self):
+        return {
+            "correlated": len(self.matched),
+            "uncorrelated_persons": sorted(self.uncorrelated_persons),
+            "uncorrelated_accounts": sorted(self.uncorrelated_accounts),
+            "vanished": sorted(a.dn for a in self.vanished),
+            "conflicts": self.conflicts,
+        }
+
+
+def correlate(persons, accounts, anchors):
+    """Correlate ``persons`` (id -> person) with ``accounts`` (list of Account) over ``anchors``
+    (list of ``(person_field, account_attribute)``)."""
+    result = Correlation()
+    claimed = {}   # account dn -> person id
+    blocked = set()  # account DNs in a conflict
+    remaining = dict(persons)
+    for field, attribute in anchors:
+        index = {}
+        for account in accounts:
+            for value in account.values(attribute):
+                index.setdefault(value.lower(), []).append(account)
+        for pid in list(remaining):
+            value = person_value(remaining[pid], field)
+            if value is None:
+                continue
+            found = index.get(value.lower())
+            if not found:
+                continue
+            del remaining[pid]
+            if len(found) > 1:
+                result.conflicts.append({"person": pid, "accounts": sorted(a.dn for a in found),
+                                         "anchor": attribute, "problem": "one person, several accounts"})
+                blocked.update(a.dn for a in found)
+                continue
+            account = found[0]
+            if account.dn in claimed:
+                other = claimed[account.dn]
+                result.conflicts.append({"persons": sorted([other, pid]), "accounts": [account.dn],
+                                         "anchor": attribute, "problem": "several persons, one account"})
+                blocked.add(account.dn)
+                result.matched.pop(other, None)
+                continue
+            claimed[account.dn] = pid
+            result.matched[pid] = account
+    result.uncorrelated_persons = sorted(remaining)
+    first_attribute = anchors[0][1] if anchors else None
+    for account in accounts:
+        if account.dn in claimed or account.dn in blocked:
+            continue
+        if first_attribute and account.values(first_attribute):
+            result.vanished.append(account)
+        else:
+            result.uncorrelated_accounts.append(account.dn)
+    return result

@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Distinguished names as strings: split, compare, build (for internal use)."""
+
+from __future__ import annotations
+
+_SPECIAL = ',+"\\<>;='
+
+
+def split(dn):
+    """RDNs of a DN, honouring backslash escapes: ``uid=a\\,b,ou=x`` -> [``uid=a\\,b``, ``ou=x``]."""
+    parts, current, escaped = [], [], False
+    for ch in dn or "":
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\":
+            current.append(ch)
+            escaped = True
+        elif ch == ",":
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    if current or parts:
+        parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+def _normalise_rdn(rdn):
+    attr, _, value = rdn.partition("=")
+    return "%s=%s" % (attr.strip().lower(), value.strip().lower())
+
+
+def normalise(dn):
+    """A comparison key: DNs compare case-insensitively and ignore spaces around separators."""
+    return ",".join(_normalise_rdn(r) for r in split(dn))
+
+
+def parent(dn):
+    return ",".join(split(dn)[1:])
+
+
+def first_rdn(dn):
+    parts = split(dn)
+    return parts[0] if parts else ""
+
+
+def rdn_value(dn):
+    """The unescaped value of the first RDN."""
+    value = first_rdn(dn).partition("=")[2]
+    out, escaped = [], False
+    for ch in value:
+        if escaped or ch != "\\":
+            out.append(ch)
+            escaped = False
+        else:
+            escaped = True
+    return "".join(out)
+
+
+def escape_value(value):
+    out = []
+    for i, ch in enumerate(value):
+        if ch in _SPECIAL or (i == 0 and ch in "# ") or (i == len(value) - 1 and ch == " "):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def build(attribute, value, container):
+    return "%s=%s,%s" % (attribute, escape_value(value), container)
+
+
+def is_under(dn, base):
+    """True when ``dn`` is ``base`` or below it."""
+    d, b = normalise(dn), normalise(base)
+    return d == b or d.endswith("," + b)

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Lifecycle: a person's contracts and a date decide the account's state (for internal use).
+
+States: ``future`` (first start beyond the pre-provisioning window: no account yet), ``prehire``
+(start within ``pre_provision_days``: account exists, disabled), ``active`` (a contract runs today,
+or ended within ``grace_days``: enabled), ``leaver`` (all ended: disabled), ``delete`` (ended more
+than ``delete_after_days`` ago). Contract ``end`` is the last working day (inclusive); an empty
+``start`` means "since always" and an empty ``end`` "open-ended". The date is an input: no clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+FUTURE, PREHIRE, ACTIVE, LEAVER, DELETE = "future", "prehire", "active", "leaver", "delete"
+
+
+class Policy(object):
+    __slots__ = ("pre_provision_days", "grace_days", "delete_after_days")
+
+    def __init__(self, pre_provision_days=14, grace_days=0, delete_after_days=None):
+        self.pre_provision_days = pre_provision_days
+        self.grace_days = grace_days
+        self.delete_after_days = delete_after_days
+
+
+def parse_date(value):
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+class Status(object):
+    """The outcome for one person: state, primary contract and a human reason."""
+
+    __slots__ = ("state", "primary", "reason")
+
+    def __init__(self, state, primary, reason):
+        self.state, self.primary, self.reason = state, primary, reason
+
+    @property
+    def wants_account(self):
+        return self.state in (PREHIRE, ACTIVE)
+
+    @property
+    def enabled(self):
+        return self.state == ACTIVE
+
+
+def _window(contract):
+    return parse_date(contract.get("start")), parse_date(contract.get("end"))
+
+
+def _is_active(contract, today):
+    start, end = _window(contract)
+    return (start is None or start <= today) and (end is None or end >= today)
+
+
+def primary_contract(contracts, today):
+    """The contract mappings see as ``contract``: active first (earliest start: the longest
+    serving), then the next to start, then the one that ended last."""
+    best, best_key = None, None
+    for contract in contracts:
+        start, end = _window(contract)
+        if _is_active(contract, today):
+            key = (0, start or datetime.date.min, contract.get("id") or "")
+        elif start is not None and start > today:
+            key = (1, start, contract.get("id") or "")
+        else:
+            key = (2, -(end.toordinal() if end else 0), contract.get("id") or "")
+        if best_key is None or key < best_key:
+            best, best_key = contract, key
+    return best
+
+
+def evaluate(person, today, policy):
+    """The ``Status`` of a person (a vault person dict) on ``today`` (a date)."""
+    contracts = person.get("contracts") or []
+    primary = primary_contract(contracts, today)
+    if not contracts:
+        return Status(LEAVER, None, "leaver: no contract")
+    active = [c for c in contracts if _is_active(c, today)]
+    if active:
+        return Status(ACTIVE, primary, "active: contract %s runs" % primary.get("id"))
+    upcoming = sorted((s, c.get("id")) for c in contracts for s, _ in [_window(c)] if s is not None and s > today)
+    if upcoming:
+        start, cid = upcoming[0]
+        days = (start - today).days
+        if days <= policy.pre_provision_days:
+            return Status(PREHIRE, primary, "joiner: contract %s starts %s" % (cid, start.isoformat()))
+        if not any(e is not None and e < today for _, e in map(_window, contracts)):
+            return Status(FUTURE, primary, "future joiner: contract %s starts %s" % (cid, start.isoformat()))
+    ended = [e for _, e in map(_window, contracts) if e is not None and e < today]
+    last_end = max(ended)
+    days = (today - last_end).days
+    if days <= policy.grace_days:
+        return Status(ACTIVE, primary, "grace: last contract ended %s" % last_end.isoformat())
+    if policy.delete_after_days is not None and days > policy.delete_after_days:
+        return Status(DELETE, primary, "leaver: last contract ended %s, over %d days ago"
+                      % (last_end.isoformat(), policy.delete_after_days))
+    return Status(LEAVER, primary, "leaver: last contract ended %s" % last_end.isoformat())

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unique usernames for joiners (for internal use).
+
+Candidate expressions are tried in order for n = 1, 2, ... up to ``max_tries``; each candidate is
+transliterated, lower-cased, stripped to the allowed characters and cut to ``max_length``. A name
+is free when none of the attributes it fills (``unique_attributes``, e.g. uid and mail, computed
+from the same ``username`` so they stay in step) holds that value anywhere in the directory, nor
+was reserved earlier in this run. Existing accounts keep their names: only joiners are named.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions import to_ascii
+
+
+class NamingError(ValueError):
+    """No free name within the tries; the person is reported, the run goes on."""
+
+
+class UsernamePolicy(object):
+    def __init__(self, candidates, max_length=64, allowed_characters="a-z0-9._-", lowercase=True, max_tries=50):
+        self.candidates = candidates
+        self.max_length = max_length
+        self.lowercase = lowercase
+        self.max_tries = max_tries
+        flags = 0 if lowercase else re.IGNORECASE
+        self._disallowed = re.compile("[^%s]" % allowed_characters, flags)
+
+    def normalise(self, value):
+        if value is None:
+            return None
+        text = to_ascii(str(value)).strip()
+        if self.lowercase:
+            text = text.lower()
+        text = self._disallowed.sub("", text.replace(" ", ""))
+        return text[:self.max_length].strip("._-") or None
+
+
+class NameRegistry(object):
+    """Values already used, per attribute, compared case-insensitively as directories do."""
+
+    def __init__(self, taken=None):
+        self._taken = dict((attr.lower(), set(v.lower() for v in values)) for attr, values in (taken or {}).items())
+
+    def is_free(self, values):
+        return all(v.lower() not in self._taken.get(attr.lower(), ()) for attr, v in values.items() if v)
+
+    def reserve(self, values):
+        for attr, value in values.items():
+            if value:
+                self._taken.setdefault(attr.lower(), set()).add(value.lower())
+
+
+def allocate(policy, scope, registry, derived):
+    """The first free username for a person.
+
+    ``scope``: names for the candidate expressions (``person``, ``contract``...); ``derived(name)``
+    returns ``{attribute: value}`` of every unique attribute for that username. The name and its
+    values are reserved in ``registry``.
+    """
+    tried = []
+    for n in range(1, policy.max_tries + 1):
+        for candidate in policy.candidates:
+            name = policy.normalise(candidate(n=n, **scope))
+            if not name or name in tried:
+                continue
+            tried.append(name)
+            values = derived(name)
+            if registry.is_free(values):
+                registry.reserve(values)
+                return name
+    raise NamingError("no free username after %d tries (last tried: %s)"
+                      % (policy.max_tries, ", ".join(tried[-3:]) or "no candidate gave a name"))

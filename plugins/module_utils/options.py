@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Argument specs shared by the module documentation stubs and the action plugins (for internal use).
+
+The work runs in action plugins on the controller (where the vault secrets are); the module files
+hold the documentation and build ``AnsibleModule`` from the same spec, so ansible-test's
+validate-modules checks the documentation against what the action plugin really accepts.
+"""
+
+from __future__ import annotations
+
+import copy
+
+VAULT_SPEC = dict(
+    vault=dict(type="path", required=True),
+    vault_id=dict(type="str"),
+)
+
+CSV_FILE_SPEC = dict(
+    path=dict(type="path", required=True),
+    delimiter=dict(type="str", default=","),
+    encoding=dict(type="str", default="utf-8"),
+    quotechar=dict(type="str", default='"'),
+    key=dict(type="str"),
+)
+
+SOURCE_SPEC = dict(
+    name=dict(type="str", required=True),
+    type=dict(type="str", default="csv", choices=["csv"]),
+    persons=dict(type="dict", required=True, options=CSV_FILE_SPEC),
+    contracts=dict(type="dict", options=CSV_FILE_SPEC),
+    mapping=dict(type="dict", required=True),
+)
+
+HR_COLLECT_SPEC = dict(
+    sources=dict(type="list", elements="dict", required=True, options=SOURCE_SPEC),
+    encrypt=dict(type="bool", default=True),
+    max_reported=dict(type="int", default=100),
+    **copy.deepcopy(VAULT_SPEC)
+)
+
+LDAP_CONNECTION_SPEC = dict(
+    server_uri=dict(type="str", required=True),
+    bind_dn=dict(type="str"),
+    bind_password=dict(type="str", no_log=True),
+    start_tls=dict(type="bool", default=False),
+    validate_certs=dict(type="bool", default=True),
+    ca_file=dict(type="path"),
+    server_name=dict(type="str"),
+    connect_timeout=dict(type="int", default=10),
+    page_size=dict(type="int", default=500),
+)
+
+USERNAME_SPEC = dict(
+    attribute=dict(type="str", default="uid"),
+    candidates=dict(type="list", elements="str", required=True),
+    unique_attributes=dict(type="list", elements="str"),
+    unique_base=dict(type="str"),
+    max_length=dict(type="int", default=64),
+    allowed_characters=dict(type="str", default="a-z0-9._-"),
+    lowercase=dict(type="bool", default=True),
+    max_tries=dict(type="int", default=50),
+)
+
+LIFECYCLE_SPEC = dict(
+    pre_provision_days=dict(type="int", default=14),
+    grace_days=dict(type="int", default=0),
+    delete_after_days=dict(type="int"),
+    delete_accounts=dict(type="bool", default=False),
+    vanished=dict(type="str", default="disable", choices=["disable", "ignore"]),
+    exclude=dict(type="str"),
+)
+
+THRESHOLD_SPEC = dict(
+    count=dict(type="int"),
+    percent=dict(type="float"),
+)
+
+LDAP_ACCOUNTS_SPEC = dict(
+    connection=dict(type="dict", required=True, options=LDAP_CONNECTION_SPEC),
+    flavour=dict(type="str", default="openldap", choices=["openldap"]),
+    search_base=dict(type="str"),
+    search_filter=dict(type="str", default="(objectClass=inetOrgPerson)"),
+    accounts_dn=dict(type="str", required=True),
+    container=dict(type="str"),
+    object_classes=dict(type="list", elements="str", default=["inetOrgPerson"]),
+    anchor=dict(type="dict", default={}, options=dict(
+        person=dict(type="str", default="id"),
+        attribute=dict(type="str", default="employeeNumber"),
+    )),
+    username=dict(type="dict", required=True, options=USERNAME_SPEC),
+    attributes=dict(type="dict", required=True),
+    create_only=dict(type="list", elements="str", default=[]),
+    dn_attributes=dict(type="list", elements="str", default=["manager"]),
+    disable=dict(type="dict", default={}, options=dict(
+        strategy=dict(type="list", elements="str", default=["lock"]),
+        disabled_dn=dict(type="str"),
+        lock_attribute=dict(type="str", default="pwdAccountLockedTime"),
+        lock_value=dict(type="str", default="000001010000Z"),
+    )),
+    initial_password=dict(type="dict", default={}, options=dict(
+        generate=dict(type="bool", default=False),
+        length=dict(type="int", default=20),
+        attribute=dict(type="str", default="userPassword"),
+    )),
+    lifecycle=dict(type="dict", default={}, options=LIFECYCLE_SPEC),
+    reference_date=dict(type="str"),
+    thresholds=dict(type="dict", default={}),
+    allow_threshold_override=dict(type="bool", default=False),
+    max_actions=dict(type="int", default=1000),
+    plan_file=dict(type="path"),
+    **copy.deepcopy(VAULT_SPEC)
+)

@@ -1,0 +1,381 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Plan: vault persons + current accounts + configuration + date -> ordered operations.
+
+Pure: no I/O, no clock. The same plan is returned by check mode and applied by a real run, so
+the evaluation is exactly what the run does. Two passes: the first fixes every account's final
+DN (joiners are named here), so the second can resolve ``manager_dn`` even for a manager created
+in the same run.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
+from ansible_collections.jml.provisioning.plugins.module_utils.correlation import correlate, person_value
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError
+from ansible_collections.jml.provisioning.plugins.module_utils.naming import NameRegistry, NamingError, allocate
+
+ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
+SUMMARY_KEYS = ACTION_ORDER + ("unchanged", "failed")
+
+
+class Operation(object):
+    """One write. ``changes``: attribute -> [before, after] for humans; ``modifications``:
+    attribute -> list of new values ([] deletes) for the directory; ``new_dn`` for renames."""
+
+    __slots__ = ("action", "person", "dn", "new_dn", "changes", "modifications", "reason", "initial_password")
+
+    def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
+                 initial_password=False):
+        self.action, self.person, self.dn, self.reason = action, person, dn, reason
+        self.changes = changes or {}
+        self.modifications = modifications or {}
+        self.new_dn = new_dn
+        self.initial_password = initial_password
+
+    def as_dict(self):
+        out = {"action": self.action, "person": self.person, "dn": self.dn, "changes": self.changes,
+               "reason": self.reason}
+        if self.new_dn:
+            out["new_dn"] = self.new_dn
+        return out
+
+
+class Plan(object):
+    __slots__ = ("operations", "unchanged", "correlation", "problems", "managed")
+
+    def __init__(self):
+        self.operations = []
+        self.unchanged = 0
+        self.correlation = None
+        self.problems = []   # {person, action, dn, error}: could not even be planned
+        self.managed = 0     # existing accounts this run manages (base of percentage thresholds)
+
+    def counts(self):
+        summary = dict((key, 0) for key in SUMMARY_KEYS)
+        for op in self.operations:
+            summary[op.action] += 1
+        summary["unchanged"] = self.unchanged
+        summary["failed"] = len(self.problems)
+        return summary
+
+
+class TargetConfig(object):
+    """What ``build`` needs to know about one target, compiled once per run.
+
+    ``attributes``: attribute -> Expression; ``anchors``: [(person field, attribute)];
+    ``disable_strategy``: subset of {"lock", "move"}; ``container``: Expression or None.
+    """
+
+    def __init__(self, accounts_dn, attributes, username_attribute, username_policy, anchors,
+                 object_classes=("inetOrgPerson",), container=None, create_only=(), dn_attributes=("manager",),
+                 unique_attributes=None, disable_strategy=("lock",), disabled_dn=None,
+                 lock_attribute="pwdAccountLockedTime", lock_value="000001010000Z", policy=None,
+                 delete_accounts=False, vanished="disable", exclude=None, initial_password=False):
+        self.accounts_dn = accounts_dn
+        self.attributes = attributes
+        self.username_attribute = username_attribute
+        self.username_policy = username_policy
+        self.anchors = anchors
+        self.object_classes = list(object_classes)
+        self.container = container
+        self.create_only = set(a.lower() for a in create_only)
+        self.dn_attributes = set(a.lower() for a in dn_attributes)
+        self.unique_attributes = list(unique_attributes or [username_attribute])
+        self.disable_strategy = set(disable_strategy)
+        self.disabled_dn = disabled_dn
+        self.lock_attribute = lock_attribute
+        self.lock_value = lock_value
+        self.policy = policy or lifecycle.Policy()
+        self.delete_accounts = delete_accounts
+        self.vanished = vanished
+        self.exclude = exclude
+        self.initial_password = initial_password
+        if "move" in self.disable_strategy and not disabled_dn:
+            raise ValueError("disable strategy 'move' needs disabled_dn")
+
+    def read_attributes(self):
+        """Attributes a reconcile must read: nothing more (cost grows with every attribute)."""
+        names = {self.username_attribute} | set(self.attributes) | set(a for _, a in self.anchors)
+        if "lock" in self.disable_strategy:
+            names.add(self.lock_attribute)
+        return sorted(names, key=str.lower)
+
+
+def as_values(value):
+    """An expression's result as LDAP values: None, '' and [] mean 'no value'."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [v for v in (_text(x) for x in value) if v != ""]
+    text = _text(value)
+    return [text] if text != "" else []
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip() if value is not None else ""
+
+
+def _same(attribute, current, desired, dn_attributes):
+    if attribute.lower() in dn_attributes:
+        return sorted(map(dnlib.normalise, current)) == sorted(map(dnlib.normalise, desired))
+    if len(current) <= 1 and len(desired) <= 1:
+        return current == desired
+    return sorted(current) == sorted(desired)
+
+
+def _shown(values):
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else list(values)
+
+
+def _account_view(account):
+    """The ``account`` name in expressions: attributes with one value as a scalar."""
+    if account is None:
+        return {}
+    return dict((k, v[0] if len(v) == 1 else list(v)) for k, v in account.attrs.items())
+
+
+class _Planner(object):
+    def __init__(self, persons, accounts, config, today, taken_names):
+        self.persons = persons
+        self.accounts = accounts
+        self.config = config
+        self.today = today
+        self.today_text = today.isoformat()
+        self._taken_names = taken_names
+        self._registry = None
+        self.plan = Plan()
+        self.final_dn = {}      # person id -> DN after this run
+        self.entries = []       # (pid, person, status, account or None, username, target dn)
+
+    @property
+    def registry(self):
+        # Reading every name in the directory is only worth it when someone needs a new one.
+        if self._registry is None:
+            taken = self._taken_names() if callable(self._taken_names) else self._taken_names
+            self._registry = NameRegistry(taken)
+        return self._registry
+
+    def scope(self, person, status, account=None, username=None):
+        return {"person": person, "contract": status.primary if status else None,
+                "contracts": person.get("contracts") or [], "account": _account_view(account),
+                "today": self.today_text, "username": username,
+                "state": status.state if status else None}
+
+    def problem(self, pid, action, dn, error):
+        self.plan.problems.append({"person": pid, "action": action, "dn": dn, "error": str(error)})
+
+    def container_for(self, scope, enabled):
+        config = self.config
+        if not enabled and "move" in config.disable_strategy:
+            return config.disabled_dn
+        if config.container is not None:
+            value = config.container(**scope)
+            if value:
+                return str(value)
+        return config.accounts_dn
+
+    def derived_names(self, scope):
+        config = self.config
+
+        def derived(name):
+            values = {config.username_attribute: name}
+            local = dict(scope, username=name)
+            for attribute in config.unique_attributes:
+                if attribute.lower() != config.username_attribute.lower() and attribute in config.attributes:
+                    values[attribute] = _text(config.attributes[attribute](**local))
+            return values
+        return derived
+
+    # Pass 1: who has an account after this run, and where.
+    def place(self):
+        config = self.config
+        correlation = correlate(self.persons, self.accounts, config.anchors)
+        self.plan.correlation = correlation
+        self.plan.managed = len(correlation.matched) + len(correlation.vanished)
+        for pid in sorted(self.persons):
+            person = self.persons[pid]
+            account = correlation.matched.get(pid)
+            status = lifecycle.evaluate(person, self.today, config.policy)
+            scope = self.scope(person, status, account)
+            try:
+                if config.exclude is not None and config.exclude(**scope):
+                    continue
+                if account is not None:
+                    username = dnlib.rdn_value(account.dn)
+                    scope["username"] = username
+                    if status.state == lifecycle.DELETE:
+                        if config.delete_accounts:
+                            self.entries.append((pid, person, status, account, username, None))
+                        continue  # deletion off: the account is no longer managed
+                    enabled = status.enabled
+                    target = dnlib.build(dnlib.first_rdn(account.dn).partition("=")[0], username,
+                                         self.container_for(scope, enabled))
+                elif status.wants_account:
+                    username = allocate(config.username_policy, scope, self.registry, self.derived_names(scope))
+                    scope["username"] = username
+                    target = dnlib.build(config.username_attribute, username, self.container_for(scope, status.enabled))
+                else:
+                    continue
+            except (ExpressionError, NamingError) as exc:
+                self.problem(pid, "create" if account is None else "update", account.dn if account else None, exc)
+                continue
+            self.final_dn[pid] = target
+            self.entries.append((pid, person, status, account, username, target))
+
+    # Pass 2: what to write for each of them.
+    def reconcile(self):
+        for pid, person, status, account, username, target in self.entries:
+            try:
+                if account is None:
+                    self.create(pid, person, status, username, target)
+                elif target is None:
+                    self.plan.operations.append(Operation("delete", pid, account.dn, status.reason))
+                else:
+                    self.update(pid, person, status, account, username, target)
+            except ExpressionError as exc:
+                self.problem(pid, "create" if account is None else "update", account.dn if account else target, exc)
+        if self.config.vanished == "disable":
+            for account in self.plan.correlation.vanished:
+                self.vanished(account)
+
+    def desired(self, person, status, account, username):
+        config = self.config
+        scope = self.scope(person, status, account, username)
+        manager = person.get("manager")
+        scope["manager_dn"] = self.final_dn.get(manager) if manager else None
+        values = {}
+        for attribute, expression in config.attributes.items():
+            values[attribute] = as_values(expression(**scope))
+        for field, attribute in config.anchors[:1]:
+            anchor = person_value(person, field)
+            if anchor is not None:
+                values[attribute] = [anchor]
+        values[config.username_attribute] = [username]
+        return values
+
+    def lock_changes(self, account, enabled):
+        """Lock attribute modifications to reach ``enabled`` (none when the strategy has no lock)."""
+        config = self.config
+        if "lock" not in config.disable_strategy:
+            return {}, {}
+        current = account.values(config.lock_attribute) if account else []
+        if enabled and current:
+            return {config.lock_attribute: [_shown(current), None]}, {config.lock_attribute: []}
+        if not enabled and not current:
+            return {config.lock_attribute: [None, config.lock_value]}, {config.lock_attribute: [config.lock_value]}
+        return {}, {}
+
+    def create(self, pid, person, status, username, target):
+        config = self.config
+        values = self.desired(person, status, None, username)
+        attributes = dict((a, v) for a, v in values.items() if v)
+        attributes["objectClass"] = list(config.object_classes)
+        if not status.enabled:
+            _, lock = self.lock_changes(None, False)
+            attributes.update(lock)
+        changes = dict((a, [None, _shown(v)]) for a, v in attributes.items() if a != "objectClass")
+        self.plan.operations.append(Operation("create", pid, target, status.reason, changes, attributes,
+                                              initial_password=config.initial_password))
+
+    def update(self, pid, person, status, account, username, target):
+        config = self.config
+        enabled = status.enabled
+        ops = []
+        lock_shown, lock_mods = self.lock_changes(account, enabled)
+        moved = dnlib.normalise(target) != dnlib.normalise(account.dn)
+        was_enabled = not (("lock" in config.disable_strategy and account.values(config.lock_attribute)) or
+                           ("move" in config.disable_strategy and dnlib.is_under(account.dn, config.disabled_dn)))
+        current_dn = account.dn
+        if enabled and (lock_mods or (moved and not was_enabled)):
+            ops.append(Operation("enable", pid, current_dn, status.reason, lock_shown, lock_mods,
+                                 new_dn=target if moved else None))
+            current_dn, moved = target, False
+        elif moved and (enabled or not was_enabled):
+            ops.append(Operation("move", pid, current_dn, "mover: %s" % status.reason, new_dn=target))
+            current_dn, moved = target, False
+        values = self.desired(person, status, account, username)
+        changes, modifications = {}, {}
+        for attribute, desired in values.items():
+            key = attribute.lower()
+            if key in config.create_only or key == config.username_attribute.lower():
+                continue
+            current = account.values(attribute)
+            if not _same(attribute, current, desired, config.dn_attributes):
+                changes[attribute] = [_shown(current), _shown(desired)]
+                modifications[attribute] = desired
+        if modifications:
+            ops.append(Operation("update", pid, current_dn, status.reason, changes, modifications))
+        if not enabled and (lock_mods or moved):
+            ops.append(Operation("disable", pid, current_dn, status.reason, lock_shown, lock_mods,
+                                 new_dn=target if moved else None))
+        if ops:
+            self.plan.operations.extend(ops)
+        else:
+            self.plan.unchanged += 1
+
+    def vanished(self, account):
+        config = self.config
+        lock_shown, lock_mods = self.lock_changes(account, False)
+        new_dn = None
+        if "move" in config.disable_strategy and not dnlib.is_under(account.dn, config.disabled_dn):
+            new_dn = dnlib.build(dnlib.first_rdn(account.dn).partition("=")[0], dnlib.rdn_value(account.dn),
+                                 config.disabled_dn)
+        pid = account.first(config.anchors[0][1])
+        if lock_mods or new_dn:
+            self.plan.operations.append(Operation("disable", pid, account.dn, "leaver: no longer in the vault",
+                                                  lock_shown, lock_mods, new_dn=new_dn))
+        else:
+            self.plan.unchanged += 1
+
+
+def build(persons, accounts, config, today, taken_names=None):
+    """The complete, ordered plan for one target.
+
+    ``persons``: vault persons (id -> person); ``accounts``: the managed scope as ``Account``
+    objects; ``today``: a ``datetime.date``; ``taken_names``: attribute -> values already used
+    anywhere in the directory (for unique usernames), or a callable returning them, called
+    only when a joiner needs a name.
+    """
+    planner = _Planner(persons, accounts, config, today, taken_names)
+    planner.place()
+    planner.reconcile()
+    rank = dict((a, i) for i, a in enumerate(ACTION_ORDER))
+    planner.plan.operations.sort(key=lambda op: (rank[op.action], dnlib.normalise(op.dn)))
+    return planner.plan
+
+
+def evaluate_thresholds(plan, thresholds):
+    """``{action: {count, limit, exceeded}}`` for every action with a limit.
+
+    ``thresholds``: action -> {count: N, percent: P}; a percentage is of the accounts this run
+    manages (at least 1), so an empty HR export that would disable everyone trips ``percent``.
+    """
+    counts = plan.counts()
+    out = {}
+    base = max(plan.managed, 1)
+    for action, limit in sorted((thresholds or {}).items()):
+        if action not in ACTION_ORDER:
+            raise ValueError("threshold for unknown action %r (known: %s)" % (action, ", ".join(ACTION_ORDER)))
+        limits = []
+        if isinstance(limit, dict):
+            if limit.get("count") is not None:
+                limits.append(int(limit["count"]))
+            if limit.get("percent") is not None:
+                limits.append(int(base * float(limit["percent"]) / 100.0))
+        else:
+            limits.append(int(limit))
+        if not limits:
+            continue
+        effective = min(limits)
+        out[action] = {"count": counts[action], "limit": effective, "exceeded": counts[action] > effective}
+    return out

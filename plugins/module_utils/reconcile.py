@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One reconcile run against any target: plan, check thresholds, apply, report (for internal use).
+
+The target is passed in as an object with ``read_accounts()``, ``taken_names()`` and
+``apply(operations) -> (done, failed)``, so every ``<target>_accounts`` plugin shares this
+sequence, and check mode is the same code with the last step left out.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.jml.provisioning.plugins.module_utils import plan as planlib
+
+
+class ThresholdExceeded(Exception):
+    def __init__(self, result):
+        Exception.__init__(self, "thresholds exceeded")
+        self.result = result
+
+
+def diff_item(op):
+    """``(name, before, after)`` of one operation, for ``--diff``: only the changed attributes."""
+    before = dict((a, c[0]) for a, c in op.changes.items())
+    after = dict((a, c[1]) for a, c in op.changes.items())
+    if op.action == "create":
+        before = None
+    elif op.action == "delete":
+        after = None
+    if op.new_dn:
+        before = dict(before or {}, dn=op.dn)
+        after = dict(after or {}, dn=op.new_dn)
+    return ("%s %s" % (op.action, op.dn), before, after)
+
+
+def run(persons, config, target, today, check_mode=False, thresholds=None, override_thresholds=False,
+        max_actions=1000):
+    """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
+
+    ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
+    is the whole ordered plan (for ``--diff`` and the plan file). Raises ``ThresholdExceeded`` (carrying the full result) when a limit
+    is exceeded and not overridden: nothing has been written then.
+    """
+    accounts = target.read_accounts()
+    plan = planlib.build(persons, accounts, config, today, taken_names=target.taken_names)
+    threshold_report = planlib.evaluate_thresholds(plan, thresholds)
+    exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
+    failed = list(plan.problems)
+    operations = plan.operations
+    if not check_mode and not (exceeded and not override_thresholds) and operations:
+        _, apply_failed = target.apply(operations)
+        failed.extend(apply_failed)
+    summary = plan.counts()
+    summary["failed"] = len(failed)
+    result = {
+        "changed": bool(operations),
+        "summary": summary,
+        "actions": [op.as_dict() for op in operations[:max_actions]],
+        "actions_truncated": max(len(operations) - max_actions, 0),
+        "correlation": plan.correlation.report(),
+        "rules": {},
+        "thresholds": threshold_report,
+        "failed": failed,
+        "reference_date": today.isoformat(),
+    }
+    if exceeded and not override_thresholds:
+        result["changed"] = False
+        raise ThresholdExceeded(result)
+    return result, operations

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""CSV reader: rows as dicts with their origin (file name and line) (for internal use)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows
+
+
+def _decode(path, raw, encoding):
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise SourceError("%s: unknown encoding %r" % (path, encoding))
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SourceError("%s:%d: cannot decode as %s (byte 0x%02x at offset %d); set the source's encoding"
+                          % (path, line, encoding, raw[exc.start], exc.start))
+
+
+def read_csv(path, delimiter=",", encoding="utf-8", quotechar='"'):
+    """Read a whole CSV file: header names (BOM and blanks stripped) and rows with line numbers."""
+    name = os.path.basename(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise SourceError("%s: cannot read: %s" % (path, exc.strerror or exc))
+    text = _decode(name, raw, encoding)
+    # Exports often carry a BOM even when declared plain utf-8: never let it into a column name.
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise SourceError("%s: the file is empty (no header line)" % name)
+    except csv.Error as exc:
+        raise SourceError("%s:1: %s" % (name, exc))
+    header = [h.strip() for h in header]
+    seen = set()
+    for column in header:
+        if column in seen:
+            raise SourceError("%s:1: column %r appears twice in the header" % (name, column))
+        seen.add(column)
+    rows = []
+    width = len(header)
+    try:
+        line = reader.line_num
+        for record in reader:
+            start, line = line + 1, reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue  # blank line
+            if len(record) != width:
+                rows.append((start, None, "has %d fields where the header has %d" % (len(record), width)))
+                continue
+            rows.append((start, dict(zip(header, record)), None))
+    except csv.Error as exc:
+        raise SourceError("%s:%d: %s" % (name, reader.line_num, exc))
+    return SourceRows(name=name, columns=header, rows=rows)

@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What every source reader returns (for internal use)."""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """A source cannot be read at all; the message names the file (and line where known)."""
+
+
+class SourceRows(object):
+    """Rows of one file or page set.
+
+    ``rows`` is a list of ``(line, row_dict_or_None, problem_or_None)``: a row that could not be
+    split into fields keeps its line number and a problem, so it is rejected with its origin.
+    """
+
+    __slots__ = ("name", "columns", "rows")
+
+    def __init__(self, name, columns, rows):
+        self.name = name
+        self.columns = columns
+        self.rows = rows

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Validated ``ldap_accounts`` options -> a compiled ``TargetConfig`` (for internal use).
+
+Every expression is compiled here, once, before anything is read or written: a typo in a mapping
+fails the task before the first LDAP request.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
+    ExpressionError, compile_expression, compile_mapping,
+)
+from ansible_collections.jml.provisioning.plugins.module_utils.naming import UsernamePolicy
+from ansible_collections.jml.provisioning.plugins.module_utils.plan import ACTION_ORDER, TargetConfig
+
+
+class ConfigError(ValueError):
+    """The target's options are inconsistent; the message names the option."""
+
+
+def reference_date(value, today):
+    """``reference_date`` option (ISO date or empty) -> date; ``today`` is the caller's clock."""
+    if not value:
+        return today
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError("reference_date %r is not an ISO date (YYYY-MM-DD)" % value)
+
+
+def build_target_config(options):
+    try:
+        return _build(options)
+    except ExpressionError as exc:
+        raise ConfigError(str(exc))
+
+
+def _build(options):
+    username = options["username"]
+    attributes = compile_mapping(options["attributes"], "attributes")
+    lowered = [a.lower() for a in attributes]
+    if len(set(lowered)) != len(lowered):
+        raise ConfigError("attributes: an attribute is mapped twice (names are case-insensitive)")
+    candidates = [compile_expression(c, "username.candidates[%d]" % i) for i, c in enumerate(username["candidates"])]
+    if not candidates:
+        raise ConfigError("username.candidates needs at least one expression")
+    policy = UsernamePolicy(candidates, max_length=username["max_length"],
+                            allowed_characters=username["allowed_characters"],
+                            lowercase=username["lowercase"], max_tries=username["max_tries"])
+    anchor = options["anchor"]
+    disable = options["disable"]
+    strategy = set(disable["strategy"])
+    unknown = strategy - {"lock", "move"}
+    if unknown or not strategy:
+        raise ConfigError("disable.strategy must be a list of lock and/or move, got %s" % sorted(strategy))
+    if "move" in strategy and not disable.get("disabled_dn"):
+        raise ConfigError("disable.strategy move needs disable.disabled_dn")
+    life = options["lifecycle"]
+    for action in options.get("thresholds") or {}:
+        if action not in ACTION_ORDER:
+            raise ConfigError("thresholds: unknown action %r (known: %s)" % (action, ", ".join(ACTION_ORDER)))
+    return TargetConfig(
+        accounts_dn=options["accounts_dn"],
+        attributes=attributes,
+        username_attribute=username["attribute"],
+        username_policy=policy,
+        anchors=[(anchor["person"], anchor["attribute"])],
+        object_classes=options["object_classes"],
+        container=compile_expression(options["container"], "container") if options.get("container") else None,
+        create_only=options["create_only"],
+        dn_attributes=options["dn_attributes"],
+        unique_attributes=username.get("unique_attributes") or [username["attribute"]],
+        disable_strategy=strategy,
+        disabled_dn=disable.get("disabled_dn"),
+        lock_attribute=disable["lock_attribute"],
+        lock_value=disable["lock_value"],
+        policy=lifecycle.Policy(life["pre_provision_days"], life["grace_days"], life.get("delete_after_days")),
+        delete_accounts=life["delete_accounts"],
+        vanished=life["vanished"],
+        exclude=compile_expression(life["exclude"], "lifecycle.exclude") if life.get("exclude") else None,
+        initial_password=options["initial_password"]["generate"],
+    )

@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""LDAP adapter over ldap3: connect, paged reads, apply a plan (for internal use).
+
+Reads ask for raw values of only the attributes the plan needs, without schema (ldap3's schema
+formatting costs more than the search itself). Writes are one request per account operation; a
+failing operation is recorded and the account's later operations are skipped, the rest go on.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets as _secrets
+import ssl
+
+try:
+    import ldap3
+    from ldap3.core.exceptions import LDAPException
+    HAS_LDAP3 = True
+except ImportError:  # pragma: no cover - reported by the plugins with missing_required_lib
+    HAS_LDAP3 = False
+    LDAPException = Exception
+
+from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Account
+
+
+class TargetError(Exception):
+    """The directory cannot be reached or read; nothing was written."""
+
+
+def connect(server_uri, bind_dn=None, bind_password=None, start_tls=False, validate_certs=True, ca_file=None,
+            server_name=None, connect_timeout=10, **_ignored):
+    """An open, bound ldap3 connection, or ``TargetError`` with a message fit for the operator."""
+    use_ssl = server_uri.lower().startswith("ldaps://")
+    tls = None
+    if use_ssl or start_tls:
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED if validate_certs else ssl.CERT_NONE,
+                        ca_certs_file=ca_file, valid_names=[server_name] if server_name else None)
+    server = ldap3.Server(server_uri, use_ssl=use_ssl, tls=tls, get_info=ldap3.NONE, connect_timeout=connect_timeout)
+    conn = ldap3.Connection(server, user=bind_dn, password=bind_password, raise_exceptions=False,
+                            auto_bind=ldap3.AUTO_BIND_NONE, receive_timeout=max(connect_timeout, 30))
+    try:
+        conn.open(read_server_info=False)  # returns nothing useful: failures raise
+        if conn.closed:
+            raise TargetError("cannot connect to %s" % server_uri)
+        if start_tls and not conn.start_tls():
+            raise TargetError("StartTLS with %s failed: %s" % (server_uri, _describe(conn)))
+        if not conn.bind():
+            raise TargetError("cannot bind to %s as %s: %s" % (server_uri, bind_dn or "anonymous", _describe(conn)))
+    except LDAPException as exc:
+        raise TargetError("cannot connect to %s: %s" % (server_uri, exc))
+    return conn
+
+
+def _describe(conn):
+    result = conn.result or {}
+    text = result.get("description") or "error"
+    if result.get("message"):
+        text += " (%s)" % result["message"]
+    return text
+
+
+def _decode(values):
+    out = []
+    for value in values:
+        try:
+            out.append(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(base64.b64encode(value).decode("ascii"))
+    return out
+
+
+def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="subtree"):
+    """Yield ``(dn, {lower attribute: [str]})`` for every entry, page by page."""
+    cookie = None
+    ldap_scope = {"subtree": ldap3.SUBTREE, "one": ldap3.LEVEL, "base": ldap3.BASE}[scope]
+    while True:
+        try:
+            ok = conn.search(base, search_filter, search_scope=ldap_scope, attributes=list(attributes) or [ldap3.NO_ATTRIBUTES],
+                             paged_size=page_size, paged_cookie=cookie)
+        except LDAPException as exc:
+            raise TargetError("search of %s failed: %s" % (base, exc))
+        if not ok and (conn.result or {}).get("result") not in (0, None):
+            raise TargetError("search of %s %s failed: %s" % (base, search_filter, _describe(conn)))
+        for entry in conn.response or ():
+            if entry.get("type") != "searchResEntry":
+                continue
+            raw = entry.get("raw_attributes") or {}
+            yield entry["dn"], dict((name.lower(), _decode(values)) for name, values in raw.items() if values)
+        controls = (conn.result or {}).get("controls") or {}
+        cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
+        if not cookie:
+            return
+
+
+def read_accounts(conn, base, search_filter, attributes, page_size=500):
+    return [Account(dn, attrs) for dn, attrs in paged_entries(conn, base, search_filter, attributes, page_size)]
+
+
+def read_taken(conn, base, attributes, page_size=500):
+    """Every value of ``attributes`` anywhere under ``base``: names a joiner must not take."""
+    taken = dict((a, set()) for a in attributes)
+    search_filter = "(|%s)" % "".join("(%s=*)" % a for a in attributes)
+    lower = dict((a.lower(), a) for a in attributes)
+    for _, attrs in paged_entries(conn, base, search_filter, attributes, page_size):
+        for name, values in attrs.items():
+            if name in lower:
+                taken[lower[name]].update(values)
+    return taken
+
+
+def ssha(password):
+    """An RFC 2307 {SSHA} hash, so a generated password is never stored in clear text."""
+    salt = os.urandom(8)
+    digest = hashlib.sha1(password.encode("utf-8") + salt).digest()
+    return "{SSHA}" + base64.b64encode(digest + salt).decode("ascii")
+
+
+def _check(conn, ok, what):
+    if not ok:
+        raise TargetError("%s: %s" % (what, _describe(conn)))
+
+
+def _modify(conn, dn, modifications):
+    if modifications:
+        changes = dict((attr, [(ldap3.MODIFY_REPLACE, list(values))]) for attr, values in modifications.items())
+        _check(conn, conn.modify(dn, changes), "modify")
+
+
+def _rename(conn, dn, new_dn):
+    new_parent = dnlib.parent(new_dn)
+    superior = new_parent if dnlib.normalise(new_parent) != dnlib.normalise(dnlib.parent(dn)) else None
+    _check(conn, conn.modify_dn(dn, dnlib.first_rdn(new_dn), new_superior=superior), "rename")
+
+
+def apply_operation(conn, op, password_attribute="userPassword"):
+    if op.action == "create":
+        attributes = dict(op.modifications)
+        if op.initial_password:
+            # Generated here, at write time, so no plan, result or log ever holds it.
+            attributes[password_attribute] = [ssha(_secrets.token_urlsafe(24))]
+        _check(conn, conn.add(op.dn, attributes=attributes), "add")
+    elif op.action == "delete":
+        _check(conn, conn.delete(op.dn), "delete")
+    else:
+        _modify(conn, op.dn, op.modifications)
+        if op.new_dn:
+            _rename(conn, op.dn, op.new_dn)
+
+
+def apply(conn, operations, password_attribute="userPassword"):
+    """Apply operations in order; returns ``(done, failed)``. One failure never stops the others."""
+    done, failed, broken = [], [], set()
+    for op in operations:
+        if op.person is not None and op.person in broken:
+            failed.append({"person": op.person, "action": op.action, "dn": op.dn,
+                           "error": "skipped: an earlier operation on this account failed"})
+            continue
+        try:
+            apply_operation(conn, op, password_attribute)
+        except (TargetError, LDAPException) as exc:
+            failed.append({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)})
+            if op.person is not None:
+                broken.add(op.person)
+            continue
+        done.append(op)
+    return done, failed

@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shaping engine output for Ansible on the controller (for internal use)."""
+
+from __future__ import annotations
+
+import json
+
+
+def vault_secrets(loader):
+    """The play's vault secrets (``[(vault_id, secret)]``), as the DataLoader holds them."""
+    vault = getattr(loader, "_vault", None)
+    return list(getattr(vault, "secrets", None) or [])
+
+
+def _text(value):
+    if value is None:
+        return ""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def bounded_diffs(items, limit):
+    """Ansible diff entries for ``(name, before, after)`` items, at most ``limit`` of them.
+
+    Keeping diffs per object (not one giant text) lets callbacks print them one by one; the bound
+    keeps a 100k-person first run from producing a result larger than the run itself.
+    """
+    diffs = []
+    for count, (name, before, after) in enumerate(items):
+        if count >= limit:
+            diffs.append({"before": "", "after": "... further changes omitted (max %d)\n" % limit,
+                          "before_header": "...", "after_header": "..."})
+            break
+        diffs.append({"before": _text(before), "after": _text(after),
+                      "before_header": "%s (before)" % name, "after_header": "%s (after)" % name})
+    return diffs

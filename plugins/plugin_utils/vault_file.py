@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Reading and writing the vault file on the controller (for internal use).
+
+The vault is decrypted in memory with the play's vault secrets and parsed as JSON; it never goes
+through YAML or the DataLoader (60 s instead of 2 s at 100k persons) and the plaintext never
+touches the disk. Writes are atomic (temp file in the same folder, fsync, rename) with mode 0600.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.parsing.vault import AnsibleVaultError, VaultLib, is_encrypted
+
+from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
+
+
+class VaultFileError(AnsibleError):
+    """The vault file cannot be read, decrypted or written."""
+
+
+def _pick_secret(secrets, vault_id):
+    if not secrets:
+        raise VaultFileError("no vault secret is configured: give --vault-id / --vault-password-file, "
+                             "or set encrypt: false to write the vault in plain text")
+    if vault_id:
+        for secret_id, secret in secrets:
+            if secret_id == vault_id:
+                return secret_id, secret
+        raise VaultFileError("vault id %r is not among the play's vault secrets (%s)"
+                             % (vault_id, ", ".join(sid for sid, _ in secrets)))
+    return secrets[0]
+
+
+def read_text(path, secrets):
+    """The vault's plaintext, decrypted in memory when it is an ansible-vault envelope; None if absent."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise VaultFileError("cannot read the vault %s: %s" % (path, exc.strerror or exc))
+    if is_encrypted(data):
+        if not secrets:
+            raise VaultFileError("the vault %s is encrypted but no vault secret is configured "
+                                 "(give --vault-id or --vault-password-file)" % path)
+        try:
+            data = VaultLib(secrets).decrypt(data)
+        except AnsibleVaultError as exc:
+            raise VaultFileError("cannot decrypt the vault %s: %s (wrong vault password?)" % (path, to_text(exc)))
+    return to_text(data, errors="surrogate_or_strict")
+
+
+def read(path, secrets, required=True):
+    """The parsed vault document; None when the file is absent and not ``required``."""
+    text = read_text(path, secrets)
+    if text is None:
+        if required:
+            raise VaultFileError("the vault %s does not exist: run hr_collect first" % path)
+        return None
+    try:
+        return vault_doc.loads(text, name=path)
+    except vault_doc.VaultFormatError as exc:
+        raise VaultFileError(str(exc))
+
+
+def write(path, document, secrets=None, encrypt=True, vault_id=None):
+    """Write atomically, encrypted with the chosen vault secret unless ``encrypt`` is false."""
+    data = to_bytes(vault_doc.dumps(document))
+    if encrypt:
+        secret_id, secret = _pick_secret(secrets, vault_id)
+        data = VaultLib(secrets).encrypt(data, secret=secret, vault_id=secret_id if vault_id else None)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise VaultFileError("the vault's folder %s does not exist" % folder)
+    fd, tmp = tempfile.mkstemp(prefix=".vault-", dir=folder)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
