@@ -1,0 +1,64 @@
+# jml.provisioning — the two commands: `make demo` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+COLLECTIONS := $(CURDIR)/.build/collections
+LINK := $(COLLECTIONS)/ansible_collections/jml/provisioning
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+# Keep Ansible's and molecule's state inside the tree, never in the real ~/.ansible.
+export ANSIBLE_HOME := $(CURDIR)/.build/ansible-home
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-home/tmp
+export MOLECULE_GLOB := roles/*/molecule/*/molecule.yml
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test unit integration molecule sanity build system-deps venv collection clean help
+
+help:
+	@echo "make demo   - throwaway slapd + HelloID sample data: collect, provision, re-run, HR change, check, apply"
+	@echo "make test   - the whole suite: unit, integration (real slapd), molecule, ansible-test sanity"
+
+demo: system-deps venv collection
+	bash hack/demo.sh
+
+test: system-deps venv collection
+	$(MAKE) --no-print-directory unit integration build molecule sanity
+
+unit: collection
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: collection
+	$(BIN)/python -m pytest -q tests/integration
+
+molecule: collection
+	cd roles/ldap_target && $(BIN)/molecule test
+
+sanity:
+	bash hack/sanity.sh
+
+# Proves the collection packages (build_ignore) without touching the working tree.
+build:
+	@mkdir -p .build/dist
+	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist >/dev/null
+	@ls .build/dist/jml-provisioning-*.tar.gz
+
+system-deps:
+	bash hack/install-system-deps.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+# The working tree is the collection: link it where Ansible looks for jml.provisioning.
+collection:
+	@mkdir -p $(dir $(LINK)) $(ANSIBLE_LOCAL_TEMP)
+	@ln -sfn $(CURDIR) $(LINK)
+
+clean:
+	rm -rf .build .demo

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The demo: a throwaway slapd, the HelloID sample export, and the whole JML cycle:
+# collect -> provision -> idempotent re-run -> HR change (joiner, mover, leaver) -> check-mode
+# plan -> apply. Full Ansible output of each step goes to .demo/logs/; this prints a summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEMO=$PWD/.demo
+PY=${VENV:-.venv}/bin/python
+mkdir -p "$DEMO/logs"
+
+# A previous demo's slapd, if one survived, is stopped first; ours is stopped on any exit.
+"$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || true
+rm -rf "$DEMO/slapd" "$DEMO/hr" "$DEMO/vault.json" "$DEMO"/plan-*.json "$DEMO"/logs/*
+trap '"$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || true' EXIT
+
+# A fresh vault password for this demo (in real use: --vault-id from a password manager or AWX).
+umask 077
+"$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$DEMO/vault-pass"
+cp -r inventories/demo/hr/helloid "$DEMO/hr"
+
+"$PY" tests/support/slapd.py start --dir "$DEMO/slapd" > "$DEMO/slapd-state.json"
+"$PY" - "$DEMO" <<'PYEOF'
+import json, sys, yaml
+demo = sys.argv[1]
+state = json.load(open(demo + "/slapd-state.json"))
+with open(demo + "/connection.yml", "w") as f:
+    yaml.safe_dump({"jml_demo_connection": state, "jml_demo_hr_dir": demo + "/hr"}, f)
+PYEOF
+echo "== Throwaway slapd on $("$PY" -c 'import json;print(json.load(open("'$DEMO'/slapd-state.json"))["ldaps_uri"])') (data in $DEMO/slapd)"
+
+step=0
+play() {  # play TITLE PLAYBOOK [ansible-playbook args...]
+  local title=$1 playbook=$2; shift 2
+  step=$((step + 1))
+  local log="$DEMO/logs/$step-$(echo "$title" | tr ' A-Z' '-a-z' | tr -cd 'a-z0-9-').log"
+  echo
+  echo "== $step. $title"
+  if ! ansible-playbook "playbooks/$playbook" --vault-password-file "$DEMO/vault-pass" \
+      -e @"$DEMO/connection.yml" -e jml_ldap_plan_file="$DEMO/plan-$step.json" "$@" >"$log" 2>&1; then
+    tail -n 30 "$log"
+    echo "!! step failed; full output in $log"
+    exit 1
+  fi
+  grep -E '^\s+msg: ' "$log" | sed -E 's/^\s+msg: /   /' | tr -d "'" || true
+  grep -E '^(localhost|demo_openldap)\s+:' "$log" | sed -E 's/^/   /; s/ +unreachable.*//' || true
+}
+
+play "Collect the HelloID export and provision" site.yml
+play "Run again: nothing may change" site.yml
+if grep -Eq 'changed=[1-9]' "$DEMO/logs/2-"*.log; then echo "!! the re-run changed something"; exit 1; fi
+
+echo
+echo "== HR changes: a joiner (Noah de Vries), a mover (BethanyC to EN_ADM), a leaver (SummerH)"
+"$PY" hack/demo_hr_change.py "$DEMO/hr"
+play "Collect the changed export" collect.yml
+play "Impact evaluation: provision --check --diff" provision.yml --check --diff
+"$PY" hack/demo_show_plan.py "$DEMO/plan-$step.json"
+play "Apply" provision.yml
+play "Run again: nothing may change" provision.yml
+if grep -Eq 'changed=[1-9]' "$DEMO/logs/$step-"*.log; then echo "!! the re-run changed something"; exit 1; fi
+
+echo
+echo "== Done. The vault is encrypted: ansible-vault view --vault-password-file $DEMO/vault-pass $DEMO/vault.json"
+echo "   Logs of every step: $DEMO/logs/. The slapd is stopped now."

@@ -1,0 +1,47 @@
+"""Apply the demo's HR change to a working copy of the HelloID export: one joiner, one mover,
+one leaver. Dates are relative to today so the demo tells the same story whenever it runs."""
+
+import csv
+import datetime
+import sys
+
+folder = sys.argv[1]
+today = datetime.date.today()
+fmt = "{d.day}-{d.month}-{d.year}".format
+
+
+def rewrite(name, encoding, change):
+    path = "%s/%s" % (folder, name)
+    with open(path, encoding=encoding, newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    change(rows[0], rows)
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=";", lineterminator="\n").writerows(rows)
+
+
+def add_joiner_person(header, rows):
+    person = dict.fromkeys(header, "")
+    person.update(EmployeeCode="NoahV", EmployeeNumber="9100001", Initials="N.", NickName="Noah",
+                  FirstName="Noah", NamePrefix="de", LastName="Vries", PreferredNaming="0",
+                  EmailBusiness="Noah.deVries@domain.local", Blocked="FALSE")
+    rows.append([person[h] for h in header])
+
+
+def change_contracts(header, rows):
+    col = dict((h.lstrip("\ufeff"), i) for i, h in enumerate(header))
+    joiner = dict.fromkeys(col, "")
+    joiner.update(EmployeeCode="NoahV", ContractSequenceNumber="1", EmployeeType="Internal", FTE="1",
+                  HoursPerWeek="40", ContractStartDate=fmt(d=today), Manager="BethanyC", Employer="1",
+                  OrganizationalUnit="EN_ICT", FunctionCode="EN_MANA", CostCentre="Profit")
+    rows.append([joiner[h] for h in col])
+    for row in rows[1:]:
+        if row[col["EmployeeCode"]] == "BethanyC":          # mover: ICT -> Administration
+            row[col["OrganizationalUnit"]] = "EN_ADM"
+        if row[col["EmployeeCode"]] == "SummerH":           # leaver: last day was yesterday
+            row[col["ContractEndDate"]] = fmt(d=today - datetime.timedelta(days=1))
+
+
+rewrite("T4E_HELLOID_Persons.csv", "utf-8", add_joiner_person)
+rewrite("T4E_HelloID_Contracts.csv", "utf-8-sig", change_contracts)
+print("   joiner NoahV starts %s; mover BethanyC -> EN_ADM; leaver SummerH ended %s"
+      % (today.isoformat(), (today - datetime.timedelta(days=1)).isoformat()))
