@@ -92,7 +92,7 @@ class ActionModule(ActionBase):
         finally:
             conn.unbind()
         result.update(outcome)
-        if options["plan_file"] and operations:
+        if options["plan_file"]:
             self._write_plan(options["plan_file"], outcome, operations)
         if self._task.diff and operations:
             result["diff"] = bounded_diffs(map(reconcile.diff_item, operations), options["max_actions"])

@@ -1,0 +1,124 @@
+"""Fixtures of the integration suite: a real slapd per test, a work folder with the HelloID export,
+and a runner for real ansible-playbook processes against the repository's playbooks."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+
+import slapd  # noqa: E402  (the project's one throwaway-slapd harness)
+
+HELLOID = ROOT / "inventories" / "demo" / "hr" / "helloid"
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def directory(tmp_path):
+    with slapd.running_slapd(str(tmp_path / "slapd")) as instance:
+        yield instance
+
+
+class Run(object):
+    def __init__(self, proc, plan_file):
+        self.rc = proc.returncode
+        self.output = proc.stdout
+        self.plan_file = plan_file
+
+    @property
+    def text(self):
+        """The output with line wrapping folded away, for assertions on messages."""
+        return " ".join(self.output.split())
+
+    @property
+    def plan(self):
+        with open(self.plan_file) as handle:
+            return json.load(handle)
+
+    def __repr__(self):
+        return "<Run rc=%s>\n%s" % (self.rc, self.output[-4000:])
+
+
+class Workspace(object):
+    """A work folder: HR copy, vault password, vars pointing the demo inventory at it."""
+
+    def __init__(self, path, instance=None):
+        self.path = path
+        self.hr = path / "hr"
+        shutil.copytree(HELLOID, self.hr)
+        self.vault = path / "vault.json"
+        self.vault_pass = path / "vault-pass"
+        self.vault_pass.write_text("integration-vault-secret-4711\n")
+        self.vault_pass.chmod(0o600)
+        self.home = path / "ansible-home"
+        self.runs = 0
+        self.vars = {"jml_vault_path": str(self.vault), "jml_demo_hr_dir": str(self.hr)}
+        if instance is not None:
+            self.vars["jml_demo_connection"] = {
+                "ldaps_uri": instance.ldaps_uri, "bind_dn": instance.bind_dn,
+                "bind_password": instance.bind_password, "ca_file": instance.ca_file}
+
+    def set_vars(self, **values):
+        self.vars.update(values)
+
+    def play(self, playbook, *args, check=False, diff=False, verbosity=0, vault_pass=None):
+        self.runs += 1
+        vars_file = self.path / ("vars-%d.yml" % self.runs)
+        plan_file = self.path / ("plan-%d.json" % self.runs)
+        vars_file.write_text(yaml.safe_dump(dict(self.vars, jml_ldap_plan_file=str(plan_file))))
+        cmd = [str(BIN / "ansible-playbook"), str(ROOT / "playbooks" / playbook),
+               "-i", str(ROOT / "inventories" / "demo" / "hosts.yml"),
+               "--vault-password-file", str(vault_pass or self.vault_pass), "-e", "@%s" % vars_file]
+        cmd += ["--check"] if check else []
+        cmd += ["--diff"] if diff else []
+        cmd += ["-" + "v" * verbosity] if verbosity else []
+        cmd += list(args)
+        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_HOME=str(self.home),
+                   ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_LOCAL_TEMP=str(self.home / "tmp"), PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
+        proc = subprocess.run(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, timeout=300)
+        return Run(proc, plan_file)
+
+    def vault_document(self):
+        """The vault decrypted independently with ansible-vault's own library."""
+        from ansible.parsing.vault import VaultLib, VaultSecret
+        secret = VaultSecret(self.vault_pass.read_bytes().strip())
+        return json.loads(VaultLib([("default", secret)]).decrypt(self.vault.read_bytes()))
+
+
+@pytest.fixture
+def workspace(tmp_path, directory):
+    (tmp_path / "work").mkdir()
+    return Workspace(tmp_path / "work", directory)
+
+
+@pytest.fixture
+def collect_workspace(tmp_path):
+    (tmp_path / "work").mkdir()
+    return Workspace(tmp_path / "work")
+
+
+def read_people(instance, base=None):
+    """Every entry under ou=people, read with ldap3 directly (not through the collection)."""
+    import ldap3
+    server = ldap3.Server(instance.ldap_uri, get_info=ldap3.NONE)
+    conn = ldap3.Connection(server, instance.bind_dn, instance.bind_password, auto_bind=True)
+    entries = conn.extend.standard.paged_search(
+        base or instance.people_dn, "(objectClass=inetOrgPerson)", attributes=["*", "entryCSN", "modifyTimestamp",
+                                                                                "pwdAccountLockedTime"],
+        paged_size=500, generator=False)
+    people = {}
+    for entry in entries:
+        if entry.get("type") == "searchResEntry":
+            people[entry["dn"]] = dict((k.lower(), [v.decode() if isinstance(v, bytes) else str(v) for v in vals])
+                                       for k, vals in entry["raw_attributes"].items())
+    conn.unbind()
+    return people
