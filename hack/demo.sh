@@ -16,7 +16,7 @@ trap '"$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || t
 # A fresh vault password for this demo (in real use: --vault-id from a password manager or AWX).
 umask 077
 "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$DEMO/vault-pass"
-cp -r inventories/demo/hr/helloid "$DEMO/hr"
+"$PY" tests/support/helloid.py "$DEMO/hr"   # the vendor's exact bytes, BOM included
 
 "$PY" tests/support/slapd.py start --dir "$DEMO/slapd" > "$DEMO/slapd-state.json"
 "$PY" - "$DEMO" <<'PYEOF'
@@ -26,13 +26,16 @@ state = json.load(open(demo + "/slapd-state.json"))
 with open(demo + "/connection.yml", "w") as f:
     yaml.safe_dump({"jml_demo_connection": state, "jml_demo_hr_dir": demo + "/hr"}, f)
 PYEOF
-echo "== Throwaway slapd on $("$PY" -c 'import json;print(json.load(open("'$DEMO'/slapd-state.json"))["ldaps_uri"])') (data in $DEMO/slapd)"
+uri=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["ldaps_uri"])' "$DEMO/slapd-state.json")
+echo "== Throwaway slapd on $uri (data in $DEMO/slapd)"
 
 step=0
 play() {  # play TITLE PLAYBOOK [ansible-playbook args...]
   local title=$1 playbook=$2; shift 2
   step=$((step + 1))
-  local log="$DEMO/logs/$step-$(echo "$title" | tr ' A-Z' '-a-z' | tr -cd 'a-z0-9-').log"
+  local slug log
+  slug=$(echo "$title" | tr ' A-Z' '-a-z' | tr -cd 'a-z0-9-')
+  log="$DEMO/logs/$step-$slug.log"
   echo
   echo "== $step. $title"
   if ! ansible-playbook "playbooks/$playbook" --vault-password-file "$DEMO/vault-pass" \

@@ -8,5 +8,5 @@ print("   plan: %s" % ", ".join("%s %d" % (k, v) for k, v in plan["summary"].ite
 for action in plan["actions"]:
     changes = ", ".join("%s: %s -> %s" % (a, b, c) for a, (b, c) in sorted(action["changes"].items()))
     target = " -> %s" % action["new_dn"] if action.get("new_dn") else ""
-    print("   %-7s %s%s\n           %s\n           %s" % (action["action"], action["dn"], target,
-                                                      action["reason"], changes or "(no attribute change)"))
+    print("   %-7s %s%s" % (action["action"], action["dn"], target))
+    print("           %s\n           %s" % (action["reason"], changes or "(no attribute change)"))

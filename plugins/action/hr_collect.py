@@ -26,7 +26,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(argument_spec=HR_COLLECT_SPEC)
+        dummy, args = self.validate_argument_spec(argument_spec=HR_COLLECT_SPEC)
         secrets = vault_secrets(self._loader)
         path = args["vault"]
         try:

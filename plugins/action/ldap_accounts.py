@@ -25,7 +25,9 @@ from ansible_collections.jml.provisioning.plugins.module_utils.target_config imp
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
 from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
-from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_diffs, vault_secrets
+from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
+    bounded_diffs, vault_secrets, write_private_file,
+)
 
 
 class _LdapTarget(object):
@@ -47,7 +49,8 @@ class _LdapTarget(object):
                                      self.options["connection"]["page_size"])
 
     def apply(self, operations):
-        return ldaptarget.apply(self.conn, operations, self.options["initial_password"]["attribute"])
+        password = self.options["initial_password"]
+        return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"])
 
 
 class ActionModule(ActionBase):
@@ -60,7 +63,7 @@ class ActionModule(ActionBase):
         del tmp
         if not ldaptarget.HAS_LDAP3:
             raise AnsibleActionFail(missing_required_lib("ldap3"))
-        _, options = self.validate_argument_spec(argument_spec=LDAP_ACCOUNTS_SPEC)
+        dummy, options = self.validate_argument_spec(argument_spec=LDAP_ACCOUNTS_SPEC)
         try:
             config = build_target_config(options)
             today = reference_date(options["reference_date"], datetime.date.today())
@@ -79,12 +82,13 @@ class ActionModule(ActionBase):
                 check_mode=self._task.check_mode, thresholds=options["thresholds"],
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"])
         except reconcile.ThresholdExceeded as exc:
-            outcome = exc.result
+            outcome, operations = exc.result, exc.operations
             exceeded = ", ".join("%s %d > %d" % (a, t["count"], t["limit"])
                                  for a, t in outcome["thresholds"].items() if t["exceeded"])
             # 'failed' stays the contract's list (a non-empty list fails the task): one entry says why.
             outcome["failed"] = outcome["failed"] + [{"person": None, "action": "threshold", "dn": None,
                                                       "error": "threshold exceeded: %s" % exceeded}]
+            outcome["summary"]["failed"] = len(outcome["failed"])
             outcome["msg"] = ("ldap_accounts: threshold exceeded (%s); nothing was written. "
                               "Set allow_threshold_override to proceed." % exceeded)
         except (ldaptarget.TargetError, ValueError) as exc:
@@ -104,6 +108,6 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def _write_plan(path, outcome, operations):
+        # The plan names people and their attributes: private (0600) and atomic like the vault.
         document = dict(outcome, actions=[op.as_dict() for op in operations], actions_truncated=0)
-        with open(path, "w") as handle:
-            json.dump(document, handle, indent=1, ensure_ascii=False, sort_keys=True)
+        write_private_file(path, json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True))

@@ -30,7 +30,7 @@ def split(dn):
 
 
 def _normalise_rdn(rdn):
-    attr, _, value = rdn.partition("=")
+    attr, dummy, value = rdn.partition("=")
     return "%s=%s" % (attr.strip().lower(), value.strip().lower())
 
 

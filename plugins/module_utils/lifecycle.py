@@ -82,18 +82,20 @@ def evaluate(person, today, policy):
     primary = primary_contract(contracts, today)
     if not contracts:
         return Status(LEAVER, None, "leaver: no contract")
-    active = [c for c in contracts if _is_active(c, today)]
-    if active:
+    if any(_is_active(c, today) for c in contracts):
         return Status(ACTIVE, primary, "active: contract %s runs" % primary.get("id"))
-    upcoming = sorted((s, c.get("id")) for c in contracts for s, _ in [_window(c)] if s is not None and s > today)
+    windows = [_window(c) for c in contracts]
+    ends = [end for start, end in windows]
+    upcoming = sorted((start, c.get("id")) for c, (start, end) in zip(contracts, windows)
+                      if start is not None and start > today)
     if upcoming:
         start, cid = upcoming[0]
         days = (start - today).days
         if days <= policy.pre_provision_days:
             return Status(PREHIRE, primary, "joiner: contract %s starts %s" % (cid, start.isoformat()))
-        if not any(e is not None and e < today for _, e in map(_window, contracts)):
+        if not any(end is not None and end < today for end in ends):
             return Status(FUTURE, primary, "future joiner: contract %s starts %s" % (cid, start.isoformat()))
-    ended = [e for _, e in map(_window, contracts) if e is not None and e < today]
+    ended = [end for end in ends if end is not None and end < today]
     last_end = max(ended)
     days = (today - last_end).days
     if days <= policy.grace_days:

@@ -78,7 +78,7 @@ class MappingSet(object):
         self.date_fields = set(DEFAULT_DATE_FIELDS) | set(spec.get("date_fields") or ())
         self.required = list(spec.get("required") or [])
         for field in self.required:
-            scope, _, name = field.partition(".")
+            scope, dummy, name = field.partition(".")
             if scope not in ("person", "contract") or not name:
                 raise MappingError("%s.required: %r must be person.<field> or contract.<field>" % (label, field))
             if name not in (self.person if scope == "person" else self.contract):
@@ -105,7 +105,7 @@ class MappingSet(object):
                 value = self._date(value, "%s.%s" % (part, field))
             _put(out, field, value)
         for required in self.required:
-            scope_name, _, field = required.partition(".")
+            scope_name, dummy, field = required.partition(".")
             if scope_name == part and _get(out, field) is None:
                 raise _RowProblem(required, "required value is empty")
         return out
@@ -213,11 +213,11 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
         key = (row.get(person_key) or "").strip() if person_key else None
         joined = grouped.get(key, []) if key is not None else []
         try:
-            person = mapping.map_person(row, [r for _, r, _ in joined])
+            person = mapping.map_person(row, [entry[1] for entry in joined])
             if contract_rows is None:
                 contracts = [mapping.map_contract(row)]
             else:
-                contracts = [c for _, _, c in joined]
+                contracts = [entry[2] for entry in joined]
         except _RowProblem as exc:
             rejections.append(Rejection(source, persons_rows.name, line, exc.field, exc.problem,
                                         mapping.person_id(row)))
@@ -242,7 +242,7 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
         persons[pid] = person
     for key, joined in grouped.items():
         if key not in used_keys:
-            for line, _, _ in joined:
-                rejections.append(Rejection(source, contract_rows.name, line, contract_key,
+            for entry in joined:
+                rejections.append(Rejection(source, contract_rows.name, entry[0], contract_key,
                                             "no person with this key in %s" % persons_rows.name))
     return persons, rejections

@@ -23,7 +23,7 @@ CSV_FILE_SPEC = dict(
     delimiter=dict(type="str", default=","),
     encoding=dict(type="str", default="utf-8"),
     quotechar=dict(type="str", default='"'),
-    key=dict(type="str"),
+    key=dict(type="str", no_log=False),
 )
 
 SOURCE_SPEC = dict(
@@ -73,11 +73,6 @@ LIFECYCLE_SPEC = dict(
     exclude=dict(type="str"),
 )
 
-THRESHOLD_SPEC = dict(
-    count=dict(type="int"),
-    percent=dict(type="float"),
-)
-
 LDAP_ACCOUNTS_SPEC = dict(
     connection=dict(type="dict", required=True, options=LDAP_CONNECTION_SPEC),
     flavour=dict(type="str", default="openldap", choices=["openldap"]),
@@ -100,7 +95,7 @@ LDAP_ACCOUNTS_SPEC = dict(
         lock_attribute=dict(type="str", default="pwdAccountLockedTime"),
         lock_value=dict(type="str", default="000001010000Z"),
     )),
-    initial_password=dict(type="dict", default={}, options=dict(
+    initial_password=dict(type="dict", default={}, no_log=False, options=dict(
         generate=dict(type="bool", default=False),
         length=dict(type="int", default=20),
         attribute=dict(type="str", default="userPassword"),

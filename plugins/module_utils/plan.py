@@ -99,7 +99,7 @@ class TargetConfig(object):
 
     def read_attributes(self):
         """Attributes a reconcile must read: nothing more (cost grows with every attribute)."""
-        names = {self.username_attribute} | set(self.attributes) | set(a for _, a in self.anchors)
+        names = {self.username_attribute} | set(self.attributes) | set(anchor[1] for anchor in self.anchors)
         if "lock" in self.disable_strategy:
             names.add(self.lock_attribute)
         return sorted(names, key=str.lower)
@@ -186,13 +186,15 @@ class _Planner(object):
 
     def derived_names(self, scope):
         config = self.config
+        mapped = dict((name.lower(), expression) for name, expression in config.attributes.items())
 
         def derived(name):
             values = {config.username_attribute: name}
             local = dict(scope, username=name)
             for attribute in config.unique_attributes:
-                if attribute.lower() != config.username_attribute.lower() and attribute in config.attributes:
-                    values[attribute] = _text(config.attributes[attribute](**local))
+                expression = mapped.get(attribute.lower())
+                if attribute.lower() != config.username_attribute.lower() and expression is not None:
+                    values[attribute] = _text(expression(**local))
             return values
         return derived
 
@@ -281,7 +283,7 @@ class _Planner(object):
         attributes = dict((a, v) for a, v in values.items() if v)
         attributes["objectClass"] = list(config.object_classes)
         if not status.enabled:
-            _, lock = self.lock_changes(None, False)
+            lock = self.lock_changes(None, False)[1]
             attributes.update(lock)
         changes = dict((a, [None, _shown(v)]) for a, v in attributes.items() if a != "objectClass")
         self.plan.operations.append(Operation("create", pid, target, status.reason, changes, attributes,

@@ -15,9 +15,12 @@ from ansible_collections.jml.provisioning.plugins.module_utils import plan as pl
 
 
 class ThresholdExceeded(Exception):
-    def __init__(self, result):
+    """A limit was exceeded: nothing was written. Carries the full result and plan for the report."""
+
+    def __init__(self, result, operations):
         Exception.__init__(self, "thresholds exceeded")
         self.result = result
+        self.operations = operations
 
 
 def diff_item(op):
@@ -49,7 +52,7 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     failed = list(plan.problems)
     operations = plan.operations
     if not check_mode and not (exceeded and not override_thresholds) and operations:
-        _, apply_failed = target.apply(operations)
+        apply_failed = target.apply(operations)[1]
         failed.extend(apply_failed)
     summary = plan.counts()
     summary["failed"] = len(failed)
@@ -66,5 +69,5 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     }
     if exceeded and not override_thresholds:
         result["changed"] = False
-        raise ThresholdExceeded(result)
+        raise ThresholdExceeded(result, operations)
     return result, operations

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
     ExpressionError, compile_expression, compile_mapping,
@@ -61,6 +62,10 @@ def _build(options):
         raise ConfigError("disable.strategy must be a list of lock and/or move, got %s" % sorted(strategy))
     if "move" in strategy and not disable.get("disabled_dn"):
         raise ConfigError("disable.strategy move needs disable.disabled_dn")
+    search_base = options.get("search_base") or options["accounts_dn"]
+    if "move" in strategy and not dnlib.is_under(disable["disabled_dn"], search_base):
+        # Accounts moved out of sight would look absent on the next run: a rehire would get a second account.
+        raise ConfigError("disable.disabled_dn %s must be inside search_base %s" % (disable["disabled_dn"], search_base))
     life = options["lifecycle"]
     for action in options.get("thresholds") or {}:
         if action not in ACTION_ORDER:

@@ -26,7 +26,7 @@ description:
   - A missing mapped column, a duplicate person id, an unreadable file or a wrong vault password
     fail the task and leave the previous vault untouched.
 author:
-  - jml.provisioning maintainers
+  - jml.provisioning maintainers (!UNKNOWN)
 attributes:
   check_mode:
     support: full
@@ -36,8 +36,11 @@ attributes:
     description: Shows each joined, left or changed person's record before and after.
   action:
     support: full
+    description: Runs as an action plugin on the controller, where the vault secrets are.
   platform:
+    support: full
     platforms: posix
+    description: Runs on the controller; the play's target host is not contacted.
 options:
   vault:
     description: Path of the vault file on the controller. Its folder must exist.

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 
 
 def vault_secrets(loader):
@@ -36,3 +38,18 @@ def bounded_diffs(items, limit):
         diffs.append({"before": _text(before), "after": _text(after),
                       "before_header": "%s (before)" % name, "after_header": "%s (after)" % name})
     return diffs
+
+
+def write_private_file(path, text):
+    """Write ``text`` atomically with mode 0600 (reports and plans hold personal data)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".jml-", dir=folder)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -34,7 +34,7 @@ def _pick_secret(secrets, vault_id):
             if secret_id == vault_id:
                 return secret_id, secret
         raise VaultFileError("vault id %r is not among the play's vault secrets (%s)"
-                             % (vault_id, ", ".join(sid for sid, _ in secrets)))
+                             % (vault_id, ", ".join(entry[0] for entry in secrets)))
     return secrets[0]
 
 

@@ -3,7 +3,6 @@ and a runner for real ansible-playbook processes against the repository's playbo
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +13,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
+import helloid  # noqa: E402  (the vendor's HelloID export, byte for byte)
 import slapd  # noqa: E402  (the project's one throwaway-slapd harness)
 
-HELLOID = ROOT / "inventories" / "demo" / "hr" / "helloid"
 BIN = Path(sys.executable).parent
 
 
@@ -52,7 +51,7 @@ class Workspace(object):
     def __init__(self, path, instance=None):
         self.path = path
         self.hr = path / "hr"
-        shutil.copytree(HELLOID, self.hr)
+        helloid.restore(self.hr)
         self.vault = path / "vault.json"
         self.vault_pass = path / "vault-pass"
         self.vault_pass.write_text("integration-vault-secret-4711\n")
@@ -84,7 +83,7 @@ class Workspace(object):
                    ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_LOCAL_TEMP=str(self.home / "tmp"), PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
         proc = subprocess.run(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=300)
+                              universal_newlines=True, timeout=300, check=False)
         return Run(proc, plan_file)
 
     def vault_document(self):
@@ -111,10 +110,9 @@ def read_people(instance, base=None):
     import ldap3
     server = ldap3.Server(instance.ldap_uri, get_info=ldap3.NONE)
     conn = ldap3.Connection(server, instance.bind_dn, instance.bind_password, auto_bind=True)
-    entries = conn.extend.standard.paged_search(
-        base or instance.people_dn, "(objectClass=inetOrgPerson)", attributes=["*", "entryCSN", "modifyTimestamp",
-                                                                                "pwdAccountLockedTime"],
-        paged_size=500, generator=False)
+    wanted = ["*", "entryCSN", "modifyTimestamp", "pwdAccountLockedTime"]
+    entries = conn.extend.standard.paged_search(base or instance.people_dn, "(objectClass=inetOrgPerson)",
+                                                attributes=wanted, paged_size=500, generator=False)
     people = {}
     for entry in entries:
         if entry.get("type") == "searchResEntry":

@@ -16,7 +16,7 @@ def sources(workspace, **mapping_changes):
     source["persons"]["path"] = str(workspace.hr / "T4E_HELLOID_Persons.csv")
     source["contracts"]["path"] = str(workspace.hr / "T4E_HelloID_Contracts.csv")
     for field, expression in mapping_changes.items():
-        part, _, name = field.partition("__")
+        part, dummy, name = field.partition("__")
         source["mapping"][part][name] = expression
     return [source]
 

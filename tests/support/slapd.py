@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Throwaway OpenLDAP (slapd 2.5) server for the demo, integration tests and molecule.
 
 Every instance lives in its own folder (config, mdb database, self-signed cert, pidfile,
@@ -86,7 +86,7 @@ def _run(*args: str, stdin: str | None = None) -> str:
 def _free_ports(count: int) -> list[int]:
     # All sockets are held open together so the kernel hands out distinct ports; there is
     # still a small window before slapd binds them, which _launch() covers by retrying.
-    socks = [socket.socket() for _ in range(count)]
+    socks = [socket.socket() for dummy in range(count)]
     try:
         for s in socks:
             s.bind(("127.0.0.1", 0))

@@ -107,7 +107,7 @@ def read_taken(conn, base, attributes, page_size=500):
     taken = dict((a, set()) for a in attributes)
     search_filter = "(|%s)" % "".join("(%s=*)" % a for a in attributes)
     lower = dict((a.lower(), a) for a in attributes)
-    for _, attrs in paged_entries(conn, base, search_filter, attributes, page_size):
+    for dummy, attrs in paged_entries(conn, base, search_filter, attributes, page_size):
         for name, values in attrs.items():
             if name in lower:
                 taken[lower[name]].update(values)
@@ -119,6 +119,12 @@ def ssha(password):
     salt = os.urandom(8)
     digest = hashlib.sha1(password.encode("utf-8") + salt).digest()
     return "{SSHA}" + base64.b64encode(digest + salt).decode("ascii")
+
+
+def generate_password(length):
+    """A random password of ``length`` characters from letters, digits and a few symbols."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.!#%+"
+    return "".join(_secrets.choice(alphabet) for dummy in range(max(length, 12)))
 
 
 def _check(conn, ok, what):
@@ -138,12 +144,12 @@ def _rename(conn, dn, new_dn):
     _check(conn, conn.modify_dn(dn, dnlib.first_rdn(new_dn), new_superior=superior), "rename")
 
 
-def apply_operation(conn, op, password_attribute="userPassword"):
+def apply_operation(conn, op, password_attribute="userPassword", password_length=20):
     if op.action == "create":
         attributes = dict(op.modifications)
         if op.initial_password:
             # Generated here, at write time, so no plan, result or log ever holds it.
-            attributes[password_attribute] = [ssha(_secrets.token_urlsafe(24))]
+            attributes[password_attribute] = [ssha(generate_password(password_length))]
         _check(conn, conn.add(op.dn, attributes=attributes), "add")
     elif op.action == "delete":
         _check(conn, conn.delete(op.dn), "delete")
@@ -153,7 +159,7 @@ def apply_operation(conn, op, password_attribute="userPassword"):
             _rename(conn, op.dn, op.new_dn)
 
 
-def apply(conn, operations, password_attribute="userPassword"):
+def apply(conn, operations, password_attribute="userPassword", password_length=20):
     """Apply operations in order; returns ``(done, failed)``. One failure never stops the others."""
     done, failed, broken = [], [], set()
     for op in operations:
@@ -162,7 +168,7 @@ def apply(conn, operations, password_attribute="userPassword"):
                            "error": "skipped: an earlier operation on this account failed"})
             continue
         try:
-            apply_operation(conn, op, password_attribute)
+            apply_operation(conn, op, password_attribute, password_length)
         except (TargetError, LDAPException) as exc:
             failed.append({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)})
             if op.person is not None:

@@ -1,0 +1,681 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ldap_accounts
+short_description: Reconcile the accounts of an LDAP directory with the JML vault
+version_added: 0.1.0
+description:
+  - Brings the accounts of one LDAP directory in line with the persons in B(the vault) written by
+    M(jml.provisioning.hr_collect) - joiners get an account, movers are updated or moved,
+    leavers are disabled (and optionally deleted later).
+  - Reads the managed accounts, correlates them with the vault persons over the O(anchor),
+    decides each person's lifecycle state on the reference date, computes the complete, ordered
+    plan and only then writes. Check mode returns exactly the plan a real run applies.
+  - 'Lifecycle states, from the person''s contracts and the reference date:
+    V(future) (first contract starts after the pre-provisioning window - no account is created;
+    an existing account is disabled),
+    V(prehire) (a contract starts within O(lifecycle.pre_provision_days) - the account is created
+    disabled),
+    V(active) (a contract runs, or the last one ended at most O(lifecycle.grace_days) ago - the
+    account is enabled),
+    V(leaver) (every contract has ended - the account is disabled) and
+    V(delete) (the last contract ended more than O(lifecycle.delete_after_days) ago - the account is
+    deleted when O(lifecycle.delete_accounts=true), otherwise no longer managed and left as it is).
+    A contract''s end date is its last working day; a person without contracts is a leaver.'
+  - Accounts whose anchor attribute holds a value no vault person has any more are B(vanished)
+    and are disabled like leavers, unless O(lifecycle.vanished=ignore). Accounts in scope without an
+    anchor value are B(uncorrelated) and are never touched. A person matching several accounts,
+    or an account claimed by several persons, is a B(conflict) - both sides are left alone.
+  - Existing accounts keep their names - only joiners are named, from O(username.candidates).
+    Only the attributes in O(attributes) (plus the anchor, username and lock attributes) are read,
+    compared and written; everything else on an account is never touched.
+  - One operation failing (for example a schema violation) does not stop the others - the later
+    operations of the same account are skipped, everything else is applied, and the task then fails
+    with the list of failures in RV(failed). Planning problems (an expression that fails for a
+    person, no free username) are reported the same way and only skip that person.
+  - When a planned count exceeds one of the O(thresholds), nothing is written (unless
+    O(allow_threshold_override=true)) and the task fails, in check mode too.
+  - Runs on the controller (action plugin), where the vault secrets are; the vault is decrypted in
+    memory only.
+author:
+  - jml.provisioning maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - jml.provisioning.ldap_connection
+attributes:
+  check_mode:
+    support: full
+    description:
+      - Reads the directory and the vault, computes the same plan and result as a real run and
+        writes nothing to the directory. Thresholds are evaluated too, so a check-mode run is the
+        impact evaluation of the real one.
+  diff_mode:
+    support: full
+    description:
+      - One diff per planned operation (account and action), holding only the changed attributes;
+        C(before) is empty for a create, C(after) for a delete, a move or rename shows the C(dn).
+        At most O(max_actions) diffs are returned.
+  action:
+    support: full
+    description: Runs as an action plugin on the controller, where the vault and its secrets are.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the controller; the target host of the play is not contacted.
+options:
+  vault:
+    description: Path of the vault file on the controller, as written by M(jml.provisioning.hr_collect).
+    type: path
+    required: true
+  vault_id:
+    description:
+      - Vault id of the secret the vault is encrypted with. Not needed to read it - decryption tries
+        every vault secret of the play. Accepted so the same variables serve
+        M(jml.provisioning.hr_collect) and this module.
+    type: str
+  flavour:
+    description:
+      - The kind of directory. It decides the defaults that fit its schema.
+      - Only V(openldap) (with the C(inetOrgPerson) schema and, for locking, the C(ppolicy) overlay)
+        is supported so far.
+    type: str
+    default: openldap
+    choices: [openldap]
+  search_base:
+    description:
+      - Base DN of the search for the managed accounts (subtree). Defaults to O(accounts_dn).
+      - It must contain every place a managed account can be - O(accounts_dn), every DN
+        O(container) can give and O(disable.disabled_dn). An account moved outside it is no longer
+        seen, so the person would look like a joiner when they come back.
+    type: str
+  search_filter:
+    description:
+      - LDAP filter that selects the managed accounts under O(search_base). Entries it does not
+        match are never read, compared or touched.
+    type: str
+    default: (objectClass=inetOrgPerson)
+  accounts_dn:
+    description:
+      - DN of the container new accounts are created in, unless O(container) gives another.
+      - Also the default of O(search_base).
+    type: str
+    required: true
+  container:
+    description:
+      - Jinja2 expression giving the DN of the container an account belongs in, for example
+        V('ou=' ~ contract.department.code ~ ',ou=people,dc=example,dc=test'). An empty result means
+        O(accounts_dn). Names in scope as in O(attributes), except C(manager_dn).
+      - When the result changes, the account is moved (a V(move) action, reason C(mover)).
+        Disabled accounts go to O(disable.disabled_dn) instead when O(disable.strategy) contains V(move).
+      - Not set - every account belongs in O(accounts_dn).
+    type: str
+  object_classes:
+    description:
+      - Object classes of new accounts. The object classes of existing accounts are never changed.
+    type: list
+    elements: str
+    default: [inetOrgPerson]
+  anchor:
+    description:
+      - How an account is recognised as a vault person's - the value of a person field stored in an
+        account attribute. Compared case-insensitively.
+      - The anchor attribute is written on created accounts and kept in step on existing ones.
+    type: dict
+    default: {}
+    suboptions:
+      person:
+        description:
+          - Dotted path of the field in the vault person, for example V(id), V(email) or
+            V(custom.employee_number).
+        type: str
+        default: id
+      attribute:
+        description: The account attribute that holds the value.
+        type: str
+        default: employeeNumber
+  username:
+    description:
+      - How joiners are named. The username is the value of the RDN of the account's DN.
+      - Existing accounts are never renamed - for them C(username) is the value of their RDN.
+    type: dict
+    required: true
+    suboptions:
+      attribute:
+        description:
+          - Attribute that holds the username. It is the RDN attribute of new accounts
+            (C(uid=<username>,<container>)) and is never updated on existing ones.
+        type: str
+        default: uid
+      candidates:
+        description:
+          - Jinja2 expressions giving username candidates, tried in order for C(n) = 1, 2, ... up to
+            O(username.max_tries) until one is free. Names in scope as in O(attributes) (without
+            C(username) and C(manager_dn)) plus C(n), the iteration.
+          - Each candidate is transliterated to ASCII, lower-cased (see O(username.lowercase)),
+            stripped of spaces and of characters not in O(username.allowed_characters), cut to
+            O(username.max_length) and stripped of leading and trailing V(.), V(_) and V(-).
+            An empty result is skipped, as is a name already tried.
+          - A candidate that does not use C(n) gives one name only; see EXAMPLES for one that does.
+        type: list
+        elements: str
+        required: true
+      unique_attributes:
+        description:
+          - Attributes in which a new username must be free, anywhere under O(username.unique_base)
+            (not only among the managed accounts), and among the names given earlier in the run.
+            Compared case-insensitively.
+          - For an attribute other than O(username.attribute), the value tested is the one its
+            expression in O(attributes) gives for the candidate username, so for example C(uid) and
+            C(mail) stay in step. An attribute not mapped in O(attributes) (same spelling) is
+            not tested.
+          - Defaults to O(username.attribute) alone.
+        type: list
+        elements: str
+      unique_base:
+        description:
+          - Base DN of the search for names already taken. Defaults to O(search_base), or
+            O(accounts_dn).
+          - This search reads every entry with one of the O(username.unique_attributes) under it,
+            and is only made when at least one joiner needs a name.
+        type: str
+      max_length:
+        description: Maximum length of a username, in characters.
+        type: int
+        default: 64
+      allowed_characters:
+        description:
+          - Characters a username may contain, as the body of a regular expression character class.
+            Other characters are removed.
+        type: str
+        default: a-z0-9._-
+      lowercase:
+        description:
+          - Lower-case the candidates. With V(false) the case is kept and
+            O(username.allowed_characters) matches letters in either case.
+        type: bool
+        default: true
+      max_tries:
+        description:
+          - Highest value of C(n). A joiner for whom no candidate is free by then is reported in
+            RV(failed) (action V(create)) and gets no account; the run goes on.
+        type: int
+        default: 50
+  attributes:
+    description:
+      - 'The mapping: account attribute name -> Jinja2 expression giving its value (the syntax of
+        C(when), not a C({{ }}) template, so Ansible passes it through untouched). Each expression
+        is compiled once per run, before anything is read; an invalid one fails the task.'
+      - 'Names in scope - C(person) (the vault person), C(contract) (the primary contract - a running
+        one, the earliest started first; otherwise the next to start; otherwise the one that ended
+        last), C(contracts) (all contracts), C(account) (the account''s current values, attribute
+        names lower-cased, one value as a scalar and several as a list; empty for a new account),
+        C(today) (the reference date as an ISO C(YYYY-MM-DD) string), C(username), C(state) (the
+        lifecycle state) and C(manager_dn) (the DN of the account of the person''s C(manager) after
+        this run, also when that account is created in the same run; empty without one).'
+      - Filters available besides Jinja2's own - C(ascii), C(slug), C(initials) and C(family_name)
+        (see the filters of the same names in this collection). Ansible's own filters are not
+        available in these expressions.
+      - A result of V(None), an empty string or an empty list means the attribute is absent - it
+        is not set on create and removed from an existing account. A list gives several values;
+        V(true) and V(false) become V(TRUE) and V(FALSE); dates are written as ISO dates; other
+        values as text with surrounding spaces removed.
+      - Current and desired values are compared as the directory would - attribute names
+        case-insensitively, several values as a set, the O(dn_attributes) as DNs. Each attribute
+        may be mapped once.
+      - The anchor attribute (O(anchor.attribute)) and the username attribute are set by the module;
+        mapping them has no effect.
+    type: dict
+    required: true
+  create_only:
+    description:
+      - Attributes of O(attributes) set when an account is created and never compared or updated
+        afterwards (for example an initial C(mail) that users may change). Case-insensitive.
+    type: list
+    elements: str
+    default: []
+  dn_attributes:
+    description:
+      - Attributes whose values are DNs; they are compared case-insensitively and ignoring spaces
+        around separators, so a DN spelt differently by the server is no change.
+    type: list
+    elements: str
+    default: [manager]
+  disable:
+    description: How accounts are disabled and enabled.
+    type: dict
+    default: {}
+    suboptions:
+      strategy:
+        description:
+          - How a disabled account is marked, a list of V(lock) and/or V(move); both may be combined.
+          - V(lock) sets O(disable.lock_attribute) to O(disable.lock_value) and removes it to
+            enable. With OpenLDAP, C(pwdAccountLockedTime=000001010000Z) locks the account
+            permanently; it only takes effect when the C(ppolicy) overlay is loaded and the
+            applicable password policy has C(pwdLockout=TRUE). An account with any value in the lock
+            attribute counts as disabled.
+          - V(move) moves the account under O(disable.disabled_dn) and back into its container to
+            enable. An account under O(disable.disabled_dn) counts as disabled.
+          - Accounts created for V(prehire) persons are created disabled the same way.
+        type: list
+        elements: str
+        default: [lock]
+      disabled_dn:
+        description:
+          - DN of the container disabled accounts are moved to. Required when O(disable.strategy)
+            contains V(move). Keep it inside O(search_base).
+        type: str
+      lock_attribute:
+        description: Attribute set to lock an account (strategy V(lock)).
+        type: str
+        default: pwdAccountLockedTime
+      lock_value:
+        description: Value of O(disable.lock_attribute) that locks an account.
+        type: str
+        default: 000001010000Z
+  initial_password:
+    description: An initial password for new accounts.
+    type: dict
+    default: {}
+    suboptions:
+      generate:
+        description:
+          - Give each created account a random password, stored as an C({SSHA}) hash.
+          - The password is generated at write time and never appears in the result, diffs, the
+            plan file or logs, so nobody knows it - the first real password must come from a
+            reset or self-service process. Without it, accounts are created without a password.
+        type: bool
+        default: false
+      length:
+        description:
+          - Intended length of the generated password.
+          - Not used yet - the generated password is currently always 32 URL-safe characters
+            (24 random bytes).
+        type: int
+        default: 20
+      attribute:
+        description: Attribute that receives the hashed password.
+        type: str
+        default: userPassword
+  lifecycle:
+    description: When accounts are created, enabled, disabled and deleted.
+    type: dict
+    default: {}
+    suboptions:
+      pre_provision_days:
+        description:
+          - A joiner's account is created (disabled) this many days before their first contract
+            starts, and enabled on the start date.
+        type: int
+        default: 14
+      grace_days:
+        description: The account stays enabled this many days after the last contract's end date.
+        type: int
+        default: 0
+      delete_after_days:
+        description:
+          - A leaver whose last contract ended more than this many days ago is in state V(delete).
+            Never, when not set.
+        type: int
+      delete_accounts:
+        description:
+          - Delete the accounts of persons in state V(delete). With V(false), such accounts are no
+            longer managed - left as they are (disabled) and not counted.
+        type: bool
+        default: false
+      vanished:
+        description:
+          - What to do with an account whose anchor value is no longer in the vault (the person left
+            every HR source) - V(disable) it, or V(ignore) it.
+        type: str
+        default: disable
+        choices: [disable, ignore]
+      exclude:
+        description:
+          - Jinja2 expression; persons for whom it is true are left out entirely - no account is
+            created and an existing account is not touched. Names in scope as in O(attributes)
+            (without C(username) and C(manager_dn)).
+          - 'Example: V(person.custom.blocked).'
+        type: str
+  reference_date:
+    description:
+      - The date (ISO, V(YYYY-MM-DD)) lifecycle states are decided on and C(today) is in
+        expressions. Defaults to the controller's current date.
+      - Set it with check mode to see what a later date would do (a what-if). A real run with a
+        reference date applies that date's states.
+    type: str
+  thresholds:
+    description:
+      - Limits per action that stop a run before it writes anything - protection against a
+        truncated or empty HR export disabling everyone.
+      - 'A dictionary action -> limits; actions are V(create), V(enable), V(move), V(update),
+        V(disable), V(delete), V(grant) and V(revoke). Limits are C(count) (a number of
+        operations) and/or C(percent) (a percentage of the accounts this run manages - correlated
+        plus vanished, at least 1 - rounded down); with both the smaller applies. A plain number
+        is a C(count).'
+      - When a planned count is higher than its limit, nothing is written, RV(failed) gets one
+        entry with action V(threshold) and the task fails - in check mode too, so an evaluation
+        shows it. The full plan is still returned.
+      - An unknown action fails the task before anything is read.
+    type: dict
+    default: {}
+  allow_threshold_override:
+    description:
+      - Apply the plan even when a threshold is exceeded (after checking the evaluation).
+        RV(thresholds) still reports the excess.
+    type: bool
+    default: false
+  max_actions:
+    description:
+      - At most this many operations are listed in RV(actions) and as diffs; RV(actions_truncated)
+        counts the rest. RV(summary) always counts all of them.
+      - Only the report is bounded - every planned operation is applied.
+    type: int
+    default: 1000
+  plan_file:
+    description:
+      - Path of a file on the controller to write the complete plan to as JSON (the result with
+        every action, none truncated), for M(jml.provisioning.impact_report) or a review.
+      - Written in check mode too, when at least one operation is planned; not written when a
+        threshold stops the run.
+      - It holds attribute values of persons - keep it somewhere only operators can read.
+    type: path
+notes:
+  - 'Performance: the managed scope is read with one paged search asking only for the attributes
+    the plan needs (those of O(attributes), the anchor, username and lock attributes). The
+    directory-wide read of the O(username.unique_attributes) is made only when a joiner needs a
+    name. Expressions are compiled once per run; a plain dotted path such as C(person.name.given)
+    is read without Jinja2. When nothing differs, the run makes no write at all and reports
+    C(changed=false).'
+  - Secrets - O(connection.bind_password) is C(no_log). Generated initial passwords are created at
+    write time, stored only as an C({SSHA}) hash and never appear in results, diffs or the plan file.
+  - Operations are applied in the order V(create), V(enable), V(move), V(update), V(disable),
+    V(delete), then by DN, one LDAP request per operation (an enable or disable that also moves the
+    account is a modify followed by a rename).
+  - Group entitlements (V(grant) and V(revoke), RV(rules)) are part of the result format but not
+    yet planned by this version.
+seealso:
+  - module: jml.provisioning.hr_collect
+"""
+
+EXAMPLES = r"""
+- name: Reconcile the OpenLDAP directory with the vault
+  jml.provisioning.ldap_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      server_uri: ldaps://ldap.example.test
+      bind_dn: cn=jml,ou=services,dc=example,dc=test
+      bind_password: "{{ jml_ldap_bind_password }}"
+      ca_file: /etc/ssl/certs/example-ca.pem
+    search_base: ou=people,dc=example,dc=test
+    accounts_dn: ou=people,dc=example,dc=test
+    anchor:
+      person: id
+      attribute: employeeNumber
+    username:
+      attribute: uid
+      candidates:
+        - "(person.name.given | ascii) ~ '.' ~ (person.name | family_name | ascii) ~ (n if n > 1 else '')"
+      unique_attributes: [uid, mail]
+      unique_base: dc=example,dc=test
+    attributes:
+      cn: person.name.display
+      sn: person.name | family_name
+      givenName: person.name.given
+      displayName: person.name.display
+      initials: person.name.initials
+      mail: username ~ '@example.test'
+      employeeType: contract.type
+      departmentNumber: contract.department.code
+      title: contract.title.code
+      manager: manager_dn
+    disable:
+      strategy: [lock]
+    initial_password:
+      generate: true
+    lifecycle:
+      pre_provision_days: 14
+      grace_days: 1
+      exclude: person.custom.blocked
+    thresholds:
+      disable: {count: 10, percent: 20}
+      delete: {count: 0}
+  register: reconciled
+
+- name: Evaluate the impact without writing (check mode)
+  jml.provisioning.ldap_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      server_uri: ldaps://ldap.example.test
+      bind_dn: cn=jml,ou=services,dc=example,dc=test
+      bind_password: "{{ jml_ldap_bind_password }}"
+    accounts_dn: ou=people,dc=example,dc=test
+    username:
+      candidates:
+        - "(person.name.given | slug) ~ '.' ~ (person.name.family | slug) ~ (n if n > 1 else '')"
+    attributes:
+      cn: person.name.display
+      sn: person.name.family
+      givenName: person.name.given
+    thresholds:
+      disable: {percent: 5}
+    plan_file: /var/lib/jml/plan.json
+  check_mode: true
+  register: evaluation
+  ignore_errors: true   # a threshold that would be exceeded fails the task; report it anyway
+
+- name: Show what a real run would do
+  ansible.builtin.debug:
+    msg:
+      - "Planned: {{ evaluation.summary }}"
+      - "Thresholds: {{ evaluation.thresholds }}"
+      - "Failed or stopped: {{ evaluation.failed }}"
+
+- name: What if - the state of the directory on the first of next month
+  jml.provisioning.ldap_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      server_uri: ldap://ldap.example.test
+      start_tls: true
+      bind_dn: cn=jml,ou=services,dc=example,dc=test
+      bind_password: "{{ jml_ldap_bind_password }}"
+    accounts_dn: ou=people,dc=example,dc=test
+    container: "'ou=' ~ (contract.department.code | lower) ~ ',ou=people,dc=example,dc=test'"
+    search_base: ou=people,dc=example,dc=test
+    username:
+      candidates:
+        - "(person.name.given | initials | lower) ~ (person.name.family | slug('')) ~ (n if n > 1 else '')"
+    attributes:
+      cn: person.name.display
+      sn: person.name.family
+      givenName: person.name.given
+    disable:
+      strategy: [lock, move]
+      disabled_dn: ou=disabled,ou=people,dc=example,dc=test
+    reference_date: "2026-12-01"
+  check_mode: true
+  diff: true
+  register: what_if
+
+- name: Show who would join and leave by then
+  ansible.builtin.debug:
+    msg: "{{ what_if.actions | selectattr('action', 'in', ['create', 'disable']) | map(attribute='dn') }}"
+"""
+
+RETURN = r"""
+changed:
+  description:
+    - Whether anything was (in check mode - would be) written. V(false) when a threshold stopped the run.
+  returned: always
+  type: bool
+summary:
+  description: Number of planned operations per action, unchanged accounts and failures.
+  returned: always
+  type: dict
+  contains:
+    create:
+      description: Accounts created (joiners).
+      type: int
+    update:
+      description: Accounts whose attributes are changed.
+      type: int
+    move:
+      description: Accounts moved to another container (movers).
+      type: int
+    enable:
+      description: Accounts enabled (starters, returning persons).
+      type: int
+    disable:
+      description: Accounts disabled (leavers, vanished accounts).
+      type: int
+    delete:
+      description: Accounts deleted.
+      type: int
+    grant:
+      description: Group entitlements granted (not yet planned by this version).
+      type: int
+    revoke:
+      description: Group entitlements revoked (not yet planned by this version).
+      type: int
+    unchanged:
+      description: Managed accounts that need no operation.
+      type: int
+    failed:
+      description:
+        - Operations that could not be planned or failed when applied. A threshold stop is not
+          counted here, only listed in RV(failed).
+      type: int
+  sample: {create: 3, update: 5, move: 1, enable: 0, disable: 2, delete: 0,
+           grant: 0, revoke: 0, unchanged: 1190, failed: 0}
+actions:
+  description:
+    - The planned operations in apply order (at most O(max_actions)), in check mode too.
+    - One account can have several (for example V(enable) then V(update)).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    action:
+      description: V(create), V(enable), V(move), V(update), V(disable) or V(delete).
+      type: str
+    person:
+      description: Id of the vault person; for a vanished account, its anchor value.
+      type: str
+    dn:
+      description: DN of the account before the operation (for a create, the new account's DN).
+      type: str
+    new_dn:
+      description: DN after the operation, when it moves the account.
+      type: str
+      returned: when the account is moved
+    changes:
+      description:
+        - Changed attributes, each as C([before, after]); V(null) means absent, several values are
+          a list. Empty for a move or delete.
+      type: dict
+    reason:
+      description: 'Why, for example C(joiner: contract 10023-1 starts 2026-12-01).'
+      type: str
+  sample:
+    - action: create
+      person: "10023"
+      dn: uid=jose.muller,ou=people,dc=example,dc=test
+      changes: {givenName: [null, José], employeeNumber: [null, "10023"]}
+      reason: "joiner: contract 10023-1 starts 2026-12-01"
+    - action: disable
+      person: "10007"
+      dn: uid=an.jansen,ou=people,dc=example,dc=test
+      changes: {pwdAccountLockedTime: [null, 000001010000Z]}
+      reason: "leaver: last contract ended 2026-11-30"
+actions_truncated:
+  description: Number of planned operations left out of RV(actions) because of O(max_actions).
+  returned: always
+  type: int
+  sample: 0
+correlation:
+  description: How vault persons and the managed accounts were matched.
+  returned: always
+  type: dict
+  contains:
+    correlated:
+      description: Number of persons matched with exactly one account.
+      type: int
+    uncorrelated_persons:
+      description: Ids of persons without an account (joiners, future joiners and leavers without one).
+      type: list
+      elements: str
+    uncorrelated_accounts:
+      description: DNs of accounts in scope without an anchor value; never touched.
+      type: list
+      elements: str
+    vanished:
+      description: DNs of accounts whose anchor value no vault person has.
+      type: list
+      elements: str
+    conflicts:
+      description:
+        - Ambiguous matches, left alone - C(person) with several C(accounts), or several C(persons)
+          with one account, with the C(anchor) attribute and the C(problem).
+      type: list
+      elements: dict
+  sample:
+    correlated: 1195
+    uncorrelated_persons: ["10023"]
+    uncorrelated_accounts: ["uid=svc-backup,ou=people,dc=example,dc=test"]
+    vanished: []
+    conflicts: []
+rules:
+  description:
+    - Per business rule, the ids of the persons who C(gain) and C(lose) its entitlements in this plan.
+    - Always empty in this version (no rules are planned yet).
+  returned: always
+  type: dict
+  sample: {sales-staff: {gain: ["10023"], lose: []}}
+thresholds:
+  description: Per action with a limit in O(thresholds), the planned C(count), the effective C(limit) and whether it is C(exceeded).
+  returned: always
+  type: dict
+  sample: {disable: {count: 2, limit: 10, exceeded: false}}
+failed:
+  description:
+    - Operations that could not be planned or failed when applied, each with C(person), C(action),
+      C(dn) and C(error). When a threshold stops the run, one entry with action V(threshold) (and
+      no person or DN) says which.
+    - Non-empty, it fails the task - after everything else was applied.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - person: "10023"
+      action: create
+      dn: uid=jose.muller,ou=people,dc=example,dc=test
+      error: "add: objectClassViolation"
+reference_date:
+  description: The date the lifecycle was evaluated on (ISO).
+  returned: always
+  type: str
+  sample: "2026-11-26"
+msg:
+  description: Why the task failed.
+  returned: when a threshold stopped the run or an operation failed
+  type: str
+  sample: "ldap_accounts: 1 operation(s) failed, the others were applied; see 'failed'"
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
+
+
+def main():
+    module = AnsibleModule(argument_spec=LDAP_ACCOUNTS_SPEC, supports_check_mode=True)
+    module.fail_json(msg="jml.provisioning.ldap_accounts runs as an action plugin on the controller; "
+                         "it cannot run as a module on a remote host")
+
+
+if __name__ == "__main__":
+    main()
