@@ -39,7 +39,8 @@ def person_value(person, path):
 
 
 class Correlation(object):
-    __slots__ = ("matched", "uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts")
+    __slots__ = ("matched", "uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts",
+                 "conflicted_persons")
 
     def __init__(self):
         self.matched = {}               # person id -> Account
@@ -47,6 +48,7 @@ class Correlation(object):
         self.uncorrelated_accounts = []  # DNs
         self.vanished = []              # Accounts
         self.conflicts = []             # {person(s), accounts, anchor}
+        self.conflicted_persons = set()  # ids left alone because of a conflict: never a new account
 
     def report(self):
         return {
@@ -68,6 +70,8 @@ def correlate(persons, accounts, anchors):
     for field, attribute in anchors:
         index = {}
         for account in accounts:
+            if account.dn in blocked:
+                continue  # a conflict is never resolved by a later anchor either
             for value in account.values(attribute):
                 index.setdefault(value.lower(), []).append(account)
         for pid in list(remaining):
@@ -82,6 +86,7 @@ def correlate(persons, accounts, anchors):
                 result.conflicts.append({"person": pid, "accounts": sorted(a.dn for a in found),
                                          "anchor": attribute, "problem": "one person, several accounts"})
                 blocked.update(a.dn for a in found)
+                result.conflicted_persons.add(pid)
                 continue
             account = found[0]
             if account.dn in claimed:
@@ -90,6 +95,7 @@ def correlate(persons, accounts, anchors):
                                          "anchor": attribute, "problem": "several persons, one account"})
                 blocked.add(account.dn)
                 result.matched.pop(other, None)
+                result.conflicted_persons.update((other, pid))
                 continue
             claimed[account.dn] = pid
             result.matched[pid] = account

@@ -29,9 +29,27 @@ def split(dn):
     return [p for p in parts if p]
 
 
+def unescape(value):
+    """An RDN value as text: ``\\,`` and RFC 4514 hex escapes (``\\2C``, UTF-8 bytes) decoded."""
+    out, i = bytearray(), 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value):
+            pair = value[i + 1:i + 3]
+            if len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair):
+                out.append(int(pair, 16))
+                i += 3
+                continue
+            ch = value[i + 1]
+            i += 1
+        out.extend(ch.encode("utf-8"))
+        i += 1
+    return out.decode("utf-8", errors="replace")
+
+
 def _normalise_rdn(rdn):
     attr, dummy, value = rdn.partition("=")
-    return "%s=%s" % (attr.strip().lower(), value.strip().lower())
+    return "%s=%s" % (attr.strip().lower(), escape_value(unescape(value.strip()).lower()))
 
 
 def normalise(dn):
@@ -50,15 +68,7 @@ def first_rdn(dn):
 
 def rdn_value(dn):
     """The unescaped value of the first RDN."""
-    value = first_rdn(dn).partition("=")[2]
-    out, escaped = [], False
-    for ch in value:
-        if escaped or ch != "\\":
-            out.append(ch)
-            escaped = False
-        else:
-            escaped = True
-    return "".join(out)
+    return unescape(first_rdn(dn).partition("=")[2])
 
 
 def escape_value(value):

@@ -24,7 +24,14 @@ except ImportError:  # pragma: no cover - reported by the plugins with missing_r
 
 
 class ExpressionError(ValueError):
-    """An expression could not be compiled or evaluated; the message names it."""
+    """An expression could not be compiled or evaluated; the message names it.
+
+    ``kind`` is the class name of the underlying error, for reports that must not quote data.
+    """
+
+    def __init__(self, message, kind=None):
+        ValueError.__init__(self, message)
+        self.kind = kind
 
 
 # Letters NFKD does not decompose into a base letter plus accents.
@@ -91,8 +98,18 @@ FILTERS = {"ascii": to_ascii, "slug": slug, "initials": initials, "family_name":
 _DOTTED_PATH = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$")
 
 
+if HAS_JINJA2:
+    class _Environment(ImmutableSandboxedEnvironment):
+        """Dict keys win over dict methods: ``row.keys`` is the column "keys", as on the fast path."""
+
+        def getattr(self, obj, attribute):
+            if isinstance(obj, dict) and attribute in obj:
+                return obj[attribute]
+            return ImmutableSandboxedEnvironment.getattr(self, obj, attribute)
+
+
 def _make_environment():
-    env = ImmutableSandboxedEnvironment(undefined=ChainableUndefined)
+    env = _Environment(undefined=ChainableUndefined)
     env.filters.update(FILTERS)
     return env
 
@@ -146,7 +163,8 @@ class Expression(object):
         try:
             value = self._compiled(**scope)
         except Exception as exc:  # any error inside the user's expression is a config/data error
-            raise ExpressionError("%s: expression %r failed: %s" % (self.label, self.source, exc))
+            raise ExpressionError("%s: expression %r failed: %s" % (self.label, self.source, exc),
+                                  kind=type(exc).__name__)
         return None if isinstance(value, ChainableUndefined) else value
 
     def referenced_items(self, name):
@@ -155,7 +173,10 @@ class Expression(object):
             return {self._path[1]} if self._path[0] == name and len(self._path) > 1 else set()
         found = set()
         tree = _environment().parse("{{ %s }}" % self.source)
+        called = set(id(call.node) for call in tree.find_all(nodes.Call))  # row.get(...) is a method
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            if id(node) in called:
+                continue
             if isinstance(node.node, nodes.Name) and node.node.name == name:
                 if isinstance(node, nodes.Getattr):
                     found.add(node.attr)

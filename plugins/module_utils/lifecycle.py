@@ -86,6 +86,9 @@ def evaluate(person, today, policy):
         return Status(ACTIVE, primary, "active: contract %s runs" % primary.get("id"))
     windows = [_window(c) for c in contracts]
     ends = [end for start, end in windows]
+    ended = [end for end in ends if end is not None and end < today]
+    if ended and (today - max(ended)).days <= policy.grace_days:
+        return Status(ACTIVE, primary, "grace: last contract ended %s" % max(ended).isoformat())
     upcoming = sorted((start, c.get("id")) for c, (start, end) in zip(contracts, windows)
                       if start is not None and start > today)
     if upcoming:
@@ -95,11 +98,8 @@ def evaluate(person, today, policy):
             return Status(PREHIRE, primary, "joiner: contract %s starts %s" % (cid, start.isoformat()))
         if not any(end is not None and end < today for end in ends):
             return Status(FUTURE, primary, "future joiner: contract %s starts %s" % (cid, start.isoformat()))
-    ended = [end for end in ends if end is not None and end < today]
     last_end = max(ended)
     days = (today - last_end).days
-    if days <= policy.grace_days:
-        return Status(ACTIVE, primary, "grace: last contract ended %s" % last_end.isoformat())
     if policy.delete_after_days is not None and days > policy.delete_after_days:
         return Status(DELETE, primary, "leaver: last contract ended %s, over %d days ago"
                       % (last_end.isoformat(), policy.delete_after_days))

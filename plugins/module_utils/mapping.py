@@ -99,7 +99,9 @@ class MappingSet(object):
             try:
                 value = expr(**scope)
             except ExpressionError as exc:
-                raise _RowProblem("%s.%s" % (part, field), str(exc))
+                # Jinja's message quotes the data ("no attribute 'Jansen'"): name the error kind only.
+                raise _RowProblem("%s.%s" % (part, field), "mapping expression failed on this row (%s)"
+                                  % (exc.kind or "error"))
             value = _clean(value)
             if value is not None and part == "contract" and field in self.date_fields:
                 value = self._date(value, "%s.%s" % (part, field))
@@ -211,6 +213,7 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
             rejections.append(Rejection(source, persons_rows.name, line, None, problem))
             continue
         key = (row.get(person_key) or "").strip() if person_key else None
+        used_keys.add(key)  # even if this row is rejected: its contracts are not orphans
         joined = grouped.get(key, []) if key is not None else []
         try:
             person = mapping.map_person(row, [entry[1] for entry in joined])
@@ -227,7 +230,6 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
             raise MappingError("source %s: duplicate person id %r in %s rows %d and %d"
                                % (source, pid, persons_rows.name, origin[pid], line))
         origin[pid] = line
-        used_keys.add(key)
         if key in bad_keys:
             rejections.append(Rejection(source, persons_rows.name, line, None,
                                         "person rejected because one of its contract rows was rejected", pid))

@@ -206,6 +206,8 @@ class _Planner(object):
         self.plan.managed = len(correlation.matched) + len(correlation.vanished)
         for pid in sorted(self.persons):
             person = self.persons[pid]
+            if pid in correlation.conflicted_persons:
+                continue  # reported in correlation.conflicts; guessing could give a second account
             account = correlation.matched.get(pid)
             status = lifecycle.evaluate(person, self.today, config.policy)
             scope = self.scope(person, status, account)

@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Distinguished names as strings."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.jml.provisioning.plugins.module_utils import dn
+
+
+def test_split_honours_escaped_commas():
+    assert dn.split("uid=a\\,b, ou=x ,dc=test") == ["uid=a\\,b", "ou=x", "dc=test"]
+    assert dn.split("") == [] and dn.split(None) == []
+
+
+def test_normalise_ignores_case_and_spaces_around_separators():
+    assert dn.normalise("UID=Jan , OU=People,DC=Example") == dn.normalise("uid=jan,ou=people,dc=example")
+
+
+def test_parent_and_first_rdn():
+    assert dn.parent("uid=jan,ou=people,dc=test") == "ou=people,dc=test"
+    assert dn.first_rdn("uid=jan,ou=people,dc=test") == "uid=jan"
+
+
+def test_rdn_value_is_unescaped():
+    assert dn.rdn_value("cn=Jansen\\, Jan,ou=people") == "Jansen, Jan"
+
+
+@pytest.mark.parametrize("value, escaped", [
+    ("Jansen, Jan", "Jansen\\, Jan"),
+    ("a+b=c", "a\\+b\\=c"),
+    ("#1", "\\#1"),
+    (" lead", "\\ lead"),
+    ("trail ", "trail\\ "),
+    ("plain", "plain"),
+])
+def test_escape_value(value, escaped):
+    assert dn.escape_value(value) == escaped
+
+
+def test_build_escapes_and_round_trips():
+    built = dn.build("cn", "Jansen, Jan", "ou=people,dc=test")
+    assert built == "cn=Jansen\\, Jan,ou=people,dc=test"
+    assert dn.rdn_value(built) == "Jansen, Jan"
+    assert dn.parent(built) == "ou=people,dc=test"
+
+
+def test_is_under():
+    assert dn.is_under("uid=jan,OU=Disabled,dc=test", "ou=disabled,dc=test")
+    assert dn.is_under("ou=disabled,dc=test", "ou=disabled,dc=test")
+    assert not dn.is_under("uid=jan,ou=notdisabled,dc=test", "ou=disabled,dc=test")
+
+
+def test_hex_escapes_mean_the_same_as_backslash_escapes():
+    assert dn.normalise("cn=Jansen\\2C Jan,ou=people") == dn.normalise("cn=Jansen\\, Jan,ou=people")
+    assert dn.rdn_value("cn=Jansen\\2C Jan,ou=people") == "Jansen, Jan"

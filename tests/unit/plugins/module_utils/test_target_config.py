@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""ldap_accounts options -> TargetConfig: everything compiled and checked before any read or write."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.jml.provisioning.plugins.module_utils.target_config import (
+    ConfigError, build_target_config, reference_date,
+)
+
+
+def test_defaults_of_the_argument_spec_make_a_working_config(make_config):
+    config = make_config()
+    assert config.anchors == [("id", "employeeNumber")]
+    assert config.username_attribute == "uid"
+    assert config.unique_attributes == ["uid", "mail"]
+    assert config.object_classes == ["inetOrgPerson"]
+    assert config.disable_strategy == {"lock"}
+    assert (config.lock_attribute, config.lock_value) == ("pwdAccountLockedTime", "000001010000Z")
+    assert (config.policy.pre_provision_days, config.policy.grace_days, config.policy.delete_after_days) == (14, 0, None)
+    assert (config.delete_accounts, config.vanished, config.exclude, config.container) == (False, "disable", None, None)
+    assert config.dn_attributes == {"manager"}
+
+
+def test_read_attributes_are_the_mapped_ones_plus_anchor_username_and_lock(make_config):
+    assert make_config().read_attributes() == ["cn", "departmentNumber", "employeeNumber", "givenName", "mail",
+                                               "manager", "pwdAccountLockedTime", "sn", "title", "uid"]
+
+
+def test_the_demo_target_settings_compile(demo_target_options):
+    config = build_target_config(demo_target_options)
+    assert config.exclude is not None
+    assert config.unique_attributes == ["uid", "mail"]
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"thresholds": {"disabel": {"count": 1}}}, "unknown action 'disabel'"),
+    ({"disable": {"strategy": ["move"]}}, "needs disable.disabled_dn"),
+    ({"disable": {"strategy": ["move"], "disabled_dn": "ou=disabled,dc=example,dc=test"}},
+     "must be inside search_base ou=people,dc=example,dc=test"),
+    ({"disable": {"strategy": ["hide"]}}, "lock and/or move"),
+    ({"disable": {"strategy": []}}, "lock and/or move"),
+    ({"attributes": {"cn": "person.id", "CN": "person.id"}}, "mapped twice"),
+    ({"attributes": {"cn": "person.name.given ~"}}, "attributes.cn"),
+    ({"username": {"candidates": []}}, "at least one"),
+    ({"username": {"candidates": ["person.id", "(("]}}, r"username.candidates\[1\]"),
+    ({"container": "'ou=' ~"}, "container"),
+    ({"lifecycle": {"exclude": "person.custom.blocked =="}}, "lifecycle.exclude"),
+])
+def test_inconsistent_options_are_a_config_error_naming_the_option(make_config, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        make_config(**overrides)
+
+
+def test_reference_date_defaults_to_the_callers_today():
+    today = datetime.date(2026, 6, 15)
+    assert reference_date(None, today) == today
+    assert reference_date("2026-01-31", today) == datetime.date(2026, 1, 31)
+    with pytest.raises(ConfigError, match="reference_date '31-01-2026'"):
+        reference_date("31-01-2026", today)
