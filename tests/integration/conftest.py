@@ -79,12 +79,15 @@ class Workspace(object):
         cmd += ["--diff"] if diff else []
         cmd += ["-" + "v" * verbosity] if verbosity else []
         cmd += list(args)
+        return Run(self.run(cmd), plan_file)
+
+    def run(self, cmd):
+        """Run an Ansible command with the suite's isolated settings; returns the CompletedProcess."""
         env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_HOME=str(self.home),
                    ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_LOCAL_TEMP=str(self.home / "tmp"), PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
-        proc = subprocess.run(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        return subprocess.run(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, timeout=300, check=False)
-        return Run(proc, plan_file)
 
     def vault_document(self):
         """The vault decrypted independently with ansible-vault's own library."""

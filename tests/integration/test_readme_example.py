@@ -1,0 +1,27 @@
+"""The README's quick example is run as written (only the server and paths point at the test's)."""
+
+import re
+
+import yaml
+
+from conftest import BIN, ROOT, read_people
+from test_hr_collect import sources
+
+
+def test_readme_quick_example_runs_and_is_idempotent(workspace, directory, tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Quick example\s+```yaml\n(.*?)```", readme, re.S).group(1)
+    block = block.replace("/var/lib/jml/vault.json", str(workspace.vault))
+    block = block.replace('server_uri: "ldaps://ldap.example.test"',
+                          'server_uri: "%s", ca_file: "%s"' % (directory.ldaps_uri, directory.ca_file))
+    playbook = tmp_path / "quick.yml"
+    playbook.write_text(block)
+    extra = tmp_path / "quick-vars.yml"
+    extra.write_text(yaml.safe_dump({"jml_sources": sources(workspace), "bind_dn": directory.bind_dn,
+                                     "bind_pw": directory.bind_password}))
+    for expected_changed in ("changed=2", "changed=0"):
+        run = workspace.run([str(BIN / "ansible-playbook"), str(playbook), "-e", "@%s" % extra,
+                             "--vault-password-file", str(workspace.vault_pass)])
+        assert run.returncode == 0, run.stdout
+        assert expected_changed in run.stdout, run.stdout
+    assert len(read_people(directory)) == 30  # no `exclude` in the quick example: blocked OlegF too
