@@ -11,7 +11,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # Keep Ansible's and molecule's state inside the tree, never in the real ~/.ansible.
 export ANSIBLE_HOME := $(CURDIR)/.build/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-home/tmp
-export MOLECULE_GLOB := roles/*/molecule/*/molecule.yml
+export ANSIBLE_REMOTE_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo test unit integration molecule sanity build system-deps venv collection clean help

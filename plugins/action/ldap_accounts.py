@@ -96,6 +96,7 @@ class ActionModule(ActionBase):
         finally:
             conn.unbind()
         result.update(outcome)
+        result["check_mode"] = bool(self._task.check_mode)
         if options["plan_file"]:
             self._write_plan(options["plan_file"], outcome, operations)
         if self._task.diff and operations:

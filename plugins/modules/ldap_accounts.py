@@ -659,6 +659,10 @@ reference_date:
   returned: always
   type: str
   sample: "2026-11-26"
+check_mode:
+  description: Whether this was a check-mode run (the plan only, nothing written).
+  returned: always
+  type: bool
 msg:
   description: Why the task failed.
   returned: when a threshold stopped the run or an operation failed
