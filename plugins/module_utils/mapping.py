@@ -54,10 +54,11 @@ class _RowProblem(Exception):
 class MappingSet(object):
     """A compiled mapping set for one source."""
 
-    def __init__(self, spec, label="mapping"):
+    def __init__(self, spec, label="mapping", lookups=None):
         if not isinstance(spec, dict):
             raise MappingError("%s must be a dictionary with 'person' and optionally 'contract'" % label)
-        unknown = set(spec) - {"person", "contract", "required", "date_format", "date_fields"}
+        self.lookups = lookups or {}
+        unknown = set(spec) - {"person", "contract", "required", "date_format", "date_fields", "allowed"}
         if unknown:
             raise MappingError("%s: unknown keys %s" % (label, ", ".join(sorted(unknown))))
         try:
@@ -83,6 +84,14 @@ class MappingSet(object):
                 raise MappingError("%s.required: %r must be person.<field> or contract.<field>" % (label, field))
             if name not in (self.person if scope == "person" else self.contract):
                 raise MappingError("%s.required: %r is not mapped" % (label, field))
+        self.allowed = {}
+        for field, values in (spec.get("allowed") or {}).items():
+            scope, dummy, name = field.partition(".")
+            if scope not in ("person", "contract") or name not in (self.person if scope == "person" else self.contract):
+                raise MappingError("%s.allowed: %r must name a mapped person.<field> or contract.<field>" % (label, field))
+            if not isinstance(values, (list, tuple)):
+                raise MappingError("%s.allowed.%s must be a list of values" % (label, field))
+            self.allowed[field] = set(str(v) for v in values)
 
     def columns_used(self, part):
         """Columns the ``person`` or ``contract`` expressions read from ``row``."""
@@ -110,6 +119,11 @@ class MappingSet(object):
             scope_name, dummy, field = required.partition(".")
             if scope_name == part and _get(out, field) is None:
                 raise _RowProblem(required, "required value is empty")
+        for coded, values in self.allowed.items():
+            scope_name, dummy, field = coded.partition(".")
+            value = _get(out, field) if scope_name == part else None
+            if value is not None and str(value) not in values:
+                raise _RowProblem(coded, "value is not one of the allowed codes")
         return out
 
     def _date(self, value, field):
@@ -122,7 +136,8 @@ class MappingSet(object):
 
     def map_person(self, row, contract_rows=()):
         """Person fields of one row (``contracts`` in scope: that person's raw contract rows)."""
-        person = self._map(self.person, "person", {"row": row, "contracts": list(contract_rows)})
+        person = self._map(self.person, "person", {"row": row, "contracts": list(contract_rows),
+                                                   "lookups": self.lookups})
         person["id"] = str(person["id"]) if person.get("id") is not None else None
         if person["id"] is None:
             raise _RowProblem("person.id", "required value is empty")
@@ -131,13 +146,14 @@ class MappingSet(object):
     def person_id(self, row):
         """The person id of a row, or None: lets a rejected row keep its previous vault record."""
         try:
-            value = _clean(self.person["id"](row=row, contracts=[]))
+            value = _clean(self.person["id"](row=row, contracts=[], lookups=self.lookups))
         except ExpressionError:
             return None
         return None if value is None else str(value)
 
-    def map_contract(self, row):
-        return self._map(self.contract, "contract", {"row": row})
+    def map_contract(self, row, parent=None):
+        """Contract fields of one contract record; ``parent`` is the person's row."""
+        return self._map(self.contract, "contract", {"row": row, "parent": parent or {}, "lookups": self.lookups})
 
 
 def _clean(value):
@@ -163,88 +179,112 @@ def _get(source, dotted):
 
 
 def _check_columns(mapping, part, rows, source):
+    if rows.columns is None:
+        return  # free-form JSON records: fields may be absent per record
     missing = [(col, field) for col, field in sorted(mapping.columns_used(part).items()) if col not in rows.columns]
     if missing:
         raise MappingError("%s: source %s: column %s used by mapping %s.%s is missing (columns: %s)"
                            % (rows.name, source, missing[0][0], part, missing[0][1], ", ".join(rows.columns)))
 
 
-def collect_persons(source, mapping, persons_rows, contract_rows=None, person_key=None, contract_key=None):
-    """Map one source's rows to vault persons.
+def _key(row, column):
+    value = row.get(column)
+    return str(value).strip() if value is not None else ""
 
-    ``persons_rows``/``contract_rows`` are ``SourceRows``. Contracts join on ``contract_key``
-    (a contract column) = ``person_key`` (a person column); without a contracts file each person
-    row also yields one contract. Returns ``(persons, rejections)``; a person with any rejected
-    row is rejected whole, so a bad row never silently strips a contract. Duplicate person ids
-    are a ``MappingError`` naming both rows.
-    """
-    _check_columns(mapping, "person", persons_rows, source)
-    if person_key and person_key not in persons_rows.columns:
-        raise MappingError("%s: source %s: person key column %s is missing" % (persons_rows.name, source, person_key))
-    rejections = []
-    grouped = {}
-    bad_keys = set()
-    if contract_rows is not None:
+
+class _Contracts(object):
+    """Where a person's contract records come from: a joined file, a nested list, or the row itself."""
+
+    def __init__(self, source, mapping, contract_rows, contract_key, contracts_field, person_file):
+        self.source, self.mapping = source, mapping
+        self.rows, self.key, self.field, self.person_file = contract_rows, contract_key, contracts_field, person_file
+        self.grouped = {}
+        self.rejections = []
+        if contract_rows is None:
+            return
         _check_columns(mapping, "contract", contract_rows, source)
-        if contract_key not in contract_rows.columns:
+        if contract_rows.columns is not None and contract_key not in contract_rows.columns:
             raise MappingError("%s: source %s: contract key column %s is missing"
                                % (contract_rows.name, source, contract_key))
         for line, row, problem in contract_rows.rows:
             if row is None:
-                rejections.append(Rejection(source, contract_rows.name, line, None, problem))
+                self.rejections.append(Rejection(source, contract_rows.name, line, None, problem))
                 continue
-            key = (row.get(contract_key) or "").strip()
+            key = _key(row, contract_key)
             if not key:
-                rejections.append(Rejection(source, contract_rows.name, line, contract_key, "required value is empty"))
+                self.rejections.append(Rejection(source, contract_rows.name, line, contract_key, "required value is empty"))
                 continue
-            try:
-                contract = mapping.map_contract(row)
-            except _RowProblem as exc:
-                rejections.append(Rejection(source, contract_rows.name, line, exc.field, exc.problem))
-                bad_keys.add(key)
-                continue
-            grouped.setdefault(key, []).append((line, row, contract))
+            self.grouped.setdefault(key, []).append((contract_rows.name, line, row))
 
-    persons = {}
-    origin = {}
-    used_keys = set()
+    def raw(self, key, row, line):
+        """``[(file, origin, record)]`` of one person; a malformed nested list raises _RowProblem."""
+        if self.rows is not None:
+            return self.grouped.get(key, []) if key is not None else []
+        if self.field:
+            nested = row.get(self.field)
+            if nested is None:
+                return []
+            if not isinstance(nested, list) or not all(isinstance(c, dict) for c in nested):
+                raise _RowProblem(self.field, "is not a list of contract objects")
+            return [(self.person_file, "%s.%s[%d]" % (line, self.field, i), c) for i, c in enumerate(nested, 1)]
+        return [(self.person_file, line, row)]
+
+    def orphans(self, used_keys):
+        for key, joined in self.grouped.items():
+            if key not in used_keys:
+                for name, line, dummy in joined:
+                    yield Rejection(self.source, name, line, self.key, "no person with this key in %s" % self.person_file)
+
+
+def collect_persons(source, mapping, persons_rows, contract_rows=None, person_key=None, contract_key=None,
+                    contracts_field=None):
+    """Map one source's records to vault persons.
+
+    Contracts come from ``contract_rows`` joined on ``contract_key`` = ``person_key``, from the list
+    in each person record's ``contracts_field`` (JSON/HTTP), or else from the person row itself.
+    Returns ``(persons, rejections)``; a person with any rejected contract is rejected whole, so
+    a bad row never silently strips a contract. Duplicate person ids are a ``MappingError``
+    naming both rows.
+    """
+    _check_columns(mapping, "person", persons_rows, source)
+    if person_key and persons_rows.columns is not None and person_key not in persons_rows.columns:
+        raise MappingError("%s: source %s: person key column %s is missing" % (persons_rows.name, source, person_key))
+    contracts = _Contracts(source, mapping, contract_rows, contract_key, contracts_field, persons_rows.name)
+    rejections = list(contracts.rejections)
+    persons, origin, used_keys = {}, {}, set()
     for line, row, problem in persons_rows.rows:
         if row is None:
             rejections.append(Rejection(source, persons_rows.name, line, None, problem))
             continue
-        key = (row.get(person_key) or "").strip() if person_key else None
+        key = _key(row, person_key) if person_key else None
         used_keys.add(key)  # even if this row is rejected: its contracts are not orphans
-        joined = grouped.get(key, []) if key is not None else []
         try:
-            person = mapping.map_person(row, [entry[1] for entry in joined])
-            if contract_rows is None:
-                contracts = [mapping.map_contract(row)]
-            else:
-                contracts = [entry[2] for entry in joined]
+            raw = contracts.raw(key, row, line)
+            person = mapping.map_person(row, [r for dummy, dummy2, r in raw])
         except _RowProblem as exc:
-            rejections.append(Rejection(source, persons_rows.name, line, exc.field, exc.problem,
-                                        mapping.person_id(row)))
+            rejections.append(Rejection(source, persons_rows.name, line, exc.field, exc.problem, mapping.person_id(row)))
             continue
         pid = person["id"]
         if pid in origin:
-            raise MappingError("source %s: duplicate person id %r in %s rows %d and %d"
+            raise MappingError("source %s: duplicate person id %r in %s rows %s and %s"
                                % (source, pid, persons_rows.name, origin[pid], line))
         origin[pid] = line
-        if key in bad_keys:
+        mapped, bad = [], None
+        for name, where, record in raw:
+            try:
+                mapped.append(mapping.map_contract(record, parent=row))
+            except _RowProblem as exc:
+                bad = Rejection(source, name, where, exc.field, exc.problem, pid)
+                break
+        if bad is not None:
+            rejections.append(bad)
             rejections.append(Rejection(source, persons_rows.name, line, None,
                                         "person rejected because one of its contract rows was rejected", pid))
             continue
-        for index, contract in enumerate(contracts, 1):
-            if contract.get("id") is None:
-                contract["id"] = "%s-%d" % (pid, index)
-            else:
-                contract["id"] = str(contract["id"])
+        for index, contract in enumerate(mapped, 1):
+            contract["id"] = "%s-%d" % (pid, index) if contract.get("id") is None else str(contract["id"])
         person["source"] = source
-        person["contracts"] = contracts
+        person["contracts"] = mapped
         persons[pid] = person
-    for key, joined in grouped.items():
-        if key not in used_keys:
-            for entry in joined:
-                rejections.append(Rejection(source, contract_rows.name, entry[0], contract_key,
-                                            "no person with this key in %s" % persons_rows.name))
+    rejections.extend(contracts.orphans(used_keys))
     return persons, rejections

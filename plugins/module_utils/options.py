@@ -18,24 +18,73 @@ VAULT_SPEC = dict(
     vault_id=dict(type="str"),
 )
 
-CSV_FILE_SPEC = dict(
-    path=dict(type="path", required=True),
+PAGINATION_SPEC = dict(
+    style=dict(type="str", default="none", choices=["none", "next_link", "page", "offset", "cursor"]),
+    next_path=dict(type="str"),
+    page_param=dict(type="str"),
+    size_param=dict(type="str"),
+    size=dict(type="int"),
+    start=dict(type="int"),
+    offset_param=dict(type="str"),
+    limit_param=dict(type="str"),
+    cursor_param=dict(type="str"),
+    cursor_path=dict(type="str"),
+)
+
+RECORDS_SPEC = dict(
+    path=dict(type="path"),
+    url=dict(type="str"),
     delimiter=dict(type="str", default=","),
     encoding=dict(type="str", default="utf-8"),
     quotechar=dict(type="str", default='"'),
     key=dict(type="str", no_log=False),
+    records=dict(type="str"),
+    contracts_field=dict(type="str"),
+    pagination=dict(type="dict", options=PAGINATION_SPEC),
+)
+
+AUTH_SPEC = dict(
+    type=dict(type="str", required=True, choices=["bearer", "basic"]),
+    token=dict(type="str", no_log=True),
+    username=dict(type="str"),
+    password=dict(type="str", no_log=True),
 )
 
 SOURCE_SPEC = dict(
     name=dict(type="str", required=True),
-    type=dict(type="str", default="csv", choices=["csv"]),
-    persons=dict(type="dict", required=True, options=CSV_FILE_SPEC),
-    contracts=dict(type="dict", options=CSV_FILE_SPEC),
+    type=dict(type="str", default="csv", choices=["csv", "json", "http"]),
+    persons=dict(type="dict", required=True, options=RECORDS_SPEC),
+    contracts=dict(type="dict", options=RECORDS_SPEC),
+    lookups=dict(type="dict", default={}),
     mapping=dict(type="dict", required=True),
+    max_rejected=dict(type="str"),
+    auth=dict(type="dict", options=AUTH_SPEC, no_log=False),
+    validate_certs=dict(type="bool", default=True),
+    ca_file=dict(type="path"),
+    timeout=dict(type="float", default=30.0),
+    retries=dict(type="int", default=3),
+    backoff=dict(type="float", default=1.0),
 )
+
+COUNT_OR_PERCENT = dict(count=dict(type="int"), percent=dict(type="float"))
 
 HR_COLLECT_SPEC = dict(
     sources=dict(type="list", elements="dict", required=True, options=SOURCE_SPEC),
+    merge=dict(type="dict", options=dict(
+        key=dict(type="str", default="id", no_log=False),
+        precedence=dict(type="list", elements="str"),
+        fields=dict(type="dict", default={}),
+    )),
+    thresholds=dict(type="dict", default={}, options=dict(
+        added=dict(type="dict", options=COUNT_OR_PERCENT),
+        removed=dict(type="dict", options=COUNT_OR_PERCENT),
+        changed=dict(type="dict", options=COUNT_OR_PERCENT),
+        min_persons=dict(type="int"),
+    )),
+    allow_threshold_override=dict(type="bool", default=False),
+    history=dict(type="int", default=0),
+    retention_days=dict(type="int"),
+    reference_date=dict(type="str"),
     encrypt=dict(type="bool", default=True),
     max_reported=dict(type="int", default=100),
     **copy.deepcopy(VAULT_SPEC)

@@ -199,7 +199,7 @@ def test_an_unparseable_date_is_rejected():
     dummy, rejections = collect(persons_file(["1", "Jan", "Jansen", ""]),
                                 contracts_file(["1", "8-17-2005", "", "S"]), date_format="%d-%m-%Y")
     assert rejections[0].as_dict() == {"source": "hr", "file": "contracts.csv", "row": 2, "field": "contract.start",
-                                       "problem": "not a date in the format %d-%m-%Y", "person": None}
+                                       "problem": "not a date in the format %d-%m-%Y", "person": "1"}
 
 
 def test_a_person_whose_contract_row_is_rejected_is_rejected_whole():
@@ -208,7 +208,7 @@ def test_a_person_whose_contract_row_is_rejected_is_rejected_whole():
         contracts_file(["1", "2020-01-01", "", "S"], ["1", "not a date", "", "S"], ["2", "2020-01-01", "", "S"]))
     assert list(found) == ["2"]
     assert [(r.file, r.line, r.field, r.person) for r in rejections] == [
-        ("contracts.csv", 3, "contract.start", None),
+        ("contracts.csv", 3, "contract.start", "1"),
         ("persons.csv", 2, None, "1"),
     ]
     assert "contract rows was rejected" in rejections[1].problem
@@ -266,3 +266,45 @@ def test_a_failing_expression_does_not_leak_the_row_value_into_the_rejection():
     found, rejections = collect(persons_file(["1", CANARY, "Jansen", ""]), person=person)
     assert found == {}
     _assert_no_content(rejections)
+
+
+def test_lookups_resolve_code_lists_in_expressions():
+    units = {"EN_ICT": {"ExternalId": "EN_ICT", "DisplayName": "ICT", "ManagerExternalId": "AmirA"}}
+    contract = dict(CONTRACT_MAPPING, **{"department.name": "lookups.units[row.Dept].DisplayName",
+                                         "department.manager": "lookups.units[row.Dept].ManagerExternalId"})
+    mapping = MappingSet({"person": PERSON_MAPPING, "contract": contract}, lookups={"units": units})
+    found, dummy = collect_persons("hr", mapping, persons_file(["1", "Jan", "Jansen", ""]),
+                                   contracts_file(["1", "2020-01-01", "", "EN_ICT"], ["1", "2021-01-01", "", "NOPE"]),
+                                   "Code", "Code")
+    first, second = found["1"]["contracts"]
+    assert first["department"] == {"code": "EN_ICT", "name": "ICT", "manager": "AmirA"}
+    assert second["department"] == {"code": "NOPE", "name": None, "manager": None}
+
+
+def test_allowed_values_reject_unknown_codes():
+    mapping = MappingSet({"person": PERSON_MAPPING, "contract": CONTRACT_MAPPING,
+                          "allowed": {"contract.department.code": ["SALES", "ICT"]}})
+    found, rejections = collect_persons("hr", mapping, persons_file(["1", "Jan", "Jansen", ""], ["2", "P", "P", ""]),
+                                        contracts_file(["1", "2020-01-01", "", "SALES"], ["2", "2020-01-01", "", "X"]),
+                                        "Code", "Code")
+    assert list(found) == ["1"]
+    assert (rejections[0].field, rejections[0].problem) == ("contract.department.code",
+                                                            "value is not one of the allowed codes")
+
+
+def test_allowed_must_name_a_mapped_field():
+    with pytest.raises(MappingError, match="allowed"):
+        MappingSet({"person": PERSON_MAPPING, "allowed": {"contract.nope": ["A"]}})
+
+
+def test_nested_contracts_of_json_records_are_mapped_with_their_origin():
+    rows = SourceRows("api", None, [
+        (1, {"code": "1", "last": "Jansen", "jobs": [{"from": "2020-01-01"}, {"from": "2021-01-01"}]}, None),
+        (2, {"code": "2", "last": "Bad", "jobs": [{"from": "not a date"}]}, None),
+        (3, {"code": "3", "last": "NoList", "jobs": "oops"}, None),
+    ])
+    mapping = MappingSet({"person": {"id": "row.code", "name.family": "row.last"},
+                          "contract": {"start": "row['from']", "id": "parent.code ~ '/' ~ row['from']"}})
+    found, rejections = collect_persons("api", mapping, rows, contracts_field="jobs")
+    assert [c["id"] for c in found["1"]["contracts"]] == ["1/2020-01-01", "1/2021-01-01"]
+    assert [(r.line, r.field) for r in rejections] == [("2.jobs[1]", "contract.start"), (2, None), (3, "jobs")]
