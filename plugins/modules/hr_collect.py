@@ -11,9 +11,12 @@ module: hr_collect
 short_description: Collect HR exports into the encrypted JML vault
 version_added: 0.1.0
 description:
-  - Reads HR sources (CSV persons file, optionally a contracts file joined on the person key)
-    through a mapping set of Jinja2 expressions and writes B(the vault), one file holding only
-    the mapped fields, in the format C(jml.provisioning/vault/v1).
+  - Reads HR sources (CSV and JSON files, paginated JSON HTTP APIs; several source systems at
+    once, each with its own mapping set of Jinja2 expressions) and writes B(the vault), one file
+    holding only the mapped fields, in the format C(jml.provisioning/vault/v1).
+  - Persons and contracts may come from separate files joined on the person key, or nested in
+    each person record; code lists (departments, functions) are offered to expressions as lookups.
+    Persons of several sources are merged on a key when O(merge) says so.
   - The vault is encrypted with the play's vault secret (an ansible-vault envelope, so
     C(ansible-vault view) shows it) unless O(encrypt=false) is asked for explicitly.
   - Runs on the controller (action plugin), where the vault secrets are. The file is written
@@ -61,8 +64,80 @@ options:
     description: At most this many rejected rows and diffs are returned.
     type: int
     default: 100
+  merge:
+    description:
+      - How persons of several sources become one. Without it, a person id found in two sources
+        fails the collect.
+      - Persons whose O(merge.key) values are equal (case-insensitive) are merged into one person
+        that carries the contracts of all of them (each contract gets its C(source)) and a
+        C(sources) list; each person field comes from the first source in the precedence that
+        has a value.
+    type: dict
+    suboptions:
+      key:
+        description: The person field (dotted, for example V(id), V(email), V(custom.employee_number)) that identifies the same human across sources.
+        type: str
+        default: id
+      precedence:
+        description: Source names, the first wins each person field; default the order of O(sources).
+        type: list
+        elements: str
+      fields:
+        description: Per person field (dotted), its own precedence list of source names.
+        type: dict
+        default: {}
+  thresholds:
+    description:
+      - Source thresholds against the previous vault. When one is exceeded the collect fails, the
+        previous vault stays as it was and the message shows the numbers. An empty or truncated
+        export must never reach the vault.
+      - Percentages are of the previous vault's persons; C(added), C(removed) and C(changed) are
+        not checked on the first collect.
+    type: dict
+    default: {}
+    suboptions:
+      added:
+        description: Limit on persons new in the vault.
+        type: dict
+        suboptions: &countpercent
+          count:
+            description: At most this many.
+            type: int
+          percent:
+            description: At most this percentage of the previous vault's persons.
+            type: float
+      removed:
+        description: Limit on persons no longer in any source (purged persons do not count).
+        type: dict
+        suboptions: *countpercent
+      changed:
+        description: Limit on persons whose fields changed.
+        type: dict
+        suboptions: *countpercent
+      min_persons:
+        description: The new vault must hold at least this many persons.
+        type: int
+  allow_threshold_override:
+    description: Accept a collect that exceeds a source threshold (an operator's explicit decision).
+    type: bool
+    default: false
+  history:
+    description:
+      - Keep this many previous vaults for audit in C(<vault>.history/), rotated. Each is the
+        previous vault file copied before it is replaced, so it is encrypted like the vault.
+    type: int
+    default: 0
+  retention_days:
+    description:
+      - Purge persons whose last contract ended more than this many days before O(reference_date)
+        from the vault, and from the history; history snapshots older than this are deleted.
+        Persons with an open-ended or upcoming contract are never purged.
+    type: int
+  reference_date:
+    description: The date retention is computed for (ISO C(YYYY-MM-DD)); today when not set.
+    type: str
   sources:
-    description: The HR sources to read. Person ids must be unique across sources.
+    description: The HR sources to read, each with its own mapping set. All are read before anything is written; any unreadable source fails the collect.
     type: list
     elements: dict
     required: true
@@ -72,59 +147,158 @@ options:
         type: str
         required: true
       type:
-        description: Kind of source.
+        description:
+          - V(csv) files, V(json) files, or a paginated JSON V(http) API.
         type: str
         default: csv
-        choices: [csv]
+        choices: [csv, json, http]
       persons:
-        description: The persons file (one row per person).
+        description: Where the person records are.
         type: dict
         required: true
-        suboptions: &csvfile
+        suboptions: &records
           path:
-            description: Path of the CSV file on the controller.
+            description: Path of the file on the controller (V(csv) and V(json) sources).
             type: path
-            required: true
+          url:
+            description: URL of the first page (V(http) sources).
+            type: str
           delimiter:
-            description: Field delimiter.
+            description: Field delimiter (CSV).
             type: str
             default: ","
           encoding:
             description:
               - Text encoding, for example V(utf-8), V(utf-8-sig), V(cp1252), V(latin-1).
-                A leading byte order mark is always stripped from the header.
+                A leading byte order mark is always stripped.
             type: str
             default: utf-8
           quotechar:
-            description: Quote character.
+            description: Quote character (CSV).
             type: str
             default: '"'
           key:
             description:
-              - For O(sources[].persons), the column holding the person key that contracts join on.
-              - For O(sources[].contracts), the column holding that key in the contracts file
-                (default the persons file's key column name).
+              - For O(sources[].persons), the field holding the person key that contracts join on.
+              - For O(sources[].contracts), the field holding that key in the contracts records
+                (default the persons' key field name).
             type: str
+          records:
+            description: Dotted path to the list of records inside a JSON document or each API page; none means the document itself is the list.
+            type: str
+          contracts_field:
+            description: For O(sources[].persons) of JSON and HTTP sources, the field of each person record holding its list of contract records.
+            type: str
+          pagination:
+            description: How an V(http) source pages.
+            type: dict
+            suboptions:
+              style:
+                description:
+                  - V(none), V(next_link) (next URL in the body at O(sources[].persons.pagination.next_path)
+                    or in an RFC 5988 C(Link) header), V(page), V(offset) or V(cursor).
+                type: str
+                default: none
+                choices: [none, next_link, page, offset, cursor]
+              next_path:
+                description: Dotted path of the next link in the body (V(next_link)); default V(next).
+                type: str
+              page_param:
+                description: Query parameter of the page number (V(page)); default V(page).
+                type: str
+              size_param:
+                description: Query parameter of the page size (V(page)); default V(per_page).
+                type: str
+              size:
+                description: Page size asked for (V(page), V(offset)); default 100. A shorter page ends the read.
+                type: int
+              start:
+                description: First page number (V(page)); default 1.
+                type: int
+              offset_param:
+                description: Query parameter of the offset (V(offset)); default V(offset).
+                type: str
+              limit_param:
+                description: Query parameter of the limit (V(offset)); default V(limit).
+                type: str
+              cursor_param:
+                description: Query parameter of the cursor (V(cursor)); default V(cursor).
+                type: str
+              cursor_path:
+                description: Dotted path of the next cursor in the body (V(cursor)); default V(next_cursor).
+                type: str
       contracts:
         description:
-          - The contracts file (one row per contract), joined to persons on the key columns.
-            Without it each person row also yields one contract.
+          - Where separate contract records are (one per contract), joined to persons on the key fields.
+            Without it (and without O(sources[].persons.contracts_field)) each person record also
+            yields one contract.
         type: dict
-        suboptions: *csvfile
+        suboptions: *records
+      lookups:
+        description:
+          - Code lists, by name - C({name - {path, key, type, delimiter, encoding, records}}). Each
+            file is read into a table keyed by its O(sources[].lookups) C(key) column and offered to
+            expressions as C(lookups.<name>), for example
+            V(lookups.units[row.OrganizationalUnit].DisplayName) for a department's name or
+            manager from a departments file.
+        type: dict
+        default: {}
       mapping:
         description:
           - The mapping set. C(person) maps vault person fields (V(id), V(name.<x>), V(email),
             V(manager), V(custom.<x>)) and C(contract) vault contract fields (V(id), V(start),
             V(end), V(department.code), V(department.name), V(title.code), V(title.name),
             V(location) or any other name) to Jinja2 expressions.
-          - In person expressions C(row) is the person row and C(contracts) the raw rows of its
-            contracts; in contract expressions C(row) is the contract row.
+          - In person expressions C(row) is the person record and C(contracts) the raw records of
+            its contracts; in contract expressions C(row) is the contract record and C(parent) the
+            person record; C(lookups) holds the code lists everywhere.
           - C(required) lists fields (V(person.<field>), V(contract.<field>)) whose empty value
-            rejects the row; C(date_format) is the strptime format of V(start), V(end) and the
-            fields in C(date_fields); dates are stored as ISO C(YYYY-MM-DD).
+            rejects the row; C(allowed) maps such fields to their allowed values; C(date_format)
+            is the strptime format of V(start), V(end) and the fields in C(date_fields); dates are
+            stored as ISO C(YYYY-MM-DD).
           - Filters available besides Jinja2's own - C(ascii), C(slug), C(initials), C(family_name).
         type: dict
         required: true
+      max_rejected:
+        description: Fail the collect when more rows than this are rejected - a count (V(10)) or a percentage of the source's person records (V(5%)).
+        type: str
+      auth:
+        description: Credentials of an V(http) source.
+        type: dict
+        suboptions:
+          type:
+            description: V(bearer) (token) or V(basic) (username and password).
+            type: str
+            required: true
+            choices: [bearer, basic]
+          token:
+            description: The bearer token.
+            type: str
+          username:
+            description: The basic auth user name.
+            type: str
+          password:
+            description: The basic auth password.
+            type: str
+      validate_certs:
+        description: Verify the HTTPS server's certificate (V(http) sources).
+        type: bool
+        default: true
+      ca_file:
+        description: CA bundle to verify the HTTPS server with.
+        type: path
+      timeout:
+        description: Seconds to wait for each page.
+        type: float
+        default: 30.0
+      retries:
+        description: Retries of a page on connection errors, timeouts, HTTP 429 and 5xx, with exponential backoff.
+        type: int
+        default: 3
+      backoff:
+        description: First backoff in seconds (doubled each retry; a numeric C(Retry-After) wins).
+        type: float
+        default: 1.0
 notes:
   - Expressions are Jinja2 expressions (the syntax of C(when)), not C({{ }}) templates, so
     Ansible passes them through untouched. Each is compiled once per run.
@@ -204,7 +378,11 @@ changes:
     changed:
       description: Ids of changed persons with the names of their changed fields (values only in diff mode).
       type: dict
-  sample: {joined: ["10023"], left: [], changed: {"10001": ["contracts"]}}
+    purged:
+      description: Ids of persons purged by O(retention_days).
+      type: list
+      elements: str
+  sample: {joined: ["10023"], left: [], changed: {"10001": ["contracts"]}, purged: []}
 rejected:
   description: Rejected rows (at most O(max_reported)), each with source, file, row number, field and problem.
   returned: always
@@ -216,6 +394,11 @@ rejected_count:
   description: Number of rejected rows.
   returned: always
   type: int
+thresholds:
+  description: Per source threshold with a limit, the count, the limit and whether it is exceeded.
+  returned: always
+  type: dict
+  sample: {removed: {count: 33, limit: 3, exceeded: true}}
 kept_from_previous:
   description: Ids of persons whose rows were rejected and who keep their previous vault record.
   returned: always
