@@ -10,8 +10,13 @@ mkdir -p "$DEMO/logs"
 
 # A previous demo's slapd, if one survived, is stopped first; ours is stopped on any exit.
 "$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || true
+[ -f "$DEMO/hr-api.pid" ] && kill "$(cat "$DEMO/hr-api.pid")" 2>/dev/null || true
 rm -rf "$DEMO/slapd" "$DEMO/hr" "$DEMO/vault.json" "$DEMO"/plan-*.json "$DEMO"/logs/*
-trap '"$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || true' EXIT
+stop_all() {
+  "$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || true
+  [ -f "$DEMO/hr-api.pid" ] && kill "$(cat "$DEMO/hr-api.pid")" 2>/dev/null || true
+}
+trap stop_all EXIT
 
 # A fresh vault password for this demo (in real use: --vault-id from a password manager or AWX).
 umask 077
@@ -19,15 +24,26 @@ umask 077
 "$PY" tests/support/helloid.py "$DEMO/hr"   # the vendor's exact bytes, BOM included
 
 "$PY" tests/support/slapd.py start --dir "$DEMO/slapd" > "$DEMO/slapd-state.json"
-"$PY" - "$DEMO" <<'PYEOF'
+
+# The second HR system: ACME's paginated JSON API with a bearer token, on a free local port.
+"$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$DEMO/acme-token"
+port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$PY" tests/support/hr_api.py serve --persons inventories/demo/hr/acme/employees.json --port "$port" \
+  --style next_link --page-size 2 --token-file "$DEMO/acme-token" > "$DEMO/logs/hr-api.log" 2>&1 &
+echo $! > "$DEMO/hr-api.pid"
+for dummy in $(seq 50); do grep -q serving "$DEMO/logs/hr-api.log" && break; sleep 0.1; done
+
+"$PY" - "$DEMO" "$port" <<'PYEOF'
 import json, sys, yaml
-demo = sys.argv[1]
+demo, port = sys.argv[1], sys.argv[2]
 state = json.load(open(demo + "/slapd-state.json"))
+state["acme_url"] = "http://127.0.0.1:%s/api/persons" % port
+state["acme_token"] = open(demo + "/acme-token").read().strip()
 with open(demo + "/connection.yml", "w") as f:
     yaml.safe_dump({"jml_demo_connection": state, "jml_demo_hr_dir": demo + "/hr"}, f)
 PYEOF
 uri=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["ldaps_uri"])' "$DEMO/slapd-state.json")
-echo "== Throwaway slapd on $uri (data in $DEMO/slapd)"
+echo "== Throwaway slapd on $uri (data in $DEMO/slapd); ACME HR API on http://127.0.0.1:$port"
 
 step=0
 play() {  # play TITLE PLAYBOOK [ansible-playbook args...]
@@ -48,7 +64,7 @@ play() {  # play TITLE PLAYBOOK [ansible-playbook args...]
   grep -E '^(localhost|demo_openldap)\s+:' "$log" | sed -E 's/^/   /; s/ +unreachable.*//' || true
 }
 
-play "Collect the HelloID export and provision" site.yml
+play "Collect HelloID (CSV) and ACME (HTTP API) into one vault, and provision" site.yml
 play "Run again: nothing may change" site.yml
 if grep -Eq 'changed=[1-9]' "$DEMO/logs/2-"*.log; then echo "!! the re-run changed something"; exit 1; fi
 

@@ -17,6 +17,8 @@ import copy
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, vault_doc
 from ansible_collections.jml.provisioning.plugins.module_utils.mapping import MappingSet, collect_persons
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.csv_file import read_csv
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.http_api import read_http
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.json_file import read_json
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError
 
 
@@ -40,12 +42,10 @@ def _read_part(source, part):
         return read_csv(spec["path"], delimiter=spec.get("delimiter") or ",", encoding=spec.get("encoding") or "utf-8",
                         quotechar=spec.get("quotechar") or '"')
     if kind == "json":
-        from ansible_collections.jml.provisioning.plugins.module_utils.sources.json_file import read_json
         return read_json(spec["path"], records=spec.get("records"), encoding=spec.get("encoding") or "utf-8")
     if kind == "http":
         if not spec.get("url"):
             raise CollectError("source %s: an http source needs persons.url" % source["name"])
-        from ansible_collections.jml.provisioning.plugins.module_utils.sources.http_api import read_http
         pagination = dict((k, v) for k, v in (spec.get("pagination") or {}).items() if v is not None)
         return read_http(spec["url"], records=spec.get("records"), pagination=pagination or None,
                          auth=source.get("auth"), validate_certs=source.get("validate_certs", True),
@@ -130,8 +130,7 @@ def map_source(source, data, previous_persons):
 def _leaves(value, prefix=""):
     for key, item in value.items():
         if isinstance(item, dict):
-            for leaf in _leaves(item, prefix + key + "."):
-                yield leaf
+            yield from _leaves(item, prefix + key + ".")
         else:
             yield prefix + key, item
 

@@ -5,7 +5,7 @@ import os
 
 import yaml
 
-from conftest import ROOT
+from jml_workspace import ROOT
 
 DEMO_SOURCES = yaml.safe_load((ROOT / "inventories/demo/group_vars/all/collect.yml").read_text())["jml_sources"]
 
@@ -34,8 +34,9 @@ def test_vault_is_encrypted_0600_and_readable_with_ansible_vault(collect_workspa
     assert oct(os.stat(ws.vault).st_mode & 0o777) == "0o600"
     document = ws.vault_document()
     assert document["format"] == "jml.provisioning/vault/v1"
-    assert len(document["persons"]) == 33
-    assert document["sources"][0]["rejected"] == 2
+    assert len(document["persons"]) == 37  # 33 from HelloID, 5 from ACME, Amir Atkinson in both
+    assert document["sources"][0]["rejected"] == 2 and document["sources"][1]["persons"] == 5
+    assert document["persons"]["AmirA"]["sources"] == ["helloid", "acme"]
 
 
 def test_only_mapped_fields_reach_the_vault(collect_workspace):
@@ -66,7 +67,7 @@ def test_recollect_unchanged_is_not_changed_and_check_mode_writes_nothing(collec
 def test_missing_mapped_column_names_column_and_file_and_keeps_the_vault(collect_workspace):
     ws = collect_workspace
     first = collected_ok(ws)
-    ws.set_vars(jml_sources=sources(ws, person__email="row.EmailWork"))
+    ws.set_vars(jml_sources=sources(ws, person__email="row.EmailWork"), jml_collect_merge={})
     run = ws.play("collect.yml")
     assert run.rc != 0
     assert "T4E_HELLOID_Persons.csv: source helloid: column EmailWork used by mapping person.email is missing" \
@@ -85,7 +86,7 @@ def test_bad_rows_are_rejected_with_file_row_field_and_the_rest_collected(collec
     assert "4 row(s) rejected, first: T4E_HelloID_Contracts.csv:4: field contract.start: required value is empty" \
         in run.text
     document = ws.vault_document()
-    assert "BethanyC" not in document["persons"] and len(document["persons"]) == 32
+    assert "BethanyC" not in document["persons"] and len(document["persons"]) == 36
     assert document["sources"][0]["rejected"] == 4
 
 
@@ -142,7 +143,7 @@ def test_cp1252_export_and_plaintext_only_when_asked(collect_workspace):
         path.write_bytes(path.read_text(encoding="utf-8-sig").encode("cp1252", errors="replace"))
     source = sources(ws)[0]
     source["persons"]["encoding"] = source["contracts"]["encoding"] = "cp1252"
-    ws.set_vars(jml_sources=[source], jml_vault_encrypt=False)
+    ws.set_vars(jml_sources=[source], jml_collect_merge={}, jml_vault_encrypt=False)
     run = ws.play("collect.yml")
     assert run.rc == 0, run
     raw = ws.vault.read_text(encoding="utf-8")

@@ -7,11 +7,12 @@ entry's entryCSN moved).
 import csv
 import datetime
 
-from conftest import read_people
+from jml_workspace import ACME_TOKEN, read_people
 
 PEOPLE = "ou=people,dc=example,dc=test"
 # HelloID: 33 persons collected; 3 long-gone leavers get no account, 1 blocked person is excluded.
-EXPECTED_ACCOUNTS = 29
+# ACME: 5 persons, one of them (Amir Atkinson) merged into HelloID's AmirA.
+EXPECTED_ACCOUNTS = 29 + 4
 
 
 def csns(people):
@@ -125,12 +126,14 @@ def test_threshold_stops_a_mass_disable_before_any_write(workspace, directory):
     for name in ("T4E_HELLOID_Persons.csv", "T4E_HelloID_Contracts.csv"):
         path = workspace.hr / name
         path.write_bytes(path.read_bytes().splitlines(True)[0])
+    workspace.set_vars(jml_collect_allow_threshold_override=True)  # an operator forced the collect through
     assert workspace.play("collect.yml").rc == 0
     before = csns(read_people(directory))
     run = workspace.play("provision.yml")
     assert run.rc != 0
-    assert "threshold exceeded (disable 29 > 5)" in run.text
-    assert run.plan["thresholds"]["disable"] == {"count": 29, "limit": 5, "exceeded": True}
+    # 29 HelloID accounts would be disabled; the limit is min(10, 20% of 33 managed accounts) = 6.
+    assert "threshold exceeded (disable 29 > 6)" in run.text
+    assert run.plan["thresholds"]["disable"] == {"count": 29, "limit": 6, "exceeded": True}
     assert csns(read_people(directory)) == before, "a threshold stop must write nothing"
 
 
@@ -154,3 +157,4 @@ def test_secrets_never_appear_even_at_vvvv(workspace, directory):
     assert run.rc == 0, run
     assert directory.bind_password not in run.output
     assert "integration-vault-secret-4711" not in run.output
+    assert ACME_TOKEN not in run.output  # the HR API's bearer token

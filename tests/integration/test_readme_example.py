@@ -4,7 +4,7 @@ import re
 
 import yaml
 
-from conftest import BIN, ROOT, read_people
+from jml_workspace import BIN, ROOT, read_people
 from test_hr_collect import sources
 
 

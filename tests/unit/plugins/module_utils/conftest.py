@@ -68,8 +68,8 @@ def _demo_source():
     """The demo's first source, its ``{{ jml_demo_hr_dir }}`` paths pointing at the real files."""
     variables = yaml.safe_load((DEMO / "group_vars" / "all" / "collect.yml").read_text(encoding="utf-8"))
     source = variables["jml_sources"][0]
-    for part in ("persons", "contracts"):
-        source[part]["path"] = source[part]["path"].replace("{{ jml_demo_hr_dir }}", str(DEMO_HR_DIR))
+    for spec in [source["persons"], source["contracts"]] + list(source["lookups"].values()):
+        spec["path"] = spec["path"].replace("{{ jml_demo_hr_dir }}", str(DEMO_HR_DIR))
     return source
 
 

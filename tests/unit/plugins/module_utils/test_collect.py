@@ -174,7 +174,7 @@ def test_merge_field_precedence_picks_the_named_source_per_field():
     a = {"1": person("1", "a", email="jan@x", given="Jan")}
     b = {"1": person("1", "b", email="jan@x", given="Johannes")}
     merged = merge_persons([("a", a), ("b", b)], {"key": "id", "precedence": ["a", "b"],
-                                                   "fields": {"name.given": ["b", "a"]}})
+                                                  "fields": {"name.given": ["b", "a"]}})
     assert merged["1"]["name"]["given"] == "Johannes"
     assert merged["1"]["email"] == "jan@x"
 

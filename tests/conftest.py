@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = ROOT / ".build" / "collections"
 
 
@@ -37,3 +37,9 @@ def _link_collection():
 
 
 _link_collection()
+
+
+# Test helpers (throwaway slapd, HR API, workspace) live in tests/support.
+SUPPORT = str(ROOT / "tests" / "support")
+if SUPPORT not in sys.path:
+    sys.path.insert(0, SUPPORT)
