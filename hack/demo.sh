@@ -8,14 +8,16 @@ DEMO=$PWD/.demo
 PY=${VENV:-.venv}/bin/python
 mkdir -p "$DEMO/logs"
 
-# A previous demo's slapd, if one survived, is stopped first; ours is stopped on any exit.
-"$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || true
-[ -f "$DEMO/hr-api.pid" ] && kill "$(cat "$DEMO/hr-api.pid")" 2>/dev/null || true
-rm -rf "$DEMO/slapd" "$DEMO/hr" "$DEMO/vault.json" "$DEMO"/plan-*.json "$DEMO"/logs/*
+# What a previous demo left running is stopped first; ours is stopped on any exit.
 stop_all() {
   "$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || true
-  [ -f "$DEMO/hr-api.pid" ] && kill "$(cat "$DEMO/hr-api.pid")" 2>/dev/null || true
+  if [ -f "$DEMO/hr-api.pid" ]; then
+    kill "$(cat "$DEMO/hr-api.pid")" 2>/dev/null || true
+    rm -f "$DEMO/hr-api.pid"
+  fi
 }
+stop_all
+rm -rf "$DEMO/slapd" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO"/plan-*.json "$DEMO"/logs/*
 trap stop_all EXIT
 
 # A fresh vault password for this demo (in real use: --vault-id from a password manager or AWX).
@@ -31,7 +33,7 @@ port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); p
 "$PY" tests/support/hr_api.py serve --persons inventories/demo/hr/acme/employees.json --port "$port" \
   --style next_link --page-size 2 --token-file "$DEMO/acme-token" > "$DEMO/logs/hr-api.log" 2>&1 &
 echo $! > "$DEMO/hr-api.pid"
-for dummy in $(seq 50); do grep -q serving "$DEMO/logs/hr-api.log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q serving "$DEMO/logs/hr-api.log" && break; sleep 0.1; done
 
 "$PY" - "$DEMO" "$port" <<'PYEOF'
 import json, sys, yaml

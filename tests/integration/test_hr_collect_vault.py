@@ -7,7 +7,7 @@ import os
 
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from test_hr_collect import collected_ok, sources
+from test_hr_collect import collected_ok
 
 
 def _truncate_to_header(workspace):
