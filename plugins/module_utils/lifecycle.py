@@ -19,12 +19,13 @@ FUTURE, PREHIRE, ACTIVE, LEAVER, DELETE = "future", "prehire", "active", "leaver
 
 
 class Policy(object):
-    __slots__ = ("pre_provision_days", "grace_days", "delete_after_days")
+    __slots__ = ("pre_provision_days", "grace_days", "delete_after_days", "primary")
 
-    def __init__(self, pre_provision_days=14, grace_days=0, delete_after_days=None):
+    def __init__(self, pre_provision_days=14, grace_days=0, delete_after_days=None, primary=None):
         self.pre_provision_days = pre_provision_days
         self.grace_days = grace_days
         self.delete_after_days = delete_after_days
+        self.primary = primary  # criteria for primary_contract, None: the default order
 
 
 def parse_date(value):
@@ -59,27 +60,87 @@ def _is_active(contract, today):
     return (start is None or start <= today) and (end is None or end >= today)
 
 
-def primary_contract(contracts, today):
-    """The contract mappings see as ``contract``: active first (earliest start: the longest
-    serving), then the next to start, then the one that ended last."""
-    best, best_key = None, None
+def _default_key(contract, today):
+    start, end = _window(contract)
+    if _is_active(contract, today):
+        return (0, start or datetime.date.min, contract.get("id") or "")
+    if start is not None and start > today:
+        return (1, start, contract.get("id") or "")
+    return (2, -(end.toordinal() if end else 0), contract.get("id") or "")
+
+
+def _activity(contract, today):
+    start, dummy = _window(contract)
+    if _is_active(contract, today):
+        return 0
+    return 1 if start is not None and start > today else 2
+
+
+def _fte(contract, today):
+    try:
+        return float(contract.get("fte"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _end(contract, today):
+    end = _window(contract)[1]
+    return datetime.date.max if end is None else end
+
+
+BUILTIN_CRITERIA = {
+    "active": (lambda c, today: _activity(c, today), False),   # active, then upcoming, then ended
+    "start": (lambda c, today: _window(c)[0] or datetime.date.min, False),  # earliest start
+    "end": (_end, True),                                         # latest end (open-ended first)
+    "fte": (_fte, True),                                         # highest FTE
+}
+
+
+def _compare(a, b):
+    if a == b:
+        return 0
+    if a is None or b is None:
+        return 1 if a is None else -1  # missing values sort last whatever the order
+    try:
+        return -1 if a < b else 1
+    except TypeError:
+        return -1 if str(a) < str(b) else 1
+
+
+def primary_contract(contracts, today, criteria=None):
+    """The contract mappings see as ``contract``.
+
+    Default: active first (earliest start: the longest serving), then the next to start, then the
+    one that ended last. ``criteria``: ordered ``[(key(contract, today), descending)]``; the first
+    criterion that tells two contracts apart decides, the contract id breaks ties.
+    """
+    if not contracts:
+        return None
+    if not criteria:
+        return min(contracts, key=lambda c: _default_key(c, today))
+    best = None
     for contract in contracts:
-        start, end = _window(contract)
-        if _is_active(contract, today):
-            key = (0, start or datetime.date.min, contract.get("id") or "")
-        elif start is not None and start > today:
-            key = (1, start, contract.get("id") or "")
+        if best is None:
+            best = contract
+            continue
+        for key, descending in criteria:
+            order = _compare(key(contract, today), key(best, today))
+            if order and descending and key(contract, today) is not None and key(best, today) is not None:
+                order = -order
+            if order:
+                if order < 0:
+                    best = contract
+                break
         else:
-            key = (2, -(end.toordinal() if end else 0), contract.get("id") or "")
-        if best_key is None or key < best_key:
-            best, best_key = contract, key
+            if str(contract.get("id") or "") < str(best.get("id") or ""):
+                best = contract
     return best
 
 
 def evaluate(person, today, policy):
     """The ``Status`` of a person (a vault person dict) on ``today`` (a date)."""
     contracts = person.get("contracts") or []
-    primary = primary_contract(contracts, today)
+    primary = primary_contract(contracts, today, policy.primary)
     if not contracts:
         return Status(LEAVER, None, "leaver: no contract")
     if any(_is_active(c, today) for c in contracts):

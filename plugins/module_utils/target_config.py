@@ -35,6 +35,34 @@ def reference_date(value, today):
         raise ConfigError("reference_date %r is not an ISO date (YYYY-MM-DD)" % value)
 
 
+def primary_criteria(spec):
+    """``lifecycle.primary`` -> ``[(key(contract, today), descending)]`` for ``primary_contract``.
+
+    Each item is a built-in name (``active``, ``start``, ``end``, ``fte``) or a dict with
+    ``expression`` (over ``contract`` and ``today``) or ``name``, and ``order`` (asc/desc).
+    """
+    criteria = []
+    for index, item in enumerate(spec or []):
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or bool(item.get("name")) == bool(item.get("expression")):
+            raise ConfigError("lifecycle.primary[%d] must be a name (%s) or {expression, order}"
+                              % (index, ", ".join(sorted(lifecycle.BUILTIN_CRITERIA))))
+        order = item.get("order")
+        if order not in (None, "asc", "desc"):
+            raise ConfigError("lifecycle.primary[%d].order must be asc or desc" % index)
+        if item.get("name"):
+            if item["name"] not in lifecycle.BUILTIN_CRITERIA:
+                raise ConfigError("lifecycle.primary[%d]: unknown criterion %r (known: %s)"
+                                  % (index, item["name"], ", ".join(sorted(lifecycle.BUILTIN_CRITERIA))))
+            key, descending = lifecycle.BUILTIN_CRITERIA[item["name"]]
+        else:
+            expression = compile_expression(item["expression"], "lifecycle.primary[%d]" % index)
+            key, descending = (lambda c, today, e=expression: e(contract=c, today=today.isoformat())), False
+        criteria.append((key, descending if order is None else order == "desc"))
+    return criteria or None
+
+
 def build_target_config(options):
     try:
         return _build(options)
@@ -85,7 +113,8 @@ def _build(options):
         disabled_dn=disable.get("disabled_dn"),
         lock_attribute=disable["lock_attribute"],
         lock_value=disable["lock_value"],
-        policy=lifecycle.Policy(life["pre_provision_days"], life["grace_days"], life.get("delete_after_days")),
+        policy=lifecycle.Policy(life["pre_provision_days"], life["grace_days"], life.get("delete_after_days"),
+                                primary_criteria(life.get("primary"))),
         delete_accounts=life["delete_accounts"],
         vanished=life["vanished"],
         exclude=compile_expression(life["exclude"], "lifecycle.exclude") if life.get("exclude") else None,

@@ -136,3 +136,49 @@ def test_primary_breaks_ties_by_contract_id():
 
 def test_primary_of_nothing_is_none():
     assert primary_contract([], TODAY) is None
+
+
+# --- configurable primary contract (ordered criteria) ---
+
+from ansible_collections.jml.provisioning.plugins.module_utils.target_config import (  # noqa: E402
+    ConfigError, primary_criteria,
+)
+
+TODAY_P = datetime.date(2026, 6, 1)
+HALF = {"id": "half", "start": "2020-01-01", "end": None, "fte": "0.5"}
+FULL = {"id": "full", "start": "2022-01-01", "end": None, "fte": "1.0"}
+ENDED = {"id": "ended", "start": "2010-01-01", "end": "2015-01-01", "fte": "1.0"}
+NEXT = {"id": "next", "start": "2026-06-10", "end": None, "fte": "1.0"}
+
+
+def test_primary_default_is_active_then_earliest_start():
+    assert primary_contract([FULL, HALF, ENDED], TODAY_P)["id"] == "half"
+
+
+def test_primary_by_highest_fte_among_active_contracts():
+    criteria = primary_criteria(["active", "fte"])
+    assert primary_contract([HALF, FULL, ENDED, NEXT], TODAY_P, criteria)["id"] == "full"
+
+
+def test_primary_by_expression_with_order():
+    criteria = primary_criteria([{"expression": "contract.id == 'next'", "order": "desc"}])
+    assert primary_contract([HALF, FULL, NEXT], TODAY_P, criteria)["id"] == "next"
+
+
+def test_primary_ties_are_broken_by_contract_id():
+    a = dict(HALF, id="b")
+    b = dict(HALF, id="a")
+    assert primary_contract([a, b], TODAY_P, primary_criteria(["active"]))["id"] == "a"
+
+
+def test_primary_missing_values_sort_last_in_either_order():
+    no_fte = dict(FULL, id="nofte", fte=None)
+    assert primary_contract([no_fte, HALF], TODAY_P, primary_criteria(["fte"]))["id"] == "half"
+    assert primary_contract([no_fte, HALF], TODAY_P, primary_criteria([{"name": "fte", "order": "asc"}]))["id"] == "half"
+
+
+def test_primary_criteria_reject_unknown_names_and_orders():
+    with pytest.raises(ConfigError, match="unknown criterion 'salary'"):
+        primary_criteria(["salary"])
+    with pytest.raises(ConfigError, match="order must be asc or desc"):
+        primary_criteria([{"name": "fte", "order": "up"}])
