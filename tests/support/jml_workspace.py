@@ -102,7 +102,8 @@ def read_people(instance, base=None):
     people = {}
     for entry in entries:
         if entry.get("type") == "searchResEntry":
+            # Requested operational attributes that are absent come back as empty lists: drop them.
             people[entry["dn"]] = dict((k.lower(), [v.decode() if isinstance(v, bytes) else str(v) for v in vals])
-                                       for k, vals in entry["raw_attributes"].items())
+                                       for k, vals in entry["raw_attributes"].items() if vals)
     conn.unbind()
     return people
