@@ -47,8 +47,11 @@ class NameRegistry(object):
     def __init__(self, taken=None):
         self._taken = dict((attr.lower(), set(v.lower() for v in values)) for attr, values in (taken or {}).items())
 
-    def is_free(self, values):
-        return all(v.lower() not in self._taken.get(attr.lower(), ()) for attr, v in values.items() if v)
+    def is_free(self, values, own=None):
+        """True when no value is taken; ``own`` (attribute -> values) are the asking account's own."""
+        own = dict((a.lower(), set(v.lower() for v in vals)) for a, vals in (own or {}).items())
+        return all(v.lower() not in self._taken.get(attr.lower(), ()) or v.lower() in own.get(attr.lower(), ())
+                   for attr, v in values.items() if v)
 
     def reserve(self, values):
         for attr, value in values.items():
@@ -56,11 +59,12 @@ class NameRegistry(object):
                 self._taken.setdefault(attr.lower(), set()).add(value.lower())
 
 
-def allocate(policy, scope, registry, derived):
+def allocate(policy, scope, registry, derived, own=None):
     """The first free username for a person.
 
     ``scope``: names for the candidate expressions (``person``, ``contract``...); ``derived(name)``
-    returns ``{attribute: value}`` of every unique attribute for that username. The name and its
+    returns ``{attribute: value}`` of every unique attribute for that username; ``own``: the values
+    an existing account already holds (free for itself, when it is renamed). The name and its
     values are reserved in ``registry``.
     """
     tried = []
@@ -71,7 +75,7 @@ def allocate(policy, scope, registry, derived):
                 continue
             tried.append(name)
             values = derived(name)
-            if registry.is_free(values):
+            if registry.is_free(values, own):
                 registry.reserve(values)
                 return name
     raise NamingError("no free username after %d tries (last tried: %s)"

@@ -74,7 +74,8 @@ class TargetConfig(object):
                  object_classes=("inetOrgPerson",), container=None, create_only=(), dn_attributes=("manager",),
                  unique_attributes=None, disable_strategy=("lock",), disabled_dn=None,
                  lock_attribute="pwdAccountLockedTime", lock_value="000001010000Z", policy=None,
-                 delete_accounts=False, vanished="disable", exclude=None, initial_password=False):
+                 delete_accounts=False, vanished="disable", exclude=None, initial_password=False,
+                 rename_usernames=False):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -94,6 +95,7 @@ class TargetConfig(object):
         self.vanished = vanished
         self.exclude = exclude
         self.initial_password = initial_password
+        self.rename_usernames = rename_usernames
         if "move" in self.disable_strategy and not disabled_dn:
             raise ValueError("disable strategy 'move' needs disabled_dn")
 
@@ -184,6 +186,17 @@ class _Planner(object):
                 return str(value)
         return config.accounts_dn
 
+    def current_or_renamed(self, account, scope):
+        """An existing account keeps its login name, unless renaming is configured and the
+        candidates now give another one (e.g. after a name change)."""
+        username = dnlib.rdn_value(account.dn)
+        if not self.config.rename_usernames:
+            return username
+        own = dict((a, account.values(a)) for a in self.config.unique_attributes)
+        renamed = allocate(self.config.username_policy, dict(scope, username=username), self.registry,
+                           self.derived_names(scope), own=own)
+        return renamed
+
     def derived_names(self, scope):
         config = self.config
         mapped = dict((name.lower(), expression) for name, expression in config.attributes.items())
@@ -215,7 +228,7 @@ class _Planner(object):
                 if config.exclude is not None and config.exclude(**scope):
                     continue
                 if account is not None:
-                    username = dnlib.rdn_value(account.dn)
+                    username = self.current_or_renamed(account, scope)
                     scope["username"] = username
                     if status.state == lifecycle.DELETE:
                         if config.delete_accounts:
@@ -305,7 +318,9 @@ class _Planner(object):
                                  new_dn=target if moved else None))
             current_dn, moved = target, False
         elif moved and (enabled or not was_enabled):
-            ops.append(Operation("move", pid, current_dn, "mover: %s" % status.reason, new_dn=target))
+            renamed = dnlib.normalise(dnlib.first_rdn(target)) != dnlib.normalise(dnlib.first_rdn(account.dn))
+            why = "rename: the login name follows the name" if renamed else "mover: %s" % status.reason
+            ops.append(Operation("move", pid, current_dn, why, new_dn=target))
             current_dn, moved = target, False
         values = self.desired(person, status, account, username)
         changes, modifications = {}, {}

@@ -119,4 +119,5 @@ def _build(options):
         vanished=life["vanished"],
         exclude=compile_expression(life["exclude"], "lifecycle.exclude") if life.get("exclude") else None,
         initial_password=options["initial_password"]["generate"],
+        rename_usernames=username.get("rename", False),
     )

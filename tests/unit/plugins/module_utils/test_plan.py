@@ -460,3 +460,34 @@ def test_as_values_treats_none_empty_and_lists_as_ldap_values():
     assert planlib.as_values(["a", "", None, 3]) == ["a", "3"]
     assert planlib.as_values(True) == ["TRUE"]
     assert planlib.as_values(datetime.date(2026, 1, 2)) == ["2026-01-02"]
+
+
+# Renaming the login name (only when configured) -----------------------------------------------------
+
+def _after_name_change(config):
+    first = build(people(person("1")), config=config)
+    account = account_of(first, "1")
+    return build(people(person("1", family="Vries", given="Jan")), [account], config=config)
+
+
+def test_a_name_change_never_renames_the_login_by_default(config):
+    plan = _after_name_change(config)
+    assert actions(plan) == [("update", "1")]
+    assert set(plan.operations[0].changes) == {"cn", "sn"}  # display attributes only, mail follows uid
+
+
+def test_a_name_change_renames_login_and_its_derived_names_when_configured(config):
+    config.rename_usernames = True
+    plan = _after_name_change(config)
+    assert actions(plan) == [("move", "1"), ("update", "1")]
+    move, update = plan.operations
+    assert move.new_dn == "uid=jan.vries,%s" % PEOPLE and move.reason.startswith("rename")
+    assert update.dn == move.new_dn and update.changes["mail"] == ["jan.jansen@example.test", "jan.vries@example.test"]
+
+
+def test_renaming_keeps_the_current_login_when_the_candidates_still_give_it(config):
+    config.rename_usernames = True
+    first = build(people(person("1")), config=config)
+    again = build(people(person("1")), [account_of(first, "1")], config=config,
+                  taken={"uid": ["jan.jansen"], "mail": ["jan.jansen@example.test"]})
+    assert again.operations == []
