@@ -71,7 +71,7 @@ play "Run again: nothing may change" site.yml
 if grep -Eq 'changed=[1-9]' "$DEMO/logs/2-"*.log; then echo "!! the re-run changed something"; exit 1; fi
 
 echo
-echo "== HR changes: a joiner (Noah de Vries), a mover (BethanyC to EN_ADM), a leaver (SummerH)"
+echo "== HR changes: a joiner (Noah de Vries), a pre-hire (Ewa Łukasiewicz), a mover (BethanyC), a leaver (SummerH)"
 "$PY" hack/demo_hr_change.py "$DEMO/hr"
 play "Collect the changed export" collect.yml
 play "Impact evaluation: provision --check --diff" provision.yml --check --diff

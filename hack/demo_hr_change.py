@@ -1,5 +1,6 @@
-"""Apply the demo's HR change to a working copy of the HelloID export: one joiner, one mover,
-one leaver. Dates are relative to today so the demo tells the same story whenever it runs."""
+"""Apply the demo's HR change to a working copy of the HelloID export: a joiner starting today, a
+pre-hire starting in a week, a mover and a leaver. Dates are relative to today so the demo tells
+the same story whenever it runs."""
 
 import csv
 import datetime
@@ -25,6 +26,11 @@ def add_joiner_person(header, rows):
                   FirstName="Noah", NamePrefix="de", LastName="Vries", PreferredNaming="0",
                   EmailBusiness="Noah.deVries@domain.local", Blocked="FALSE")
     rows.append([person[h] for h in header])
+    prehire = dict.fromkeys(header, "")
+    prehire.update(EmployeeCode="EwaL", EmployeeNumber="9100002", Initials="E.", NickName="Ewa", FirstName="Ewa",
+                   LastName="\u0141ukasiewicz", PreferredNaming="0", EmailBusiness="Ewa.Lukasiewicz@domain.local",
+                   Blocked="FALSE")
+    rows.append([prehire[h] for h in header])
 
 
 def change_contracts(header, rows):
@@ -34,6 +40,9 @@ def change_contracts(header, rows):
                   HoursPerWeek="40", ContractStartDate=fmt(d=today), Manager="BethanyC", Employer="1",
                   OrganizationalUnit="EN_ICT", FunctionCode="EN_MANA", CostCentre="Profit")
     rows.append([joiner[h] for h in col])
+    prehire = dict(joiner, EmployeeCode="EwaL", ContractStartDate=fmt(d=today + datetime.timedelta(days=7)),
+                   OrganizationalUnit="EN_ADM")
+    rows.append([prehire[h] for h in col])
     for row in rows[1:]:
         if row[col["EmployeeCode"]] == "BethanyC":          # mover: ICT -> Administration
             row[col["OrganizationalUnit"]] = "EN_ADM"
@@ -43,5 +52,6 @@ def change_contracts(header, rows):
 
 rewrite("T4E_HELLOID_Persons.csv", "utf-8", add_joiner_person)
 rewrite("T4E_HelloID_Contracts.csv", "utf-8-sig", change_contracts)
-print("   joiner NoahV starts %s; mover BethanyC -> EN_ADM; leaver SummerH ended %s"
-      % (today.isoformat(), (today - datetime.timedelta(days=1)).isoformat()))
+print("   joiner NoahV starts %s; pre-hire EwaL starts %s; mover BethanyC -> EN_ADM; leaver SummerH ended %s"
+      % (today.isoformat(), (today + datetime.timedelta(days=7)).isoformat(),
+         (today - datetime.timedelta(days=1)).isoformat()))
