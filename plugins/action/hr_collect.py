@@ -15,6 +15,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
 from ansible_collections.jml.provisioning.plugins.module_utils.collect import CollectError, collect, read_source
 from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
 from ansible_collections.jml.provisioning.plugins.plugin_utils import history, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_diffs, vault_secrets
 
 
@@ -36,6 +37,10 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         dummy, args = self.validate_argument_spec(argument_spec=HR_COLLECT_SPEC)
+        with paused_gc():
+            return self._collect(args, result)
+
+    def _collect(self, args, result):
         secrets = vault_secrets(self._loader)
         path = args["vault"]
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)

@@ -16,7 +16,7 @@ import re
 import unicodedata
 
 try:
-    from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+    from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes
     from jinja2.sandbox import ImmutableSandboxedEnvironment
     HAS_JINJA2 = True
 except ImportError:  # pragma: no cover - reported by the plugins with missing_required_lib
@@ -135,16 +135,27 @@ def _walk(value, keys):
     return value
 
 
-class Expression(object):
-    """A compiled expression: call it with the names in scope as keywords."""
+def make_scope(**names):
+    """The names an expression sees, with Jinja2's globals (``range``, ``dict``...) merged in once.
 
-    __slots__ = ("source", "label", "_path", "_compiled")
+    Build it once per record and pass it to ``Expression.evaluate`` for every field: merging the
+    globals per expression call was a third of the cost of a Jinja2 expression.
+    """
+    scope = dict(_environment().globals) if HAS_JINJA2 else {}
+    scope.update(names)
+    return scope
+
+
+class Expression(object):
+    """A compiled expression: ``evaluate(scope)`` with a ``make_scope`` dict, or call it with names."""
+
+    __slots__ = ("source", "label", "_path", "_template")
 
     def __init__(self, source, label):
         self.source = source
         self.label = label
         self._path = None
-        self._compiled = None
+        self._template = None
         match = _DOTTED_PATH.match(source) if isinstance(source, str) else None
         if match:
             self._path = match.group(1).split(".")
@@ -152,20 +163,27 @@ class Expression(object):
         if not HAS_JINJA2:
             raise ExpressionError("jinja2 is required to evaluate %s" % label)
         try:
-            self._compiled = _environment().compile_expression(str(source), undefined_to_none=True)
+            self._template = _environment().compile_expression(str(source), undefined_to_none=True)._template
         except TemplateSyntaxError as exc:
             raise ExpressionError("%s: invalid expression %r: %s" % (label, source, exc.message))
 
-    def __call__(self, **scope):
+    def evaluate(self, scope):
+        """The value for ``scope`` (from ``make_scope``); None when undefined."""
         if self._path is not None:
             head = scope.get(self._path[0])
             return _walk(head, self._path[1:]) if len(self._path) > 1 else head
         try:
-            value = self._compiled(**scope)
+            context = self._template.new_context(scope, shared=True)  # scope already holds the globals
+            for dummy in self._template.root_render_func(context):
+                pass
+            value = context.vars["result"]
         except Exception as exc:  # any error inside the user's expression is a config/data error
             raise ExpressionError("%s: expression %r failed: %s" % (self.label, self.source, exc),
                                   kind=type(exc).__name__)
-        return None if isinstance(value, ChainableUndefined) else value
+        return None if isinstance(value, Undefined) else value
+
+    def __call__(self, **names):
+        return self.evaluate(make_scope(**names) if self._template is not None else names)
 
     def referenced_items(self, name):
         """Keys read from ``name`` (``row.Col`` or ``row['Col']``): used to check CSV headers."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
-    ExpressionError, compile_mapping,
+    ExpressionError, compile_mapping, make_scope,
 )
 
 PERSON_FIELDS = ("id", "name", "email", "manager", "custom")
@@ -58,6 +58,8 @@ class MappingSet(object):
         if not isinstance(spec, dict):
             raise MappingError("%s must be a dictionary with 'person' and optionally 'contract'" % label)
         self.lookups = lookups or {}
+        self._plans = {}
+        self._dates = {}
         unknown = set(spec) - {"person", "contract", "required", "date_format", "date_fields", "allowed"}
         if unknown:
             raise MappingError("%s: unknown keys %s" % (label, ", ".join(sorted(unknown))))
@@ -102,42 +104,63 @@ class MappingSet(object):
                 used.setdefault(column, field)
         return used
 
-    def _map(self, exprs, part, scope):
+    def _plan(self, part):
+        """How to fill one record, decided once: ``(label, keys, expression, is_date)`` per field,
+        then the required and allowed checks of this part. Walking this list is the collect's
+        inner loop (fields x records), so nothing in it parses a name again."""
+        cached = self._plans.get(part)
+        if cached is None:
+            exprs = self.person if part == "person" else self.contract
+            fields = [("%s.%s" % (part, field), tuple(field.split(".")), expr,
+                       part == "contract" and field in self.date_fields) for field, expr in exprs.items()]
+            required = [(name, tuple(name.split(".")[1:])) for name in self.required if name.startswith(part + ".")]
+            allowed = [(name, tuple(name.split(".")[1:]), values) for name, values in self.allowed.items()
+                       if name.startswith(part + ".")]
+            cached = self._plans[part] = (fields, required, allowed)
+        return cached
+
+    def _map(self, part, scope):
+        fields, required, allowed = self._plan(part)
         out = {}
-        for field, expr in exprs.items():
+        for label, keys, expr, is_date in fields:
             try:
-                value = expr(**scope)
+                value = expr.evaluate(scope)
             except ExpressionError as exc:
                 # Jinja's message quotes the data ("no attribute 'Jansen'"): name the error kind only.
-                raise _RowProblem("%s.%s" % (part, field), "mapping expression failed on this row (%s)"
-                                  % (exc.kind or "error"))
-            value = _clean(value)
-            if value is not None and part == "contract" and field in self.date_fields:
-                value = self._date(value, "%s.%s" % (part, field))
-            _put(out, field, value)
-        for required in self.required:
-            scope_name, dummy, field = required.partition(".")
-            if scope_name == part and _get(out, field) is None:
-                raise _RowProblem(required, "required value is empty")
-        for coded, values in self.allowed.items():
-            scope_name, dummy, field = coded.partition(".")
-            value = _get(out, field) if scope_name == part else None
+                raise _RowProblem(label, "mapping expression failed on this row (%s)" % (exc.kind or "error"))
+            if isinstance(value, str):
+                value = value.strip() or None
+            if value is not None and is_date:
+                value = self._date(value, label)
+            if len(keys) == 1:
+                out[keys[0]] = value
+            else:
+                _put_keys(out, keys, value)
+        for name, keys in required:
+            if _get_keys(out, keys) is None:
+                raise _RowProblem(name, "required value is empty")
+        for name, keys, values in allowed:
+            value = _get_keys(out, keys)
             if value is not None and str(value) not in values:
-                raise _RowProblem(coded, "value is not one of the allowed codes")
+                raise _RowProblem(name, "value is not one of the allowed codes")
         return out
 
     def _date(self, value, field):
         if isinstance(value, (datetime.date, datetime.datetime)):
             return value.strftime("%Y-%m-%d")
-        try:
-            return datetime.datetime.strptime(str(value).strip(), self.date_format).date().isoformat()
-        except ValueError:
-            raise _RowProblem(field, "not a date in the format %s" % self.date_format)
+        text = str(value).strip()
+        parsed = self._dates.get(text)  # HR exports repeat a few thousand dates over many rows
+        if parsed is None:
+            try:
+                parsed = datetime.datetime.strptime(text, self.date_format).date().isoformat()
+            except ValueError:
+                raise _RowProblem(field, "not a date in the format %s" % self.date_format)
+            self._dates[text] = parsed
+        return parsed
 
     def map_person(self, row, contract_rows=()):
         """Person fields of one row (``contracts`` in scope: that person's raw contract rows)."""
-        person = self._map(self.person, "person", {"row": row, "contracts": list(contract_rows),
-                                                   "lookups": self.lookups})
+        person = self._map("person", make_scope(row=row, contracts=list(contract_rows), lookups=self.lookups))
         person["id"] = str(person["id"]) if person.get("id") is not None else None
         if person["id"] is None:
             raise _RowProblem("person.id", "required value is empty")
@@ -153,7 +176,7 @@ class MappingSet(object):
 
     def map_contract(self, row, parent=None):
         """Contract fields of one contract record; ``parent`` is the person's row."""
-        return self._map(self.contract, "contract", {"row": row, "parent": parent or {}, "lookups": self.lookups})
+        return self._map("contract", make_scope(row=row, parent=parent or {}, lookups=self.lookups))
 
 
 def _clean(value):
@@ -163,15 +186,14 @@ def _clean(value):
     return value
 
 
-def _put(target, dotted, value):
-    keys = dotted.split(".")
+def _put_keys(target, keys, value):
     for key in keys[:-1]:
         target = target.setdefault(key, {})
     target[keys[-1]] = value
 
 
-def _get(source, dotted):
-    for key in dotted.split("."):
+def _get_keys(source, keys):
+    for key in keys:
         if not isinstance(source, dict):
             return None
         source = source.get(key)

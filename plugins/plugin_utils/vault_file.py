@@ -16,9 +16,8 @@ import tempfile
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible.parsing.vault import AnsibleVaultError, VaultLib, is_encrypted
-
 from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
+from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_envelope
 
 
 class VaultFileError(AnsibleError):
@@ -47,13 +46,13 @@ def read_text(path, secrets):
         return None
     except OSError as exc:
         raise VaultFileError("cannot read the vault %s: %s" % (path, exc.strerror or exc))
-    if is_encrypted(data):
+    if vault_envelope.is_envelope(data):
         if not secrets:
             raise VaultFileError("the vault %s is encrypted but no vault secret is configured "
                                  "(give --vault-id or --vault-password-file)" % path)
         try:
-            data = VaultLib(secrets).decrypt(data)
-        except AnsibleVaultError as exc:
+            data = vault_envelope.read(data, [(vault_id, secret.bytes) for vault_id, secret in secrets])
+        except vault_envelope.EnvelopeError as exc:
             raise VaultFileError("cannot decrypt the vault %s: %s (wrong vault password?)" % (path, to_text(exc)))
     return to_text(data, errors="surrogate_or_strict")
 
@@ -74,9 +73,7 @@ def read(path, secrets, required=True):
 def write(path, document, secrets=None, encrypt=True, vault_id=None):
     """Write atomically, encrypted with the chosen vault secret unless ``encrypt`` is false."""
     data = to_bytes(vault_doc.dumps(document))
-    if encrypt:
-        secret_id, secret = _pick_secret(secrets, vault_id)
-        data = VaultLib(secrets).encrypt(data, secret=secret, vault_id=secret_id if vault_id else None)
+    secret_id, secret = _pick_secret(secrets, vault_id) if encrypt else (None, None)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise VaultFileError("the vault's folder %s does not exist" % folder)
@@ -84,7 +81,10 @@ def write(path, document, secrets=None, encrypt=True, vault_id=None):
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if encrypt:
+                vault_envelope.write(handle, data, secret.bytes, secret_id if vault_id else None)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

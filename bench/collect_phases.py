@@ -1,0 +1,158 @@
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Where a collect's time goes: the hr_collect action plugin's steps, timed one by one, in-process.
+
+    .venv/bin/python bench/collect_phases.py --vars VARS.json --password-file PW [--mode fresh|recollect]
+        [--profile OUT.prof] [--json]
+
+VARS is the extra-vars file collect_bench.py writes (``jml_sources``, ``jml_vault_path``). ``fresh``
+deletes the vault first; ``recollect`` expects the vault of a previous collect (nothing changed).
+The steps mirror plugins/action/hr_collect.py (argument spec, vault read, read_source, collect,
+same_content, write) with the vault read and write split into decrypt / parse and serialise /
+encrypt / disk. Ansible's own part (playbook, templating of jml_sources, the worker process,
+result handling) is NOT in here: the difference to collect_bench's figure (a) is that part.
+
+``--profile`` runs the same steps under cProfile and writes the stats (pstats format) to OUT.
+Peak RSS after each step is this process's ru_maxrss so far (it only grows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import inspect
+import json
+import os
+import resource
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
+
+
+def _rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class Steps(object):
+    def __init__(self):
+        self.steps = []
+        self._last = time.perf_counter()
+
+    def mark(self, name):
+        now = time.perf_counter()
+        self.steps.append({"step": name, "seconds": round(now - self._last, 4), "peak_rss_mib": round(_rss_mib(), 1)})
+        self._last = time.perf_counter()
+
+
+def run(vars_file, password_file, mode, hooks=None):
+    """The steps; ``hooks`` (for collect_whatif.py): ``after_collect(sources)``, ``write(path, document,
+    secrets, mark)`` replacing the serialise/encrypt/write steps."""
+    hooks = hooks or {}
+    t = Steps()
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible.module_utils.common.text.converters import to_bytes, to_text
+    from ansible.parsing.vault import VaultLib, VaultSecret, is_encrypted
+    from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
+    from ansible_collections.jml.provisioning.plugins.module_utils import collect as collect_mod
+    from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
+    t.mark("import ansible + collection modules")
+
+    with open(vars_file, encoding="utf-8") as handle:
+        extra = json.load(handle)
+    with open(password_file, "rb") as handle:
+        secrets = [("default", VaultSecret(handle.read().strip()))]
+    path = extra["jml_vault_path"]
+    if mode == "fresh" and os.path.exists(path):
+        os.unlink(path)
+    result = ArgumentSpecValidator(HR_COLLECT_SPEC).validate({"vault": path, "sources": extra["jml_sources"]})
+    if result.error_messages:
+        raise SystemExit("argument spec: %s" % "; ".join(result.error_messages))
+    args = result.validated_parameters
+    t.mark("argument spec (validate_argument_spec)")
+
+    previous = None
+    if os.path.exists(path):
+        with open(path, "rb") as handle:
+            data = handle.read()
+        t.mark("vault: read file")
+        if is_encrypted(data):
+            data = VaultLib(secrets).decrypt(data)
+        text = to_text(data, errors="surrogate_or_strict")
+        del data
+        t.mark("vault: decrypt (VaultLib.decrypt)")
+        previous = vault_doc.loads(text, name=path)
+        del text
+        t.mark("vault: parse (vault_doc.loads)")
+
+    sources = {}
+    for source in args["sources"]:
+        sources[source["name"]] = collect_mod.read_source(source)
+    t.mark("read_source (CSV -> rows)")
+
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    kwargs = {"merge": args.get("merge"), "today": now.date(), "retention_days": args.get("retention_days"),
+              "thresholds": args.get("thresholds")}
+    accepted = inspect.signature(collect_mod.collect).parameters
+    kwargs = dict((k, v) for k, v in kwargs.items() if k in accepted)
+    outcome = collect_mod.collect(args["sources"], sources, previous, now.isoformat().replace("+00:00", "Z"),
+                                  **kwargs)
+    t.mark("collect (mapping, merge, document, changes)")
+    if hooks.get("after_collect"):
+        hooks["after_collect"](sources)
+        t.mark("after_collect hook")
+
+    changed = not vault_doc.same_content(previous, outcome.document)
+    t.mark("same_content")
+
+    if changed and hooks.get("write"):
+        hooks["write"](path, outcome.document, secrets, t.mark)
+    elif changed:
+        text = vault_doc.dumps(outcome.document)
+        data = to_bytes(text)
+        del text
+        t.mark("write: serialise (vault_doc.dumps)")
+        data = VaultLib(secrets).encrypt(data, secret=secrets[0][1])
+        t.mark("write: encrypt (VaultLib.encrypt)")
+        tmp = path + ".bench-tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        t.mark("write: file + fsync")
+    return {"mode": mode, "changed": changed, "persons": len(outcome.document["persons"]),
+            "rejected": len(outcome.rejections), "steps": t.steps,
+            "total_seconds": round(sum(s["seconds"] for s in t.steps), 3), "peak_rss_mib": round(_rss_mib(), 1)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--vars", required=True, help="extra-vars JSON with jml_sources and jml_vault_path")
+    parser.add_argument("--password-file", required=True)
+    parser.add_argument("--mode", choices=("fresh", "recollect"), default="fresh")
+    parser.add_argument("--profile", help="write cProfile stats of the run to this file")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv)
+    if args.profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        out = profiler.runcall(run, args.vars, args.password_file, args.mode)
+        profiler.dump_stats(args.profile)
+    else:
+        out = run(args.vars, args.password_file, args.mode)
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for step in out["steps"]:
+            print("%-45s %8.3f s  %8.1f MiB" % (step["step"], step["seconds"], step["peak_rss_mib"]))
+        print("%-45s %8.3f s  %8.1f MiB  (changed=%s, persons=%d, rejected=%d)"
+              % ("total", out["total_seconds"], out["peak_rss_mib"], out["changed"], out["persons"], out["rejected"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The streamed vault envelope is ansible-vault's format: each side opens the other's files."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from ansible.parsing.vault import VaultLib, VaultSecret
+
+from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_envelope
+
+
+def ours(plaintext, secret=b"s3cret", vault_id=None):
+    buffer = io.BytesIO()
+    vault_envelope.write(buffer, plaintext, secret, vault_id)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 39, 40, 41, 79, 80, 4096, (1 << 20) + 3])
+@pytest.mark.parametrize("vault_id", [None, "prod"])
+def test_each_side_opens_the_others_envelope_with_the_same_layout(size, vault_id):
+    plaintext = os.urandom(size)
+    library = VaultLib([(vault_id or "default", VaultSecret(b"s3cret"))])
+    mine = ours(plaintext, vault_id=vault_id)
+    assert library.decrypt(mine) == plaintext
+    theirs = library.encrypt(plaintext, vault_id=vault_id)
+    assert vault_envelope.read(theirs, [(vault_id or "default", b"s3cret")]) == plaintext
+    assert [len(line) for line in mine.split(b"\n")] == [len(line) for line in theirs.split(b"\n")]
+    assert mine.split(b"\n")[0] == theirs.split(b"\n")[0]
+
+
+def test_the_right_secret_is_found_among_several_and_a_wrong_one_is_refused():
+    envelope = ours(b'{"format": "x"}', secret=b"right", vault_id="prod")
+    assert vault_envelope.read(envelope, [("dev", b"wrong"), ("prod", b"right")]) == b'{"format": "x"}'
+    with pytest.raises(vault_envelope.EnvelopeError, match="none of the vault secrets"):
+        vault_envelope.read(envelope, [("dev", b"wrong")])
+
+
+def test_a_damaged_envelope_is_refused_clearly():
+    envelope = bytearray(ours(b"payload" * 100))
+    envelope[60] = ord("z")
+    with pytest.raises(vault_envelope.EnvelopeError, match="damaged"):
+        vault_envelope.read(bytes(envelope), [("default", b"s3cret")])
+    with pytest.raises(vault_envelope.EnvelopeError, match="not an ansible-vault"):
+        vault_envelope.read(b"$ANSIBLE_VAULT;9.9;ROT13\n00", [("default", b"s3cret")])
