@@ -14,11 +14,13 @@ from __future__ import annotations
 import datetime
 import json
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import reconcile
+from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
 from ansible_collections.jml.provisioning.plugins.module_utils.target_config import (
     ConfigError, build_target_config, reference_date,
@@ -68,7 +70,8 @@ class ActionModule(ActionBase):
             config = build_target_config(options)
             today = reference_date(options["reference_date"], datetime.date.today())
             vault = vault_file.read(options["vault"], vault_secrets(self._loader))
-        except (ConfigError, vault_file.VaultFileError) as exc:
+            notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
+        except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
 
         try:
@@ -80,7 +83,8 @@ class ActionModule(ActionBase):
             outcome, operations = reconcile.run(
                 vault["persons"], config, _LdapTarget(conn, options, config), today,
                 check_mode=self._task.check_mode, thresholds=options["thresholds"],
-                override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"])
+                override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
+                notifier=notifier)
         except reconcile.ThresholdExceeded as exc:
             outcome, operations = exc.result, exc.operations
             exceeded = ", ".join("%s %d > %d" % (a, t["count"], t["limit"])
@@ -101,11 +105,52 @@ class ActionModule(ActionBase):
             self._write_plan(options["plan_file"], outcome, operations)
         if self._task.diff and operations:
             result["diff"] = bounded_diffs(map(reconcile.diff_item, operations), options["max_actions"])
+        warnings = self._alert_warnings(outcome["alerts"])
+        if warnings:
+            result["warnings"] = result.get("warnings", []) + warnings
         if outcome["failed"] and not result.get("msg"):
             # 'failed' is the list of failures: non-empty, it fails the task after all the rest was applied.
             result["msg"] = "ldap_accounts: %d operation(s) failed, the others were applied; see 'failed'" \
                 % len(outcome["failed"])
         return result
+
+    def _notifier(self, alerts, persons, today, target):
+        """``reconcile.run``'s notifier for the ``alerts`` option (None when not set): events ->
+        messages (compiled here, before anything is written) -> one SMTP connection."""
+        if not alerts:
+            return None
+        config = alertslib.compile_config(alerts, self._read_template)
+
+        def notifier(events):
+            messages, undeliverable = alertslib.plan_messages(events, persons, config, today, target=target)
+            sent, errors = smtp.send(messages, alerts["smtp"])
+            return {"sent": sent, "failed": errors, "undeliverable": undeliverable}
+        return notifier
+
+    def _read_template(self, path):
+        # Found like ansible.builtin.template's src: the role's or playbook's templates/, or as given.
+        try:
+            found = self._find_needle("templates", path)
+            with open(found, encoding="utf-8") as handle:
+                return handle.read()
+        except (AnsibleError, OSError, UnicodeDecodeError) as exc:
+            raise alertslib.AlertConfigError("alerts template %s: %s" % (path, exc))
+
+    @staticmethod
+    def _alert_warnings(alerts):
+        """Mail problems are warnings: the provisioning they report on was done (or stopped) anyway."""
+        warnings = []
+        if alerts["failed"]:
+            first = alerts["failed"][0]
+            warnings.append("ldap_accounts: %d alert recipient(s) did not get their message (provisioning is not "
+                            "affected), first: %s: %s; see alerts.failed"
+                            % (len(alerts["failed"]), first.get("to"), first.get("error")))
+        if alerts["undeliverable"]:
+            first = alerts["undeliverable"][0]
+            warnings.append("ldap_accounts: %d alert event(s) had no recipient, first: rule %s, %s %s: %s; "
+                            "see alerts.undeliverable" % (len(alerts["undeliverable"]), first["rule"], first["event"],
+                                                          first["person"] or first["dn"] or "", first["error"]))
+        return warnings
 
     @staticmethod
     def _write_plan(path, outcome, operations):

@@ -122,6 +122,34 @@ LIFECYCLE_SPEC = dict(
     exclude=dict(type="str"),
 )
 
+ALERTS_SPEC = {
+    "smtp": dict(type="dict", required=True, options=dict(
+        host=dict(type="str", required=True),
+        port=dict(type="int"),
+        security=dict(type="str", default="starttls", choices=["none", "starttls", "tls"]),
+        username=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        timeout=dict(type="float", default=30.0),
+        validate_certs=dict(type="bool", default=True),
+        ca_file=dict(type="path"),
+    )),
+    "from": dict(type="str", required=True),
+    "digest": dict(type="bool", default=True),
+    "rules": dict(
+        type="list", elements="dict", required=True, mutually_exclusive=[["template", "body"]],
+        required_one_of=[["to", "to_expression"]], options=dict(
+            name=dict(type="str", required=True),
+            events=dict(type="list", elements="str", required=True,
+                        choices=["created", "enabled", "disabled", "deleted", "moved", "threshold", "failed"]),
+            to=dict(type="list", elements="str"),
+            to_expression=dict(type="str"),
+            digest=dict(type="bool"),
+            subject=dict(type="str"),
+            template=dict(type="path"),
+            body=dict(type="str"),
+        )),
+}
+
 LDAP_ACCOUNTS_SPEC = dict(
     connection=dict(type="dict", required=True, options=LDAP_CONNECTION_SPEC),
     flavour=dict(type="str", default="openldap", choices=["openldap"]),
@@ -155,5 +183,6 @@ LDAP_ACCOUNTS_SPEC = dict(
     allow_threshold_override=dict(type="bool", default=False),
     max_actions=dict(type="int", default=1000),
     plan_file=dict(type="path"),
+    alerts=dict(type="dict", options=ALERTS_SPEC),
     **copy.deepcopy(VAULT_SPEC)
 )

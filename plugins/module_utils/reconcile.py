@@ -11,7 +11,10 @@ sequence, and check mode is the same code with the last step left out.
 
 from __future__ import annotations
 
+from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import plan as planlib
+
+NO_ALERTS = {"sent": 0, "failed": [], "undeliverable": []}
 
 
 class ThresholdExceeded(Exception):
@@ -37,13 +40,29 @@ def diff_item(op):
     return ("%s %s" % (op.action, op.dn), before, after)
 
 
+def notify(notifier, events):
+    """Hand the run's events to ``notifier``; a failing notifier never fails the run (it is reported)."""
+    if notifier is None or not events:
+        return dict(NO_ALERTS, failed=[], undeliverable=[])
+    try:
+        outcome = notifier(events)
+    except Exception as exc:  # the writes are done: a mail problem must not hide their result
+        return dict(NO_ALERTS, failed=[{"to": None, "error": "alerts: %s: %s" % (type(exc).__name__, exc)}],
+                    undeliverable=[])
+    return dict(NO_ALERTS, **outcome)
+
+
 def run(persons, config, target, today, check_mode=False, thresholds=None, override_thresholds=False,
-        max_actions=1000):
+        max_actions=1000, notifier=None):
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
     is the whole ordered plan (for ``--diff`` and the plan file). Raises ``ThresholdExceeded`` (carrying the full result) when a limit
     is exceeded and not overridden: nothing has been written then.
+
+    ``notifier(events) -> {sent, failed, undeliverable}`` (see ``alerts.events_from_run``) is
+    called only in a real run, after the writes (or after a threshold stop, with the threshold
+    event); its outcome is the result's ``alerts``. Nothing is ever sent in check mode.
     """
     accounts = target.read_accounts()
     plan = planlib.build(persons, accounts, config, today, taken_names=target.taken_names)
@@ -51,8 +70,10 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
     failed = list(plan.problems)
     operations = plan.operations
-    if not check_mode and not (exceeded and not override_thresholds) and operations:
-        apply_failed = target.apply(operations)[1]
+    stopped = bool(exceeded and not override_thresholds)
+    applied = []
+    if not check_mode and not stopped and operations:
+        applied, apply_failed = target.apply(operations)
         failed.extend(apply_failed)
     summary = plan.counts()
     summary["failed"] = len(failed)
@@ -66,8 +87,12 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
         "thresholds": threshold_report,
         "failed": failed,
         "reference_date": today.isoformat(),
+        "alerts": dict(NO_ALERTS, failed=[], undeliverable=[]),
     }
-    if exceeded and not override_thresholds:
+    if not check_mode:
+        result["alerts"] = notify(notifier, alertslib.events_from_run(
+            applied, failed, threshold_report if stopped else None))
+    if stopped:
         result["changed"] = False
         raise ThresholdExceeded(result, operations)
     return result, operations

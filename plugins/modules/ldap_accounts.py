@@ -384,6 +384,135 @@ options:
         threshold stops the run.
       - It holds attribute values of persons - keep it somewhere only operators can read.
     type: path
+  alerts:
+    description:
+      - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),
+        V(deleted) or V(moved), a V(threshold) that stopped the run, and V(failed) operations
+        (the entries of RV(failed)). Updates raise no event.
+      - Sent once per run, after the writes (or after a threshold stop, which writes nothing).
+        Never in check mode.
+      - A mail that cannot be sent (server unreachable, TLS or login refused, a recipient refused)
+        is listed in RV(alerts.failed) with a warning; it never fails the task nor undoes
+        provisioning. An event for which a rule finds no recipient is listed in
+        RV(alerts.undeliverable).
+      - Subjects and bodies are Jinja2 templates (C({{ }}) syntax, rendered on the controller in the
+        same sandbox as the O(attributes) expressions, with the same filters). Write them as
+        C(!unsafe) strings or in a template file, so Ansible does not render them first.
+      - 'Names in scope for a message about one event (O(alerts.rules[].digest=false)) and in
+        O(alerts.rules[].to_expression) - C(event) (C(kind), C(title), C(action), C(person_id),
+        C(name) (display name), C(dn), C(new_dn), C(account_dn) (the DN after the event),
+        C(reason), C(error), C(thresholds) (action -> C(count), C(limit)), C(person), C(manager)),
+        C(person) (the vault person, empty for a vanished account or a threshold), C(manager) (the
+        vault person of the person''s C(manager), or empty), C(account_dn), C(today) (the reference
+        date), C(target) (the inventory host name) and, in templates, C(recipients) and C(rule).'
+      - 'Names in scope for a digest - C(events) (the list of events, as C(event) above), C(groups)
+        (the events per kind in the order above, each with C(kind), C(title) and C(events)),
+        C(summary) (for example C(3 created, 1 disabled)), C(today), C(target), C(recipients) and
+        C(rule).'
+      - The messages hold no secrets - no password ever reaches an event.
+    type: dict
+    suboptions:
+      smtp:
+        description: The mail server the alerts are sent through, over one connection per run.
+        type: dict
+        required: true
+        suboptions:
+          host:
+            description: Host name or address of the SMTP server.
+            type: str
+            required: true
+          port:
+            description: TCP port. Defaults to V(465) with O(alerts.smtp.security=tls), otherwise V(25).
+            type: int
+          security:
+            description:
+              - V(starttls) upgrades the connection with STARTTLS and fails when the server does not
+                offer it (never falls back to plain text); V(tls) speaks TLS from the start (SMTPS);
+                V(none) sends in plain text.
+            type: str
+            default: starttls
+            choices: [none, starttls, tls]
+          username:
+            description: User to log in as (SMTP AUTH); no login when not set.
+            type: str
+          password:
+            description:
+              - Password of O(alerts.smtp.username). Keep it in an ansible-vault encrypted variable or
+                an AWX/AAP credential.
+            type: str
+          timeout:
+            description: Seconds to wait for the server on connect and on each command.
+            type: float
+            default: 30.0
+          validate_certs:
+            description: Verify the server's TLS certificate and host name.
+            type: bool
+            default: true
+          ca_file:
+            description: PEM file with the CA certificate(s) on the controller; the system's CAs when not set.
+            type: path
+      from:
+        description: Sender address of the alerts, for example V(jml@example.com).
+        type: str
+        required: true
+      digest:
+        description:
+          - V(true) - per rule, one message per recipient listing all their events of the run
+            (recipients with the same events share one message). V(false) - one message per event.
+          - The default of O(alerts.rules[].digest).
+        type: bool
+        default: true
+      rules:
+        description:
+          - Who is told about which events. Every rule that names an event sends it, so one event
+            can go to the IT team in a digest and to the manager on its own.
+        type: list
+        elements: dict
+        required: true
+        suboptions:
+          name:
+            description: Name of the rule, unique; reported in RV(alerts.undeliverable).
+            type: str
+            required: true
+          events:
+            description: The events this rule sends.
+            type: list
+            elements: str
+            required: true
+            choices: [created, enabled, disabled, deleted, moved, threshold, failed]
+          to:
+            description: Static recipient addresses.
+            type: list
+            elements: str
+          to_expression:
+            description:
+              - Jinja2 expression (the syntax of C(when)) giving the recipient address(es) of one
+                event - an address, a comma-separated string or a list, for example
+                V(manager.email). Names in scope as described for O(alerts).
+              - When it fails, or gives no valid address, the event is not sent for this rule (but
+                still to O(alerts.rules[].to)) and is listed in RV(alerts.undeliverable).
+              - At least one of O(alerts.rules[].to) and O(alerts.rules[].to_expression) is required.
+            type: str
+          digest:
+            description: One digest per recipient, or one message per event; defaults to O(alerts.digest).
+            type: bool
+          subject:
+            description:
+              - 'Jinja2 template of the subject, rendered to one line. A built-in subject when not
+                set - C([jml <target>] Account disabled: <name>), or for a digest
+                C([jml <target>] Provisioning <date>: <summary>).'
+            type: str
+          template:
+            description:
+              - Path of a Jinja2 template file on the controller for the body (plain text), looked up
+                like the C(src) of M(ansible.builtin.template) - in the role's or playbook's
+                C(templates) folder, or as given. Read and compiled before anything is written.
+              - Mutually exclusive with O(alerts.rules[].body). A built-in body (one for an event, one
+                for a digest) when neither is set.
+            type: path
+          body:
+            description: Jinja2 template of the body (plain text), inline.
+            type: str
 notes:
   - 'Performance: the managed scope is read with one paged search asking only for the attributes
     the plan needs (those of O(attributes), the anchor, username and lock attributes). The
@@ -445,6 +574,40 @@ EXAMPLES = r"""
       disable: {count: 10, percent: 20}
       delete: {count: 0}
   register: reconciled
+
+- name: Reconcile and tell IT (one digest) and each leaver's manager (one mail per leaver)
+  jml.provisioning.ldap_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      server_uri: ldaps://ldap.example.test
+      bind_dn: cn=jml,ou=services,dc=example,dc=test
+      bind_password: "{{ jml_ldap_bind_password }}"
+    accounts_dn: ou=people,dc=example,dc=test
+    username:
+      candidates:
+        - "(person.name.given | slug) ~ '.' ~ (person.name.family | slug) ~ (n if n > 1 else '')"
+    attributes:
+      cn: person.name.display
+      sn: person.name.family
+      givenName: person.name.given
+    alerts:
+      smtp:
+        host: smtp.example.test
+        port: 587
+        security: starttls
+        username: jml
+        password: "{{ jml_smtp_password }}"
+      from: jml@example.test
+      rules:
+        - name: it
+          events: [created, disabled, deleted, threshold, failed]
+          to: [it-accounts@example.test]
+        - name: managers
+          events: [disabled]
+          to_expression: manager.email
+          digest: false
+          subject: !unsafe "Account of {{ event.name }} disabled"
+          template: leaver-mail.txt.j2   # templates/leaver-mail.txt.j2 next to the playbook
 
 - name: Evaluate the impact without writing (check mode)
   jml.provisioning.ldap_accounts:
@@ -654,6 +817,40 @@ failed:
       action: create
       dn: uid=jose.muller,ou=people,dc=example,dc=test
       error: "add: objectClassViolation"
+alerts:
+  description:
+    - What the O(alerts) did. Zero and empty when O(alerts) is not set, in check mode, and when
+      the run raised no event.
+  returned: always
+  type: dict
+  contains:
+    sent:
+      description: Number of messages the mail server accepted (for at least one recipient).
+      type: int
+    failed:
+      description:
+        - Recipients that did not get their message, each with C(to), C(subject) and C(error) (the
+          connection, TLS, login or recipient error). Also shown as a warning; the task does not fail.
+      type: list
+      elements: dict
+    undeliverable:
+      description:
+        - Events a rule found no recipient for, each with C(rule), C(event), C(person), C(dn) and
+          C(error) (the failing or empty O(alerts.rules[].to_expression), or a template error).
+      type: list
+      elements: dict
+  sample:
+    sent: 2
+    failed:
+      - to: it@example.com
+        subject: "[jml ldap1] Provisioning 2026-11-26: 3 created, 1 disabled"
+        error: "refused: 550 5.1.1 mailbox unavailable"
+    undeliverable:
+      - rule: managers
+        event: disabled
+        person: "10007"
+        dn: uid=an.jansen,ou=people,dc=example,dc=test
+        error: managers.to_expression gave no address
 reference_date:
   description: The date the lifecycle was evaluated on (ISO).
   returned: always
