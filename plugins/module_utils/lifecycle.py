@@ -55,6 +55,11 @@ def _window(contract):
     return parse_date(contract.get("start")), parse_date(contract.get("end"))
 
 
+def is_active(contract, today):
+    """True when the contract runs on ``today`` (start and end days included)."""
+    return _is_active(contract, today)
+
+
 def _is_active(contract, today):
     start, end = _window(contract)
     return (start is None or start <= today) and (end is None or end >= today)
@@ -83,14 +88,18 @@ def _fte(contract, today):
         return None
 
 
+def _start(contract, today):
+    return _window(contract)[0] or datetime.date.min
+
+
 def _end(contract, today):
     end = _window(contract)[1]
     return datetime.date.max if end is None else end
 
 
 BUILTIN_CRITERIA = {
-    "active": (lambda c, today: _activity(c, today), False),   # active, then upcoming, then ended
-    "start": (lambda c, today: _window(c)[0] or datetime.date.min, False),  # earliest start
+    "active": (_activity, False),                                # active, then upcoming, then ended
+    "start": (_start, False),                                    # earliest start
     "end": (_end, True),                                         # latest end (open-ended first)
     "fte": (_fte, True),                                         # highest FTE
 }

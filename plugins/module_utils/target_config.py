@@ -35,6 +35,12 @@ def reference_date(value, today):
         raise ConfigError("reference_date %r is not an ISO date (YYYY-MM-DD)" % value)
 
 
+def _expression_key(expression):
+    def key(contract, today):
+        return expression(contract=contract, today=today.isoformat())
+    return key
+
+
 def primary_criteria(spec):
     """``lifecycle.primary`` -> ``[(key(contract, today), descending)]`` for ``primary_contract``.
 
@@ -57,8 +63,7 @@ def primary_criteria(spec):
                                   % (index, item["name"], ", ".join(sorted(lifecycle.BUILTIN_CRITERIA))))
             key, descending = lifecycle.BUILTIN_CRITERIA[item["name"]]
         else:
-            expression = compile_expression(item["expression"], "lifecycle.primary[%d]" % index)
-            key, descending = (lambda c, today, e=expression: e(contract=c, today=today.isoformat())), False
+            key, descending = _expression_key(compile_expression(item["expression"], "lifecycle.primary[%d]" % index)), False
         criteria.append((key, descending if order is None else order == "desc"))
     return criteria or None
 
