@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime
 import json
 
+import yaml
+
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.action import ActionBase
@@ -30,6 +32,21 @@ from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, vault_secrets, write_private_file,
 )
+
+
+def _load_rules(path):
+    """Rules from a YAML file: a list of rules, or a mapping with a ``rules`` list."""
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError("rules_file %s cannot be read: %s" % (path, exc))
+    rules = document.get("rules") if isinstance(document, dict) else document
+    if not isinstance(rules, list):
+        raise ConfigError("rules_file %s must hold a list of rules (or a mapping with a 'rules' list)" % path)
+    return rules
 
 
 class _LdapTarget(object):
@@ -50,9 +67,13 @@ class _LdapTarget(object):
         return ldaptarget.read_taken(self.conn, base, self.config.unique_attributes,
                                      self.options["connection"]["page_size"])
 
+    def read_groups(self, groups):
+        return ldaptarget.read_groups(self.conn, groups, self.options["groups"]["member_attribute"])
+
     def apply(self, operations):
         password = self.options["initial_password"]
-        return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"])
+        return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
+                                self.options["groups"])
 
 
 class ActionModule(ActionBase):
@@ -67,6 +88,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(missing_required_lib("ldap3"))
         dummy, options = self.validate_argument_spec(argument_spec=LDAP_ACCOUNTS_SPEC)
         try:
+            options["loaded_rules"] = _load_rules(options["rules_file"])
             config = build_target_config(options)
             today = reference_date(options["reference_date"], datetime.date.today())
             vault = vault_file.read(options["vault"], vault_secrets(self._loader))

@@ -95,6 +95,8 @@ def family_name(name, convention=None):
 
 FILTERS = {"ascii": to_ascii, "slug": slug, "initials": initials, "family_name": family_name}
 
+# Jinja2 literals look like names but are values: they never take the dotted-path shortcut.
+_LITERALS = frozenset(("true", "false", "none", "True", "False", "None"))
 _DOTTED_PATH = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$")
 
 
@@ -157,7 +159,7 @@ class Expression(object):
         self._path = None
         self._template = None
         match = _DOTTED_PATH.match(source) if isinstance(source, str) else None
-        if match:
+        if match and match.group(1).split(".")[0] not in _LITERALS:
             self._path = match.group(1).split(".")
             return
         if not HAS_JINJA2:

@@ -111,6 +111,7 @@ USERNAME_SPEC = dict(
     allowed_characters=dict(type="str", default="a-z0-9._-"),
     lowercase=dict(type="bool", default=True),
     max_tries=dict(type="int", default=50),
+    rename=dict(type="bool", default=False),
 )
 
 LIFECYCLE_SPEC = dict(
@@ -120,6 +121,17 @@ LIFECYCLE_SPEC = dict(
     delete_accounts=dict(type="bool", default=False),
     vanished=dict(type="str", default="disable", choices=["disable", "ignore"]),
     exclude=dict(type="str"),
+    primary=dict(type="list", elements="raw"),
+)
+
+GROUPS_SPEC = dict(
+    base=dict(type="str"),
+    object_class=dict(type="str", default="groupOfNames"),
+    name_attribute=dict(type="str", default="cn"),
+    member_attribute=dict(type="str", default="member"),
+    placeholder_member=dict(type="str", default="cn=nobody"),
+    create_missing=dict(type="bool", default=False),
+    revoke_on_disable=dict(type="bool", default=True),
 )
 
 ALERTS_SPEC = {
@@ -178,6 +190,9 @@ LDAP_ACCOUNTS_SPEC = dict(
         attribute=dict(type="str", default="userPassword"),
     )),
     lifecycle=dict(type="dict", default={}, options=LIFECYCLE_SPEC),
+    rules=dict(type="list", elements="dict", default=[]),
+    rules_file=dict(type="path"),
+    groups=dict(type="dict", default={}, options=GROUPS_SPEC),
     reference_date=dict(type="str"),
     thresholds=dict(type="dict", default={}),
     allow_threshold_override=dict(type="bool", default=False),

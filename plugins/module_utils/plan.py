@@ -13,7 +13,8 @@ in the same run.
 from __future__ import annotations
 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
-from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
+from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, memberships
+from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import correlate, person_value
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError
 from ansible_collections.jml.provisioning.plugins.module_utils.naming import NameRegistry, NamingError, allocate
@@ -26,26 +27,31 @@ class Operation(object):
     """One write. ``changes``: attribute -> [before, after] for humans; ``modifications``:
     attribute -> list of new values ([] deletes) for the directory; ``new_dn`` for renames."""
 
-    __slots__ = ("action", "person", "dn", "new_dn", "changes", "modifications", "reason", "initial_password")
+    __slots__ = ("action", "person", "dn", "new_dn", "changes", "modifications", "reason", "initial_password",
+                 "group", "batch")
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
-                 initial_password=False):
+                 initial_password=False, group=None, batch=None):
         self.action, self.person, self.dn, self.reason = action, person, dn, reason
         self.changes = changes or {}
         self.modifications = modifications or {}
         self.new_dn = new_dn
         self.initial_password = initial_password
+        self.group = group  # grant/revoke: the group's DN
+        self.batch = batch  # grant/revoke: the GroupBatch applied as one modify per group
 
     def as_dict(self):
         out = {"action": self.action, "person": self.person, "dn": self.dn, "changes": self.changes,
                "reason": self.reason}
         if self.new_dn:
             out["new_dn"] = self.new_dn
+        if self.group:
+            out["group"] = self.group
         return out
 
 
 class Plan(object):
-    __slots__ = ("operations", "unchanged", "correlation", "problems", "managed")
+    __slots__ = ("operations", "unchanged", "correlation", "problems", "managed", "rules")
 
     def __init__(self):
         self.operations = []
@@ -53,6 +59,7 @@ class Plan(object):
         self.correlation = None
         self.problems = []   # {person, action, dn, error}: could not even be planned
         self.managed = 0     # existing accounts this run manages (base of percentage thresholds)
+        self.rules = {}      # rule name -> {gain: [person ids], lose: [person ids]}
 
     def counts(self):
         summary = dict((key, 0) for key in SUMMARY_KEYS)
@@ -75,7 +82,8 @@ class TargetConfig(object):
                  unique_attributes=None, disable_strategy=("lock",), disabled_dn=None,
                  lock_attribute="pwdAccountLockedTime", lock_value="000001010000Z", policy=None,
                  delete_accounts=False, vanished="disable", exclude=None, initial_password=False,
-                 rename_usernames=False):
+                 rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
+                 revoke_on_disable=True, member_attribute="member"):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -96,12 +104,23 @@ class TargetConfig(object):
         self.exclude = exclude
         self.initial_password = initial_password
         self.rename_usernames = rename_usernames
+        self.rules = list(rules or [])
+        self.rule_attributes = ruleslib.managed_attributes(self.rules)
+        self.placeholder_member = placeholder_member
+        self.create_missing_groups = create_missing_groups
+        self.revoke_on_disable = revoke_on_disable
+        self.member_attribute = member_attribute
+        mapped = set(a.lower() for a in attributes)
+        both = sorted(a for a in self.rule_attributes if a in mapped)
+        if both:
+            raise ValueError("attributes %s are both mapped and granted by rules: give each one owner" % ", ".join(both))
         if "move" in self.disable_strategy and not disabled_dn:
             raise ValueError("disable strategy 'move' needs disabled_dn")
 
     def read_attributes(self):
         """Attributes a reconcile must read: nothing more (cost grows with every attribute)."""
-        names = {self.username_attribute} | set(self.attributes) | set(anchor[1] for anchor in self.anchors)
+        names = ({self.username_attribute} | set(self.attributes) | set(anchor[1] for anchor in self.anchors)
+                 | set(self.rule_attributes.values()))
         if "lock" in self.disable_strategy:
             names.add(self.lock_attribute)
         return sorted(names, key=str.lower)
@@ -147,7 +166,7 @@ def _account_view(account):
 
 
 class _Planner(object):
-    def __init__(self, persons, accounts, config, today, taken_names):
+    def __init__(self, persons, accounts, config, today, taken_names, groups=None):
         self.persons = persons
         self.accounts = accounts
         self.config = config
@@ -158,6 +177,9 @@ class _Planner(object):
         self.plan = Plan()
         self.final_dn = {}      # person id -> DN after this run
         self.entries = []       # (pid, person, status, account or None, username, target dn)
+        self.groups = groups or {}  # normalised group DN -> {dn, exists, members}
+        self.managed_accounts = {}  # person id -> (current DN or None, DN after this run)
+        self.entitled = {}          # person id -> rules.Entitlements
 
     @property
     def registry(self):
@@ -264,6 +286,39 @@ class _Planner(object):
         if self.config.vanished == "disable":
             for account in self.plan.correlation.vanished:
                 self.vanished(account)
+        if self.config.rules:
+            self.memberships()
+
+    def entitlements(self, pid, person, status, account, username):
+        """The rules' groups and attribute values for one person (none for leavers, when configured)."""
+        if self.config.revoke_on_disable and status.state in (lifecycle.LEAVER, lifecycle.DELETE):
+            granted = ruleslib.Entitlements()
+        else:
+            view = _account_view(account)
+            granted = ruleslib.entitlements(self.config.rules, ruleslib.rules_scope(person, status, view,
+                                                                                      self.today_text), self.today)
+        self.entitled[pid] = granted
+        return granted
+
+    def memberships(self):
+        config = self.config
+        changes, batches, report, problems = memberships.plan(
+            self.managed_accounts, self.entitled, self.groups, config.rules, config.placeholder_member,
+            config.create_missing_groups)
+        self.plan.rules = report
+        self.plan.problems.extend(problems)
+        for change in changes:
+            if change.kind == "grant":
+                reason = "rule %s" % ", ".join(change.rules) if change.rules else "rule"
+                shown = {config.member_attribute + " of " + change.group: [None, change.account_dn]}
+            else:
+                reason = "no rule grants it any more" + (" (leaver)" if not self.entitled[change.person].rules
+                                                          and change.person in self.entitled else "")
+                shown = {config.member_attribute + " of " + change.group: [change.account_dn, None]}
+            op = Operation(change.kind, change.person, change.account_dn, reason, shown, group=change.group,
+                           batch=change.batch)
+            change.batch.operations.append(op)
+            self.plan.operations.append(op)
 
     def desired(self, person, status, account, username):
         config = self.config
@@ -278,6 +333,11 @@ class _Planner(object):
             if anchor is not None:
                 values[attribute] = [anchor]
         values[config.username_attribute] = [username]
+        if config.rules:
+            pid = person.get("id")
+            granted = self.entitlements(pid, person, status, account, username)
+            for attribute in config.rule_attributes.values():
+                values[attribute] = list(granted.attributes.get(attribute, []))
         return values
 
     def lock_changes(self, account, enabled):
@@ -294,6 +354,7 @@ class _Planner(object):
 
     def create(self, pid, person, status, username, target):
         config = self.config
+        self.managed_accounts[pid] = (None, target)
         values = self.desired(person, status, None, username)
         attributes = dict((a, v) for a, v in values.items() if v)
         attributes["objectClass"] = list(config.object_classes)
@@ -306,6 +367,7 @@ class _Planner(object):
 
     def update(self, pid, person, status, account, username, target):
         config = self.config
+        self.managed_accounts[pid] = (account.dn, target)
         enabled = status.enabled
         ops = []
         lock_shown, lock_mods = self.lock_changes(account, enabled)
@@ -350,6 +412,9 @@ class _Planner(object):
             new_dn = dnlib.build(dnlib.first_rdn(account.dn).partition("=")[0], dnlib.rdn_value(account.dn),
                                  config.disabled_dn)
         pid = account.first(config.anchors[0][1])
+        if config.rules and config.revoke_on_disable:
+            self.managed_accounts[pid] = (account.dn, new_dn or account.dn)
+            self.entitled[pid] = ruleslib.Entitlements()
         if lock_mods or new_dn:
             self.plan.operations.append(Operation("disable", pid, account.dn, "leaver: no longer in the vault",
                                                   lock_shown, lock_mods, new_dn=new_dn))
@@ -357,15 +422,16 @@ class _Planner(object):
             self.plan.unchanged += 1
 
 
-def build(persons, accounts, config, today, taken_names=None):
+def build(persons, accounts, config, today, taken_names=None, groups=None):
     """The complete, ordered plan for one target.
 
     ``persons``: vault persons (id -> person); ``accounts``: the managed scope as ``Account``
     objects; ``today``: a ``datetime.date``; ``taken_names``: attribute -> values already used
     anywhere in the directory (for unique usernames), or a callable returning them, called
-    only when a joiner needs a name.
+    only when a joiner needs a name; ``groups``: the managed groups as read (normalised DN ->
+    {dn, exists, members}).
     """
-    planner = _Planner(persons, accounts, config, today, taken_names)
+    planner = _Planner(persons, accounts, config, today, taken_names, groups)
     planner.place()
     planner.reconcile()
     rank = dict((a, i) for i, a in enumerate(ACTION_ORDER))

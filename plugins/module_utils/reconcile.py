@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import plan as planlib
+from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 
 NO_ALERTS = {"sent": 0, "failed": [], "undeliverable": []}
 
@@ -65,7 +66,8 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     event); its outcome is the result's ``alerts``. Nothing is ever sent in check mode.
     """
     accounts = target.read_accounts()
-    plan = planlib.build(persons, accounts, config, today, taken_names=target.taken_names)
+    groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
+    plan = planlib.build(persons, accounts, config, today, taken_names=target.taken_names, groups=groups)
     threshold_report = planlib.evaluate_thresholds(plan, thresholds)
     exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
     failed = list(plan.problems)
@@ -83,7 +85,7 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
         "actions": [op.as_dict() for op in operations[:max_actions]],
         "actions_truncated": max(len(operations) - max_actions, 0),
         "correlation": plan.correlation.report(),
-        "rules": {},
+        "rules": plan.rules,
         "thresholds": threshold_report,
         "failed": failed,
         "reference_date": today.isoformat(),

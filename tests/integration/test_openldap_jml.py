@@ -86,7 +86,7 @@ def test_joiner_mover_leaver_check_plan_equals_real_run(workspace, directory):
     check = workspace.play("provision.yml", check=True, diff=True)
     assert check.rc == 0, check
     assert csns(read_people(directory)) == before, "check mode wrote to the directory"
-    planned = [(a["action"], a["person"]) for a in check.plan["actions"]]
+    planned = [(a["action"], a["person"]) for a in check.plan["actions"] if a["action"] not in ("grant", "revoke")]
     assert planned == [("create", "NoahV"), ("update", "BethanyC"), ("disable", "SummerH")]
     assert "departmentNumber" in check.output and "EN_ADM" in check.output  # --diff shows before/after
 
@@ -115,8 +115,10 @@ def test_failing_account_is_reported_and_the_others_are_applied(workspace, direc
     run = workspace.play("provision.yml")
     assert run.rc != 0, "the task must fail when an account failed"
     failed = run.plan["failed"]
-    assert [(f["person"], f["action"]) for f in failed] == [("AmirA", "create")]
+    assert [(f["person"], f["action"]) for f in failed][0] == ("AmirA", "create")
     assert "objectClassViolation" in failed[0]["error"] or "sn" in failed[0]["error"]
+    # Its group memberships (the demo's rules) are skipped, not attempted on a missing account.
+    assert all(f["person"] == "AmirA" and f["error"].startswith("skipped") for f in failed[1:])
     assert len(read_people(directory)) == EXPECTED_ACCOUNTS - 1
 
 

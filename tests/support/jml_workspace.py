@@ -96,7 +96,7 @@ def read_people(instance, base=None):
     import ldap3
     server = ldap3.Server(instance.ldap_uri, get_info=ldap3.NONE)
     conn = ldap3.Connection(server, instance.bind_dn, instance.bind_password, auto_bind=True)
-    wanted = ["*", "entryCSN", "modifyTimestamp", "pwdAccountLockedTime"]
+    wanted = ["*", "entryCSN", "modifyTimestamp", "pwdAccountLockedTime", "memberOf"]
     entries = conn.extend.standard.paged_search(base or instance.people_dn, "(objectClass=inetOrgPerson)",
                                                 attributes=wanted, paged_size=500, generator=False)
     people = {}

@@ -114,6 +114,84 @@ def read_taken(conn, base, attributes, page_size=500):
     return taken
 
 
+def read_groups(conn, groups, member_attribute="member"):
+    """The managed groups (normalised DN -> DN) as ``{normalised DN: {dn, exists, members}}``."""
+    found = {}
+    for key, dn in groups.items():
+        try:
+            ok = conn.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=[member_attribute])
+        except LDAPException as exc:
+            raise TargetError("reading group %s failed: %s" % (dn, exc))
+        result = conn.result or {}
+        if not ok and result.get("result") == 32:  # noSuchObject
+            found[key] = {"dn": dn, "exists": False, "members": []}
+            continue
+        if not ok:
+            raise TargetError("reading group %s failed: %s" % (dn, _describe(conn)))
+        entry = [e for e in conn.response or () if e.get("type") == "searchResEntry"][0]
+        raw = dict((k.lower(), v) for k, v in (entry.get("raw_attributes") or {}).items())
+        found[key] = {"dn": entry["dn"], "exists": True, "members": _decode(raw.get(member_attribute.lower()) or [])}
+    return found
+
+
+def _apply_batch(conn, batch, member_attribute, placeholder, object_class, name_attribute):
+    """One group's changes in one request: add (creating the group) or one modify."""
+    adds, removes = list(batch.add), list(batch.remove)
+    if batch.add_placeholder:
+        adds.append(placeholder)
+    if batch.remove_placeholder:
+        removes.append(placeholder)
+    if batch.create:
+        attributes = {"objectClass": [object_class], member_attribute: adds or [placeholder],
+                      name_attribute: [dnlib.rdn_value(batch.dn)]}
+        _check(conn, conn.add(batch.dn, attributes=attributes), "add group")
+        return
+    changes = []
+    if adds:
+        changes.append((ldap3.MODIFY_ADD, adds))
+    if removes:
+        changes.append((ldap3.MODIFY_DELETE, removes))
+    if changes:
+        _check(conn, conn.modify(batch.dn, {member_attribute: changes}), "modify group")
+
+
+def _apply_batches(conn, batches, groups_config, broken):
+    """Apply each group's batch; when one fails, retry its members one by one to find the culprit."""
+    done, failed = [], []
+    config = dict({"member_attribute": "member", "placeholder_member": "cn=nobody", "object_class": "groupOfNames",
+                   "name_attribute": "cn"}, **dict((k, v) for k, v in (groups_config or {}).items() if v))
+    for batch in batches:
+        ops = [op for op in batch.operations if op.person not in broken]
+        for op in batch.operations:
+            if op.person in broken:
+                failed.append({"person": op.person, "action": op.action, "dn": op.dn,
+                               "error": "skipped: an earlier operation on this account failed"})
+        if not ops:
+            continue
+        batch.add = [op.dn for op in ops if op.action == "grant"]
+        batch.remove = [op.dn for op in ops if op.action == "revoke"]
+        try:
+            _apply_batch(conn, batch, config["member_attribute"], config["placeholder_member"],
+                         config["object_class"], config["name_attribute"])
+            done.extend(ops)
+            continue
+        except (TargetError, LDAPException) as exc:
+            if batch.create or len(ops) == 1:
+                failed.extend({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)} for op in ops)
+                continue
+        for op in ops:  # isolate: one member per modify
+            single = type(batch)(batch.dn)
+            single.add = [op.dn] if op.action == "grant" else []
+            single.remove = [op.dn] if op.action == "revoke" else []
+            try:
+                _apply_batch(conn, single, config["member_attribute"], config["placeholder_member"],
+                             config["object_class"], config["name_attribute"])
+                done.append(op)
+            except (TargetError, LDAPException) as exc:
+                failed.append({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)})
+    return done, failed
+
+
 def ssha(password):
     """An RFC 2307 {SSHA} hash, so a generated password is never stored in clear text."""
     salt = os.urandom(8)
@@ -159,10 +237,16 @@ def apply_operation(conn, op, password_attribute="userPassword", password_length
             _rename(conn, op.dn, op.new_dn)
 
 
-def apply(conn, operations, password_attribute="userPassword", password_length=20):
-    """Apply operations in order; returns ``(done, failed)``. One failure never stops the others."""
+def apply(conn, operations, password_attribute="userPassword", password_length=20, groups_config=None):
+    """Apply operations in order, group memberships last in one request per group; returns
+    ``(done, failed)``. One failure never stops the others."""
     done, failed, broken = [], [], set()
+    batches = []
     for op in operations:
+        if op.batch is not None:  # memberships: collected, written per group below
+            if not any(b is op.batch for b in batches):
+                batches.append(op.batch)
+            continue
         if op.person is not None and op.person in broken:
             failed.append({"person": op.person, "action": op.action, "dn": op.dn,
                            "error": "skipped: an earlier operation on this account failed"})
@@ -175,4 +259,5 @@ def apply(conn, operations, password_attribute="userPassword", password_length=2
                 broken.add(op.person)
             continue
         done.append(op)
-    return done, failed
+    group_done, group_failed = _apply_batches(conn, batches, groups_config, broken)
+    return done + group_done, failed + group_failed

@@ -193,3 +193,8 @@ def test_referenced_items_does_not_take_a_method_for_a_column():
     expression = compile_expression("row.get('Middle Name', '')", "l")
     assert expression(row={"Middle Name": "x"}) == "x"
     assert "get" not in expression.referenced_items("row")
+
+
+@pytest.mark.parametrize("source, expected", [("true", True), ("True", True), ("false", False), ("none", None)])
+def test_literals_are_values_not_names(source, expected):
+    assert compile_expression(source, "t")(true="a name", none="a name") is expected

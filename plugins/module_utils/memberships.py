@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Group memberships: who should be in each managed group, who is, and one batch per group.
+
+Pure (for internal use). Memberships are compared per person, not per DN string: an account
+that moves in this run is still the same member (the directory's referential integrity renames
+its memberships). Only managed accounts are counted: members that are not accounts of this run
+(service accounts, people outside the managed scope) are never revoked. A ``groupOfNames``
+needs at least one member, so a group that would become empty keeps a placeholder member.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+
+
+class GroupBatch(object):
+    """All changes of one group, applied as one modify (or one add when the group is created)."""
+
+    __slots__ = ("dn", "add", "remove", "add_placeholder", "remove_placeholder", "create", "operations")
+
+    def __init__(self, dn):
+        self.dn = dn
+        self.add, self.remove = [], []
+        self.add_placeholder = self.remove_placeholder = self.create = False
+        self.operations = []
+
+
+class MembershipChange(object):
+    __slots__ = ("kind", "person", "account_dn", "group", "rules", "batch")
+
+    def __init__(self, kind, person, account_dn, group, rules, batch):
+        self.kind, self.person, self.account_dn = kind, person, account_dn
+        self.group, self.rules, self.batch = group, rules, batch
+
+
+def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
+    """Membership changes, batches, the per-rule report and problems.
+
+    ``managed``: person -> (current DN or None for a new account, DN after this run);
+    ``entitled``: person -> ``rules.Entitlements`` (their ``groups`` are normalised DNs; a person
+    absent from it is not judged this run and keeps their memberships);
+    ``groups_info``: normalised DN -> {dn, exists, members}; ``rules``: compiled rules.
+    """
+    by_current_dn = dict((dnlib.normalise(current), pid) for pid, (current, dummy) in managed.items() if current)
+    names = dict((rule.name, set(dnlib.normalise(dn) for dn in rule.groups)) for rule in rules)
+    report = dict((rule.name, {"gain": [], "lose": []}) for rule in rules)
+    changes, batches, problems = [], [], []
+    placeholder_key = dnlib.normalise(placeholder) if placeholder else None
+    for key in sorted(groups_info):
+        info = groups_info[key]
+        members = [m for m in info.get("members") or []]
+        holders = set(by_current_dn[dnlib.normalise(m)] for m in members if dnlib.normalise(m) in by_current_dn)
+        wanted = set(pid for pid, granted in entitled.items() if key in granted.groups and pid in managed)
+        keep = set(pid for pid in holders if pid not in entitled)  # persons we do not judge this run
+        grants = sorted(wanted - holders)
+        revokes = sorted(holders - wanted - keep)
+        if not grants and not revokes:
+            continue
+        if not info.get("exists") and not create_missing:
+            for pid in grants:
+                problems.append({"person": pid, "action": "grant", "dn": info["dn"],
+                                 "error": "managed group %s does not exist (set groups.create_missing)" % info["dn"]})
+            continue
+        batch = GroupBatch(info["dn"])
+        batch.create = not info.get("exists")
+        for pid in grants:
+            granting = [name for name in entitled[pid].rules if key in names[name]]
+            change = MembershipChange("grant", pid, managed[pid][1], info["dn"], granting, batch)
+            batch.add.append(managed[pid][1])
+            changes.append(change)
+            for name in granting:
+                report[name]["gain"].append(pid)
+        for pid in revokes:
+            losing = [name for name, groups in names.items() if key in groups]
+            change = MembershipChange("revoke", pid, managed[pid][1], info["dn"], losing, batch)
+            batch.remove.append(managed[pid][1])
+            changes.append(change)
+            for name in losing:
+                report[name]["lose"].append(pid)
+        has_placeholder = placeholder_key is not None and placeholder_key in set(dnlib.normalise(m) for m in members)
+        remaining = len([m for m in members if dnlib.normalise(m) != placeholder_key]) + len(grants) - len(revokes)
+        batch.add_placeholder = placeholder_key is not None and remaining == 0 and not has_placeholder
+        batch.remove_placeholder = has_placeholder and remaining > 0
+        batches.append(batch)
+    for entry in report.values():
+        entry["gain"] = sorted(set(entry["gain"]))
+        entry["lose"] = sorted(set(entry["lose"]))
+    return changes, batches, report, problems
+

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Business rules: who is entitled to which managed groups and attribute values (for internal use).
+
+A rule has a ``name``, a condition (``when``, a Jinja2 expression over ``person``, ``contract``,
+``contracts``, ``account``, ``today``, ``state``) and what it grants: ``groups`` (DNs, or names
+under the groups base) and ``attributes`` (attribute -> expression). With ``any_contract`` the
+rule matches when the condition holds for any active contract (as ``contract``), not only the
+primary one. The managed groups are exactly the groups the rules name: nothing else is touched.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
+    ExpressionError, compile_expression, compile_mapping, make_scope,
+)
+
+
+class RuleError(ValueError):
+    """A rule is malformed; the message names it."""
+
+
+class Rule(object):
+    __slots__ = ("name", "when", "any_contract", "groups", "attributes")
+
+    def __init__(self, name, when, any_contract, groups, attributes):
+        self.name, self.when, self.any_contract = name, when, any_contract
+        self.groups, self.attributes = groups, attributes
+
+
+def group_dn(value, groups_base, name_attribute="cn"):
+    """A group given by DN stays; a bare name becomes ``cn=<name>,<groups base>``."""
+    if "=" in value:
+        return value
+    if not groups_base:
+        raise RuleError("group %r is a name, but no groups base is configured to place it" % value)
+    return dnlib.build(name_attribute, value, groups_base)
+
+
+def compile_rules(specs, groups_base=None, name_attribute="cn"):
+    """Rules from their specs (dicts), every expression compiled once; names must be unique."""
+    rules, seen = [], set()
+    for index, spec in enumerate(specs or []):
+        if not isinstance(spec, dict) or not spec.get("name"):
+            raise RuleError("rules[%d] needs a name" % index)
+        name = str(spec["name"])
+        if name in seen:
+            raise RuleError("rule %s is defined twice" % name)
+        seen.add(name)
+        unknown = set(spec) - {"name", "when", "any_contract", "groups", "attributes", "description"}
+        if unknown:
+            raise RuleError("rule %s: unknown keys %s" % (name, ", ".join(sorted(unknown))))
+        try:
+            when = compile_expression(spec.get("when") or "true", "rule %s when" % name)
+            attributes = compile_mapping(spec.get("attributes") or {}, "rule %s attributes" % name)
+        except ExpressionError as exc:
+            raise RuleError(str(exc))
+        groups = [group_dn(str(g), groups_base, name_attribute) for g in spec.get("groups") or []]
+        if not groups and not attributes:
+            raise RuleError("rule %s grants nothing: give groups or attributes" % name)
+        rules.append(Rule(name, when, bool(spec.get("any_contract")), groups, attributes))
+    return rules
+
+
+def managed_groups(rules):
+    """``{normalised dn: dn}`` of every group some rule names."""
+    out = {}
+    for rule in rules:
+        for dn in rule.groups:
+            out.setdefault(dnlib.normalise(dn), dn)
+    return out
+
+
+def managed_attributes(rules):
+    """Attribute names (as configured) some rule grants: rules own these attributes."""
+    out = {}
+    for rule in rules:
+        for attribute in rule.attributes:
+            out.setdefault(attribute.lower(), attribute)
+    return out
+
+
+class Entitlements(object):
+    """What a person gets: matched rule names, group normalised DNs, attribute -> values."""
+
+    __slots__ = ("rules", "groups", "attributes")
+
+    def __init__(self):
+        self.rules, self.groups, self.attributes = [], set(), {}
+
+
+def _truthy(value):
+    return bool(value) and value not in ("false", "False", "no", "0")
+
+
+def entitlements(rules, scope, today):
+    """Evaluate every rule for one person; ``scope`` is a ``make_scope`` dict (person, contract...)."""
+    out = Entitlements()
+    active = None
+    for rule in rules:
+        if rule.any_contract:
+            if active is None:
+                active = [c for c in scope.get("contracts") or [] if lifecycle.is_active(c, today)]
+            matched = any(_truthy(rule.when.evaluate(dict(scope, contract=c))) for c in active)
+        else:
+            matched = _truthy(rule.when.evaluate(scope))
+        if not matched:
+            continue
+        out.rules.append(rule.name)
+        out.groups.update(dnlib.normalise(dn) for dn in rule.groups)
+        for attribute, expression in rule.attributes.items():
+            value = expression.evaluate(scope)
+            values = value if isinstance(value, (list, tuple, set)) else [value]
+            bucket = out.attributes.setdefault(attribute, [])
+            for item in values:
+                if item not in (None, "") and str(item) not in bucket:
+                    bucket.append(str(item))
+    return out
+
+
+def rules_scope(person, status, account_view, today_text):
+    return make_scope(person=person, contract=status.primary if status else None,
+                      contracts=person.get("contracts") or [], account=account_view, today=today_text,
+                      state=status.state if status else None)
