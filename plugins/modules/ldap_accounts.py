@@ -205,6 +205,13 @@ options:
             RV(failed) (action V(create)) and gets no account; the run goes on.
         type: int
         default: 50
+      rename:
+        description:
+          - Rename existing accounts when the candidates give another login name (for example
+            after a name change) - a modrdn to the new name, and the O(username.unique_attributes)
+            that derive from C(username) follow. Off by default - a login name is for life.
+        type: bool
+        default: false
   attributes:
     description:
       - 'The mapping: account attribute name -> Jinja2 expression giving its value (the syntax of
@@ -341,6 +348,74 @@ options:
             (without C(username) and C(manager_dn)).
           - 'Example: V(person.custom.blocked).'
         type: str
+      primary:
+        description:
+          - How the primary contract (C(contract) in expressions) is chosen among several - ordered
+            criteria, the first that tells two contracts apart decides, the contract id breaks ties.
+          - Each item is a built-in name - V(active) (running, then upcoming, then ended), V(start)
+            (earliest first), V(end) (latest first, open-ended first), V(fte) (highest first) - or
+            a dict with C(name) or C(expression) (over C(contract) and C(today)) and C(order)
+            (V(asc) or V(desc)).
+          - Default - active first (the longest serving), then the next to start, then the one
+            that ended last.
+        type: list
+        elements: raw
+  rules:
+    description:
+      - Business rules, evaluated once per person per run. Each is a dict with C(name) (unique),
+        C(when) (a Jinja2 expression over C(person), C(contract), C(contracts), C(account),
+        C(today), C(state); default V(true)), C(any_contract) (match when the condition holds for
+        any active contract as C(contract), not only the primary one), C(groups) (DNs, or names
+        placed under O(groups.base)) and C(attributes) (attribute -> expression), and an optional
+        C(description).
+      - The managed groups are exactly the groups some rule names. A membership of a managed
+        account in a managed group that no rule grants any more is revoked; groups no rule names,
+        and memberships of accounts this run does not manage, are never touched. Attributes a
+        rule grants are owned by the rules (removed from persons no rule grants them to) and
+        must not also be in O(attributes).
+      - The result's RV(rules) shows for every rule who gains and who loses its groups.
+    type: list
+    elements: dict
+    default: []
+  rules_file:
+    description:
+      - A YAML file of rules in the same shape (a list, or a mapping with a C(rules) list), added
+        to O(rules). Keeping rules in a file lets a change be reviewed and evaluated like code.
+    type: path
+  groups:
+    description: Where the rules' groups live and how memberships are written.
+    type: dict
+    default: {}
+    suboptions:
+      base:
+        description: DN under which group names given in rules are placed (as C(cn=<name>,<base>)).
+        type: str
+      object_class:
+        description: Object class of groups created by O(groups.create_missing).
+        type: str
+        default: groupOfNames
+      name_attribute:
+        description: RDN attribute of groups given by name.
+        type: str
+        default: cn
+      member_attribute:
+        description: The attribute holding the members' DNs.
+        type: str
+        default: member
+      placeholder_member:
+        description:
+          - A C(groupOfNames) needs at least one member - a group whose last managed member is
+            revoked keeps this DN as its only member, and loses it again with the next grant.
+        type: str
+        default: cn=nobody
+      create_missing:
+        description: Create a managed group that does not exist yet (otherwise its grants are reported in RV(failed)).
+        type: bool
+        default: false
+      revoke_on_disable:
+        description: Leavers (and accounts of persons gone from the vault) lose their managed group memberships.
+        type: bool
+        default: true
   reference_date:
     description:
       - The date (ISO, V(YYYY-MM-DD)) lifecycle states are decided on and C(today) is in
@@ -525,8 +600,9 @@ notes:
   - Operations are applied in the order V(create), V(enable), V(move), V(update), V(disable),
     V(delete), then by DN, one LDAP request per operation (an enable or disable that also moves the
     account is a modify followed by a rename).
-  - Group entitlements (V(grant) and V(revoke), RV(rules)) are part of the result format but not
-    yet planned by this version.
+  - Group memberships (V(grant) and V(revoke)) come last, one modify per group for all of its
+    changes; a failing group write is retried member by member so one bad member does not fail
+    the others.
 seealso:
   - module: jml.provisioning.hr_collect
 """
@@ -699,10 +775,10 @@ summary:
       description: Accounts deleted.
       type: int
     grant:
-      description: Group entitlements granted (not yet planned by this version).
+      description: Group memberships granted (one per account and group).
       type: int
     revoke:
-      description: Group entitlements revoked (not yet planned by this version).
+      description: Group memberships revoked (one per account and group).
       type: int
     unchanged:
       description: Managed accounts that need no operation.
@@ -735,6 +811,10 @@ actions:
       description: DN after the operation, when it moves the account.
       type: str
       returned: when the account is moved
+    group:
+      description: The group's DN, for V(grant) and V(revoke).
+      type: str
+      returned: for group memberships
     changes:
       description:
         - Changed attributes, each as C([before, after]); V(null) means absent, several values are
@@ -793,8 +873,9 @@ correlation:
     conflicts: []
 rules:
   description:
-    - Per business rule, the ids of the persons who C(gain) and C(lose) its entitlements in this plan.
-    - Always empty in this version (no rules are planned yet).
+    - Per business rule, the ids of the persons who C(gain) a group of the rule (a grant the rule
+      gives) and who C(lose) one (a revoke of a group the rule names) in this plan. In check
+      mode this is the impact of a rule change - exactly what the real run then does.
   returned: always
   type: dict
   sample: {sales-staff: {gain: ["10023"], lose: []}}
