@@ -170,6 +170,10 @@ LDAP_ACCOUNTS_SPEC = dict(
     accounts_dn=dict(type="str", required=True),
     container=dict(type="str"),
     object_classes=dict(type="list", elements="str", default=["inetOrgPerson"]),
+    more_anchors=dict(type="list", elements="dict", default=[], options=dict(
+        person=dict(type="str", required=True),
+        attribute=dict(type="str", required=True),
+    )),
     anchor=dict(type="dict", default={}, options=dict(
         person=dict(type="str", default="id"),
         attribute=dict(type="str", default="employeeNumber"),

@@ -115,7 +115,8 @@ def _build(options):
         attributes=attributes,
         username_attribute=username["attribute"],
         username_policy=policy,
-        anchors=[(anchor["person"], anchor["attribute"])],
+        anchors=[(anchor["person"], anchor["attribute"])] + [(a["person"], a["attribute"])
+                                                             for a in options.get("more_anchors") or []],
         object_classes=options["object_classes"],
         container=compile_expression(options["container"], "container") if options.get("container") else None,
         create_only=options["create_only"],

@@ -138,6 +138,24 @@ options:
         description: The account attribute that holds the value.
         type: str
         default: employeeNumber
+  more_anchors:
+    description:
+      - Further anchors tried in order after O(anchor) for persons it did not match, the first
+        match wins (for example V(email) <-> V(mail) to adopt accounts made before this
+        collection). An account already claimed, or in a conflict, is never matched again.
+      - Only O(anchor) is written to accounts; accounts found through a later anchor get it on this run.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      person:
+        description: Dotted path of the field in the vault person.
+        type: str
+        required: true
+      attribute:
+        description: The account attribute compared with it (case-insensitively).
+        type: str
+        required: true
   username:
     description:
       - How joiners are named. The username is the value of the RDN of the account's DN.
