@@ -10,6 +10,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)  # ansible-test sanity's shellcheck test
+command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the impact report's HTML test, in a real browser
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

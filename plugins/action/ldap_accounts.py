@@ -123,6 +123,8 @@ class ActionModule(ActionBase):
             conn.unbind()
         result.update(outcome)
         result["check_mode"] = bool(self._task.check_mode)
+        # Ansible turns a registered result's 'failed' into a boolean: keep the list readable too.
+        result["failures"] = list(outcome["failed"])
         if options["plan_file"]:
             self._write_plan(options["plan_file"], outcome, operations)
         if self._task.diff and operations:

@@ -51,7 +51,7 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
     placeholder_key = dnlib.normalise(placeholder) if placeholder else None
     for key in sorted(groups_info):
         info = groups_info[key]
-        members = [m for m in info.get("members") or []]
+        members = list(info.get("members") or [])
         holders = set(by_current_dn[dnlib.normalise(m)] for m in members if dnlib.normalise(m) in by_current_dn)
         wanted = set(pid for pid, granted in entitled.items() if key in granted.groups and pid in managed)
         keep = set(pid for pid in holders if pid not in entitled)  # persons we do not judge this run
@@ -89,4 +89,3 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
         entry["gain"] = sorted(set(entry["gain"]))
         entry["lose"] = sorted(set(entry["lose"]))
     return changes, batches, report, problems
-

@@ -296,7 +296,7 @@ class _Planner(object):
         else:
             view = _account_view(account)
             granted = ruleslib.entitlements(self.config.rules, ruleslib.rules_scope(person, status, view,
-                                                                                      self.today_text), self.today)
+                                                                                    self.today_text), self.today)
         self.entitled[pid] = granted
         return granted
 
@@ -313,7 +313,7 @@ class _Planner(object):
                 shown = {config.member_attribute + " of " + change.group: [None, change.account_dn]}
             else:
                 reason = "no rule grants it any more" + (" (leaver)" if not self.entitled[change.person].rules
-                                                          and change.person in self.entitled else "")
+                                                         and change.person in self.entitled else "")
                 shown = {config.member_attribute + " of " + change.group: [change.account_dn, None]}
             op = Operation(change.kind, change.person, change.account_dn, reason, shown, group=change.group,
                            batch=change.batch)

@@ -473,8 +473,8 @@ options:
     description:
       - Path of a file on the controller to write the complete plan to as JSON (the result with
         every action, none truncated), for M(jml.provisioning.impact_report) or a review.
-      - Written in check mode too, when at least one operation is planned; not written when a
-        threshold stops the run.
+      - Written on every run, in check mode too and when a threshold stops the run (then it is
+        exactly the plan that was refused). Written atomically with mode 0600.
       - It holds attribute values of persons - keep it somewhere only operators can read.
     type: path
   alerts:
@@ -908,6 +908,8 @@ failed:
       C(dn) and C(error). When a threshold stops the run, one entry with action V(threshold) (and
       no person or DN) says which.
     - Non-empty, it fails the task - after everything else was applied.
+    - Ansible replaces a registered result's C(failed) by a boolean; read the same list from
+      RV(failures) in later tasks.
   returned: always
   type: list
   elements: dict
@@ -916,6 +918,11 @@ failed:
       action: create
       dn: uid=jose.muller,ou=people,dc=example,dc=test
       error: "add: objectClassViolation"
+failures:
+  description: The same list as RV(failed), under a name that C(register) keeps as it is.
+  returned: always
+  type: list
+  elements: dict
 alerts:
   description:
     - What the O(alerts) did. Zero and empty when O(alerts) is not set, in check mode, and when

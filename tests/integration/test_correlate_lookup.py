@@ -21,7 +21,7 @@ def _seed(directory):
         ("uid=brian,%s" % PEOPLE, {"mail": "Brian.Schwartz@domain.local"}),      # second anchor: email
     ]
     for dn, extra in entries:
-        uid = dn.split(",")[0][4:]
+        uid = dn.split(",", maxsplit=1)[0][4:]
         assert conn.add(dn, ["inetOrgPerson"], dict({"cn": uid, "sn": uid}, **extra)), conn.result
     conn.unbind()
 

@@ -106,10 +106,10 @@ def test_the_last_member_leaving_leaves_a_placeholder_and_the_next_grant_removes
     rules = compile_rules([{"name": "staff", "groups": ["staff"]}], GROUPS)
     managed = {"1": ("uid=a,dc=x", "uid=a,dc=x")}
     dummy, [batch], dummy2, dummy3 = memberships.plan(managed, {"1": _entitled(rules=())}, _info("staff", "uid=a,dc=x"),
-                                                     rules, "cn=nobody", False)
+                                                      rules, "cn=nobody", False)
     assert batch.remove == ["uid=a,dc=x"] and batch.add_placeholder
     dummy, [batch], dummy2, dummy3 = memberships.plan(managed, {"1": _entitled("staff")}, _info("staff", "cn=nobody"),
-                                                     rules, "cn=nobody", False)
+                                                      rules, "cn=nobody", False)
     assert batch.add == ["uid=a,dc=x"] and batch.remove_placeholder
 
 
