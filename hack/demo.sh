@@ -17,7 +17,8 @@ stop_all() {
   fi
 }
 stop_all
-rm -rf "$DEMO/slapd" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO"/plan-*.json "$DEMO"/logs/*
+rm -rf "$DEMO/slapd" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO"/plan-*.json "$DEMO"/logs/* \
+  "$DEMO/report"
 trap stop_all EXIT
 
 # A fresh vault password for this demo (in real use: --vault-id from a password manager or AWX).
@@ -74,8 +75,9 @@ echo
 echo "== HR changes: a joiner (Noah de Vries), a pre-hire (Ewa Łukasiewicz), a mover (BethanyC), a leaver (SummerH)"
 "$PY" hack/demo_hr_change.py "$DEMO/hr"
 play "Collect the changed export" collect.yml
-play "Impact evaluation: provision --check --diff" provision.yml --check --diff
+play "Impact evaluation: evaluate.yml (check mode, reports)" evaluate.yml --diff -e jml_report_dir="$DEMO/report"
 "$PY" hack/demo_show_plan.py "$DEMO/plan-$step.json"
+echo "   reports: $DEMO/report/impact.md, impact.html, impact.json"
 play "Apply" provision.yml
 play "Run again: nothing may change" provision.yml
 if grep -Eq 'changed=[1-9]' "$DEMO/logs/$step-"*.log; then echo "!! the re-run changed something"; exit 1; fi
