@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ansible_collections.jml.provisioning.plugins.module_utils import fast_expressions as fast
+
 try:
     from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -151,13 +153,15 @@ def make_scope(**names):
 class Expression(object):
     """A compiled expression: ``evaluate(scope)`` with a ``make_scope`` dict, or call it with names."""
 
-    __slots__ = ("source", "label", "_path", "_template")
+    __slots__ = ("source", "label", "node", "_path", "_template", "_fast")
 
     def __init__(self, source, label):
         self.source = source
         self.label = label
         self._path = None
         self._template = None
+        self._fast = None
+        self.node = None
         match = _DOTTED_PATH.match(source) if isinstance(source, str) else None
         if match and match.group(1).split(".")[0] not in _LITERALS:
             self._path = match.group(1).split(".")
@@ -166,14 +170,23 @@ class Expression(object):
             raise ExpressionError("jinja2 is required to evaluate %s" % label)
         try:
             self._template = _environment().compile_expression(str(source), undefined_to_none=True)._template
+            self.node = _environment().parse("{{ %s }}" % source).body[0].nodes[0]
         except TemplateSyntaxError as exc:
             raise ExpressionError("%s: invalid expression %r: %s" % (label, source, exc.message))
+        self._fast = fast.compile_node(self.node)
 
     def evaluate(self, scope):
         """The value for ``scope`` (from ``make_scope``); None when undefined."""
         if self._path is not None:
             head = scope.get(self._path[0])
             return _walk(head, self._path[1:]) if len(self._path) > 1 else head
+        if self._fast is not None:
+            try:
+                value = self._fast(scope)
+            except fast.UnsupportedCall as exc:
+                raise ExpressionError("%s: expression %r failed: %s" % (self.label, self.source, exc),
+                                      kind="UndefinedError")
+            return None if value is fast.UNDEFINED else value
         try:
             context = self._template.new_context(scope, shared=True)  # scope already holds the globals
             for dummy in self._template.root_render_func(context):
@@ -185,7 +198,7 @@ class Expression(object):
         return None if isinstance(value, Undefined) else value
 
     def __call__(self, **names):
-        return self.evaluate(make_scope(**names) if self._template is not None else names)
+        return self.evaluate(make_scope(**names) if self._template is not None and self._fast is None else names)
 
     def referenced_items(self, name):
         """Keys read from ``name`` (``row.Col`` or ``row['Col']``): used to check CSV headers."""

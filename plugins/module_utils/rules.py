@@ -14,6 +14,7 @@ primary one. The managed groups are exactly the groups the rules name: nothing e
 from __future__ import annotations
 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils import fast_expressions as fast
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
     ExpressionError, compile_expression, compile_mapping, make_scope,
@@ -25,11 +26,48 @@ class RuleError(ValueError):
 
 
 class Rule(object):
-    __slots__ = ("name", "when", "any_contract", "groups", "attributes")
+    __slots__ = ("name", "when", "any_contract", "groups", "group_keys", "attributes", "guard")
 
     def __init__(self, name, when, any_contract, groups, attributes):
         self.name, self.when, self.any_contract = name, when, any_contract
         self.groups, self.attributes = groups, attributes
+        self.group_keys = frozenset(dnlib.normalise(dn) for dn in groups)
+        # (path, values, whole): the condition needs the field at path to be one of values.
+        self.guard = None if any_contract or when.node is None else fast.equality_guard(when.node)
+
+
+class RuleSet(list):
+    """Compiled rules in order, indexed by their equality guards.
+
+    100 rules over 100,000 persons are ten million conditions; most rules test one field against
+    a few codes (``contract.department.code == 'SALES'``). Indexed by that field, a person is
+    only checked against the rules its value can match: one lookup per field instead of one
+    evaluation per rule.
+    """
+
+    def __init__(self, rules):
+        list.__init__(self, rules)
+        self.unguarded = []
+        self.guarded = {}  # path -> {value: [rule positions]}
+        for position, rule in enumerate(rules):
+            if rule.guard is None:
+                self.unguarded.append(position)
+            else:
+                path, values, dummy = rule.guard
+                for value in values:
+                    self.guarded.setdefault(path, {}).setdefault(value, []).append(position)
+        self.walkers = dict((path, fast.path_walker(path)) for path in self.guarded)
+
+    def candidates(self, scope):
+        """Positions of the rules a person can match, in rule order."""
+        found = list(self.unguarded)
+        for path, index in self.guarded.items():
+            value = self.walkers[path](scope)
+            try:
+                found.extend(index.get(value, ()))
+            except TypeError:  # an unhashable value matches no code
+                continue
+        return sorted(found)
 
 
 def group_dn(value, groups_base, name_attribute="cn"):
@@ -63,7 +101,7 @@ def compile_rules(specs, groups_base=None, name_attribute="cn"):
         if not groups and not attributes:
             raise RuleError("rule %s grants nothing: give groups or attributes" % name)
         rules.append(Rule(name, when, bool(spec.get("any_contract")), groups, attributes))
-    return rules
+    return RuleSet(rules)
 
 
 def managed_groups(rules):
@@ -101,8 +139,12 @@ def entitlements(rules, scope, today):
     """Evaluate every rule for one person; ``scope`` is a ``make_scope`` dict (person, contract...)."""
     out = Entitlements()
     active = None
-    for rule in rules:
-        if rule.any_contract:
+    ruleset = rules if isinstance(rules, RuleSet) else RuleSet(rules)
+    for position in ruleset.candidates(scope):
+        rule = ruleset[position]
+        if rule.guard is not None and rule.guard[2]:
+            matched = True  # the guard is the whole condition and the index already checked it
+        elif rule.any_contract:
             if active is None:
                 active = [c for c in scope.get("contracts") or [] if lifecycle.is_active(c, today)]
             matched = any(_truthy(rule.when.evaluate(dict(scope, contract=c))) for c in active)
@@ -111,7 +153,7 @@ def entitlements(rules, scope, today):
         if not matched:
             continue
         out.rules.append(rule.name)
-        out.groups.update(dnlib.normalise(dn) for dn in rule.groups)
+        out.groups.update(rule.group_keys)
         for attribute, expression in rule.attributes.items():
             value = expression.evaluate(scope)
             values = value if isinstance(value, (list, tuple, set)) else [value]
