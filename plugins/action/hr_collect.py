@@ -12,9 +12,11 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
-from ansible_collections.jml.provisioning.plugins.module_utils.collect import CollectError, collect, read_source
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import (
+    CollectError, collect, evaluate_thresholds, read_source,
+)
 from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
-from ansible_collections.jml.provisioning.plugins.plugin_utils import history, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import fingerprint, history, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_diffs, vault_secrets
 
@@ -26,6 +28,17 @@ def _reference_date(value, today):
         return datetime.date.fromisoformat(str(value))
     except ValueError:
         raise AnsibleActionFail("hr_collect: reference_date %r is not an ISO date (YYYY-MM-DD)" % value)
+
+
+# What an unchanged collect reports again without re-mapping the sources.
+_REMEMBERED = ("persons", "sources", "rejected", "rejected_count", "kept_from_previous")
+
+
+def _fingerprint_secret(secrets, args):
+    """The secret bytes that key the fingerprint (None for a plain-text vault)."""
+    if not args["encrypt"] or not secrets:
+        return None
+    return vault_file.pick_secret(secrets, args["vault_id"])[1].bytes
 
 
 class ActionModule(ActionBase):
@@ -46,8 +59,13 @@ class ActionModule(ActionBase):
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
         today = _reference_date(args["reference_date"], now.date())
         try:
-            previous = vault_file.read(path, secrets, required=False)
             data = dict((s["name"], read_source(s)) for s in args["sources"])
+            key = _fingerprint_secret(secrets, args)
+            mark = fingerprint.compute(args, data, today, key, path)
+            stored = fingerprint.load(path, secrets) if mark else None
+            if stored and stored.get("fingerprint") == mark:
+                return self._unchanged(result, args, stored["result"])
+            previous = vault_file.read(path, secrets, required=False)
             outcome = collect(args["sources"], data, previous, now.isoformat().replace("+00:00", "Z"),
                               merge=args["merge"], today=today, retention_days=args["retention_days"],
                               thresholds=args["thresholds"])
@@ -84,6 +102,11 @@ class ActionModule(ActionBase):
                                         args["encrypt"], args["vault_id"])
             except (vault_file.VaultFileError, OSError) as exc:
                 raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
+        if not self._task.check_mode:
+            remembered = dict((k, result[k]) for k in _REMEMBERED)
+            remembered["first_rejection"] = str(outcome.rejections[0]) if outcome.rejections else None
+            fingerprint.save(path, fingerprint.compute(args, data, today, key, path), remembered, secrets,
+                             args["encrypt"], args["vault_id"])
         if outcome.rejections:
             result["warnings"] = ["%d row(s) rejected, first: %s" % (len(outcome.rejections), outcome.rejections[0])]
         if self._task.diff and changed:
@@ -91,4 +114,17 @@ class ActionModule(ActionBase):
             new = outcome.document["persons"]
             ids = outcome.changes["joined"] + outcome.changes["left"] + list(outcome.changes["changed"])
             result["diff"] = bounded_diffs(((pid, old.get(pid), new.get(pid)) for pid in ids), limit)
+        return result
+
+    def _unchanged(self, result, args, remembered):
+        """The result of a collect whose inputs and vault are exactly those of the last one."""
+        result.update(dict((k, remembered.get(k)) for k in _REMEMBERED))
+        no_changes = {"joined": [], "left": [], "changed": {}, "purged": []}
+        result.update(vault=args["vault"], encrypted=args["encrypt"], changed=False, changes=no_changes,
+                      thresholds=evaluate_thresholds(no_changes, result["persons"], result["persons"],
+                                                     args["thresholds"], True),
+                      unchanged_inputs=True)
+        if remembered.get("first_rejection"):
+            result["warnings"] = ["%d row(s) rejected, first: %s" % (remembered["rejected_count"],
+                                                                     remembered["first_rejection"])]
         return result

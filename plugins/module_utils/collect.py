@@ -29,10 +29,11 @@ class CollectError(Exception):
 class SourceData(object):
     """What one source read: persons, optional contracts, and its code lists (lookups)."""
 
-    __slots__ = ("persons", "contracts", "lookups")
+    __slots__ = ("persons", "contracts", "lookups", "lookups_rows")
 
-    def __init__(self, persons, contracts=None, lookups=None):
+    def __init__(self, persons, contracts=None, lookups=None, lookups_rows=None):
         self.persons, self.contracts, self.lookups = persons, contracts, lookups or {}
+        self.lookups_rows = lookups_rows or {}  # name -> SourceRows, for the collect fingerprint
 
 
 def _read_part(source, part):
@@ -69,15 +70,15 @@ def read_source(source):
     try:
         persons = _read_part(source, "persons")
         contracts = _read_part(source, "contracts") if source.get("contracts") else None
-        lookups = {}
+        lookups, lookups_rows = {}, {}
         for name, spec in (source.get("lookups") or {}).items():
             if not spec.get("key"):
                 raise CollectError("source %s: lookup %s needs a key column" % (source["name"], name))
-            lookups[name] = _lookup_table(name, _read_part(source, dict(spec, type=spec.get("type") or "csv")),
-                                          spec["key"])
+            lookups_rows[name] = _read_part(source, dict(spec, type=spec.get("type") or "csv"))
+            lookups[name] = _lookup_table(name, lookups_rows[name], spec["key"])
     except SourceError as exc:
         raise CollectError("source %s: %s" % (source["name"], exc))
-    return SourceData(persons, contracts, lookups)
+    return SourceData(persons, contracts, lookups, lookups_rows)
 
 
 class CollectResult(object):

@@ -22,7 +22,8 @@ description:
   - Runs on the controller (action plugin), where the vault secrets are. The file is written
     atomically with mode 0600; when collection fails the previous vault stays as it was.
   - Re-collecting unchanged data reports C(changed=false) and does not rewrite the file
-    (the comparison is of the decrypted content).
+    (the comparison is of the decrypted content). When the sources' bytes, the options and the
+    vault file are all as they were at the last collect, it stops right after reading the sources.
   - A row with an empty required field or an unparseable date is rejected and reported with
     file, row and field (never the row's content); the other rows are collected. A person whose
     row is rejected keeps its record from the previous vault, so a broken row never makes a leaver.
@@ -399,6 +400,13 @@ thresholds:
   returned: always
   type: dict
   sample: {removed: {count: 33, limit: 3, exceeded: true}}
+unchanged_inputs:
+  description:
+    - True when every source's content, the options and the vault file were exactly those of the
+      last collect, so the collect stopped after reading the sources (a keyed fingerprint of
+      them is kept in C(<vault>.fingerprint), encrypted like the vault).
+  returned: when the inputs were unchanged
+  type: bool
 kept_from_previous:
   description: Ids of persons whose rows were rejected and who keep their previous vault record.
   returned: always

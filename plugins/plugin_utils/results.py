@@ -41,13 +41,13 @@ def bounded_diffs(items, limit):
 
 
 def write_private_file(path, text):
-    """Write ``text`` atomically with mode 0600 (reports and plans hold personal data)."""
+    """Write ``text`` (str or bytes) atomically with mode 0600 (reports and plans hold personal data)."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".jml-", dir=folder)
     try:
         os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -24,7 +24,8 @@ class VaultFileError(AnsibleError):
     """The vault file cannot be read, decrypted or written."""
 
 
-def _pick_secret(secrets, vault_id):
+def pick_secret(secrets, vault_id):
+    """``(vault id, secret)`` to encrypt with: the one named ``vault_id``, else the first."""
     if not secrets:
         raise VaultFileError("no vault secret is configured: give --vault-id / --vault-password-file, "
                              "or set encrypt: false to write the vault in plain text")
@@ -73,7 +74,7 @@ def read(path, secrets, required=True):
 def write(path, document, secrets=None, encrypt=True, vault_id=None):
     """Write atomically, encrypted with the chosen vault secret unless ``encrypt`` is false."""
     data = to_bytes(vault_doc.dumps(document))
-    secret_id, secret = _pick_secret(secrets, vault_id) if encrypt else (None, None)
+    secret_id, secret = pick_secret(secrets, vault_id) if encrypt else (None, None)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise VaultFileError("the vault's folder %s does not exist" % folder)

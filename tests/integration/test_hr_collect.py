@@ -53,7 +53,12 @@ def test_recollect_unchanged_is_not_changed_and_check_mode_writes_nothing(collec
     first = collected_ok(ws)
     again = ws.play("collect.yml")
     assert again.rc == 0 and "changed=0" in again.output
+    assert "sources unchanged since the last collect" in again.text  # stopped after reading
     assert ws.vault.read_bytes() == first, "an unchanged collect rewrote the vault"
+    fingerprint = ws.path / "vault.json.fingerprint"
+    assert fingerprint.read_bytes().startswith(b"$ANSIBLE_VAULT") and oct(fingerprint.stat().st_mode & 0o777) == "0o600"
+    ws.set_vars(jml_collect_history=1)  # another option: the full collect runs again
+    assert "sources unchanged" not in ws.play("collect.yml").text
 
     (ws.hr / "T4E_HELLOID_Persons.csv").write_text(
         (ws.hr / "T4E_HELLOID_Persons.csv").read_text(encoding="utf-8").replace("Bethany;Bethany", "Beth;Bethany"),
@@ -118,12 +123,17 @@ def test_unreadable_file_and_wrong_vault_password_keep_the_vault(collect_workspa
     first = collected_ok(ws)
     contracts = ws.hr / "T4E_HelloID_Contracts.csv"
     contracts.chmod(0)
+    moved = False
     try:
         if os.access(contracts, os.R_OK):  # root reads anything: make it unreadable another way
             contracts.rename(ws.hr / "moved.csv")
             contracts.mkdir()
+            moved = True
         run = ws.play("collect.yml")
     finally:
+        if moved:
+            contracts.rmdir()
+            (ws.hr / "moved.csv").rename(contracts)
         contracts.chmod(0o644)
     assert run.rc != 0 and "T4E_HelloID_Contracts.csv: cannot read" in run.text
     assert ws.vault.read_bytes() == first

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import csv
 import io
 import os
@@ -66,4 +67,4 @@ def read_csv(path, delimiter=",", encoding="utf-8", quotechar='"'):
             rows.append((start, dict(zip(header, record)), None))
     except csv.Error as exc:
         raise SourceError("%s:%d: %s" % (name, reader.line_num, exc))
-    return SourceRows(name=name, columns=header, rows=rows)
+    return SourceRows(name=name, columns=header, rows=rows, digest=hashlib.sha256(raw).hexdigest())

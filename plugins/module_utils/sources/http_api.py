@@ -19,6 +19,7 @@ never travels to a host it was not configured for.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -329,6 +330,7 @@ class _HttpSource(object):
         rows = []
         seen = set()
         cursors = set()
+        digest = hashlib.sha256()
         number, previous = 0, None
         url = self.first_url()
         while url is not None:
@@ -337,6 +339,7 @@ class _HttpSource(object):
                 raise self.fail(number, "more than %d pages; stopping (is the pagination looping?)" % self.max_pages)
             seen.add(url)
             final, headers, body = self.get(url, number)
+            digest.update(body)
             seen.add(final)
             document = self.parse(headers, body, number)
             try:
@@ -359,7 +362,7 @@ class _HttpSource(object):
                 else:
                     values = {settings["offset_param"]: len(rows), settings["limit_param"]: settings["size"]}
                 url = _with_params(self.url, values)
-        return SourceRows(name=self.name, columns=None, rows=rows)
+        return SourceRows(name=self.name, columns=None, rows=rows, digest=digest.hexdigest())
 
     def next_link(self, document, headers, current, number, seen):
         path = self.settings["next_path"]

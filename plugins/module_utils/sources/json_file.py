@@ -13,6 +13,7 @@ problem with its index, so it is rejected with its origin instead of failing the
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import os
 
@@ -144,4 +145,4 @@ def read_json(path, records=None, encoding="utf-8"):
         items = find_records(document, records)
     except ValueError as exc:
         raise SourceError("%s: %s" % (name, exc))
-    return SourceRows(name=name, columns=None, rows=record_rows(items))
+    return SourceRows(name=name, columns=None, rows=record_rows(items), digest=hashlib.sha256(raw).hexdigest())

@@ -16,11 +16,14 @@ class SourceRows(object):
 
     ``rows`` is a list of ``(line, row_dict_or_None, problem_or_None)``: a row that could not be
     split into fields keeps its line number and a problem, so it is rejected with its origin.
+    ``digest`` is a SHA-256 of the raw bytes read (file, or every page in order): equal digests
+    mean the source did not change, which lets an unchanged collect stop early.
     """
 
-    __slots__ = ("name", "columns", "rows")
+    __slots__ = ("name", "columns", "rows", "digest")
 
-    def __init__(self, name, columns, rows):
+    def __init__(self, name, columns, rows, digest=None):
         self.name = name
         self.columns = columns
         self.rows = rows
+        self.digest = digest
