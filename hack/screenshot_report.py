@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Regenerate the README's picture of the impact report (docs/images/impact-report.png).
 
 The demo's story, for real: a throwaway slapd and the sample HR systems, a first provisioning, the
