@@ -58,3 +58,30 @@ def test_correlation_report_has_all_four_categories(collect_workspace, directory
     assert "BethanyC" not in report["uncorrelated_persons"] and "NoahV" not in report["uncorrelated_persons"]
     assert "FrancoisJ" in report["uncorrelated_persons"]
     assert directory.bind_password not in run.stdout
+
+
+def test_correlation_of_a_given_account_list(collect_workspace, tmp_path):
+    ws = collect_workspace
+    assert ws.play("collect.yml").rc == 0
+    out = tmp_path / "report.json"
+    playbook = tmp_path / "correlate-list.yml"
+    playbook.write_text("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.copy:
+        dest: "%(out)s"
+        content: "{{ lookup('jml.provisioning.correlate', '%(vault)s', accounts=accounts) | to_json }}"
+      vars:
+        accounts:
+          - {dn: "uid=amir,ou=people,dc=x", employeeNumber: AmirA}
+          - {dn: "uid=x1,ou=people,dc=x", employeeNumber: [SummerH]}
+          - {dn: "uid=x2,ou=people,dc=x", employeeNumber: summerh}
+          - {dn: "uid=orphan,ou=people,dc=x"}
+""" % {"out": out, "vault": ws.vault})
+    run = ws.run([str(BIN / "ansible-playbook"), str(playbook), "--vault-password-file", str(ws.vault_pass)])
+    assert run.returncode == 0, run.stdout
+    report = json.loads(out.read_text())
+    assert report["correlated"] == [{"person": "AmirA", "dn": "uid=amir,ou=people,dc=x"}]
+    assert report["uncorrelated_accounts"] == ["uid=orphan,ou=people,dc=x"]
+    assert report["conflicts"][0]["person"] == "SummerH"  # anchors compare case-insensitively
