@@ -11,6 +11,18 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)  # ansible-test sanity's shellcheck test
 command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the impact report's HTML test, in a real browser
+# The throwaway Samba AD DC of the AD tests (tests/support/samba_ad.py provisions a private domain;
+# /etc/samba/smb.conf and the system samba services stay unused). samba-ad-provision holds the
+# provision templates but is only a Recommends. krb5-user asks for the default realm: preseed it.
+if ! command -v samba-tool >/dev/null 2>&1 || [ ! -x /usr/sbin/samba ] || [ ! -d /usr/share/samba/setup ]; then
+  need+=(samba samba-ad-dc samba-ad-provision winbind krb5-user smbclient ldb-tools samba-dsdb-modules python3-samba)
+  if [ "$(id -u)" -eq 0 ]; then debconf-set-selections; else sudo debconf-set-selections; fi <<'EOF'
+krb5-config krb5-config/default_realm string EXAMPLE.TEST
+krb5-config krb5-config/kerberos_servers string
+krb5-config krb5-config/admin_server string
+krb5-config krb5-config/add_servers boolean false
+EOF
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
