@@ -73,7 +73,7 @@ class _LdapTarget(object):
     def apply(self, operations):
         password = self.options["initial_password"]
         return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
-                                self.options["groups"])
+                                self.options["groups"], password["must_change"])
 
 
 class ActionModule(ActionBase):

@@ -12,6 +12,7 @@ expression and a dictionary walk is ~20x cheaper than a template call.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 
@@ -95,7 +96,23 @@ def family_name(name, convention=None):
     return {"B": birth, "P": partner, "BP": "%s - %s" % (birth, partner), "PB": "%s - %s" % (partner, birth)}[code]
 
 
-FILTERS = {"ascii": to_ascii, "slug": slug, "initials": initials, "family_name": family_name}
+_FILETIME_EPOCH = datetime.date(1601, 1, 1)
+
+
+def filetime(value, end_of_day=True):
+    """A date as a Windows file time (AD ``accountExpires``): 100 ns ticks since 1601-01-01 UTC.
+
+    ``end_of_day``: the account works through that day, so it expires at the next midnight.
+    No date means "never" (0x7FFFFFFFFFFFFFFF)."""
+    if not value:  # None, "" or undefined: no end date
+        return "9223372036854775807"
+    day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+    if end_of_day:
+        day = day + datetime.timedelta(days=1)
+    return str((day - _FILETIME_EPOCH).days * 86400 * 10000000)
+
+
+FILTERS = {"ascii": to_ascii, "slug": slug, "initials": initials, "family_name": family_name, "filetime": filetime}
 
 # Jinja2 literals look like names but are values: they never take the dotted-path shortcut.
 _LITERALS = frozenset(("true", "false", "none", "True", "False", "None"))

@@ -164,7 +164,11 @@ ALERTS_SPEC = {
 
 LDAP_ACCOUNTS_SPEC = dict(
     connection=dict(type="dict", required=True, options=LDAP_CONNECTION_SPEC),
-    flavour=dict(type="str", default="openldap", choices=["openldap"]),
+    flavour=dict(type="str", default="openldap", choices=["openldap", "ad"]),
+    rdn=dict(type="dict", options=dict(
+        attribute=dict(type="str", required=True),
+        value=dict(type="str", required=True),
+    )),
     search_base=dict(type="str"),
     search_filter=dict(type="str", default="(objectClass=inetOrgPerson)"),
     accounts_dn=dict(type="str", required=True),
@@ -192,6 +196,7 @@ LDAP_ACCOUNTS_SPEC = dict(
         generate=dict(type="bool", default=False),
         length=dict(type="int", default=20),
         attribute=dict(type="str", default="userPassword"),
+        must_change=dict(type="bool", default=False),
     )),
     lifecycle=dict(type="dict", default={}, options=LIFECYCLE_SPEC),
     rules=dict(type="list", elements="dict", default=[]),

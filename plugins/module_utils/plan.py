@@ -83,7 +83,8 @@ class TargetConfig(object):
                  lock_attribute="pwdAccountLockedTime", lock_value="000001010000Z", policy=None,
                  delete_accounts=False, vanished="disable", exclude=None, initial_password=False,
                  rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
-                 revoke_on_disable=True, member_attribute="member"):
+                 revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
+                 integer_never_attributes=()):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -110,6 +111,11 @@ class TargetConfig(object):
         self.create_missing_groups = create_missing_groups
         self.revoke_on_disable = revoke_on_disable
         self.member_attribute = member_attribute
+        # The RDN: by default the username (uid=jan.jansen); AD names users CN=<display name>.
+        self.rdn_attribute = rdn_attribute or username_attribute
+        self.rdn_value = rdn_value  # Expression or None (None: the username)
+        # Integer attributes where 0 and 0x7FFFFFFFFFFFFFFF both mean "never" (AD accountExpires).
+        self.integer_never_attributes = set(a.lower() for a in integer_never_attributes)
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -123,6 +129,8 @@ class TargetConfig(object):
                  | set(self.rule_attributes.values()))
         if "lock" in self.disable_strategy:
             names.add(self.lock_attribute)
+        if "uac" in self.disable_strategy:
+            names.add("userAccountControl")
         return sorted(names, key=str.lower)
 
 
@@ -144,12 +152,42 @@ def _text(value):
     return str(value).strip() if value is not None else ""
 
 
-def _same(attribute, current, desired, dn_attributes):
+def _same(attribute, current, desired, dn_attributes, never_attributes=()):
+    if attribute.lower() in never_attributes:
+        return [_never(v) for v in current] == [_never(v) for v in desired]
     if attribute.lower() in dn_attributes:
         return sorted(map(dnlib.normalise, current)) == sorted(map(dnlib.normalise, desired))
     if len(current) <= 1 and len(desired) <= 1:
         return current == desired
     return sorted(current) == sorted(desired)
+
+
+UAC_NORMAL_ACCOUNT = 0x200
+UAC_DISABLED = 0x2
+_NEVER = "9223372036854775807"
+
+
+def _uac(account):
+    """userAccountControl as an int (a new account: a normal, enabled account)."""
+    try:
+        return int(account.first("userAccountControl")) if account is not None else UAC_NORMAL_ACCOUNT
+    except (TypeError, ValueError):
+        return UAC_NORMAL_ACCOUNT
+
+
+def _never(value):
+    """0 and 0x7FFFFFFFFFFFFFFF both mean "never" (AD accountExpires); other values as integers."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return value
+    return _NEVER if number in (0, int(_NEVER)) else str(number)
+
+
+def _numbered(current, wanted):
+    """True for ``Jan Jansen (2)`` when ``Jan Jansen`` is wanted: a name kept from an earlier clash."""
+    head, dummy, tail = current.rpartition(" (")
+    return head.lower() == wanted.lower() and tail.endswith(")") and tail[:-1].isdigit()
 
 
 def _shown(values):
@@ -180,6 +218,7 @@ class _Planner(object):
         self.groups = groups or {}  # normalised group DN -> {dn, exists, members}
         self.managed_accounts = {}  # person id -> (current DN or None, DN after this run)
         self.entitled = {}          # person id -> rules.Entitlements
+        self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts)  # RDN uniqueness per container
 
     @property
     def registry(self):
@@ -211,13 +250,37 @@ class _Planner(object):
     def current_or_renamed(self, account, scope):
         """An existing account keeps its login name, unless renaming is configured and the
         candidates now give another one (e.g. after a name change)."""
-        username = dnlib.rdn_value(account.dn)
+        username = account.first(self.config.username_attribute) or dnlib.rdn_value(account.dn)
         if not self.config.rename_usernames:
             return username
         own = dict((a, account.values(a)) for a in self.config.unique_attributes)
         renamed = allocate(self.config.username_policy, dict(scope, username=username), self.registry,
                            self.derived_names(scope), own=own)
         return renamed
+
+    def target_dn(self, scope, username, container, account):
+        """The account's DN after this run. With an RDN expression (AD: the display name) the
+        value must be unique in its container: ``Jan Jansen``, ``Jan Jansen (2)``..."""
+        config = self.config
+        if config.rdn_value is None:
+            attribute = dnlib.first_rdn(account.dn).partition("=")[0] if account else config.username_attribute
+            return dnlib.build(attribute, username, container)
+        wanted = _text(config.rdn_value(**dict(scope, username=username))) or username
+        if account is not None:
+            current = dnlib.rdn_value(account.dn)
+            same_place = dnlib.normalise(dnlib.parent(account.dn)) == dnlib.normalise(container)
+            if same_place and (current.lower() == wanted.lower() or _numbered(current, wanted)):
+                return account.dn  # keeps its name, also when it carries a number from an earlier clash
+        for n in range(1, 1000):
+            value = wanted if n == 1 else "%s (%d)" % (wanted, n)
+            candidate = dnlib.build(config.rdn_attribute, value, container)
+            key = dnlib.normalise(candidate)
+            if key not in self.taken_dns and (account is None or key != dnlib.normalise(account.dn)):
+                self.taken_dns.add(key)
+                return candidate
+            if account is not None and key == dnlib.normalise(account.dn):
+                return account.dn
+        raise NamingError("no free %s for %r in %s" % (config.rdn_attribute, wanted, container))
 
     def derived_names(self, scope):
         config = self.config
@@ -257,12 +320,11 @@ class _Planner(object):
                             self.entries.append((pid, person, status, account, username, None))
                         continue  # deletion off: the account is no longer managed
                     enabled = status.enabled
-                    target = dnlib.build(dnlib.first_rdn(account.dn).partition("=")[0], username,
-                                         self.container_for(scope, enabled))
+                    target = self.target_dn(scope, username, self.container_for(scope, enabled), account)
                 elif status.wants_account:
                     username = allocate(config.username_policy, scope, self.registry, self.derived_names(scope))
                     scope["username"] = username
-                    target = dnlib.build(config.username_attribute, username, self.container_for(scope, status.enabled))
+                    target = self.target_dn(scope, username, self.container_for(scope, status.enabled), None)
                 else:
                     continue
             except (ExpressionError, NamingError) as exc:
@@ -341,8 +403,16 @@ class _Planner(object):
         return values
 
     def lock_changes(self, account, enabled):
-        """Lock attribute modifications to reach ``enabled`` (none when the strategy has no lock)."""
+        """Modifications that reach ``enabled``: the lock attribute (``lock``) or the ACCOUNTDISABLE
+        bit of userAccountControl (``uac``, every other bit kept); none for ``move`` alone."""
         config = self.config
+        if "uac" in config.disable_strategy:
+            current = _uac(account)
+            wanted = current & ~UAC_DISABLED if enabled else current | UAC_DISABLED
+            if account is not None and wanted == current:
+                return {}, {}
+            return ({"userAccountControl": [str(current) if account else None, str(wanted)]},
+                    {"userAccountControl": [str(wanted)]})
         if "lock" not in config.disable_strategy:
             return {}, {}
         current = account.values(config.lock_attribute) if account else []
@@ -358,9 +428,13 @@ class _Planner(object):
         values = self.desired(person, status, None, username)
         attributes = dict((a, v) for a, v in values.items() if v)
         attributes["objectClass"] = list(config.object_classes)
-        if not status.enabled:
+        if "uac" in config.disable_strategy:
+            attributes.update(self.lock_changes(None, status.enabled)[1])
+        elif not status.enabled:
             lock = self.lock_changes(None, False)[1]
             attributes.update(lock)
+        if config.rdn_value is not None:
+            attributes[config.rdn_attribute] = [dnlib.rdn_value(target)]
         changes = dict((a, [None, _shown(v)]) for a, v in attributes.items() if a != "objectClass")
         self.plan.operations.append(Operation("create", pid, target, status.reason, changes, attributes,
                                               initial_password=config.initial_password))
@@ -373,6 +447,7 @@ class _Planner(object):
         lock_shown, lock_mods = self.lock_changes(account, enabled)
         moved = dnlib.normalise(target) != dnlib.normalise(account.dn)
         was_enabled = not (("lock" in config.disable_strategy and account.values(config.lock_attribute)) or
+                           ("uac" in config.disable_strategy and _uac(account) & UAC_DISABLED) or
                            ("move" in config.disable_strategy and dnlib.is_under(account.dn, config.disabled_dn)))
         current_dn = account.dn
         if enabled and (lock_mods or (moved and not was_enabled)):
@@ -391,7 +466,7 @@ class _Planner(object):
             if key in config.create_only or key == config.username_attribute.lower():
                 continue
             current = account.values(attribute)
-            if not _same(attribute, current, desired, config.dn_attributes):
+            if not _same(attribute, current, desired, config.dn_attributes, config.integer_never_attributes):
                 changes[attribute] = [_shown(current), _shown(desired)]
                 modifications[attribute] = desired
         if modifications:
@@ -436,7 +511,38 @@ def build(persons, accounts, config, today, taken_names=None, groups=None):
     planner.reconcile()
     rank = dict((a, i) for i, a in enumerate(ACTION_ORDER))
     planner.plan.operations.sort(key=lambda op: (rank[op.action], dnlib.normalise(op.dn)))
+    planner.plan.operations = _managers_first(planner.plan.operations, config.dn_attributes)
     return planner.plan
+
+
+def _managers_first(operations, dn_attributes):
+    """Creates ordered so an account a new account points to (its manager) is created before it:
+    Active Directory refuses a ``manager`` that does not exist yet. Otherwise the order is kept."""
+    creates = [op for op in operations if op.action == "create"]
+    if not creates or not dn_attributes:
+        return operations
+    by_dn = dict((dnlib.normalise(op.dn), op) for op in creates)
+    ordered, placed, visiting = [], set(), set()
+
+    def place(op):
+        key = dnlib.normalise(op.dn)
+        if key in placed or key in visiting:
+            return  # placed already, or a cycle (left in its place; the directory reports it)
+        visiting.add(key)
+        for attribute, values in op.modifications.items():
+            if attribute.lower() in dn_attributes:
+                for value in values:
+                    target = by_dn.get(dnlib.normalise(value))
+                    if target is not None:
+                        place(target)
+        visiting.discard(key)
+        placed.add(key)
+        ordered.append(op)
+
+    for op in creates:
+        place(op)
+    rest = [op for op in operations if op.action != "create"]
+    return ordered + rest
 
 
 def evaluate_thresholds(plan, thresholds):

@@ -91,9 +91,9 @@ def _build(options):
     anchor = options["anchor"]
     disable = options["disable"]
     strategy = set(disable["strategy"])
-    unknown = strategy - {"lock", "move"}
-    if unknown or not strategy:
-        raise ConfigError("disable.strategy must be a list of lock and/or move, got %s" % sorted(strategy))
+    unknown = strategy - {"lock", "move", "uac"}
+    if unknown or not strategy or ({"lock", "uac"} <= strategy):
+        raise ConfigError("disable.strategy must be a list of lock or uac, and/or move, got %s" % sorted(strategy))
     if "move" in strategy and not disable.get("disabled_dn"):
         raise ConfigError("disable.strategy move needs disable.disabled_dn")
     search_base = options.get("search_base") or options["accounts_dn"]
@@ -138,4 +138,7 @@ def _build(options):
         create_missing_groups=groups.get("create_missing", False),
         revoke_on_disable=groups.get("revoke_on_disable", True),
         member_attribute=groups.get("member_attribute") or "member",
+        rdn_attribute=(options.get("rdn") or {}).get("attribute"),
+        rdn_value=compile_expression(options["rdn"]["value"], "rdn.value") if options.get("rdn") else None,
+        integer_never_attributes=["accountExpires"] if options.get("flavour") == "ad" else [],
     )

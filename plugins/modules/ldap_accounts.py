@@ -80,12 +80,31 @@ options:
     type: str
   flavour:
     description:
-      - The kind of directory. It decides the defaults that fit its schema.
-      - Only V(openldap) (with the C(inetOrgPerson) schema and, for locking, the C(ppolicy) overlay)
-        is supported so far.
+      - The kind of directory - V(openldap) (the C(inetOrgPerson) schema and, for locking, the
+        C(ppolicy) overlay) or V(ad) (Active Directory, and Samba AD).
+      - With V(ad), C(accountExpires) is compared as a Windows file time (0 and 0x7FFFFFFFFFFFFFFF
+        both mean never). Configure the rest of an AD target with the options - O(rdn) V(cn) from
+        the display name, O(username) on C(sAMAccountName) (O(username.max_length) 20), the
+        O(anchor) C(employeeID), O(disable.strategy) V(uac), O(initial_password) C(unicodePwd)
+        (only over LDAPS or StartTLS); C(inventories/demo/ad.yml) is a complete example.
     type: str
     default: openldap
-    choices: [openldap]
+    choices: [openldap, ad]
+  rdn:
+    description:
+      - The RDN of accounts, when it is not the username - AD names users
+        C(CN=<display name>); a value taken in the container gets a number - C(Jan Jansen (2)).
+        When the value changes (a new display name) the account is renamed; the login name is not.
+    type: dict
+    suboptions:
+      attribute:
+        description: The RDN attribute, for example V(cn).
+        type: str
+        required: true
+      value:
+        description: Jinja2 expression of its value, for example V(person.name.display).
+        type: str
+        required: true
   search_base:
     description:
       - Base DN of the search for the managed accounts (subtree). Defaults to O(accounts_dn).
@@ -277,7 +296,9 @@ options:
     suboptions:
       strategy:
         description:
-          - How a disabled account is marked, a list of V(lock) and/or V(move); both may be combined.
+          - How a disabled account is marked, a list of V(lock) or V(uac), and/or V(move).
+          - V(uac) (Active Directory) sets the ACCOUNTDISABLE bit (0x2) of C(userAccountControl) and
+            clears it to enable, keeping every other bit; new accounts start as 512 (enabled) or 514.
           - V(lock) sets O(disable.lock_attribute) to O(disable.lock_value) and removes it to
             enable. With OpenLDAP, C(pwdAccountLockedTime=000001010000Z) locks the account
             permanently; it only takes effect when the C(ppolicy) overlay is loaded and the
@@ -317,15 +338,23 @@ options:
         default: false
       length:
         description:
-          - Intended length of the generated password.
-          - Not used yet - the generated password is currently always 32 URL-safe characters
-            (24 random bytes).
+          - Length of the generated password (at least 12); it always holds an upper-case and a
+            lower-case letter, a digit and a symbol, which meets AD's default complexity policy.
         type: int
         default: 20
       attribute:
-        description: Attribute that receives the hashed password.
+        description:
+          - Attribute that receives the password - V(userPassword) gets an C({SSHA}) hash,
+            V(unicodePwd) (AD) the quoted UTF-16LE password in the same add that creates the
+            account, so an account is never enabled without a password. A password the
+            directory's policy refuses fails that account's create; it is reported and nothing is
+            left half-made.
         type: str
         default: userPassword
+      must_change:
+        description: The user must change the password at first logon (AD C(pwdLastSet=0), ppolicy C(pwdReset)).
+        type: bool
+        default: false
   lifecycle:
     description: When accounts are created, enabled, disabled and deleted.
     type: dict

@@ -1,9 +1,13 @@
 """Fixtures of the integration suite: a real slapd per test and a work folder with the HelloID export."""
 
 import json
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
+import samba_ad as samba_ad_harness  # the throwaway Samba AD DC (ports are fixed: one per session)
 import slapd  # the project's one throwaway-slapd harness (tests/support, on sys.path via tests/conftest.py)
 from hr_api import running_hr_api
 from jml_workspace import ACME_TOKEN, ROOT, Workspace
@@ -33,3 +37,33 @@ def workspace(tmp_path, directory, hr_api):
 def collect_workspace(tmp_path, hr_api):
     (tmp_path / "work").mkdir()
     return Workspace(tmp_path / "work", None, hr_api, ACME_TOKEN)
+
+
+def processes_of(workdir: str) -> list[int]:
+    """Live processes started in workdir (samba's cwd) or naming it on their command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (os.readlink(entry / "cwd") == workdir
+                    or workdir.encode() in (entry / "cmdline").read_bytes()):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="session")
+def samba_ad(tmp_path_factory):
+    """One Samba AD DC for the whole session, default password policy, MaxPageSize=100 in its
+    query policy (recorded only: Samba does not enforce it). Stopped at the end, and checked gone."""
+    work = str(tmp_path_factory.mktemp("samba-ad"))
+    with samba_ad_harness.running_samba_ad(work, max_page_size=100) as inst:
+        print(f"\nsamba_ad: provision {inst.provision_seconds} s, ready {inst.ready_seconds} s")
+        yield inst
+    # samba overwrites its command line ("samba: root process"), so `pgrep -f DIR` finds
+    # nothing even while it runs: look at the working folder as well.
+    pgrep = subprocess.run(["pgrep", "-f", work], capture_output=True, text=True, check=False)
+    assert pgrep.stdout == "", f"pgrep -f {work}: {pgrep.stdout}"
+    assert processes_of(work) == [], f"samba processes left after stop: {processes_of(work)}"

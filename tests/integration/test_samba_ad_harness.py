@@ -1,6 +1,6 @@
 """The throwaway Samba AD DC (tests/support/samba_ad.py) behaves as the AD target relies on.
 
-A real DC, no mocks. It is provisioned ONCE for the whole pytest session (fixture samba_ad):
+A real DC, no mocks. It is provisioned ONCE for the whole pytest session (fixture samba_ad, in conftest.py):
 its LDAP ports are fixed, so only one instance can run on a machine.
 
 Run: /work/main/.venv/bin/python -m pytest tests/integration/test_samba_ad_harness.py -q
@@ -40,36 +40,6 @@ ACCOUNTDISABLE = 0x2
 NORMAL_ACCOUNT = 0x200
 DONT_EXPIRE_PASSWORD = 0x10000
 PASSWORD = "Harness-Pass-2024!"
-
-
-def processes_of(workdir: str) -> list[int]:
-    """Live processes started in workdir (samba's cwd) or naming it on their command line."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (os.readlink(entry / "cwd") == workdir
-                    or workdir.encode() in (entry / "cmdline").read_bytes()):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-@pytest.fixture(scope="session")
-def samba_ad(tmp_path_factory):
-    """One Samba AD DC for the whole session, default password policy, MaxPageSize=100 in its
-    query policy (recorded only: Samba does not enforce it). Stopped at the end, and checked gone."""
-    work = str(tmp_path_factory.mktemp("samba-ad"))
-    with harness.running_samba_ad(work, max_page_size=100) as inst:
-        print(f"\nsamba_ad: provision {inst.provision_seconds} s, ready {inst.ready_seconds} s")
-        yield inst
-    # samba overwrites its command line ("samba: root process"), so `pgrep -f DIR` finds
-    # nothing even while it runs: look at the working folder as well.
-    pgrep = subprocess.run(["pgrep", "-f", work], capture_output=True, text=True, check=False)
-    assert pgrep.stdout == "", f"pgrep -f {work}: {pgrep.stdout}"
-    assert processes_of(work) == [], f"samba processes left after stop: {processes_of(work)}"
 
 
 def utf16_password(password: str) -> bytes:

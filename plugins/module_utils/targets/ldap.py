@@ -200,9 +200,14 @@ def ssha(password):
 
 
 def generate_password(length):
-    """A random password of ``length`` characters from letters, digits and a few symbols."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.!#%+"
-    return "".join(_secrets.choice(alphabet) for dummy in range(max(length, 12)))
+    """A random password of ``length`` characters (at least 12) with an upper-case letter, a
+    lower-case letter, a digit and a symbol: it meets AD's default complexity policy."""
+    classes = ("ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "-_.!#%+")
+    alphabet = "".join(classes)
+    length = max(length, 12)
+    chosen = [_secrets.choice(c) for c in classes] + [_secrets.choice(alphabet) for dummy in range(length - 4)]
+    _secrets.SystemRandom().shuffle(chosen)
+    return "".join(chosen)
 
 
 def _check(conn, ok, what):
@@ -222,12 +227,27 @@ def _rename(conn, dn, new_dn):
     _check(conn, conn.modify_dn(dn, dnlib.first_rdn(new_dn), new_superior=superior), "rename")
 
 
-def apply_operation(conn, op, password_attribute="userPassword", password_length=20):
+def password_attributes(attribute, password, must_change=False):
+    """The attributes that set an initial password: AD's unicodePwd is the quoted password in
+    UTF-16LE (only accepted over TLS), with pwdLastSet 0 to force a change at first logon; an
+    LDAP userPassword is stored as an {SSHA} hash, with ppolicy's pwdReset for a forced change."""
+    if attribute.lower() == "unicodepwd":
+        values = {attribute: [('"%s"' % password).encode("utf-16-le")]}
+        if must_change:
+            values["pwdLastSet"] = ["0"]
+        return values
+    values = {attribute: [ssha(password)]}
+    if must_change:
+        values["pwdReset"] = ["TRUE"]
+    return values
+
+
+def apply_operation(conn, op, password_attribute="userPassword", password_length=20, must_change=False):
     if op.action == "create":
         attributes = dict(op.modifications)
         if op.initial_password:
             # Generated here, at write time, so no plan, result or log ever holds it.
-            attributes[password_attribute] = [ssha(generate_password(password_length))]
+            attributes.update(password_attributes(password_attribute, generate_password(password_length), must_change))
         _check(conn, conn.add(op.dn, attributes=attributes), "add")
     elif op.action == "delete":
         _check(conn, conn.delete(op.dn), "delete")
@@ -237,7 +257,8 @@ def apply_operation(conn, op, password_attribute="userPassword", password_length
             _rename(conn, op.dn, op.new_dn)
 
 
-def apply(conn, operations, password_attribute="userPassword", password_length=20, groups_config=None):
+def apply(conn, operations, password_attribute="userPassword", password_length=20, groups_config=None,
+          must_change=False):
     """Apply operations in order, group memberships last in one request per group; returns
     ``(done, failed)``. One failure never stops the others."""
     done, failed, broken = [], [], set()
@@ -252,7 +273,7 @@ def apply(conn, operations, password_attribute="userPassword", password_length=2
                            "error": "skipped: an earlier operation on this account failed"})
             continue
         try:
-            apply_operation(conn, op, password_attribute, password_length)
+            apply_operation(conn, op, password_attribute, password_length, must_change)
         except (TargetError, LDAPException) as exc:
             failed.append({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)})
             if op.person is not None:

@@ -1,0 +1,93 @@
+"""The JML cycle against a real Samba AD DC (tests/support/samba_ad.py), through the real playbooks
+with the demo's AD variant (inventories/demo/ad.yml). One DC serves the whole session."""
+
+import os
+import shutil
+
+import pytest
+
+from jml_workspace import ROOT
+
+AD_VARS = "@%s" % (ROOT / "inventories" / "demo" / "ad.yml")
+PEOPLE = "OU=People,DC=example,DC=test"
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("samba", path="/usr/sbin:/sbin:" + os.environ.get("PATH", "")) is None,
+                       reason="needs Samba AD: hack/install-system-deps.sh"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="Samba AD binds ports 389/636: needs root"),
+]
+
+
+def managed(samba_ad):
+    """Accounts with an employeeID, read over LDAPS directly (not through the collection)."""
+    conn = samba_ad.connect()
+    entries = conn.extend.standard.paged_search(
+        PEOPLE, "(&(objectClass=user)(employeeID=*))", paged_size=200, generator=False,
+        attributes=["employeeID", "sAMAccountName", "userPrincipalName", "userAccountControl", "uSNChanged",
+                    "pwdLastSet", "manager", "accountExpires", "objectGUID", "memberOf"])
+    found = {}
+    for entry in entries:
+        if entry.get("type") == "searchResEntry":
+            raw = entry["raw_attributes"]
+            attrs = dict((k, v[0].decode("utf-8", "replace") if len(v) == 1 and k != "memberOf"
+                          else [x.decode("utf-8", "replace") for x in v]) for k, v in raw.items() if v)
+            found[attrs["employeeID"]] = (entry["dn"], attrs)
+    conn.unbind()
+    return found
+
+
+def test_ad_create_rerun_leaver_and_no_secrets(collect_workspace, samba_ad):
+    ws = collect_workspace
+    ws.set_vars(jml_demo_connection=dict(
+        ws.vars["jml_demo_connection"], ldaps_uri=samba_ad.ldaps_uri, admin_dn=samba_ad.admin_dn,
+        admin_password=samba_ad.admin_password, ca_file=samba_ad.ca_file, server_name=samba_ad.server_name))
+    assert ws.play("collect.yml").rc == 0
+
+    check = ws.play("provision.yml", "-e", AD_VARS, check=True)
+    assert check.rc == 0, check
+    assert managed(samba_ad) == {}, "check mode wrote to AD"
+    real = ws.play("provision.yml", "-e", AD_VARS, "-vvvv", diff=True)
+    assert real.rc == 0, real
+    assert [a for a in real.plan["actions"] if a["action"] == "create"] == \
+        [a for a in check.plan["actions"] if a["action"] == "create"]
+    assert samba_ad.admin_password not in real.output
+
+    accounts = managed(samba_ad)
+    assert len(accounts) == 33
+    dn, amir = accounts["AmirA"]
+    assert dn.startswith("CN=Amir Atkinson,")
+    assert amir["sAMAccountName"] == "amir.atkinson" and amir["userPrincipalName"] == "amir.atkinson@example.test"
+    assert int(amir["userAccountControl"]) & 0x2 == 0, "an active person's account is enabled"
+    assert int(amir["pwdLastSet"]) > 0, "the password was set (before enabling: in the same add)"
+    jans = sorted(a["sAMAccountName"] for d, a in accounts.values() if a["sAMAccountName"].startswith("jan.jansen"))
+    assert jans == ["jan.jansen", "jan.jansen2"]  # ACME's two Jan Jansens
+    assert any("CN=Jan Jansen (2)," in d for d, a in accounts.values())  # CN unique in the OU
+    assert len(accounts["BiancaM"][1]["memberOf"]) >= 1  # the demo's rules, AD groups created
+
+    usn = dict((k, int(a["uSNChanged"])) for k, (d, a) in accounts.items())
+    rerun = ws.play("provision.yml", "-e", AD_VARS)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+    assert dict((k, int(a["uSNChanged"])) for k, (d, a) in managed(samba_ad).items()) == usn
+
+    # A leaver: only the ACCOUNTDISABLE bit flips.
+    contracts = ws.hr / "T4E_HelloID_Contracts.csv"
+    contracts.write_text(contracts.read_text(encoding="utf-8-sig").replace(
+        "SummerH;1;Internal;1;40;5-8-2014;;", "SummerH;1;Internal;1;40;5-8-2014;1-1-2020;"), encoding="utf-8-sig")
+    assert ws.play("collect.yml").rc == 0
+    before = int(managed(samba_ad)["SummerH"][1]["userAccountControl"])
+    run = ws.play("provision.yml", "-e", AD_VARS)
+    assert run.rc == 0, run
+    after = int(managed(samba_ad)["SummerH"][1]["userAccountControl"])
+    assert after == before | 0x2
+    assert ws.play("provision.yml", "-e", AD_VARS).plan["changed"] is False
+
+
+def test_a_plain_ldap_simple_bind_is_refused_clearly(collect_workspace, samba_ad):
+    ws = collect_workspace
+    ws.set_vars(jml_demo_connection=dict(
+        ws.vars["jml_demo_connection"], ldaps_uri=samba_ad.ldap_uri, admin_dn=samba_ad.admin_dn,
+        admin_password=samba_ad.admin_password, ca_file=samba_ad.ca_file, server_name=samba_ad.server_name))
+    assert ws.play("collect.yml").rc == 0
+    run = ws.play("provision.yml", "-e", AD_VARS)
+    assert run.rc != 0 and "strongerAuthRequired" in run.text
+    assert samba_ad.admin_password not in run.output

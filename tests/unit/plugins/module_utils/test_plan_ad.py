@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Active Directory behaviours of the planner: userAccountControl, CN as RDN, accountExpires."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.jml.provisioning.plugins.module_utils import plan as planlib
+from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Account
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions import filetime
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import generate_password, password_attributes
+
+TODAY = datetime.date(2026, 6, 1)
+PEOPLE = "OU=People,DC=example,DC=test"
+
+
+@pytest.fixture
+def ad(make_config):
+    return make_config(
+        flavour="ad", accounts_dn=PEOPLE, search_base="DC=example,DC=test",
+        rdn={"attribute": "cn", "value": "person.name.display"},
+        anchor={"person": "id", "attribute": "employeeID"},
+        username={"attribute": "sAMAccountName", "max_length": 20,
+                  "candidates": ["(person.name.given | ascii) ~ '.' ~ (person.name.family | ascii) ~ (n if n > 1 else '')"],
+                  "unique_attributes": ["sAMAccountName", "userPrincipalName"]},
+        attributes={"givenName": "person.name.given", "sn": "person.name.family", "displayName": "person.name.display",
+                    "userPrincipalName": "username ~ '@example.test'", "accountExpires": "contract.end | filetime"},
+        object_classes=["top", "person", "organizationalPerson", "user"],
+        disable={"strategy": ["uac"]})
+
+
+def person(pid, given="Jan", family="Jansen", end=None, start="2020-01-01"):
+    return {"id": pid, "name": {"given": given, "family": family, "display": "%s %s" % (given, family)},
+            "contracts": [{"id": pid + "-1", "start": start, "end": end}]}
+
+
+def build(persons, accounts=(), config=None):
+    return planlib.build(dict((p["id"], p) for p in persons), list(accounts), config, TODAY, taken_names={})
+
+
+def test_a_joiner_is_cn_display_name_with_sam_and_upn_and_an_enabled_uac(ad):
+    [op] = build([person("1")], config=ad).operations
+    assert op.dn == "cn=Jan Jansen,%s" % PEOPLE
+    assert op.modifications["sAMAccountName"] == ["jan.jansen"]
+    assert op.modifications["userPrincipalName"] == ["jan.jansen@example.test"]
+    assert op.modifications["userAccountControl"] == ["512"]
+    assert op.modifications["accountExpires"] == ["9223372036854775807"]
+
+
+def test_two_namesakes_get_numbered_cns_and_numbered_logins(ad):
+    ops = dict((op.person, op) for op in build([person("1"), person("2")], config=ad).operations)
+    assert [ops[p].dn.split(",")[0] for p in "12"] == ["cn=Jan Jansen", "cn=Jan Jansen (2)"]
+    assert [ops[p].modifications["sAMAccountName"] for p in "12"] == [["jan.jansen"], ["jan.jansen2"]]
+
+
+def _existing(uac, dn="CN=Jan Jansen,%s" % PEOPLE, **extra):
+    attrs = {"samaccountname": ["jan.jansen"], "employeeid": ["1"], "givenname": ["Jan"], "sn": ["Jansen"],
+             "displayname": ["Jan Jansen"], "userprincipalname": ["jan.jansen@example.test"],
+             "accountexpires": ["0"], "useraccountcontrol": [str(uac)]}
+    attrs.update(extra)
+    return Account(dn, attrs)
+
+
+def test_an_unchanged_account_is_quiet_and_never_expiring_means_0_or_max(ad):
+    assert build([person("1")], [_existing(512)], config=ad).operations == []
+
+
+def test_disable_and_enable_flip_only_the_accountdisable_bit(ad):
+    leaver = build([person("1", end="2026-01-31")], [_existing(512 | 0x10000)], config=ad)
+    disable = [op for op in leaver.operations if op.action == "disable"][0]
+    assert disable.modifications == {"userAccountControl": [str(512 | 0x10000 | 2)]}
+    rehire = build([person("1")], [_existing(514 | 0x10000)], config=ad)
+    assert [(op.action, op.modifications) for op in rehire.operations] == [
+        ("enable", {"userAccountControl": [str(512 | 0x10000)]})]
+
+
+def test_a_display_name_change_renames_the_cn_but_not_the_login(ad):
+    plan = build([person("1", family="Vries")], [_existing(512)], config=ad)
+    move = [op for op in plan.operations if op.action == "move"][0]
+    assert move.new_dn == "cn=Jan Vries,%s" % PEOPLE
+    update = [op for op in plan.operations if op.action == "update"][0]
+    assert "sAMAccountName" not in update.changes and "userPrincipalName" not in update.changes
+
+
+def test_a_numbered_cn_from_an_earlier_clash_is_kept(ad):
+    assert build([person("1")], [_existing(512, dn="CN=Jan Jansen (2),%s" % PEOPLE)], config=ad).operations == []
+
+
+def test_filetime_is_the_end_of_the_last_day_and_never_without_a_date():
+    assert filetime("2026-06-30") == str((datetime.date(2026, 7, 1) - datetime.date(1601, 1, 1)).days * 864000000000)
+    assert filetime(None) == "9223372036854775807"
+
+
+def test_unicodepwd_is_quoted_utf16le_and_must_change_sets_pwdlastset():
+    values = password_attributes("unicodePwd", "Secret-123", must_change=True)
+    assert values == {"unicodePwd": ['"Secret-123"'.encode("utf-16-le")], "pwdLastSet": ["0"]}
+    ldap_values = password_attributes("userPassword", "Secret-123")
+    assert ldap_values["userPassword"][0].startswith("{SSHA}")
+
+
+def test_generated_passwords_meet_the_default_ad_complexity():
+    for dummy in range(50):
+        password = generate_password(16)
+        assert len(password) == 16
+        assert any(c.isupper() for c in password) and any(c.islower() for c in password)
+        assert any(c.isdigit() for c in password) and any(not c.isalnum() for c in password)
