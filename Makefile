@@ -14,14 +14,18 @@ export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export ANSIBLE_REMOTE_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test unit integration molecule sanity build system-deps venv collection clean help
+.PHONY: demo demo-ad test unit integration molecule sanity build system-deps venv collection clean help
 
 help:
 	@echo "make demo   - throwaway slapd + HelloID sample data: collect, provision, re-run, HR change, check, apply"
-	@echo "make test   - the whole suite: unit, integration (real slapd), molecule, ansible-test sanity"
+	@echo "make test   - the whole suite: unit, integration (real slapd, Samba AD), molecule, ansible-test sanity"
+	@echo "make demo-ad - the demo against a throwaway Samba AD DC (root: ports 389/636)"
 
 demo: system-deps venv collection
 	bash hack/demo.sh
+
+demo-ad: system-deps venv collection
+	bash hack/demo_ad.sh
 
 test: system-deps venv collection
 	$(MAKE) --no-print-directory unit integration build molecule sanity

@@ -91,3 +91,44 @@ def test_a_plain_ldap_simple_bind_is_refused_clearly(collect_workspace, samba_ad
     run = ws.play("provision.yml", "-e", AD_VARS)
     assert run.rc != 0 and "strongerAuthRequired" in run.text
     assert samba_ad.admin_password not in run.output
+
+
+def _point_at(ws, samba_ad, **overrides):
+    values = dict(ws.vars["jml_demo_connection"], ldaps_uri=samba_ad.ldaps_uri, admin_dn=samba_ad.admin_dn,
+                  admin_password=samba_ad.admin_password, ca_file=samba_ad.ca_file, server_name=samba_ad.server_name)
+    values.update(overrides)
+    ws.set_vars(jml_demo_connection=values)
+
+
+def test_starttls_works_and_bad_credentials_or_a_wrong_ca_fail_clearly(collect_workspace, samba_ad):
+    ws = collect_workspace
+    _point_at(ws, samba_ad)
+    assert ws.play("collect.yml").rc == 0
+    ws.set_vars(jml_ldap_start_tls=True)
+    _point_at(ws, samba_ad, ldaps_uri=samba_ad.ldap_uri)
+    run = ws.play("provision.yml", "-e", AD_VARS, check=True)
+    assert run.rc == 0, run  # StartTLS on port 389, certificate validated against the DC's CA
+
+    ws.set_vars(jml_ldap_start_tls=False)
+    _point_at(ws, samba_ad, admin_password="Wrong-Password-1")
+    run = ws.play("provision.yml", "-e", AD_VARS, check=True)
+    assert run.rc != 0 and "cannot bind to" in run.text and "invalidCredentials" in run.text
+    assert "Wrong-Password-1" not in run.output
+
+    _point_at(ws, samba_ad, ca_file="/etc/ssl/certs/ca-certificates.crt")
+    run = ws.play("provision.yml", "-e", AD_VARS, check=True)
+    assert run.rc != 0 and "cannot connect to" in run.text and "certificate" in run.text.lower()
+
+
+def test_paging_reads_every_account_with_a_small_page_size(collect_workspace, samba_ad):
+    # Samba ignores MaxPageSize (see tests/support/samba_ad.py); a 5-entry client page size makes
+    # the reads page all the same. If a page were lost, the re-run would plan creates again.
+    ws = collect_workspace
+    _point_at(ws, samba_ad)
+    ws.set_vars(jml_ldap_page_size=5)
+    assert ws.play("collect.yml").rc == 0
+    assert ws.play("provision.yml", "-e", AD_VARS).rc == 0
+    rerun = ws.play("provision.yml", "-e", AD_VARS)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+    assert rerun.plan["correlation"]["correlated"] == 33
+    assert len(managed(samba_ad)) == 33
