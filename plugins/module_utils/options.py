@@ -197,6 +197,7 @@ LDAP_ACCOUNTS_SPEC = dict(
         length=dict(type="int", default=20),
         attribute=dict(type="str", default="userPassword"),
         must_change=dict(type="bool", default=False),
+        value=dict(type="str", no_log=False),
     )),
     lifecycle=dict(type="dict", default={}, options=LIFECYCLE_SPEC),
     rules=dict(type="list", elements="dict", default=[]),

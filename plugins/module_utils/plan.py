@@ -28,7 +28,7 @@ class Operation(object):
     attribute -> list of new values ([] deletes) for the directory; ``new_dn`` for renames."""
 
     __slots__ = ("action", "person", "dn", "new_dn", "changes", "modifications", "reason", "initial_password",
-                 "group", "batch")
+                 "group", "batch", "password", "guid")
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
                  initial_password=False, group=None, batch=None):
@@ -39,6 +39,8 @@ class Operation(object):
         self.initial_password = initial_password
         self.group = group  # grant/revoke: the group's DN
         self.batch = batch  # grant/revoke: the GroupBatch applied as one modify per group
+        self.password = None  # a configured initial password: never in as_dict, changes or diffs
+        self.guid = None  # the account's objectGUID (AD), for the audit trail
 
     def as_dict(self):
         out = {"action": self.action, "person": self.person, "dn": self.dn, "changes": self.changes,
@@ -47,6 +49,8 @@ class Operation(object):
             out["new_dn"] = self.new_dn
         if self.group:
             out["group"] = self.group
+        if self.guid:
+            out["guid"] = self.guid
         return out
 
 
@@ -84,7 +88,7 @@ class TargetConfig(object):
                  delete_accounts=False, vanished="disable", exclude=None, initial_password=False,
                  rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
-                 integer_never_attributes=()):
+                 integer_never_attributes=(), password_value=None):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -116,6 +120,7 @@ class TargetConfig(object):
         self.rdn_value = rdn_value  # Expression or None (None: the username)
         # Integer attributes where 0 and 0x7FFFFFFFFFFFFFFF both mean "never" (AD accountExpires).
         self.integer_never_attributes = set(a.lower() for a in integer_never_attributes)
+        self.password_value = password_value  # Expression of a configured initial password, or None
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -131,6 +136,7 @@ class TargetConfig(object):
             names.add(self.lock_attribute)
         if "uac" in self.disable_strategy:
             names.add("userAccountControl")
+            names.add("objectGUID")  # AD: recorded in the actions for the audit trail
         return sorted(names, key=str.lower)
 
 
@@ -436,8 +442,11 @@ class _Planner(object):
         if config.rdn_value is not None:
             attributes[config.rdn_attribute] = [dnlib.rdn_value(target)]
         changes = dict((a, [None, _shown(v)]) for a, v in attributes.items() if a != "objectClass")
-        self.plan.operations.append(Operation("create", pid, target, status.reason, changes, attributes,
-                                              initial_password=config.initial_password))
+        op = Operation("create", pid, target, status.reason, changes, attributes,
+                       initial_password=config.initial_password or config.password_value is not None)
+        if config.password_value is not None:
+            op.password = _text(config.password_value(**self.scope(person, status, None, username))) or None
+        self.plan.operations.append(op)
 
     def update(self, pid, person, status, account, username, target):
         config = self.config
@@ -475,6 +484,8 @@ class _Planner(object):
             ops.append(Operation("disable", pid, current_dn, status.reason, lock_shown, lock_mods,
                                  new_dn=target if moved else None))
         if ops:
+            for op in ops:
+                op.guid = account.first("objectGUID")
             self.plan.operations.extend(ops)
         else:
             self.plan.unchanged += 1

@@ -141,4 +141,6 @@ def _build(options):
         rdn_attribute=(options.get("rdn") or {}).get("attribute"),
         rdn_value=compile_expression(options["rdn"]["value"], "rdn.value") if options.get("rdn") else None,
         integer_never_attributes=["accountExpires"] if options.get("flavour") == "ad" else [],
+        password_value=(compile_expression(options["initial_password"]["value"], "initial_password.value")
+                        if options["initial_password"].get("value") else None),
     )

@@ -355,6 +355,12 @@ options:
         description: The user must change the password at first logon (AD C(pwdLastSet=0), ppolicy C(pwdReset)).
         type: bool
         default: false
+      value:
+        description:
+          - Jinja2 expression of the initial password instead of a generated one (names as in
+            O(attributes)); an empty result falls back to a generated password. The value is
+            used only in the add and never appears in results, diffs or plan files.
+        type: str
   lifecycle:
     description: When accounts are created, enabled, disabled and deleted.
     type: dict
@@ -862,6 +868,10 @@ actions:
       description: The group's DN, for V(grant) and V(revoke).
       type: str
       returned: for group memberships
+    guid:
+      description: The account's C(objectGUID) (Active Directory), recorded for the audit trail.
+      type: str
+      returned: for existing AD accounts
     changes:
       description:
         - Changed attributes, each as C([before, after]); V(null) means absent, several values are

@@ -132,3 +132,31 @@ def test_paging_reads_every_account_with_a_small_page_size(collect_workspace, sa
     assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
     assert rerun.plan["correlation"]["correlated"] == 33
     assert len(managed(samba_ad)) == 33
+
+
+def test_a_password_the_domain_policy_refuses_fails_that_account_alone(collect_workspace, samba_ad):
+    ws = collect_workspace
+    _point_at(ws, samba_ad)
+    persons = ws.hr / "T4E_HELLOID_Persons.csv"
+    persons.write_bytes(persons.read_bytes().rstrip(b"\n") + "\nWeakW;9100009;W.;Walt;Walt;;Weak;;;M;;;0;;;;;;;;;;FALSE\n".encode())
+    contracts = ws.hr / "T4E_HelloID_Contracts.csv"
+    contracts.write_text(contracts.read_text(encoding="utf-8-sig").rstrip("\n")
+                         + "\nWeakW;1;Internal;1;40;1-1-2020;;AmirA;;1;EN_ICT;EN_MANA;Profit\n", encoding="utf-8-sig")
+    assert ws.play("collect.yml").rc == 0
+    ws.set_vars(jml_ldap_initial_password={"generate": True, "attribute": "unicodePwd",
+                                           "value": "'abc' if person.id == 'WeakW' else none"})
+    run = ws.play("provision.yml", "-e", AD_VARS, "-e", "@%s" % _password_vars(ws), "-vvvv")
+    assert run.rc != 0, run
+    weak = [f for f in run.plan["failed"] if f["person"] == "WeakW"]
+    assert weak and weak[0]["action"] == "create" and "constraintViolation" in weak[0]["error"]
+    assert all(f["person"] == "WeakW" for f in run.plan["failed"])  # nobody else failed
+    assert "WeakW" not in managed(samba_ad), "no half-made account"
+    assert "'abc'" not in run.plan_file.read_text()
+
+
+def _password_vars(ws):
+    """The initial-password override as a later extra-vars file (the AD variant sets its own)."""
+    import yaml
+    path = ws.path / "password.yml"
+    path.write_text(yaml.safe_dump({"jml_ldap_initial_password": ws.vars["jml_ldap_initial_password"]}))
+    return path

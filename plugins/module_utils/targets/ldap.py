@@ -16,6 +16,7 @@ import hashlib
 import os
 import secrets as _secrets
 import ssl
+import uuid
 
 try:
     import ldap3
@@ -65,7 +66,9 @@ def _describe(conn):
     return text
 
 
-def _decode(values):
+def _decode(values, name=""):
+    if name == "objectguid":  # binary: the GUID's usual text form, never a lucky UTF-8 decode
+        return [str(uuid.UUID(bytes_le=v)) if len(v) == 16 else base64.b64encode(v).decode("ascii") for v in values]
     out = []
     for value in values:
         try:
@@ -91,7 +94,7 @@ def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="s
             if entry.get("type") != "searchResEntry":
                 continue
             raw = entry.get("raw_attributes") or {}
-            yield entry["dn"], dict((name.lower(), _decode(values)) for name, values in raw.items() if values)
+            yield entry["dn"], dict((name.lower(), _decode(values, name.lower())) for name, values in raw.items() if values)
         controls = (conn.result or {}).get("controls") or {}
         cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
         if not cookie:
@@ -247,7 +250,8 @@ def apply_operation(conn, op, password_attribute="userPassword", password_length
         attributes = dict(op.modifications)
         if op.initial_password:
             # Generated here, at write time, so no plan, result or log ever holds it.
-            attributes.update(password_attributes(password_attribute, generate_password(password_length), must_change))
+            password = op.password or generate_password(password_length)
+            attributes.update(password_attributes(password_attribute, password, must_change))
         _check(conn, conn.add(op.dn, attributes=attributes), "add")
     elif op.action == "delete":
         _check(conn, conn.delete(op.dn), "delete")
