@@ -21,6 +21,9 @@ from ansible_collections.jml.provisioning.plugins.module_utils.naming import Nam
 
 ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
 SUMMARY_KEYS = ACTION_ORDER + ("unchanged", "failed")
+# The order writes are applied in: every account is at its final DN before any create or update
+# writes a DN-valued attribute (a manager), which Active Directory checks; memberships last.
+APPLY_ORDER = ("enable", "move", "disable", "create", "update", "delete", "grant", "revoke")
 
 
 class Operation(object):
@@ -225,6 +228,7 @@ class _Planner(object):
         self.managed_accounts = {}  # person id -> (current DN or None, DN after this run)
         self.entitled = {}          # person id -> rules.Entitlements
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts)  # RDN uniqueness per container
+        self.moves = {}             # normalised current DN -> DN after this run, for moved accounts
 
     @property
     def registry(self):
@@ -337,6 +341,8 @@ class _Planner(object):
                 self.problem(pid, "create" if account is None else "update", account.dn if account else None, exc)
                 continue
             self.final_dn[pid] = target
+            if account is not None and dnlib.normalise(account.dn) != dnlib.normalise(target):
+                self.moves[dnlib.normalise(account.dn)] = target
             self.entries.append((pid, person, status, account, username, target))
 
     # Pass 2: what to write for each of them.
@@ -475,14 +481,18 @@ class _Planner(object):
             if key in config.create_only or key == config.username_attribute.lower():
                 continue
             current = account.values(attribute)
+            if key in config.dn_attributes:
+                # The directory renames links to a moved account itself (refint, AD linked attributes).
+                current = [self.moves.get(dnlib.normalise(v), v) for v in current]
             if not _same(attribute, current, desired, config.dn_attributes, config.integer_never_attributes):
                 changes[attribute] = [_shown(current), _shown(desired)]
                 modifications[attribute] = desired
-        if modifications:
-            ops.append(Operation("update", pid, current_dn, status.reason, changes, modifications))
         if not enabled and (lock_mods or moved):
             ops.append(Operation("disable", pid, current_dn, status.reason, lock_shown, lock_mods,
                                  new_dn=target if moved else None))
+            current_dn = target
+        if modifications:
+            ops.append(Operation("update", pid, current_dn, status.reason, changes, modifications))
         if ops:
             for op in ops:
                 op.guid = account.first("objectGUID")
@@ -520,7 +530,7 @@ def build(persons, accounts, config, today, taken_names=None, groups=None):
     planner = _Planner(persons, accounts, config, today, taken_names, groups)
     planner.place()
     planner.reconcile()
-    rank = dict((a, i) for i, a in enumerate(ACTION_ORDER))
+    rank = dict((a, i) for i, a in enumerate(APPLY_ORDER))
     planner.plan.operations.sort(key=lambda op: (rank[op.action], dnlib.normalise(op.dn)))
     planner.plan.operations = _managers_first(planner.plan.operations, config.dn_attributes)
     return planner.plan
@@ -552,8 +562,9 @@ def _managers_first(operations, dn_attributes):
 
     for op in creates:
         place(op)
+    first = next(i for i, op in enumerate(operations) if op.action == "create")
     rest = [op for op in operations if op.action != "create"]
-    return ordered + rest
+    return rest[:first] + ordered + rest[first:]
 
 
 def evaluate_thresholds(plan, thresholds):

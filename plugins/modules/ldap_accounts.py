@@ -650,9 +650,12 @@ notes:
     C(changed=false).'
   - Secrets - O(connection.bind_password) is C(no_log). Generated initial passwords are created at
     write time, stored only as an C({SSHA}) hash and never appear in results, diffs or the plan file.
-  - Operations are applied in the order V(create), V(enable), V(move), V(update), V(disable),
-    V(delete), then by DN, one LDAP request per operation (an enable or disable that also moves the
-    account is a modify followed by a rename).
+  - Operations are applied in the order V(enable), V(move), V(disable), V(create), V(update),
+    V(delete), then by DN (creates with managers first), one LDAP request per operation (an enable
+    or disable that also moves the account is a modify followed by a rename). Every account is at
+    its final DN before a create or update writes a DN-valued attribute such as C(manager), which
+    Active Directory checks; links to a moved account are renamed by the directory itself
+    (OpenLDAP refint, AD linked attributes) and are not planned as changes.
   - Group memberships (V(grant) and V(revoke)) come last, one modify per group for all of its
     changes; a failing group write is retried member by member so one bad member does not fail
     the others.

@@ -160,3 +160,45 @@ def _password_vars(ws):
     path = ws.path / "password.yml"
     path.write_text(yaml.safe_dump({"jml_ldap_initial_password": ws.vars["jml_ldap_initial_password"]}))
     return path
+
+
+def test_a_display_name_change_renames_the_cn_and_keeps_the_login(collect_workspace, samba_ad):
+    ws = collect_workspace
+    _point_at(ws, samba_ad)
+    assert ws.play("collect.yml").rc == 0
+    assert ws.play("provision.yml", "-e", AD_VARS).rc == 0
+    persons = ws.hr / "T4E_HELLOID_Persons.csv"
+    persons.write_text(persons.read_text(encoding="utf-8").replace(";Bethany;Bethany;", ";Beth;Bethany;"),
+                       encoding="utf-8")
+    assert ws.play("collect.yml").rc == 0
+    check = ws.play("provision.yml", "-e", AD_VARS, check=True)
+    moves = [a for a in check.plan["actions"] if a["person"] == "BethanyC" and a["action"] == "move"]
+    assert moves and moves[0]["new_dn"].startswith("cn=Beth Chen,") and moves[0].get("guid")
+    assert ws.play("provision.yml", "-e", AD_VARS).rc == 0
+    dn, beth = managed(samba_ad)["BethanyC"]
+    assert dn.startswith("CN=Beth Chen,") and beth["sAMAccountName"] == "bethany.chen"
+    assert ws.play("provision.yml", "-e", AD_VARS).plan["changed"] is False
+
+
+def test_a_leaver_is_disabled_and_moved_to_the_disabled_ou(collect_workspace, samba_ad):
+    ws = collect_workspace
+    _point_at(ws, samba_ad)
+    ws.set_vars(jml_ldap_disable={"strategy": ["uac", "move"], "disabled_dn": samba_ad.disabled_dn},
+                jml_ldap_search_base=samba_ad.base_dn)
+    extra = ws.path / "disable.yml"
+    extra.write_text("jml_ldap_disable: {strategy: [uac, move], disabled_dn: '%s'}\njml_ldap_search_base: '%s'\n"
+                     % (samba_ad.disabled_dn, samba_ad.base_dn))
+    assert ws.play("collect.yml").rc == 0
+    assert ws.play("provision.yml", "-e", AD_VARS, "-e", "@%s" % extra).rc == 0
+    contracts = ws.hr / "T4E_HelloID_Contracts.csv"
+    contracts.write_text(contracts.read_text(encoding="utf-8-sig").replace(
+        "SummerH;1;Internal;1;40;5-8-2014;;", "SummerH;1;Internal;1;40;5-8-2014;1-1-2020;"), encoding="utf-8-sig")
+    assert ws.play("collect.yml").rc == 0
+    run = ws.play("provision.yml", "-e", AD_VARS, "-e", "@%s" % extra)
+    assert run.rc == 0, run
+    conn = samba_ad.connect()
+    conn.search(samba_ad.disabled_dn, "(employeeID=SummerH)", attributes=["userAccountControl"])
+    found = [e for e in conn.response if e.get("type") == "searchResEntry"]
+    conn.unbind()
+    assert len(found) == 1 and int(found[0]["raw_attributes"]["userAccountControl"][0]) & 0x2
+    assert ws.play("provision.yml", "-e", AD_VARS, "-e", "@%s" % extra).plan["changed"] is False

@@ -120,7 +120,7 @@ def test_evaluate_reports_the_plan_and_writes_nothing(workspace, directory, tmp_
     assert result["summary"] == run.plan["summary"]
     assert result["actions"] == run.plan["actions"]
     accounts = [(a["action"], a["person"]) for a in result["actions"] if a["action"] not in ("grant", "revoke")]
-    assert accounts == [("create", "NoahV"), ("disable", "SummerH")]
+    assert accounts == [("disable", "SummerH"), ("create", "NoahV")]
     assert document["exceeded"] == [] and document["errors"] == []
 
     assert markdown.startswith("# Impact report: demo\\_openldap, reference date %s\n" % datetime.date.today())

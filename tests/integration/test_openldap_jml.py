@@ -87,7 +87,7 @@ def test_joiner_mover_leaver_check_plan_equals_real_run(workspace, directory):
     assert check.rc == 0, check
     assert csns(read_people(directory)) == before, "check mode wrote to the directory"
     planned = [(a["action"], a["person"]) for a in check.plan["actions"] if a["action"] not in ("grant", "revoke")]
-    assert planned == [("create", "NoahV"), ("update", "BethanyC"), ("disable", "SummerH")]
+    assert planned == [("disable", "SummerH"), ("create", "NoahV"), ("update", "BethanyC")]
     assert "departmentNumber" in check.output and "EN_ADM" in check.output  # --diff shows before/after
 
     real = workspace.play("provision.yml")

@@ -384,7 +384,7 @@ def test_a_real_run_notifies_after_the_writes_with_applied_and_failed_events(tar
     assert len(notifier.calls) == 1
     events, writes_before = notifier.calls[0]
     assert writes_before == 1, "the notifier runs after apply"
-    assert [(e["kind"], e["person_id"]) for e in events] == [("created", "1"), ("disabled", "3"), ("failed", "2")]
+    assert [(e["kind"], e["person_id"]) for e in events] == [("disabled", "3"), ("created", "1"), ("failed", "2")]
     assert result["alerts"] == {"sent": 3, "failed": [], "undeliverable": []}
     assert [f["person"] for f in result["failed"]] == ["2"], "alerts never add to 'failed'"
 

@@ -390,7 +390,8 @@ def test_an_expression_failing_for_one_person_is_a_problem_and_the_run_goes_on(m
 
 # Order, counts and thresholds ---------------------------------------------------------------------
 
-def test_operations_are_ordered_create_enable_move_update_disable_delete(make_config):
+def test_operations_are_ordered_moves_first_then_create_update_delete(make_config):
+    """Every account reaches its final DN before a create or update writes a DN-valued attribute."""
     config = make_config(container=BY_DEPARTMENT, lifecycle={"delete_after_days": 30, "delete_accounts": True})
     base = build(people(person("e"), person("m"), person("l"), person("d")), config=config)
     accounts = [account_of(base, "e", **{LOCK: LOCKED}), account_of(base, "m"), account_of(base, "l"),
@@ -398,8 +399,8 @@ def test_operations_are_ordered_create_enable_move_update_disable_delete(make_co
     persons = people(person("j", given="Joiner"), person("e"), person("m", department="HR"),
                      person("l", end=-1), person("d", start=-400, end=-31))
     plan = build(persons, accounts, config=config)
-    assert actions(plan) == [("create", "j"), ("enable", "e"), ("move", "m"), ("update", "m"),
-                             ("disable", "l"), ("delete", "d")]
+    assert actions(plan) == [("enable", "e"), ("move", "m"), ("disable", "l"), ("create", "j"),
+                             ("update", "m"), ("delete", "d")]
     assert plan.counts() == {"create": 1, "enable": 1, "move": 1, "update": 1, "disable": 1, "delete": 1,
                              "grant": 0, "revoke": 0, "unchanged": 0, "failed": 0}
     assert plan.managed == 4
@@ -491,3 +492,11 @@ def test_renaming_keeps_the_current_login_when_the_candidates_still_give_it(conf
     again = build(people(person("1")), [account_of(first, "1")], config=config,
                   taken={"uid": ["jan.jansen"], "mail": ["jan.jansen@example.test"]})
     assert again.operations == []
+
+
+def test_a_link_to_a_moved_manager_is_not_a_change_the_directory_renames_it(make_config):
+    config = make_config(container=BY_DEPARTMENT)
+    first = build(people(person("boss"), person("1", manager="boss")), config=config)
+    boss, report = account_of(first, "boss"), account_of(first, "1")
+    plan = build(people(person("boss", department="HR"), person("1", manager="boss")), [boss, report], config=config)
+    assert actions(plan) == [("move", "boss"), ("update", "boss")]  # the report is not touched

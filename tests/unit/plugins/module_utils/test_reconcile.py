@@ -66,8 +66,8 @@ def test_a_real_run_applies_the_whole_ordered_plan_once(config):
     target = FakeTarget(ACCOUNTS)
     result, operations = reconcile.run(PERSONS, config, target, TODAY)
     assert target.applied == [operations]
-    assert [(op.action, op.person) for op in operations] == [("create", "1"), ("create", "2"), ("update", "3"),
-                                                             ("disable", "3")]
+    assert [(op.action, op.person) for op in operations] == [("disable", "3"), ("create", "1"), ("create", "2"),
+                                                             ("update", "3")]
     assert result["changed"] is True
     assert result["summary"] == {"create": 2, "enable": 0, "move": 0, "update": 1, "disable": 1, "delete": 0,
                                  "grant": 0, "revoke": 0, "unchanged": 0, "failed": 0}
@@ -105,7 +105,7 @@ def test_an_exceeded_threshold_raises_with_the_full_result_and_applies_nothing(c
     assert result["changed"] is False
     assert result["thresholds"] == {"create": {"count": 2, "limit": 1, "exceeded": True}}
     assert result["summary"]["create"] == 2
-    assert [a["action"] for a in result["actions"]] == ["create", "create", "update", "disable"]
+    assert [a["action"] for a in result["actions"]] == ["disable", "create", "create", "update"]
 
 
 def test_an_overridden_threshold_is_reported_and_the_plan_applied(config):
