@@ -6,26 +6,12 @@
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import csv
 import io
 import os
 
-from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows
-
-
-def _decode(path, raw, encoding):
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise SourceError("%s: unknown encoding %r" % (path, encoding))
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise SourceError("%s:%d: cannot decode as %s (byte 0x%02x at offset %d); set the source's encoding"
-                          % (path, line, encoding, raw[exc.start], exc.start))
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows, decode_text
 
 
 def read_csv(path, delimiter=",", encoding="utf-8", quotechar='"'):
@@ -36,7 +22,7 @@ def read_csv(path, delimiter=",", encoding="utf-8", quotechar='"'):
             raw = handle.read()
     except OSError as exc:
         raise SourceError("%s: cannot read: %s" % (path, exc.strerror or exc))
-    text = _decode(name, raw, encoding)
+    text = decode_text(name, raw, encoding)
     # Exports often carry a BOM even when declared plain utf-8: never let it into a column name.
     if text.startswith("\ufeff"):
         text = text[1:]

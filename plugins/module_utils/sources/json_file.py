@@ -12,12 +12,11 @@ problem with its index, so it is rejected with its origin instead of failing the
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import os
 
-from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows, decode_text
 
 _NO_VALUE = object()
 
@@ -106,19 +105,6 @@ def record_rows(records, origin=None):
     return rows
 
 
-def _decode(name, raw, encoding):
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise SourceError("%s: unknown encoding %r" % (name, encoding))
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise SourceError("%s:%d: cannot decode as %s (byte 0x%02x at offset %d); set the source's encoding"
-                          % (name, line, encoding, raw[exc.start], exc.start))
-
-
 def read_json(path, records=None, encoding="utf-8"):
     """Read a whole JSON file: the records at the dotted path ``records`` with their 1-based index.
 
@@ -130,7 +116,7 @@ def read_json(path, records=None, encoding="utf-8"):
             raw = handle.read()
     except OSError as exc:
         raise SourceError("%s: cannot read: %s" % (path, exc.strerror or exc))
-    text = _decode(name, raw, encoding)
+    text = decode_text(name, raw, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 
 class SourceError(Exception):
     """A source cannot be read at all; the message names the file (and line where known)."""
@@ -27,3 +29,17 @@ class SourceRows(object):
         self.columns = columns
         self.rows = rows
         self.digest = digest
+
+
+def decode_text(name, raw, encoding):
+    """Bytes of a file as text, or a ``SourceError`` naming the file, line and offending byte."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise SourceError("%s: unknown encoding %r" % (name, encoding))
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SourceError("%s:%d: cannot decode as %s (byte 0x%02x at offset %d); set the source's encoding"
+                          % (name, line, encoding, raw[exc.start], exc.start))
