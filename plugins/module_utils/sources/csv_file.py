@@ -11,21 +11,13 @@ import csv
 import io
 import os
 
-from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows, decode_text
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows, read_text_file
 
 
 def read_csv(path, delimiter=",", encoding="utf-8", quotechar='"'):
     """Read a whole CSV file: header names (BOM and blanks stripped) and rows with line numbers."""
     name = os.path.basename(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise SourceError("%s: cannot read: %s" % (path, exc.strerror or exc))
-    text = decode_text(name, raw, encoding)
-    # Exports often carry a BOM even when declared plain utf-8: never let it into a column name.
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    raw, text = read_text_file(path, encoding)  # never a BOM in the first column's name
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True)
     try:
         header = next(reader)

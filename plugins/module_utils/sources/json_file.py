@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 
-from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows, decode_text
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows, read_text_file
 
 _NO_VALUE = object()
 
@@ -111,14 +111,7 @@ def read_json(path, records=None, encoding="utf-8"):
     ``columns`` is None: JSON records are free-form, so no header check applies.
     """
     name = os.path.basename(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise SourceError("%s: cannot read: %s" % (path, exc.strerror or exc))
-    text = decode_text(name, raw, encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    raw, text = read_text_file(path, encoding)
     if not text.strip():
         raise SourceError("%s: the file is empty (no JSON document)" % name)
     try:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 
 
 class SourceError(Exception):
@@ -43,3 +44,15 @@ def decode_text(name, raw, encoding):
         line = raw.count(b"\n", 0, exc.start) + 1
         raise SourceError("%s:%d: cannot decode as %s (byte 0x%02x at offset %d); set the source's encoding"
                           % (name, line, encoding, raw[exc.start], exc.start))
+
+
+def read_text_file(path, encoding):
+    """``(raw bytes, text)`` of a whole file: decoding errors name the line, a leading BOM is
+    dropped (exports carry one even when declared plain UTF-8), an unreadable file is named."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise SourceError("%s: cannot read: %s" % (path, exc.strerror or exc))
+    text = decode_text(os.path.basename(path), raw, encoding)
+    return raw, text[1:] if text.startswith("\ufeff") else text
