@@ -48,8 +48,8 @@ def test_ad_create_rerun_leaver_and_no_secrets(collect_workspace, samba_ad):
     assert managed(samba_ad) == {}, "check mode wrote to AD"
     real = ws.play("provision.yml", "-e", AD_VARS, "-vvvv", diff=True)
     assert real.rc == 0, real
-    assert [a for a in real.plan["actions"] if a["action"] == "create"] == \
-        [a for a in check.plan["actions"] if a["action"] == "create"]
+    assert real.plan["actions"] == check.plan["actions"], "check mode must be exactly what the run does"
+    assert real.plan["rules"] == check.plan["rules"]
     assert samba_ad.admin_password not in real.output
 
     accounts = managed(samba_ad)
