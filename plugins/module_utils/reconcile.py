@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """One reconcile run against any target: plan, check thresholds, apply, report (for internal use).
 
-The target is passed in as an object with ``read_accounts()``, ``taken_names()`` and
-``apply(operations) -> (done, failed)``, so every ``<target>_accounts`` plugin shares this
-sequence, and check mode is the same code with the last step left out.
+The target is passed in as an object with ``read_accounts()``, ``taken_names()``,
+``read_groups(groups)`` (only called when rules name groups) and ``apply(operations) -> (done,
+failed)``, so every ``<target>_accounts`` plugin shares this sequence, and check mode is the same
+code with the last step left out.
 """
 
 from __future__ import annotations
