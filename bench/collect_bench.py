@@ -357,6 +357,23 @@ def bench_size(n, args, env, password_file):
     return results
 
 
+def publish(report, header, rows, widths, results_dir, stem, write_md):
+    """Print the table and the verdicts, and write ``<stem>.json`` and ``<stem>.md`` under results_dir."""
+    print()
+    print(fmt_row(header, widths))
+    for row in rows:
+        print(fmt_row(row, widths))
+    for line in report["verdicts"]:
+        print(line)
+    os.makedirs(results_dir, exist_ok=True)
+    base = os.path.join(results_dir, stem)
+    with open(base + ".json", "w", encoding="utf-8") as handle:
+        json.dump(report, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
+    write_md(base + ".md", report)
+    print("\nwrote %s.json and %s.md" % (os.path.relpath(base, ROOT), os.path.relpath(base, ROOT)))
+
+
 def fmt_row(cols, widths):
     return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cols, widths)))
 
@@ -493,20 +510,8 @@ def main(argv=None):
               "machine": facts, "seed": args.seed, "today": args.today, "runs": args.runs, "results": all_results}
     report["verdicts"] = verdicts(all_results)
 
-    widths = [14, 7, 8, 11, 10, 13, 13]
-    print()
-    print(fmt_row(HEADER, widths))
-    for row in table_rows(all_results):
-        print(fmt_row(row, widths))
-    for v in report["verdicts"]:
-        print(v)
-    os.makedirs(args.results, exist_ok=True)
-    base = os.path.join(args.results, "collect-%s" % date)
-    with open(base + ".json", "w", encoding="utf-8") as handle:
-        json.dump(report, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
-    write_markdown(base + ".md", report)
-    print("\nwrote %s.json and %s.md" % (os.path.relpath(base, ROOT), os.path.relpath(base, ROOT)))
+    publish(report, HEADER, table_rows(all_results), [14, 7, 8, 11, 10, 13, 13], args.results,
+            "collect-%s" % date, write_markdown)
     return 0
 
 

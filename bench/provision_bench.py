@@ -438,20 +438,8 @@ def main(argv=None):
     report = {"date": date, "command": " ".join(["bench/provision_bench.py"] + (argv if argv is not None else sys.argv[1:])),
               "machine": facts, "seed": args.seed, "today": args.today, "runs": args.runs, "results": all_results}
     report["verdicts"] = verdicts(all_results)
-    widths = [10, 7, 8, 11, 10, 6, 10, 12]
-    print()
-    print(cb.fmt_row(HEADER, widths))
-    for row in table_rows(all_results):
-        print(cb.fmt_row(row, widths))
-    for line in report["verdicts"]:
-        print(line)
-    os.makedirs(args.results, exist_ok=True)
-    base = os.path.join(args.results, "provision-%s" % date)
-    with open(base + ".json", "w", encoding="utf-8") as handle:
-        json.dump(report, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
-    write_markdown(base + ".md", report)
-    print("\nwrote %s.json and %s.md" % (os.path.relpath(base, ROOT), os.path.relpath(base, ROOT)))
+    cb.publish(report, HEADER, table_rows(all_results), [10, 7, 8, 11, 10, 6, 10, 12], args.results,
+               "provision-%s" % date, write_markdown)
     return 0
 
 
