@@ -9,6 +9,11 @@ transliterated, lower-cased, stripped to the allowed characters and cut to ``max
 is free when none of the attributes it fills (``unique_attributes``, e.g. uid and mail, computed
 from the same ``username`` so they stay in step) holds that value anywhere in the directory, nor
 was reserved earlier in this run. Existing accounts keep their names: only joiners are named.
+
+A multi-valued attribute (``proxyAddresses``) is checked value by value. Mail addresses are one
+namespace: a ``mail`` value and a ``proxyAddresses`` value collide when they name the same
+address, the ``smtp:``/``SMTP:`` type prefix aside (it only marks the primary address), because
+Exchange and AD refuse an address that any other recipient holds in either attribute.
 """
 
 from __future__ import annotations
@@ -41,31 +46,56 @@ class UsernamePolicy(object):
         return text[:self.max_length].strip("._-") or None
 
 
+# Attributes that hold mail addresses: compared as one namespace, see the module docstring.
+ADDRESS_ATTRIBUTES = frozenset(("mail", "proxyaddresses"))
+_SMTP_PREFIX = "smtp:"
+
+
+def unique_key(attribute, value):
+    """``(namespace, value)`` as uniqueness compares it: case-insensitive, addresses without their
+    ``smtp:`` prefix (other proxy address types such as ``X500:`` keep theirs: they never clash
+    with a plain address)."""
+    name, text = attribute.lower(), value.lower()
+    if name in ADDRESS_ATTRIBUTES:
+        return "address", text[len(_SMTP_PREFIX):] if text.startswith(_SMTP_PREFIX) else text
+    return name, text
+
+
+def _values(value):
+    """One value or several (a multi-valued attribute) as a list of non-empty texts."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [str(v) for v in value if v not in (None, "")]
+    return [str(value)] if value != "" else []
+
+
+def _keys(values):
+    """``{attribute: value or values}`` -> the set of their ``unique_key``s."""
+    return set(unique_key(attr, v) for attr, value in (values or {}).items() for v in _values(value))
+
+
 class NameRegistry(object):
-    """Values already used, per attribute, compared case-insensitively as directories do."""
+    """Values already used, compared as ``unique_key`` does (case-insensitive, per value)."""
 
     def __init__(self, taken=None):
-        self._taken = dict((attr.lower(), set(v.lower() for v in values)) for attr, values in (taken or {}).items())
+        self._taken = _keys(taken)
 
     def is_free(self, values, own=None):
         """True when no value is taken; ``own`` (attribute -> values) are the asking account's own."""
-        own = dict((a.lower(), set(v.lower() for v in vals)) for a, vals in (own or {}).items())
-        return all(v.lower() not in self._taken.get(attr.lower(), ()) or v.lower() in own.get(attr.lower(), ())
-                   for attr, v in values.items() if v)
+        return not (_keys(values) & self._taken) - _keys(own)
 
     def reserve(self, values):
-        for attr, value in values.items():
-            if value:
-                self._taken.setdefault(attr.lower(), set()).add(value.lower())
+        self._taken.update(_keys(values))
 
 
 def allocate(policy, scope, registry, derived, own=None):
     """The first free username for a person.
 
     ``scope``: names for the candidate expressions (``person``, ``contract``...); ``derived(name)``
-    returns ``{attribute: value}`` of every unique attribute for that username; ``own``: the values
-    an existing account already holds (free for itself, when it is renamed). The name and its
-    values are reserved in ``registry``.
+    returns ``{attribute: value or list of values}`` of every unique attribute for that username;
+    ``own``: the values an existing account already holds (free for itself, when it is renamed).
+    The name and its values are reserved in ``registry``.
     """
     tried = []
     for n in range(1, policy.max_tries + 1):

@@ -302,7 +302,8 @@ class _Planner(object):
             for attribute in config.unique_attributes:
                 expression = mapped.get(attribute.lower())
                 if attribute.lower() != config.username_attribute.lower() and expression is not None:
-                    values[attribute] = _text(expression(**local))
+                    # A list for multi-valued attributes (proxyAddresses): each value must be free.
+                    values[attribute] = as_values(expression(**local))
             return values
         return derived
 

@@ -202,3 +202,97 @@ def test_a_leaver_is_disabled_and_moved_to_the_disabled_ou(collect_workspace, sa
     conn.unbind()
     assert len(found) == 1 and int(found[0]["raw_attributes"]["userAccountControl"][0]) & 0x2
     assert ws.play("provision.yml", "-e", AD_VARS, "-e", "@%s" % extra).plan["changed"] is False
+
+
+ELSEWHERE = "OU=Elsewhere,DC=example,DC=test"  # inside the naming scope, outside the managed OUs
+
+
+def _clear(samba_ad):
+    """Delete everything the JML tests put in the domain (accounts, groups, contacts), leaves first."""
+    conn = samba_ad.connect()
+    conn.add(ELSEWHERE, ["top", "organizationalUnit"])  # entryAlreadyExists is fine
+    for base in (samba_ad.people_dn, samba_ad.groups_dn, samba_ad.disabled_dn, ELSEWHERE):
+        entries = conn.extend.standard.paged_search(base, "(objectClass=*)", attributes=["1.1"], paged_size=500,
+                                                    generator=False)
+        dns = [e["dn"] for e in entries if e.get("type") == "searchResEntry" and e["dn"].lower() != base.lower()]
+        for dn in sorted(dns, key=lambda d: -d.count(",")):
+            assert conn.delete(dn), conn.result
+    conn.unbind()
+
+
+@pytest.fixture
+def fresh_ad(samba_ad):
+    """The session's DC without what earlier tests provisioned, and left so: names and counts in
+    these tests do not depend on which tests ran before."""
+    _clear(samba_ad)
+    yield samba_ad
+    _clear(samba_ad)
+
+
+def _extra(ws, name, **values):
+    """Variables that override the AD variant: an extra-vars file given after it."""
+    import yaml
+    path = ws.path / ("%s.yml" % name)
+    path.write_text(yaml.safe_dump(values))
+    return "@%s" % path
+
+
+def _ad_variant():
+    import yaml
+    return yaml.safe_load((ROOT / "inventories" / "demo" / "ad.yml").read_text(encoding="utf-8"))
+
+
+def _read(samba_ad, base, search_filter, attributes):
+    """{dn: {attribute: [text]}} of the entries under base, read over LDAPS directly."""
+    conn = samba_ad.connect()
+    entries = conn.extend.standard.paged_search(base, search_filter, attributes=attributes, paged_size=500,
+                                                generator=False)
+    found = dict((e["dn"], dict((k, [v.decode("utf-8") for v in vals]) for k, vals in e["raw_attributes"].items()
+                                if vals))
+                 for e in entries if e.get("type") == "searchResEntry")
+    conn.unbind()
+    return found
+
+
+def test_proxy_addresses_follow_the_unique_login_and_an_address_held_elsewhere_is_not_reused(collect_workspace,
+                                                                                            fresh_ad):
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    conn = ad.connect()
+    assert conn.add("CN=Old Mailbox,%s" % ELSEWHERE, ["top", "person", "organizationalPerson", "contact"],
+                    {"proxyAddresses": ["X500:/o=Example/cn=old", "smtp:jan.jansen@example.test"]}), conn.result
+    conn.unbind()
+    assert ws.play("collect.yml").rc == 0
+    run = ws.play("provision.yml", "-e", AD_VARS)
+    assert run.rc == 0, run
+
+    accounts = _read(ad, PEOPLE, "(employeeID=*)", ["employeeID", "sAMAccountName", "userPrincipalName", "mail",
+                                                    "proxyAddresses", "uSNChanged"])
+    jans = dict((a["employeeID"][0], a) for a in accounts.values() if a["sAMAccountName"][0].startswith("jan."))
+    # AC-1004 and AC-1005 are ACME's two Jan Jansens: jan.jansen's address is the contact's.
+    for pid, login in (("AC-1004", "jan.jansen2"), ("AC-1005", "jan.jansen3")):
+        jan = jans[pid]
+        assert jan["sAMAccountName"] == [login]
+        assert jan["userPrincipalName"] == jan["mail"] == ["%s@example.test" % login]
+        assert jan["proxyAddresses"] == ["SMTP:%s@example.test" % login]
+    assert all(a["proxyAddresses"] == ["SMTP:%s" % a["mail"][0]] for a in accounts.values())
+
+    rerun = ws.play("provision.yml", "-e", AD_VARS)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+
+    # A second, secondary address: a list of two values, then AD hands them back in another order.
+    attributes = dict(_ad_variant()["jml_ldap_attributes"], proxyAddresses=(
+        "['SMTP:' ~ username ~ '@example.test', 'smtp:' ~ username ~ '@corp.example.test']"))
+    two = _extra(ws, "two-addresses", jml_ldap_attributes=attributes)
+    run = ws.play("provision.yml", "-e", AD_VARS, "-e", two)
+    assert run.rc == 0 and run.plan["summary"]["update"] == len(accounts), run
+    dn = [d for d, a in accounts.items() if a["employeeID"] == ["AC-1004"]][0]
+    conn = ad.connect()
+    assert conn.modify(dn, {"proxyAddresses": [("MODIFY_REPLACE", ["smtp:jan.jansen2@corp.example.test",
+                                                                   "SMTP:jan.jansen2@example.test"])]}), conn.result
+    conn.unbind()
+    before = _read(ad, PEOPLE, "(employeeID=*)", ["proxyAddresses", "uSNChanged"])
+    assert before[dn]["proxyAddresses"] == ["smtp:jan.jansen2@corp.example.test", "SMTP:jan.jansen2@example.test"]
+    rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", two)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+    assert _read(ad, PEOPLE, "(employeeID=*)", ["proxyAddresses", "uSNChanged"]) == before

@@ -89,3 +89,41 @@ def test_registry_reserves_every_value():
     registry.reserve({"uid": "Jan", "mail": "", "cn": None})
     assert not registry.is_free({"UID": "jan"})
     assert registry.is_free({"mail": "jan"})
+
+
+def with_proxy_addresses(name):
+    """AD's four unique attributes from one username; proxyAddresses is multi-valued."""
+    return {"sAMAccountName": name, "userPrincipalName": name + "@example.test", "mail": name + "@example.test",
+            "proxyAddresses": ["SMTP:%s@example.test" % name, "smtp:%s@corp.example.test" % name]}
+
+
+@pytest.mark.parametrize("taken", [
+    {"proxyAddresses": ["smtp:jan.jansen@example.test"]},           # someone's secondary address
+    {"proxyAddresses": ["X500:/o=x", "SMTP:Jan.Jansen@Example.Test"]},  # a primary one, other case
+    {"proxyAddresses": ["smtp:jan.jansen@corp.example.test"]},      # the candidate's second value
+    {"mail": ["jan.jansen@example.test"]},                          # a mail elsewhere: same address
+])
+def test_each_value_of_a_multi_valued_attribute_must_be_free(taken):
+    assert name_for(registry=NameRegistry(taken), derived=with_proxy_addresses) == "jan.jansen2"
+
+
+def test_mail_and_proxy_addresses_are_one_address_namespace_without_the_smtp_prefix():
+    registry = NameRegistry({"mail": ["jan.jansen@example.test"]})
+    assert not registry.is_free({"proxyAddresses": ["SMTP:jan.jansen@example.test"]})
+    registry = NameRegistry({"proxyAddresses": ["smtp:piet@example.test"]})
+    assert not registry.is_free({"mail": "PIET@example.test"})
+    assert registry.is_free({"userPrincipalName": "piet@example.test"})  # not an address attribute
+    assert NameRegistry({"proxyAddresses": ["sip:piet@example.test"]}).is_free({"mail": "piet@example.test"})
+
+
+def test_a_renamed_account_may_keep_its_own_proxy_addresses():
+    own = {"proxyAddresses": ["smtp:jan.jansen@example.test", "SMTP:jan@example.test"]}
+    registry = NameRegistry({"proxyAddresses": own["proxyAddresses"]})
+    assert registry.is_free({"mail": "jan.jansen@example.test", "proxyAddresses": ["SMTP:jan.jansen@example.test"]}, own)
+
+
+def test_every_value_of_a_multi_valued_attribute_is_reserved():
+    registry = NameRegistry()
+    assert name_for(registry=registry, derived=with_proxy_addresses) == "jan.jansen"
+    assert not registry.is_free({"mail": "jan.jansen@corp.example.test"})
+    assert name_for(registry=registry, derived=with_proxy_addresses) == "jan.jansen2"

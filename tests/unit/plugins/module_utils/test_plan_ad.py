@@ -109,3 +109,40 @@ def test_generated_passwords_meet_the_default_ad_complexity():
         assert len(password) == 16
         assert any(c.isupper() for c in password) and any(c.islower() for c in password)
         assert any(c.isdigit() for c in password) and any(not c.isalnum() for c in password)
+
+
+@pytest.fixture
+def ad_mail(make_config):
+    """The AD target with mail and two proxy addresses, all four kept in step with the login."""
+    return make_config(
+        flavour="ad", accounts_dn=PEOPLE, rdn={"attribute": "cn", "value": "person.name.display"},
+        anchor={"person": "id", "attribute": "employeeID"},
+        username={"attribute": "sAMAccountName", "max_length": 20,
+                  "candidates": ["(person.name.given | ascii) ~ '.' ~ (person.name.family | ascii) ~ (n if n > 1 else '')"],
+                  "unique_attributes": ["sAMAccountName", "userPrincipalName", "mail", "proxyAddresses"]},
+        attributes={"displayName": "person.name.display", "userPrincipalName": "username ~ '@example.test'",
+                    "mail": "username ~ '@example.test'",
+                    "proxyAddresses": "['SMTP:' ~ username ~ '@example.test', 'smtp:' ~ username ~ '@corp.example.test']"},
+        object_classes=["top", "person", "organizationalPerson", "user"], disable={"strategy": ["uac"]})
+
+
+def test_a_proxy_address_held_elsewhere_moves_every_unique_attribute_to_the_same_suffix(ad_mail):
+    taken = {"proxyAddresses": ["X500:/o=x", "smtp:jan.jansen@example.test"], "sAMAccountName": ["piet"]}
+    plan = planlib.build({"1": person("1")}, [], ad_mail, TODAY, taken_names=taken)
+    [op] = plan.operations
+    assert op.modifications["sAMAccountName"] == ["jan.jansen2"]
+    assert op.modifications["userPrincipalName"] == op.modifications["mail"] == ["jan.jansen2@example.test"]
+    assert op.modifications["proxyAddresses"] == ["SMTP:jan.jansen2@example.test", "smtp:jan.jansen2@corp.example.test"]
+
+
+def test_proxy_addresses_in_another_order_are_unchanged(ad_mail):
+    account = Account("CN=Jan Jansen,%s" % PEOPLE, {
+        "samaccountname": ["jan.jansen"], "employeeid": ["1"], "displayname": ["Jan Jansen"],
+        "userprincipalname": ["jan.jansen@example.test"], "mail": ["jan.jansen@example.test"],
+        "proxyaddresses": ["smtp:jan.jansen@corp.example.test", "SMTP:jan.jansen@example.test"],
+        "useraccountcontrol": ["512"]})
+    assert planlib.build({"1": person("1")}, [account], ad_mail, TODAY, taken_names={}).operations == []
+    account.attrs["proxyaddresses"] = ["smtp:jan.jansen@example.test", "smtp:jan.jansen@corp.example.test"]
+    [update] = planlib.build({"1": person("1")}, [account], ad_mail, TODAY, taken_names={}).operations
+    assert update.modifications == {"proxyAddresses": ["SMTP:jan.jansen@example.test",
+                                                       "smtp:jan.jansen@corp.example.test"]}  # the primary's case counts
