@@ -50,7 +50,7 @@ def _load_rules(path):
 
 
 class _LdapTarget(object):
-    """The three calls ``reconcile.run`` makes, over one ldap3 connection."""
+    """The calls ``reconcile.run`` makes, over one ldap3 connection."""
 
     def __init__(self, conn, options, config):
         self.conn, self.options, self.config = conn, options, config
@@ -70,10 +70,15 @@ class _LdapTarget(object):
     def read_groups(self, groups):
         return ldaptarget.read_groups(self.conn, groups, self.options["groups"]["member_attribute"])
 
+    def find_groups(self, names):
+        return ldaptarget.find_groups(self.conn, self.config.group_lookup_base, self.options["groups"]["object_class"],
+                                      self.config.group_lookup, names, self.options["connection"]["page_size"])
+
     def apply(self, operations):
         password = self.options["initial_password"]
-        return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
-                                self.options["groups"], password["must_change"])
+        return ldaptarget.apply_adding_groups(
+            self.conn, operations, self.options["groups"], password_attribute=password["attribute"],
+            password_length=password["length"], must_change=password["must_change"])
 
 
 class ActionModule(ActionBase):

@@ -19,13 +19,27 @@ from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnli
 class GroupBatch(object):
     """All changes of one group, applied as one modify (or one add when the group is created)."""
 
-    __slots__ = ("dn", "add", "remove", "add_placeholder", "remove_placeholder", "create", "operations")
+    __slots__ = ("dn", "add", "remove", "add_placeholder", "remove_placeholder", "create", "operations",
+                 "attributes")
 
     def __init__(self, dn):
         self.dn = dn
         self.add, self.remove = [], []
         self.add_placeholder = self.remove_placeholder = self.create = False
         self.operations = []
+        self.attributes = {}  # a created group's attributes besides objectClass, RDN and members
+
+
+def new_group_attributes(dn, lookup=None, group_type=None):
+    """What a group this run creates carries besides objectClass, RDN and members: the name rules
+    look it up by (AD would invent a sAMAccountName such as ``$624E9B7E-...``, and the next run
+    would not find it), and its ``groupType`` when one is configured (else the DC's default)."""
+    attributes = {}
+    if lookup:
+        attributes[lookup] = [dnlib.rdn_value(dn)]
+    if group_type is not None:
+        attributes["groupType"] = [str(group_type)]
+    return attributes
 
 
 class MembershipChange(object):

@@ -132,6 +132,9 @@ GROUPS_SPEC = dict(
     placeholder_member=dict(type="str", default="cn=nobody"),
     create_missing=dict(type="bool", default=False),
     revoke_on_disable=dict(type="bool", default=True),
+    lookup=dict(type="str"),
+    lookup_base=dict(type="str"),
+    group_type=dict(type="int"),
 )
 
 ALERTS_SPEC = {

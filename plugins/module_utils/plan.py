@@ -91,7 +91,8 @@ class TargetConfig(object):
                  delete_accounts=False, vanished="disable", exclude=None, initial_password=False,
                  rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
-                 integer_never_attributes=(), password_value=None):
+                 integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
+                 groups_base=None, group_name_attribute="cn", group_type=None):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -124,6 +125,11 @@ class TargetConfig(object):
         # Integer attributes where 0 and 0x7FFFFFFFFFFFFFFF both mean "never" (AD accountExpires).
         self.integer_never_attributes = set(a.lower() for a in integer_never_attributes)
         self.password_value = password_value  # Expression of a configured initial password, or None
+        # Groups the rules name by a looked-up attribute (AD: sAMAccountName), searched under
+        # group_lookup_base; groups created under groups_base as <group_name_attribute>=<name>.
+        self.group_lookup, self.group_lookup_base = group_lookup, group_lookup_base
+        self.groups_base, self.group_name_attribute = groups_base, group_name_attribute
+        self.group_type = group_type  # groupType of created groups (AD), None: the DC's default
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -382,6 +388,9 @@ class _Planner(object):
             config.create_missing_groups)
         self.plan.rules = report
         self.plan.problems.extend(problems)
+        for batch in batches:
+            if batch.create:
+                batch.attributes = memberships.new_group_attributes(batch.dn, config.group_lookup, config.group_type)
         for change in changes:
             if change.kind == "grant":
                 reason = "rule %s" % ", ".join(change.rules) if change.rules else "rule"

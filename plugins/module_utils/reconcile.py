@@ -5,12 +5,15 @@
 """One reconcile run against any target: plan, check thresholds, apply, report (for internal use).
 
 The target is passed in as an object with ``read_accounts()``, ``taken_names()``,
-``read_groups(groups)`` (only called when rules name groups) and ``apply(operations) -> (done,
-failed)``, so every ``<target>_accounts`` plugin shares this sequence, and check mode is the same
-code with the last step left out.
+``read_groups(groups)`` (only called when rules name groups), ``find_groups(names)`` (only
+called when rules name groups by a looked-up name, ``groups.lookup``) and ``apply(operations) ->
+(done, failed)``, so every ``<target>_accounts`` plugin shares this sequence, and check mode is
+the same code with the last step left out.
 """
 
 from __future__ import annotations
+
+import copy
 
 from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import plan as planlib
@@ -54,6 +57,18 @@ def notify(notifier, events):
     return dict(NO_ALERTS, **outcome)
 
 
+def with_group_dns(config, target):
+    """``config`` with every group the rules name by a looked-up name (AD: sAMAccountName) given
+    its DN: one ``find_groups`` call for all the names, before planning (which does no I/O)."""
+    names = ruleslib.group_names(config.rules)
+    if not names:
+        return config
+    resolved = copy.copy(config)  # the caller's compiled config stays as it was
+    resolved.rules = ruleslib.resolve_names(config.rules, target.find_groups(names), config.groups_base,
+                                            config.group_name_attribute, config.group_lookup)
+    return resolved
+
+
 def run(persons, config, target, today, check_mode=False, thresholds=None, override_thresholds=False,
         max_actions=1000, notifier=None):
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
@@ -67,6 +82,7 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     event); its outcome is the result's ``alerts``. Nothing is ever sent in check mode.
     """
     accounts = target.read_accounts()
+    config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
     plan = planlib.build(persons, accounts, config, today, taken_names=target.taken_names, groups=groups)
     threshold_report = planlib.evaluate_thresholds(plan, thresholds)

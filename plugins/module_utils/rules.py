@@ -6,7 +6,8 @@
 
 A rule has a ``name``, a condition (``when``, a Jinja2 expression over ``person``, ``contract``,
 ``contracts``, ``account``, ``today``, ``state``) and what it grants: ``groups`` (DNs, or names
-under the groups base) and ``attributes`` (attribute -> expression). With ``any_contract`` the
+under the groups base, or names looked up in the directory: see ``resolve_names``) and
+``attributes`` (attribute -> expression). With ``any_contract`` the
 rule matches when the condition holds for any active contract (as ``contract``), not only the
 primary one. The managed groups are exactly the groups the rules name: nothing else is touched.
 """
@@ -26,11 +27,12 @@ class RuleError(ValueError):
 
 
 class Rule(object):
-    __slots__ = ("name", "when", "any_contract", "groups", "group_keys", "attributes", "guard")
+    __slots__ = ("name", "when", "any_contract", "groups", "group_keys", "attributes", "guard", "names")
 
-    def __init__(self, name, when, any_contract, groups, attributes):
+    def __init__(self, name, when, any_contract, groups, attributes, names=()):
         self.name, self.when, self.any_contract = name, when, any_contract
         self.groups, self.attributes = groups, attributes
+        self.names = tuple(names)  # group names still to look up (groups.lookup); DNs are in groups
         self.group_keys = frozenset(dnlib.normalise(dn) for dn in groups)
         # (path, values, whole): the condition needs the field at path to be one of values.
         self.guard = None if any_contract or when.node is None else fast.equality_guard(when.node)
@@ -79,8 +81,11 @@ def group_dn(value, groups_base, name_attribute="cn"):
     return dnlib.build(name_attribute, value, groups_base)
 
 
-def compile_rules(specs, groups_base=None, name_attribute="cn"):
-    """Rules from their specs (dicts), every expression compiled once; names must be unique."""
+def compile_rules(specs, groups_base=None, name_attribute="cn", lookup=False):
+    """Rules from their specs (dicts), every expression compiled once; names must be unique.
+
+    With ``lookup`` a group given by a bare name stays a name (``Rule.names``) until
+    ``resolve_names`` gives it the DN the directory has for it."""
     rules, seen = [], set()
     for index, spec in enumerate(specs or []):
         if not isinstance(spec, dict) or not spec.get("name"):
@@ -97,11 +102,46 @@ def compile_rules(specs, groups_base=None, name_attribute="cn"):
             attributes = compile_mapping(spec.get("attributes") or {}, "rule %s attributes" % name)
         except ExpressionError as exc:
             raise RuleError(str(exc))
-        groups = [group_dn(str(g), groups_base, name_attribute) for g in spec.get("groups") or []]
-        if not groups and not attributes:
+        given = [str(g) for g in spec.get("groups") or []]
+        names = [g for g in given if lookup and "=" not in g]
+        groups = [group_dn(g, groups_base, name_attribute) for g in given if g not in names]
+        if not groups and not names and not attributes:
             raise RuleError("rule %s grants nothing: give groups or attributes" % name)
-        rules.append(Rule(name, when, bool(spec.get("any_contract")), groups, attributes))
+        rules.append(Rule(name, when, bool(spec.get("any_contract")), groups, attributes, names))
     return RuleSet(rules)
+
+
+def group_names(rules):
+    """The group names the rules give that must be looked up, each once (case-insensitive)."""
+    found = {}
+    for rule in rules:
+        for name in rule.names:
+            found.setdefault(name.lower(), name)
+    return sorted(found.values(), key=str.lower)
+
+
+def resolve_names(rules, found, groups_base=None, name_attribute="cn", lookup="the lookup attribute"):
+    """The rules with every looked-up name replaced by its group's DN.
+
+    ``found``: lower-case name -> DNs of the groups holding it (the directory's answer). A name
+    nobody holds becomes ``<name_attribute>=<name>,<groups base>``: the group to create (or an
+    existing group of that DN that lacks the name). A name two groups hold is an error: guessing
+    could grant the wrong group.
+    """
+    resolved = []
+    for rule in rules:
+        groups = list(rule.groups)
+        for name in rule.names:
+            dns = sorted(set(found.get(name.lower()) or []), key=dnlib.normalise)
+            if len(dns) > 1:
+                raise RuleError("rule %s: group %r is the %s of %d groups (%s): name it by DN"
+                                % (rule.name, name, lookup, len(dns), "; ".join(dns)))
+            if not dns and not groups_base:
+                raise RuleError("rule %s: no group has %s %r, and no groups base is configured to create it"
+                                % (rule.name, lookup, name))
+            groups.append(dns[0] if dns else dnlib.build(name_attribute, name, groups_base))
+        resolved.append(Rule(rule.name, rule.when, rule.any_contract, groups, rule.attributes))
+    return RuleSet(resolved)
 
 
 def managed_groups(rules):

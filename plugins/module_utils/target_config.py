@@ -104,9 +104,11 @@ def _build(options):
     groups = options.get("groups") or {}
     try:
         rules = ruleslib.compile_rules(list(options.get("rules") or []) + list(options.get("loaded_rules") or []),
-                                       groups.get("base"), groups.get("name_attribute") or "cn")
+                                       groups.get("base"), groups.get("name_attribute") or "cn",
+                                       lookup=bool(groups.get("lookup")))
     except ruleslib.RuleError as exc:
         raise ConfigError(str(exc))
+    lookup_base = group_lookup_base(groups)
     for action in options.get("thresholds") or {}:
         if action not in ACTION_ORDER:
             raise ConfigError("thresholds: unknown action %r (known: %s)" % (action, ", ".join(ACTION_ORDER)))
@@ -143,4 +145,20 @@ def _build(options):
         integer_never_attributes=["accountExpires"] if options.get("flavour") == "ad" else [],
         password_value=(compile_expression(options["initial_password"]["value"], "initial_password.value")
                         if options["initial_password"].get("value") else None),
+        group_lookup=groups.get("lookup") or None,
+        group_lookup_base=lookup_base,
+        groups_base=groups.get("base"),
+        group_name_attribute=groups.get("name_attribute") or "cn",
+        group_type=groups.get("group_type"),
     )
+
+
+def group_lookup_base(groups):
+    """Where ``groups.lookup`` searches: ``lookup_base``, else the domain of ``groups.base`` (a
+    sAMAccountName is unique in the whole domain, so the group may be in any OU)."""
+    if not groups.get("lookup"):
+        return None
+    base = groups.get("lookup_base") or dnlib.domain(groups.get("base") or "") or groups.get("base")
+    if not base:
+        raise ConfigError("groups.lookup needs groups.lookup_base or groups.base (to search the groups in)")
+    return base

@@ -296,3 +296,50 @@ def test_proxy_addresses_follow_the_unique_login_and_an_address_held_elsewhere_i
     rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", two)
     assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
     assert _read(ad, PEOPLE, "(employeeID=*)", ["proxyAddresses", "uSNChanged"]) == before
+
+
+def test_rules_name_groups_by_sam_account_name_anywhere_in_the_domain(collect_workspace, fresh_ad):
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    sales = "CN=Sales Team EU,%s" % ELSEWHERE  # its CN is not its sAMAccountName, and not under groups.base
+    legacy = "CN=Legacy App,%s" % ELSEWHERE    # named by DN in the rules, as before
+    conn = ad.connect()
+    assert conn.add(sales, ["group"], {"sAMAccountName": "sales-eu", "groupType": "-2147483640"}), conn.result
+    assert conn.add(legacy, ["group"]), conn.result
+    conn.unbind()
+    rules = [
+        {"name": "ict-sales", "when": "contract.department.code == 'EN_ICT'", "any_contract": True,
+         "groups": ["SALES-EU", legacy]},
+        {"name": "auditors", "when": "contract.title.code == 'EN_MANA'", "groups": ["Auditors-DL"]},
+    ]
+    groups = dict(_ad_variant()["jml_ldap_groups"], group_type=-2147483644)  # created ones: domain local
+    extra = _extra(ws, "groups", jml_ldap_rules=rules, jml_ldap_groups=groups)
+    assert ws.play("collect.yml").rc == 0
+
+    check = ws.play("provision.yml", "-e", AD_VARS, "-e", extra, check=True)
+    assert check.rc == 0, check
+    assert _read(ad, PEOPLE, "(objectClass=user)", ["1.1"]) == {}, "check mode wrote to AD"
+    grants = dict((g, sorted(a["person"] for a in check.plan["actions"] if a.get("group") == g))
+                  for g in set(a.get("group") for a in check.plan["actions"] if a["action"] == "grant"))
+    auditors = "cn=Auditors-DL,OU=Groups,DC=example,DC=test"
+    assert grants[sales] == grants[legacy] and len(grants[sales]) >= 1
+    assert len(grants[auditors]) >= 2 and "cn=staff,OU=Groups,DC=example,DC=test" in grants  # the demo's rules
+
+    real = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
+    assert real.rc == 0, real
+    assert real.plan["actions"] == check.plan["actions"] and real.plan["rules"] == check.plan["rules"]
+    accounts = _read(ad, PEOPLE, "(employeeID=*)", ["employeeID", "memberOf"])
+    member_of = dict((a["employeeID"][0], set(a.get("memberOf", []))) for a in accounts.values())
+    for pid in grants[sales]:
+        assert {sales, legacy} <= member_of[pid]
+    assert all("CN=Auditors-DL,OU=Groups,DC=example,DC=test" in member_of[p] for p in grants[auditors])
+    created = _read(ad, ad.groups_dn, "(objectClass=group)", ["cn", "sAMAccountName", "groupType"])
+    assert created["CN=Auditors-DL,OU=Groups,DC=example,DC=test"] == {
+        "cn": ["Auditors-DL"], "sAMAccountName": ["Auditors-DL"], "groupType": ["-2147483644"]}
+    assert all(g["sAMAccountName"] == g["cn"] for g in created.values())  # no invented $6A3F... names
+    existing = _read(ad, ELSEWHERE, "(objectClass=group)", ["sAMAccountName", "groupType", "uSNChanged"])
+    assert existing[sales]["sAMAccountName"] == ["sales-eu"] and existing[sales]["groupType"] == ["-2147483640"]
+
+    rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+    assert _read(ad, ELSEWHERE, "(objectClass=group)", ["sAMAccountName", "groupType", "uSNChanged"]) == existing

@@ -117,6 +117,76 @@ def read_taken(conn, base, attributes, page_size=500):
     return taken
 
 
+def _filter_value(value):
+    """A value inside a search filter, with RFC 4515's escapes."""
+    return "".join("\\%02x" % ord(ch) if ch in "*()\\\x00" else ch for ch in value)
+
+
+def find_groups(conn, base, object_class, attribute, names, page_size=500, chunk=100):
+    """``{lower-case name: [DN, ...]}`` of the groups under ``base`` whose ``attribute`` (AD:
+    sAMAccountName) is one of ``names``: one OR search per ``chunk`` names, not one per name."""
+    wanted = dict((name.lower(), name) for name in names)
+    ordered = sorted(wanted.values(), key=str.lower)
+    found = {}
+    for start in range(0, len(ordered), chunk):
+        terms = "".join("(%s=%s)" % (attribute, _filter_value(name)) for name in ordered[start:start + chunk])
+        search_filter = "(&(objectClass=%s)(|%s))" % (_filter_value(object_class), terms)
+        for dn, attrs in paged_entries(conn, base, search_filter, [attribute], page_size):
+            for value in attrs.get(attribute.lower(), ()):
+                if value.lower() in wanted:  # a multi-valued attribute may hold other names too
+                    found.setdefault(value.lower(), []).append(dn)
+    return found
+
+
+def _own_attributes(op):
+    """True for a grant that creates a group carrying attributes of its own (sAMAccountName, groupType)."""
+    return op.batch is not None and op.batch.create and bool(op.batch.attributes)
+
+
+def add_groups(conn, operations, groups_config=None, broken=()):
+    """Create the groups these grants need, each in one add with its members and its own
+    attributes; ``(done, failed)`` like ``apply``. Grants of a ``broken`` person are skipped."""
+    config = dict({"member_attribute": "member", "object_class": "groupOfNames", "name_attribute": "cn"},
+                  **dict((k, v) for k, v in (groups_config or {}).items() if v))
+    done, failed, batches = [], [], []
+    for op in operations:
+        if not any(b is op.batch for b in batches):
+            batches.append(op.batch)
+    for batch in batches:
+        ops = [op for op in operations if op.batch is batch and op.person not in broken]
+        failed.extend({"person": op.person, "action": op.action, "dn": op.dn,
+                       "error": "skipped: an earlier operation on this account failed"}
+                      for op in operations if op.batch is batch and op.person in broken)
+        if not ops:
+            continue
+        attributes = dict(batch.attributes, objectClass=[config["object_class"]])
+        attributes[config["name_attribute"]] = [dnlib.rdn_value(batch.dn)]
+        attributes[config["member_attribute"]] = [op.dn for op in ops]
+        try:
+            ok = conn.add(batch.dn, attributes=attributes)
+            error = None if ok else "add group: %s" % _describe(conn)
+        except LDAPException as exc:
+            error = "add group: %s" % exc
+        if error:
+            failed.extend({"person": op.person, "action": op.action, "dn": op.dn, "error": error} for op in ops)
+        else:
+            done.extend(ops)
+    return done, failed
+
+
+def apply_adding_groups(conn, operations, groups_config=None, **options):
+    """``apply``, except that groups created with attributes of their own are added afterwards by
+    ``add_groups``: by then every member exists (AD refuses a member that does not)."""
+    later = [op for op in operations if _own_attributes(op)]
+    done, failed = apply(conn, [op for op in operations if not _own_attributes(op)], groups_config=groups_config,
+                         **options)
+    if later:
+        broken = set(f["person"] for f in failed if f["action"] not in ("grant", "revoke"))
+        more_done, more_failed = add_groups(conn, later, groups_config, broken)
+        done, failed = done + more_done, failed + more_failed
+    return done, failed
+
+
 def read_groups(conn, groups, member_attribute="member"):
     """The managed groups (normalised DN -> DN) as ``{normalised DN: {dn, exists, members}}``."""
     found = {}

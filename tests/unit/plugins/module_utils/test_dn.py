@@ -57,3 +57,8 @@ def test_is_under():
 def test_hex_escapes_mean_the_same_as_backslash_escapes():
     assert dn.normalise("cn=Jansen\\2C Jan,ou=people") == dn.normalise("cn=Jansen\\, Jan,ou=people")
     assert dn.rdn_value("cn=Jansen\\2C Jan,ou=people") == "Jansen, Jan"
+
+
+def test_domain_is_the_trailing_dc_components():
+    assert dn.domain("OU=Groups,OU=EU,DC=example,DC=test") == "DC=example,DC=test"
+    assert dn.domain("ou=groups,o=acme") == "" and dn.domain("") == ""

@@ -156,3 +156,36 @@ def test_diff_item_shows_only_changes_with_null_before_on_create_and_dn_on_renam
     assert reconcile.diff_item(move) == ("move uid=a,%s" % PEOPLE, {"dn": "uid=a,%s" % PEOPLE},
                                          {"dn": "uid=a,ou=hr,%s" % PEOPLE})
     assert reconcile.diff_item(delete) == ("delete uid=a,%s" % PEOPLE, {}, None)
+
+
+class GroupsTarget(FakeTarget):
+    """A directory holding one group, found by sAMAccountName; records the look-ups it answers."""
+
+    def __init__(self, *args, **kwargs):
+        FakeTarget.__init__(self, *args, **kwargs)
+        self.lookups, self.read = [], []
+
+    def find_groups(self, names):
+        self.lookups.append(list(names))
+        return {"sales-eu": ["CN=Sales Team EU,OU=Regions,DC=example,DC=test"]}
+
+    def read_groups(self, groups):
+        self.read.append(sorted(groups.values()))
+        return dict((key, {"dn": dn, "exists": "Regions" in dn, "members": []}) for key, dn in groups.items())
+
+
+def test_groups_named_by_a_looked_up_name_are_found_in_one_call_before_planning(make_config):
+    config = make_config(attributes={"givenName": "person.name.given"},
+                         groups={"base": "OU=Groups,DC=example,DC=test", "lookup": "sAMAccountName",
+                                 "create_missing": True, "group_type": -2147483646},
+                         rules=[{"name": "sales", "groups": ["Sales-EU", "staff"]}, {"name": "eu", "groups": ["SALES-EU"]}])
+    target = GroupsTarget()
+    result, operations = reconcile.run({"1": person("1", "Anna")}, config, target, TODAY)
+    assert target.lookups == [["Sales-EU", "staff"]]
+    assert target.read == [["CN=Sales Team EU,OU=Regions,DC=example,DC=test", "cn=staff,OU=Groups,DC=example,DC=test"]]
+    grants = dict((op.group, op.batch) for op in operations if op.action == "grant")
+    assert not grants["CN=Sales Team EU,OU=Regions,DC=example,DC=test"].create
+    created = grants["cn=staff,OU=Groups,DC=example,DC=test"]
+    assert created.create and created.attributes == {"sAMAccountName": ["staff"], "groupType": ["-2147483646"]}
+    assert result["rules"] == {"sales": {"gain": ["1"], "lose": []}, "eu": {"gain": ["1"], "lose": []}}
+    assert config.rules[0].names == ("Sales-EU", "staff")  # the compiled config is left as it was

@@ -12,7 +12,8 @@ import pytest
 
 from ansible_collections.jml.provisioning.plugins.module_utils import memberships
 from ansible_collections.jml.provisioning.plugins.module_utils.rules import (
-    Entitlements, RuleError, compile_rules, entitlements, group_dn, managed_groups, rules_scope,
+    Entitlements, RuleError, compile_rules, entitlements, group_dn, group_names, managed_groups, resolve_names,
+    rules_scope,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
 
@@ -122,3 +123,30 @@ def test_a_missing_group_is_created_on_request_or_reported():
     dummy, [batch], dummy2, problems = memberships.plan(managed, {"1": _entitled("staff")},
                                                         _info("staff", exists=False), rules, "cn=nobody", True)
     assert batch.create and batch.add == ["uid=a,dc=x"] and problems == []
+
+
+def test_looked_up_names_stay_names_until_the_directory_gives_their_dns():
+    rules = compile_rules([{"name": "sales", "groups": ["Sales-EU", "cn=crm,ou=apps,dc=x"]},
+                           {"name": "all", "groups": ["sales-eu", "staff"]}], GROUPS, lookup=True)
+    assert rules[0].names == ("Sales-EU",) and rules[0].groups == ["cn=crm,ou=apps,dc=x"]
+    assert group_names(rules) == ["Sales-EU", "staff"]  # each once, whatever the case
+    resolved = resolve_names(rules, {"sales-eu": ["CN=Sales Team EU,OU=Regions,DC=x"]}, GROUPS)
+    assert resolved[0].groups == ["cn=crm,ou=apps,dc=x", "CN=Sales Team EU,OU=Regions,DC=x"]
+    assert resolved[1].groups == ["CN=Sales Team EU,OU=Regions,DC=x", "cn=staff,%s" % GROUPS]  # to be created
+    assert managed_groups(resolved)["cn=sales team eu,ou=regions,dc=x"] == "CN=Sales Team EU,OU=Regions,DC=x"
+    assert granted(resolved, person("1", "X")).rules == ["sales", "all"]
+    assert group_names(resolved) == []
+
+
+def test_a_name_two_groups_hold_or_one_with_nowhere_to_create_it_is_an_error():
+    rules = compile_rules([{"name": "sales", "groups": ["sales"]}], GROUPS, lookup=True)
+    with pytest.raises(RuleError, match="sAMAccountName of 2 groups .*name it by DN"):
+        resolve_names(rules, {"sales": ["cn=a,dc=x", "cn=b,dc=x"]}, GROUPS, lookup="sAMAccountName")
+    with pytest.raises(RuleError, match="no group has sAMAccountName 'sales', and no groups base"):
+        resolve_names(rules, {}, None, lookup="sAMAccountName")
+
+
+def test_a_created_group_carries_its_lookup_name_and_group_type():
+    assert memberships.new_group_attributes("CN=Sales EU,OU=Groups,DC=x", "sAMAccountName", -2147483644) == {
+        "sAMAccountName": ["Sales EU"], "groupType": ["-2147483644"]}
+    assert memberships.new_group_attributes("cn=staff,dc=x") == {}
