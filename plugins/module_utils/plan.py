@@ -113,7 +113,8 @@ class TargetConfig(object):
         self.exclude = exclude
         self.initial_password = initial_password
         self.rename_usernames = rename_usernames
-        self.rules = list(rules or [])
+        # A RuleSet keeps its guard index: rebuilt per person it cost more than the rules themselves.
+        self.rules = rules if isinstance(rules, ruleslib.RuleSet) else ruleslib.RuleSet(list(rules or []))
         self.rule_attributes = ruleslib.managed_attributes(self.rules)
         self.placeholder_member = placeholder_member
         self.create_missing_groups = create_missing_groups
