@@ -80,6 +80,7 @@ class NameRegistry(object):
 
     def __init__(self, taken=None):
         self._taken = _keys(taken)
+        self.hints = {}  # first-try names -> (iteration, names) the last namesake was given
 
     def is_free(self, values, own=None):
         """True when no value is taken; ``own`` (attribute -> values) are the asking account's own."""
@@ -96,17 +97,32 @@ def allocate(policy, scope, registry, derived, own=None):
     returns ``{attribute: value or list of values}`` of every unique attribute for that username;
     ``own``: the values an existing account already holds (free for itself, when it is renamed).
     The name and its values are reserved in ``registry``.
+
+    Namesakes would make this quadratic (the 200th Jan Jansen tries 199 taken names first), so
+    the registry remembers, per first-try names, the iteration the last namesake got: a person
+    whose candidates give the same names there too starts at that iteration: every name before
+    it was taken then and still is (a run only adds names).
     """
-    tried = []
-    for n in range(1, policy.max_tries + 1):
-        for candidate in policy.candidates:
-            name = policy.normalise(candidate(n=n, **scope))
-            if not name or name in tried:
+    def names_at(n):
+        return tuple(policy.normalise(candidate(n=n, **scope)) for candidate in policy.candidates)
+
+    first = names_at(1)
+    start, hint = 1, None if own else registry.hints.get(first)
+    if hint is not None and hint[0] > 1 and names_at(hint[0]) == hint[1]:
+        start = hint[0]
+    tried, seen = [], set()
+    for n in range(start, policy.max_tries + 1):
+        names = first if n == 1 else hint[1] if n == start and start > 1 else names_at(n)
+        for name in names:
+            if not name or name in seen:
                 continue
+            seen.add(name)
             tried.append(name)
             values = derived(name)
             if registry.is_free(values, own):
                 registry.reserve(values)
+                if not own:
+                    registry.hints[first] = (n, names)
                 return name
     raise NamingError("no free username after %d tries (last tried: %s)"
                       % (policy.max_tries, ", ".join(tried[-3:]) or "no candidate gave a name"))

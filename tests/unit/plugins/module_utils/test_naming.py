@@ -127,3 +127,31 @@ def test_every_value_of_a_multi_valued_attribute_is_reserved():
     assert name_for(registry=registry, derived=with_proxy_addresses) == "jan.jansen"
     assert not registry.is_free({"mail": "jan.jansen@corp.example.test"})
     assert name_for(registry=registry, derived=with_proxy_addresses) == "jan.jansen2"
+
+
+def test_namesakes_cost_a_constant_number_of_tries_each():
+    # The 500th Jan Jansen must not try the 499 names before his: that is quadratic at scale.
+    tries = []
+
+    def counted(name):
+        tries.append(name)
+        return uid_and_mail(name)
+
+    registry, naming = NameRegistry({"uid": ["jan.jansen7"]}), policy(max_tries=1000)
+    names = [allocate(naming, JAN, registry, counted) for dummy in range(500)]
+    assert names[:8] == ["jan.jansen", "jan.jansen2", "jan.jansen3", "jan.jansen4", "jan.jansen5", "jan.jansen6",
+                         "jan.jansen8", "jan.jansen9"]  # still the first free name, in order
+    assert len(set(names)) == 500 and names[-1] == "jan.jansen501"
+    assert len(tries) < 3 * 500
+
+
+def test_a_namesake_whose_candidates_differ_is_not_skipped_ahead():
+    # Same first name, but at the remembered iteration the candidates give another name: no hint.
+    registry = NameRegistry()
+    naming = policy("person.given ~ '.' ~ person.family ~ (n if n > 1 else '')",
+                    "person.given ~ '.' ~ person.middle ~ '.' ~ person.family ~ n")
+    first = dict(JAN, person=dict(JAN["person"], middle="p"))
+    second = dict(JAN, person=dict(JAN["person"], middle="q"))
+    assert allocate(naming, first, registry, uid_and_mail) == "jan.jansen"
+    assert allocate(naming, first, registry, uid_and_mail) == "jan.p.jansen1"
+    assert allocate(naming, second, registry, uid_and_mail) == "jan.q.jansen1"
