@@ -16,7 +16,6 @@ import hashlib
 import os
 import secrets as _secrets
 import ssl
-import uuid
 
 try:
     import ldap3
@@ -28,6 +27,7 @@ except ImportError:  # pragma: no cover - reported by the plugins with missing_r
 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Account
+from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_wire
 
 
 class TargetError(Exception):
@@ -66,20 +66,27 @@ def _describe(conn):
     return text
 
 
-def _decode(values, name=""):
-    if name == "objectguid":  # binary: the GUID's usual text form, never a lucky UTF-8 decode
-        return [str(uuid.UUID(bytes_le=v)) if len(v) == 16 else base64.b64encode(v).decode("ascii") for v in values]
-    out = []
-    for value in values:
-        try:
-            out.append(value.decode("utf-8"))
-        except UnicodeDecodeError:
-            out.append(base64.b64encode(value).decode("ascii"))
-    return out
+_decode = ldap_wire.decode_values
 
 
 def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="subtree"):
-    """Yield ``(dn, {lower attribute: [str]})`` for every entry, page by page."""
+    """Yield ``(dn, {lower attribute: [str]})`` for every entry, page by page: decoded straight
+    off the socket where the connection allows it (five times faster than ldap3's decoding)."""
+    if ldap_wire.available(conn):
+        try:
+            for item in ldap_wire.paged_search(conn, base, search_filter, attributes, page_size, scope):
+                yield item
+        except ldap_wire.WireError as exc:
+            raise TargetError(str(exc))
+        except LDAPException as exc:  # the filter, compiled by ldap3
+            raise TargetError("search of %s failed: %s" % (base, exc))
+        return
+    for item in _ldap3_paged_entries(conn, base, search_filter, attributes, page_size, scope):
+        yield item
+
+
+def _ldap3_paged_entries(conn, base, search_filter, attributes, page_size=500, scope="subtree"):
+    """``paged_entries`` through ldap3's own search and decoding (any connection)."""
     cookie = None
     ldap_scope = {"subtree": ldap3.SUBTREE, "one": ldap3.LEVEL, "base": ldap3.BASE}[scope]
     while True:
@@ -207,8 +214,8 @@ def read_groups(conn, groups, member_attribute="member"):
     return found
 
 
-def _apply_batch(conn, batch, member_attribute, placeholder, object_class, name_attribute):
-    """One group's changes in one request: add (creating the group) or one modify."""
+def _batch_request(batch, member_attribute, placeholder, object_class, name_attribute):
+    """One group's changes as one request: an add (creating the group) or one modify."""
     adds, removes = list(batch.add), list(batch.remove)
     if batch.add_placeholder:
         adds.append(placeholder)
@@ -217,18 +224,24 @@ def _apply_batch(conn, batch, member_attribute, placeholder, object_class, name_
     if batch.create:
         attributes = {"objectClass": [object_class], member_attribute: adds or [placeholder],
                       name_attribute: [dnlib.rdn_value(batch.dn)]}
-        _check(conn, conn.add(batch.dn, attributes=attributes), "add group")
-        return
-    changes = []
-    if adds:
-        changes.append((ldap3.MODIFY_ADD, adds))
-    if removes:
-        changes.append((ldap3.MODIFY_DELETE, removes))
-    if changes:
-        _check(conn, conn.modify(batch.dn, {member_attribute: changes}), "modify group")
+        return "add group", ldap_wire.add_request(batch.dn, attributes)
+    changes = ([("add", member_attribute, adds)] if adds else []) + \
+        ([("delete", member_attribute, removes)] if removes else [])
+    if not changes:
+        return None, None
+    return "modify group", ldap_wire.modify_request(batch.dn, changes)
 
 
-def _apply_batches(conn, batches, groups_config, broken):
+def _apply_batch(pipeline, batch, config):
+    what, request = _batch_request(batch, config["member_attribute"], config["placeholder_member"],
+                                   config["object_class"], config["name_attribute"])
+    if request is not None:
+        code, diagnostic = pipeline.call(request)
+        if code != 0:
+            raise TargetError("%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
+
+
+def _apply_batches(pipeline, batches, groups_config, broken):
     """Apply each group's batch; when one fails, retry its members one by one to find the culprit."""
     done, failed = [], []
     config = dict({"member_attribute": "member", "placeholder_member": "cn=nobody", "object_class": "groupOfNames",
@@ -244,11 +257,10 @@ def _apply_batches(conn, batches, groups_config, broken):
         batch.add = [op.dn for op in ops if op.action == "grant"]
         batch.remove = [op.dn for op in ops if op.action == "revoke"]
         try:
-            _apply_batch(conn, batch, config["member_attribute"], config["placeholder_member"],
-                         config["object_class"], config["name_attribute"])
+            _apply_batch(pipeline, batch, config)
             done.extend(ops)
             continue
-        except (TargetError, LDAPException) as exc:
+        except TargetError as exc:
             if batch.create or len(ops) == 1:
                 failed.extend({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)} for op in ops)
                 continue
@@ -257,10 +269,9 @@ def _apply_batches(conn, batches, groups_config, broken):
             single.add = [op.dn] if op.action == "grant" else []
             single.remove = [op.dn] if op.action == "revoke" else []
             try:
-                _apply_batch(conn, single, config["member_attribute"], config["placeholder_member"],
-                             config["object_class"], config["name_attribute"])
+                _apply_batch(pipeline, single, config)
                 done.append(op)
-            except (TargetError, LDAPException) as exc:
+            except TargetError as exc:
                 failed.append({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)})
     return done, failed
 
@@ -283,21 +294,10 @@ def generate_password(length):
     return "".join(chosen)
 
 
-def _check(conn, ok, what):
-    if not ok:
-        raise TargetError("%s: %s" % (what, _describe(conn)))
-
-
-def _modify(conn, dn, modifications):
-    if modifications:
-        changes = dict((attr, [(ldap3.MODIFY_REPLACE, list(values))]) for attr, values in modifications.items())
-        _check(conn, conn.modify(dn, changes), "modify")
-
-
-def _rename(conn, dn, new_dn):
+def _rename_request(dn, new_dn):
     new_parent = dnlib.parent(new_dn)
     superior = new_parent if dnlib.normalise(new_parent) != dnlib.normalise(dnlib.parent(dn)) else None
-    _check(conn, conn.modify_dn(dn, dnlib.first_rdn(new_dn), new_superior=superior), "rename")
+    return ldap_wire.modify_dn_request(dn, dnlib.first_rdn(new_dn), superior)
 
 
 def password_attributes(attribute, password, must_change=False):
@@ -315,44 +315,105 @@ def password_attributes(attribute, password, must_change=False):
     return values
 
 
-def apply_operation(conn, op, password_attribute="userPassword", password_length=20, must_change=False):
+def operation_requests(op, password_attribute="userPassword", password_length=20, must_change=False):
+    """The requests of one planned operation, in order: ``[(what, encoded request)]``."""
     if op.action == "create":
         attributes = dict(op.modifications)
         if op.initial_password:
             # Generated here, at write time, so no plan, result or log ever holds it.
             password = op.password or generate_password(password_length)
             attributes.update(password_attributes(password_attribute, password, must_change))
-        _check(conn, conn.add(op.dn, attributes=attributes), "add")
-    elif op.action == "delete":
-        _check(conn, conn.delete(op.dn), "delete")
-    else:
-        _modify(conn, op.dn, op.modifications)
-        if op.new_dn:
-            _rename(conn, op.dn, op.new_dn)
+        return [("add", ldap_wire.add_request(op.dn, attributes))]
+    if op.action == "delete":
+        return [("delete", ldap_wire.delete_request(op.dn))]
+    requests = []
+    if op.modifications:
+        changes = [("replace", attr, list(values)) for attr, values in op.modifications.items()]
+        requests.append(("modify", ldap_wire.modify_request(op.dn, changes)))
+    if op.new_dn:
+        requests.append(("rename", _rename_request(op.dn, op.new_dn)))
+    return requests
+
+
+def _links_to(op, in_flight):
+    """True when ``op`` writes a DN that an unanswered request is still creating or renaming to
+    (a new account's manager): the directory may run requests in parallel, AD checks the link."""
+    if not in_flight:
+        return False
+    for values in op.modifications.values():
+        for value in values:
+            if isinstance(value, str) and "=" in value and dnlib.normalise(value) in in_flight:
+                return True
+    return False
+
+
+class _Writer(object):
+    """Applies operations through a pipeline; answers are matched back to their operation."""
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+        self.done, self.failed, self.broken = [], [], set()
+        self.in_flight = set()  # normalised DNs that unanswered creates and renames produce
+
+    def fail(self, op, error):
+        self.failed.append({"person": op.person, "action": op.action, "dn": op.dn, "error": error})
+        if op.person is not None:
+            self.broken.add(op.person)
+
+    def barrier(self):
+        self.pipeline.drain()
+        self.in_flight.clear()
+
+    def write(self, position, op, requests):
+        if len(requests) > 1 or _links_to(op, self.in_flight):
+            self.barrier()
+        if len(requests) > 1:  # a modify then a rename of the same entry: one after the other
+            for what, request in requests:
+                code, diagnostic = self.pipeline.call(request)
+                if code != 0:
+                    self.fail(op, "%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
+                    return
+            self.done.append((position, op))
+            return
+        what, request = requests[0]
+
+        def answered(code, diagnostic):
+            if code == 0:
+                self.done.append((position, op))
+            else:
+                self.fail(op, "%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
+        self.pipeline.submit(request, answered)
+        if op.action == "create":
+            self.in_flight.add(dnlib.normalise(op.dn))
 
 
 def apply(conn, operations, password_attribute="userPassword", password_length=20, groups_config=None,
-          must_change=False):
+          must_change=False, window=32):
     """Apply operations in order, group memberships last in one request per group; returns
-    ``(done, failed)``. One failure never stops the others."""
-    done, failed, broken = [], [], set()
-    batches = []
-    for op in operations:
-        if op.batch is not None:  # memberships: collected, written per group below
-            if not any(b is op.batch for b in batches):
-                batches.append(op.batch)
-            continue
-        if op.person is not None and op.person in broken:
-            failed.append({"person": op.person, "action": op.action, "dn": op.dn,
-                           "error": "skipped: an earlier operation on this account failed"})
-            continue
-        try:
-            apply_operation(conn, op, password_attribute, password_length, must_change)
-        except (TargetError, LDAPException) as exc:
-            failed.append({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)})
-            if op.person is not None:
-                broken.add(op.person)
-            continue
-        done.append(op)
-    group_done, group_failed = _apply_batches(conn, batches, groups_config, broken)
-    return done + group_done, failed + group_failed
+    ``(done, failed)``. One failure never stops the others.
+
+    Requests of one kind (all creates, all updates...) are pipelined, ``window`` at a time; every
+    kind waits for the previous one to be answered, so the apply order still holds, and an
+    account whose earlier operation failed is skipped."""
+    writer = _Writer(ldap_wire.Pipeline(conn, window))
+    batches, kind = [], None
+    try:
+        for position, op in enumerate(operations):
+            if op.batch is not None:  # memberships: collected, written per group below
+                if not any(b is op.batch for b in batches):
+                    batches.append(op.batch)
+                continue
+            if op.action != kind:
+                writer.barrier()
+                kind = op.action
+            if op.person is not None and op.person in writer.broken:
+                writer.failed.append({"person": op.person, "action": op.action, "dn": op.dn,
+                                      "error": "skipped: an earlier operation on this account failed"})
+                continue
+            writer.write(position, op, operation_requests(op, password_attribute, password_length, must_change))
+        writer.barrier()
+        group_done, group_failed = _apply_batches(writer.pipeline, batches, groups_config, writer.broken)
+    except ldap_wire.WireError as exc:
+        raise TargetError("%s; %d operation(s) had been applied before" % (exc, len(writer.done)))
+    done = [op for dummy, op in sorted(writer.done, key=lambda item: item[0])]
+    return done + group_done, writer.failed + group_failed

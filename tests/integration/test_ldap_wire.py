@@ -1,0 +1,94 @@
+"""Bulk reads and writes straight on the wire (plugins/module_utils/targets/ldap_wire.py) against a
+real slapd: the same entries as ldap3's own search, over plain LDAP, LDAPS and StartTLS, page by
+page; pipelined writes where one failure fails only its own operation."""
+
+import ldap3
+import pytest
+
+from ansible_collections.jml.provisioning.plugins.module_utils.memberships import GroupBatch
+from ansible_collections.jml.provisioning.plugins.module_utils.plan import Operation
+from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as target
+from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_wire as wire
+
+PHOTO = b"\xff\xd8\xff\xe0not-utf8\x00\x80"
+
+
+def seed(conn, people, count):
+    for i in range(count):
+        attrs = {"objectClass": ["inetOrgPerson"], "cn": ["Łukasz %d" % i, "L %d" % i], "sn": ["Øster-Straße"],
+                 "uid": ["u%03d" % i], "mail": ["u%03d@example.test" % i], "description": ["d" * (i * 7 + 1)]}
+        if i % 10 == 0:
+            attrs["jpegPhoto"] = [PHOTO]
+        assert conn.add("uid=u%03d,%s" % (i, people), attributes=attrs), conn.result
+
+
+def ldap3_read(conn, base, flt, attributes):
+    entries = conn.extend.standard.paged_search(base, flt, attributes=attributes, paged_size=7, generator=False)
+    return sorted((e["dn"], dict((k.lower(), wire.decode_values(v, k.lower())) for k, v in e["raw_attributes"].items() if v))
+                  for e in entries if e.get("type") == "searchResEntry")
+
+
+@pytest.mark.parametrize("how", ["ldap", "ldaps", "starttls"])
+def test_the_wire_read_equals_ldap3s_page_by_page(directory, how):
+    uri = {"ldap": directory.ldap_uri, "ldaps": directory.ldaps_uri, "starttls": directory.ldap_uri}[how]
+    conn = target.connect(uri, directory.bind_dn, directory.bind_password, start_tls=how == "starttls",
+                          ca_file=directory.ca_file)
+    seed(conn, directory.people_dn, 53)
+    attributes = ["cn", "sn", "uid", "mail", "description", "jpegPhoto", "pwdAccountLockedTime"]
+    assert wire.available(conn)
+    ours = sorted(target.paged_entries(conn, directory.people_dn, "(&(objectClass=inetOrgPerson)(uid=u*))",
+                                       attributes, page_size=5))
+    assert len(ours) == 53
+    assert ours == ldap3_read(conn, directory.people_dn, "(&(objectClass=inetOrgPerson)(uid=u*))", attributes)
+    assert dict(ours)["uid=u010,%s" % directory.people_dn]["cn"] == ["Łukasz 10", "L 10"]
+    # The connection is still fit for ldap3's own calls afterwards.
+    assert conn.search(directory.people_dn, "(uid=u001)", attributes=["uid"]) and len(conn.response) == 1
+    conn.unbind()
+
+
+def test_a_failing_search_says_why(directory):
+    conn = target.connect(directory.ldap_uri, directory.bind_dn, directory.bind_password)
+    with pytest.raises(target.TargetError, match="noSuchObject"):
+        list(target.paged_entries(conn, "ou=nowhere," + directory.base_dn, "(objectClass=*)", ["cn"]))
+    with pytest.raises(target.TargetError, match="search of"):
+        list(target.paged_entries(conn, directory.people_dn, "(objectClass=", ["cn"]))
+    conn.unbind()
+
+
+def create(pid, dn, **attrs):
+    return Operation("create", pid, dn, "joiner", modifications=dict(
+        {"objectClass": ["inetOrgPerson"], "sn": ["S"], "cn": [pid]}, **attrs))
+
+
+def test_pipelined_writes_fail_only_the_failing_operation(directory):
+    people = directory.people_dn
+    conn = target.connect(directory.ldap_uri, directory.bind_dn, directory.bind_password)
+    ops = [create("p%03d" % i, "uid=p%03d,%s" % (i, people), uid=["p%03d" % i]) for i in range(120)]
+    ops[40] = create("bad", "uid=bad,%s" % people, uid=["bad"], noSuchAttribute=["x"])
+    ops[41] = create("nowhere", "uid=nowhere,ou=missing,%s" % directory.base_dn)
+    # Later kinds of operation for the same persons: the failed ones are skipped, not attempted.
+    updates = [Operation("update", pid, "uid=%s,%s" % (pid, people), "mover", modifications={"title": ["T"]})
+               for pid in ("p000", "bad", "p119")]
+    moves = [Operation("move", "p001", "uid=p001,%s" % people, "mover", new_dn="uid=p001,%s" % directory.disabled_dn)]
+    batch = GroupBatch("cn=staff,%s" % directory.groups_dn)
+    batch.create = True
+    grants = []
+    for pid in ("p002", "p003", "bad"):
+        op = Operation("grant", pid, "uid=%s,%s" % (pid, people), "rule", group=batch.dn, batch=batch)
+        batch.operations.append(op)
+        grants.append(op)
+    done, failed = target.apply(conn, ops + moves + updates + grants, window=8)
+    assert sorted(f["person"] for f in failed if f["action"] == "create") == ["bad", "nowhere"]
+    assert [f for f in failed if f["person"] == "bad" and f["action"] == "update"][0]["error"].startswith("skipped")
+    assert [f for f in failed if f["action"] == "create" and f["person"] == "nowhere"][0]["error"].startswith(
+        "add: noSuchObject")
+    assert len([op for op in done if op.action == "create"]) == 118
+    assert [op.person for op in done if op.action != "create"] == ["p001", "p000", "p119", "p002", "p003"]
+    found = conn.extend.standard.paged_search(directory.base_dn, "(objectClass=inetOrgPerson)", attributes=["title"],
+                                              paged_size=50, generator=False)
+    dns = dict((e["dn"], e["attributes"].get("title")) for e in found if e.get("type") == "searchResEntry")
+    assert len(dns) == 118 and dns["uid=p000,%s" % people] == ["T"]
+    assert "uid=p001,%s" % directory.disabled_dn in dns
+    conn.search(batch.dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["member"])
+    assert sorted(conn.response[0]["attributes"]["member"]) == ["uid=p002,%s" % people, "uid=p003,%s" % people]
+    conn.unbind()
