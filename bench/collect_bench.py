@@ -205,7 +205,8 @@ def ensure_data(n, seed, today, work, env):
     if os.path.exists(manifest_path):
         with open(manifest_path, encoding="utf-8") as handle:
             manifest = json.load(handle)
-        if manifest.get("persons") == n and manifest.get("seed") == seed and manifest.get("today") == today:
+        if (manifest.get("persons") == n and manifest.get("seed") == seed and manifest.get("today") == today
+                and os.path.exists(os.path.join(out, "rules.yml"))):
             return out, manifest, None
     start = time.perf_counter()
     subprocess.run([PYTHON, os.path.join(BENCH, "generate.py"), "--persons", str(n), "--seed", str(seed),

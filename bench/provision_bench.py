@@ -22,8 +22,10 @@ are measured as whole fresh processes (median of ``--runs`` where repeatable):
   ansible   ansible-playbook of bench/noop.yml: Ansible's fixed cost
 
 Measuring (wall time around the child, ru_maxrss from os.wait4) and the environment come from
-bench/collect_bench.py. The target uses the demo's OpenLDAP mapping (uid usernames, accounts in
-ou=people) and 10 rules, one group per department code, under ou=groups (created on demand).
+bench/collect_bench.py. The target uses the demo's OpenLDAP mapping (uid usernames), accounts in
+one OU per division (ten departments) under ou=people, so a mover changing department often
+moves OU too, and the generated rules file: 100 rules over 50 groups under ou=groups (created
+on demand).
 Results: a table on stdout, ``bench/results/provision-<date>.json`` and ``.md``.
 """
 
@@ -51,8 +53,9 @@ import slapd  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = cb.ROOT
 HOST = "bench_ldap"
-RULES = 10
 MOVERS_PERCENT = 10
+# Accounts live in one OU per division: departments D00000-D00009 are division div000, and so on.
+CONTAINER = "'ou=div' ~ contract.department.code[1:5] ~ ',ou=people,dc=example,dc=test'"
 
 # Attributes of the demo's OpenLDAP target (inventories/demo/group_vars/all/target.yml).
 TARGET_VARS = {
@@ -116,22 +119,22 @@ def recap(log_path):
     with open(log_path, encoding="utf-8", errors="replace") as handle:
         text = handle.read()
     match = re.search(r"^%s\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)" % HOST, text, re.M)
-    summary = re.search(r"^\s*msg: '((?:Applied|Planned): .*)'$", text, re.M)
+    summary = re.search(r"^\s*msg: '((?:Applied|Planned): (?:[^']|'')*)'", text, re.M)
     if not match:
         return None
     return {"ok": int(match.group(1)), "changed": int(match.group(2)), "failed": int(match.group(3)),
-            "summary": summary.group(1).replace("''", "'") if summary else None}
+            "summary": " ".join(summary.group(1).split()).replace("''", "'") if summary else None}
 
 
 class Directory:
     """A throwaway slapd in one folder, restarted empty on demand."""
 
     def __init__(self, workdir):
-        self.workdir, self.state = workdir, None
+        self.workdir, self.state, self.extra_ldif = workdir, None, None
 
     def fresh(self):
         slapd.stop(self.workdir)
-        self.state = slapd.start(self.workdir)
+        self.state = slapd.start(self.workdir, extra_ldif=self.extra_ldif)
         pw_file = os.path.join(self.workdir, "bind-password")
         with open(os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
             handle.write(self.state.bind_password)
@@ -149,12 +152,18 @@ def department_codes(data_dir):
         return sorted(row["ExternalId"] for row in csv.DictReader(handle, delimiter=";"))
 
 
+def division_ous(data_dir, people_dn="ou=people,dc=example,dc=test"):
+    """LDIF of the division OUs the container expression places accounts in (see CONTAINER)."""
+    divisions = sorted(set("div" + code[1:5] for code in department_codes(data_dir)))
+    return "".join("dn: ou=%s,%s\nobjectClass: organizationalUnit\nou: %s\n\n" % (d, people_dn, d) for d in divisions)
+
+
 def write_inventory(path, state, vault, rules, today):
     host = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
             "jml_vault_path": vault, "jml_ldap_server_uri": state.ldap_uri, "jml_ldap_bind_dn": state.bind_dn,
             "jml_ldap_bind_password": state.bind_password, "jml_ldap_ca_file": state.ca_file,
             "jml_ldap_search_base": state.people_dn, "jml_ldap_accounts_dn": state.people_dn,
-            "jml_ldap_reference_date": today, "jml_ldap_rules": rules,
+            "jml_ldap_reference_date": today, "jml_ldap_rules_file": rules, "jml_ldap_container": CONTAINER,
             "jml_ldap_groups": {"base": state.groups_dn, "create_missing": True}}
     host.update(TARGET_VARS)
     host["jml_ldap_username"] = dict(TARGET_VARS["jml_ldap_username"], unique_base=state.base_dn)
@@ -256,8 +265,8 @@ def bench_size(n, args, env, password_file, directory):
         os.unlink(vault)
     vars_file = cb.write_vars(data_dir, vault)
     collect(vars_file, env, password_file, os.path.join(logs, "collect.log"))
-    rules = [{"name": "dept-%s" % code, "when": "contract.department.code == '%s'" % code,
-              "groups": ["dept-%s" % code.lower()]} for code in department_codes(data_dir)[:RULES]]
+    rules = os.path.join(data_dir, "rules.yml")
+    directory.extra_ldif = division_ous(data_dir)
     inventory = os.path.join(data_dir, "inventory.json")
     playbook = ["ansible-playbook", "-i", inventory, "playbooks/provision.yml", "--vault-password-file", password_file]
     runs = dict((name, []) for name in ("first", "noop", "check", "check0", "movers", "ldap3-add", "ldap3-read",
@@ -322,9 +331,15 @@ def bench_size(n, args, env, password_file, directory):
                                                                 env, os.path.join(logs, "ansible.log"), sample=False)))
     figures = dict((name, summarise(r)) for name, r in runs.items() if r)
     return {"n": n, "accounts": accounts, "groups": len(entries) - accounts, "movers": moved,
-            "rules": rules, "data_dir": os.path.relpath(data_dir, ROOT), "figures": figures,
+            "rules": rules_count(rules), "data_dir": os.path.relpath(data_dir, ROOT), "figures": figures,
             "summaries": dict((name, [(r.get("recap") or {}).get("summary") for r in rs]) for name, rs in runs.items()
                               if rs and rs[0].get("recap"))}
+
+
+def rules_count(path):
+    import yaml  # pylint: disable=import-outside-toplevel
+    with open(path, encoding="utf-8") as handle:
+        return len(yaml.safe_load(handle)["rules"])
 
 
 def summarise(runs):
@@ -398,7 +413,7 @@ def write_markdown(path, report):
     lines += ["", "## Runs", ""]
     for res in report["results"]:
         lines.append("- N=%d: %d accounts and %d groups after the first provisioning, %d rules, %d movers; "
-                     "play summaries: %s" % (res["n"], res["accounts"], res["groups"], len(res["rules"]), res["movers"],
+                     "play summaries: %s" % (res["n"], res["accounts"], res["groups"], res["rules"], res["movers"],
                                              "; ".join("%s %s" % (k, v[0]) for k, v in res["summaries"].items())))
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
