@@ -1,10 +1,12 @@
 """The JML cycle against a real Samba AD DC (tests/support/samba_ad.py), through the real playbooks
 with the demo's AD variant (inventories/demo/ad.yml). One DC serves the whole session."""
 
+import json
 import os
 import shutil
 
 import pytest
+from ldap3.core.exceptions import LDAPBindError
 
 from jml_workspace import ROOT
 
@@ -343,3 +345,98 @@ def test_rules_name_groups_by_sam_account_name_anywhere_in_the_domain(collect_wo
     rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
     assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
     assert _read(ad, ELSEWHERE, "(objectClass=group)", ["sAMAccountName", "groupType", "uSNChanged"]) == existing
+
+
+def _contract_ends(ws, **ends):
+    """Give persons' (single) contracts an end date in the HelloID export (D-M-YYYY)."""
+    contracts = ws.hr / "T4E_HelloID_Contracts.csv"
+    lines = contracts.read_text(encoding="utf-8-sig").split("\n")
+    for i, line in enumerate(lines):
+        fields = line.split(";")
+        if fields[0] in ends:
+            day = ends[fields[0]]
+            fields[6] = "%d-%d-%d" % (day.day, day.month, day.year)
+            lines[i] = ";".join(fields)
+    contracts.write_text("\n".join(lines), encoding="utf-8-sig")
+
+
+def test_a_leaver_past_retention_is_deleted_and_a_recent_one_leaves_the_managed_groups(collect_workspace, fresh_ad):
+    import datetime
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    assert ws.play("provision.yml", "-e", AD_VARS).rc == 0
+    accounts = managed(ad)
+    summer_dn, kato_dn = accounts["SummerH"][0], accounts["KatoB"][0]
+    unmanaged = "CN=Unmanaged App,%s" % ELSEWHERE  # no rule names it: never touched
+    conn = ad.connect()
+    assert conn.add(unmanaged, ["group"], {"member": [kato_dn]}), conn.result
+    conn.unbind()
+    accounts = managed(ad)
+    managed_groups = set(accounts["KatoB"][1]["memberOf"]) - {unmanaged}
+    assert len(managed_groups) == 2  # the demo's staff and managers
+
+    # SummerH left in 2020: past 30 days of retention. KatoB left three days ago: a leaver.
+    _contract_ends(ws, SummerH=datetime.date(2020, 1, 1), KatoB=datetime.date.today() - datetime.timedelta(days=3))
+    assert ws.play("collect.yml").rc == 0
+    extra = _extra(ws, "retention",
+                   jml_ldap_lifecycle={"pre_provision_days": 14, "exclude": "person.custom.blocked",
+                                       "delete_after_days": 30, "delete_accounts": True},
+                   jml_ldap_thresholds={"disable": {"count": 10, "percent": 20}, "delete": {"count": 1}})
+    check = ws.play("provision.yml", "-e", AD_VARS, "-e", extra, check=True)
+    assert check.rc == 0, check
+    by_person = dict((p, sorted(a["action"] for a in check.plan["actions"] if a["person"] == p))
+                     for p in ("SummerH", "KatoB"))
+    assert by_person == {"SummerH": ["delete"], "KatoB": ["disable", "revoke", "revoke", "update"]}  # accountExpires
+    assert [a["dn"] for a in check.plan["actions"] if a["action"] == "delete"] == [summer_dn]
+    assert managed(ad) == accounts, "check mode wrote to AD"
+
+    real = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
+    assert real.rc == 0, real
+    assert real.plan["actions"] == check.plan["actions"]
+    after = managed(ad)
+    assert "SummerH" not in after and len(after) == len(accounts) - 1
+    assert _read(ad, ad.base_dn, "(employeeID=SummerH)", ["1.1"]) == {}
+    dn, kato = after["KatoB"]
+    assert int(kato["userAccountControl"]) & 0x2
+    assert kato["memberOf"] == [unmanaged]  # out of every managed group, the unmanaged one kept
+    assert all(a.get("manager") != summer_dn for d, a in after.values())
+
+    rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+    assert managed(ad) == after
+
+
+def test_vvvv_shows_neither_the_bind_password_nor_initial_passwords_and_the_passwords_work(collect_workspace,
+                                                                                         fresh_ad):
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    # A known strong password per person, from an expression, so the test can look for it.
+    password = _extra(ws, "password", jml_ldap_initial_password={
+        "attribute": "unicodePwd", "value": "'Xk9-' ~ person.id ~ '-Strong!'"})
+    check = ws.play("provision.yml", "-e", AD_VARS, "-e", password, "-vvvv", check=True, diff=True)
+    real = ws.play("provision.yml", "-e", AD_VARS, "-e", password, "-vvvv", diff=True)
+    assert check.rc == 0 and real.rc == 0, real
+    accounts = managed(ad)
+    secrets = ["Xk9-%s-Strong!" % pid for pid in accounts]
+    assert len(secrets) == 33
+    places = {"-vvvv check": check.output, "-vvvv run": real.output, "check plan": check.plan_file.read_text(),
+              "plan file": real.plan_file.read_text(), "vault": json.dumps(ws.vault_document()),
+              "vault file": ws.vault.read_text()}
+    # -vvvv prints the whole result and --diff every created account: where a password would show.
+    assert "actions_truncated: 0" in real.output and '"sAMAccountName": "amir.atkinson"' in real.output
+    for where, text in places.items():
+        assert ad.admin_password not in text, where
+        leaked = [s for s in secrets if s in text or repr(('"%s"' % s).encode("utf-16-le"))[2:-1] in text]
+        assert leaked == [], "%s shows %s" % (where, leaked[:3])
+    assert "unicodePwd" not in json.dumps(real.plan["actions"])  # not even the attribute's name with a value
+
+    enabled = [(pid, a) for pid, (dn, a) in accounts.items() if not int(a["userAccountControl"]) & 0x2]
+    assert len(enabled) >= 25
+    for pid, attrs in enabled:  # set in the add: each account binds over LDAPS with its password
+        conn = ad.connect(user=attrs["userPrincipalName"], password="Xk9-%s-Strong!" % pid)
+        assert conn.bound, (pid, conn.result)
+        conn.unbind()
+    with pytest.raises(LDAPBindError, match="invalidCredentials"):  # the binds above prove the password, not a lax DC
+        ad.connect(user=enabled[0][1]["userPrincipalName"], password="Xk9-wrong-Strong!")
