@@ -210,6 +210,13 @@ options:
             expression in O(attributes) gives for the candidate username, so for example C(uid) and
             C(mail) stay in step. An attribute not mapped in O(attributes) (same spelling) is
             not tested.
+          - A multi-valued attribute (an expression giving a list, such as
+            V(['SMTP:' ~ username ~ '@example.test']) for C(proxyAddresses)) is tested value by
+            value - every value must be free.
+          - C(mail) and C(proxyAddresses) are one namespace of mail addresses, compared without the
+            C(smtp:)/C(SMTP:) prefix of a proxy address (it only marks the primary address) - an
+            address held as anyone's C(mail) or in anyone's C(proxyAddresses) is taken for both.
+            Other proxy address types (C(X500:), C(sip:)) keep their prefix.
           - Defaults to O(username.attribute) alone.
         type: list
         elements: str
@@ -418,9 +425,9 @@ options:
       - Business rules, evaluated once per person per run. Each is a dict with C(name) (unique),
         C(when) (a Jinja2 expression over C(person), C(contract), C(contracts), C(account),
         C(today), C(state); default V(true)), C(any_contract) (match when the condition holds for
-        any active contract as C(contract), not only the primary one), C(groups) (DNs, or names
-        placed under O(groups.base)) and C(attributes) (attribute -> expression), and an optional
-        C(description).
+        any active contract as C(contract), not only the primary one), C(groups) (DNs, or names -
+        placed under O(groups.base), or looked up by O(groups.lookup)) and C(attributes)
+        (attribute -> expression), and an optional C(description).
       - The managed groups are exactly the groups some rule names. A membership of a managed
         account in a managed group that no rule grants any more is revoked; groups no rule names,
         and memberships of accounts this run does not manage, are never touched. Attributes a
@@ -441,16 +448,47 @@ options:
     default: {}
     suboptions:
       base:
-        description: DN under which group names given in rules are placed (as C(cn=<name>,<base>)).
+        description:
+          - DN under which group names given in rules are placed (as C(cn=<name>,<base>)), and where
+            O(groups.create_missing) creates them.
         type: str
       object_class:
-        description: Object class of groups created by O(groups.create_missing).
+        description:
+          - Object class of groups created by O(groups.create_missing) (V(group) for AD); with
+            O(groups.lookup), only groups of this class are found.
         type: str
         default: groupOfNames
       name_attribute:
         description: RDN attribute of groups given by name.
         type: str
         default: cn
+      lookup:
+        description:
+          - Attribute a group name in the rules is looked up by, for example V(sAMAccountName) in
+            AD - the rules then name groups as Windows does, whatever their CN and OU. A value with
+            C(=) in it is still a DN.
+          - Every name of every rule is resolved to its group's DN before the plan is made, with
+            one search of O(groups.lookup_base) (an OR filter of up to 100 names per search, not
+            one search per name). A name no group has is the group
+            C(<name_attribute>=<name>,<base>) - created by O(groups.create_missing) with this
+            attribute set to the name too (AD would otherwise invent a C(sAMAccountName) such as
+            C($624E9B7E-7755BA9CBEE3F632)). A name two groups have fails the task before anything
+            is written - name that group by DN.
+          - Not set - a name is always C(<name_attribute>=<name>,<base>).
+        type: str
+      lookup_base:
+        description:
+          - Base DN of the O(groups.lookup) search (subtree). Defaults to the domain of
+            O(groups.base) - its trailing C(DC=) components, for example V(DC=example,DC=test),
+            since a C(sAMAccountName) is unique in the whole domain.
+        type: str
+      group_type:
+        description:
+          - C(groupType) of the groups this module creates (AD), for example V(-2147483646) global
+            security, V(-2147483644) domain local security, V(-2147483640) universal security,
+            V(2) global distribution. Existing groups are never changed.
+          - Not set - the domain controller's default, a global security group.
+        type: int
       member_attribute:
         description: The attribute holding the members' DNs.
         type: str
@@ -658,7 +696,8 @@ notes:
     (OpenLDAP refint, AD linked attributes) and are not planned as changes.
   - Group memberships (V(grant) and V(revoke)) come last, one modify per group for all of its
     changes; a failing group write is retried member by member so one bad member does not fail
-    the others.
+    the others. A group created with attributes of its own (O(groups.lookup), O(groups.group_type))
+    is one add with its members, after every other group write.
 seealso:
   - module: jml.provisioning.hr_collect
 """
@@ -706,6 +745,54 @@ EXAMPLES = r"""
       disable: {count: 10, percent: 20}
       delete: {count: 0}
   register: reconciled
+
+- name: Reconcile Active Directory - logins, UPN, mail and proxyAddresses in step; groups by sAMAccountName
+  jml.provisioning.ldap_accounts:
+    vault: /var/lib/jml/vault.json
+    flavour: ad
+    connection:
+      server_uri: ldaps://dc1.example.test
+      bind_dn: CN=jml-svc,OU=Service,DC=example,DC=test
+      bind_password: "{{ vault_ad_bind_password }}"
+      ca_file: /etc/pki/ad-ca.pem
+    search_base: OU=People,DC=example,DC=test
+    search_filter: (&(objectClass=user)(objectCategory=person))
+    accounts_dn: OU=People,DC=example,DC=test
+    object_classes: [top, person, organizationalPerson, user]
+    anchor: {person: id, attribute: employeeID}
+    rdn: {attribute: cn, value: person.name.display}
+    disable: {strategy: [uac]}
+    initial_password: {generate: true, attribute: unicodePwd}
+    username:
+      attribute: sAMAccountName
+      max_length: 20
+      candidates:
+        - "(person.name.given | ascii) ~ '.' ~ (person.name | family_name | ascii) ~ (n if n > 1 else '')"
+      unique_attributes: [sAMAccountName, userPrincipalName, mail, proxyAddresses]
+      unique_base: DC=example,DC=test
+    attributes:
+      givenName: person.name.given
+      sn: person.name | family_name
+      displayName: person.name.display
+      mail: username ~ '@example.test'
+      userPrincipalName: username ~ '@example.test'
+      proxyAddresses: "['SMTP:' ~ username ~ '@example.test']"
+      manager: manager_dn
+      accountExpires: contract.end | filetime
+    lifecycle:
+      delete_after_days: 90
+      delete_accounts: true
+    rules:
+      - name: sales
+        when: contract.department.code == 'SALES'
+        groups: [sales-eu]            # the group whose sAMAccountName is sales-eu, in any OU
+    groups:
+      base: OU=Groups,DC=example,DC=test
+      object_class: group
+      lookup: sAMAccountName
+      placeholder_member: ""
+      create_missing: true
+      group_type: -2147483646         # global security (the DC's default too)
 
 - name: Reconcile and tell IT (one digest) and each leaver's manager (one mail per leaver)
   jml.provisioning.ldap_accounts:
