@@ -235,7 +235,6 @@ class _Planner(object):
         self.managed_accounts = {}  # person id -> (current DN or None, DN after this run)
         self.entitled = {}          # person id -> rules.Entitlements
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts)  # RDN uniqueness per container
-        self.moves = {}             # normalised current DN -> DN after this run, for moved accounts
 
     @property
     def registry(self):
@@ -349,8 +348,6 @@ class _Planner(object):
                 self.problem(pid, "create" if account is None else "update", account.dn if account else None, exc)
                 continue
             self.final_dn[pid] = target
-            if account is not None and dnlib.normalise(account.dn) != dnlib.normalise(target):
-                self.moves[dnlib.normalise(account.dn)] = target
             self.entries.append((pid, person, status, account, username, target))
 
     # Pass 2: what to write for each of them.
@@ -491,10 +488,10 @@ class _Planner(object):
             key = attribute.lower()
             if key in config.create_only or key == config.username_attribute.lower():
                 continue
+            # A link to an account this run moves is written too, after the move: the directory may
+            # not follow the rename (slapd's refint runs in the background and loses the link when
+            # the linking entry is renamed at the same time; many directories have no refint).
             current = account.values(attribute)
-            if key in config.dn_attributes:
-                # The directory renames links to a moved account itself (refint, AD linked attributes).
-                current = [self.moves.get(dnlib.normalise(v), v) for v in current]
             if not _same(attribute, current, desired, config.dn_attributes, config.integer_never_attributes):
                 changes[attribute] = [_shown(current), _shown(desired)]
                 modifications[attribute] = desired

@@ -494,9 +494,13 @@ def test_renaming_keeps_the_current_login_when_the_candidates_still_give_it(conf
     assert again.operations == []
 
 
-def test_a_link_to_a_moved_manager_is_not_a_change_the_directory_renames_it(make_config):
+def test_a_link_to_a_moved_manager_is_written_after_the_move(make_config):
+    # Not left to the directory: slapd's refint renames links in the background and loses one when
+    # the linking entry is renamed at the same moment; many directories have no refint at all.
     config = make_config(container=BY_DEPARTMENT)
     first = build(people(person("boss"), person("1", manager="boss")), config=config)
     boss, report = account_of(first, "boss"), account_of(first, "1")
     plan = build(people(person("boss", department="HR"), person("1", manager="boss")), [boss, report], config=config)
-    assert actions(plan) == [("move", "boss"), ("update", "boss")]  # the report is not touched
+    assert actions(plan) == [("move", "boss"), ("update", "1"), ("update", "boss")]
+    moved = [op for op in plan.operations if op.action == "move"][0].new_dn
+    assert [op for op in plan.operations if op.person == "1"][0].modifications == {"manager": [moved]}
