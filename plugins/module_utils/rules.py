@@ -34,8 +34,9 @@ class Rule(object):
         self.groups, self.attributes = groups, attributes
         self.names = tuple(names)  # group names still to look up (groups.lookup); DNs are in groups
         self.group_keys = frozenset(dnlib.normalise(dn) for dn in groups)
-        # (path, values, whole): the condition needs the field at path to be one of values.
-        self.guard = None if any_contract or when.node is None else fast.equality_guard(when.node)
+        # (path, values, whole): the condition needs the field at path to be one of values
+        # (with any_contract: for the contract that matches).
+        self.guard = None if when.node is None else fast.equality_guard(when.node)
 
 
 class RuleSet(list):
@@ -49,27 +50,39 @@ class RuleSet(list):
 
     def __init__(self, rules):
         list.__init__(self, rules)
-        self.unguarded = []
-        self.guarded = {}  # path -> {value: [rule positions]}
+        # Rules on the primary contract, and rules on any active contract (looked up per contract).
+        self.unguarded, self.any_unguarded = [], []
+        self.guarded, self.any_guarded = {}, {}  # path -> {value: [rule positions]}
         for position, rule in enumerate(rules):
+            unguarded, guarded = (self.any_unguarded, self.any_guarded) if rule.any_contract else \
+                (self.unguarded, self.guarded)
             if rule.guard is None:
-                self.unguarded.append(position)
+                unguarded.append(position)
             else:
                 path, values, dummy = rule.guard
                 for value in values:
-                    self.guarded.setdefault(path, {}).setdefault(value, []).append(position)
-        self.walkers = dict((path, fast.path_walker(path)) for path in self.guarded)
+                    guarded.setdefault(path, {}).setdefault(value, []).append(position)
+        self.walkers = dict((path, fast.path_walker(path)) for path in list(self.guarded) + list(self.any_guarded))
+        self.has_any_contract = bool(self.any_unguarded or self.any_guarded)
 
-    def candidates(self, scope):
-        """Positions of the rules a person can match, in rule order."""
-        found = list(self.unguarded)
-        for path, index in self.guarded.items():
+    def _lookup(self, guarded, scope, found):
+        for path, index in guarded.items():
             value = self.walkers[path](scope)
             try:
                 found.extend(index.get(value, ()))
             except TypeError:  # an unhashable value matches no code
                 continue
-        return sorted(found)
+
+    def candidates(self, scope, contract_scopes=()):
+        """Positions of the rules a person can match, in rule order; ``contract_scopes``: the
+        scope once per active contract, for the any_contract rules."""
+        found = list(self.unguarded)
+        self._lookup(self.guarded, scope, found)
+        if self.has_any_contract and contract_scopes:
+            found.extend(self.any_unguarded)
+            for contract_scope in contract_scopes:
+                self._lookup(self.any_guarded, contract_scope, found)
+        return sorted(set(found))
 
 
 def group_dn(value, groups_base, name_attribute="cn"):
@@ -178,16 +191,17 @@ def _truthy(value):
 def entitlements(rules, scope, today):
     """Evaluate every rule for one person; ``scope`` is a ``make_scope`` dict (person, contract...)."""
     out = Entitlements()
-    active = None
     ruleset = rules if isinstance(rules, RuleSet) else RuleSet(rules)
-    for position in ruleset.candidates(scope):
+    contract_scopes = ()
+    if ruleset.has_any_contract:
+        contract_scopes = [dict(scope, contract=c) for c in scope.get("contracts") or []
+                           if lifecycle.is_active(c, today)]
+    for position in ruleset.candidates(scope, contract_scopes):
         rule = ruleset[position]
         if rule.guard is not None and rule.guard[2]:
             matched = True  # the guard is the whole condition and the index already checked it
         elif rule.any_contract:
-            if active is None:
-                active = [c for c in scope.get("contracts") or [] if lifecycle.is_active(c, today)]
-            matched = any(_truthy(rule.when.evaluate(dict(scope, contract=c))) for c in active)
+            matched = any(_truthy(rule.when.evaluate(contract_scope)) for contract_scope in contract_scopes)
         else:
             matched = _truthy(rule.when.evaluate(scope))
         if not matched:

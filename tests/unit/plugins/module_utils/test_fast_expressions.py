@@ -85,7 +85,7 @@ def test_the_rule_index_matches_evaluating_every_rule():
         {"name": "g", "when": "true", "groups": ["g"]},
     ]
     indexed = ruleslib.compile_rules(specs, "ou=groups,dc=x")
-    assert [r.guard is not None for r in indexed] == [True, True, True, False, False, False, False]
+    assert [r.guard is not None for r in indexed] == [True, True, True, False, False, True, False]
     today = datetime.date(2026, 1, 1)
     for department, blocked, title in itertools.product(["SALES", "ICT", "HR"], [True, False], ["AM", None]):
         contract = {"start": "2020-01-01", "end": None, "department": {"code": department}, "title": {"code": title}}
@@ -97,3 +97,28 @@ def test_the_rule_index_matches_evaluating_every_rule():
                      else _jinja(spec["when"], {"person": {"custom": {"blocked": blocked}}, "contract": contract}))
                  and _jinja(spec["when"], {"person": {"custom": {"blocked": blocked}}, "contract": contract}) != "error"]
         assert fast_result == naive, (department, blocked, title)
+
+
+def test_any_contract_rules_are_indexed_per_active_contract():
+    specs = [
+        {"name": "ict", "when": "contract.department.code == 'ICT'", "any_contract": True, "groups": ["ict"]},
+        {"name": "ict-am", "when": "contract.department.code == 'ICT' and contract.title.code == 'AM'",
+         "any_contract": True, "groups": ["ict-am"]},
+        {"name": "anyone", "when": "contract.title.code != 'X'", "any_contract": True, "groups": ["anyone"]},
+        {"name": "primary-ict", "when": "contract.department.code == 'ICT'", "groups": ["p"]},
+    ]
+    indexed = ruleslib.compile_rules(specs, "ou=groups,dc=x")
+    today = datetime.date(2026, 1, 1)
+
+    def contract(code, title, end=None):
+        return {"start": "2020-01-01", "end": end, "department": {"code": code}, "title": {"code": title}}
+
+    for contracts, expected in [
+        ([contract("HR", "AM"), contract("ICT", "AM")], ["ict", "ict-am", "anyone"]),
+        ([contract("HR", "AM"), contract("ICT", "DEV")], ["ict", "anyone"]),
+        ([contract("ICT", "AM", end="2025-01-01"), contract("HR", "AM")], ["anyone", "primary-ict"]),  # ICT ended
+        ([contract("ICT", "X")], ["ict", "primary-ict"]),
+        ([contract("HR", "AM", end="2025-01-01")], []),  # no active contract, primary still HR
+    ]:
+        scope = make_scope(person={}, contract=contracts[0], contracts=contracts)
+        assert ruleslib.entitlements(indexed, scope, today).rules == expected, contracts
