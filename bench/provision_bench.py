@@ -269,8 +269,8 @@ def bench_size(n, args, env, password_file, directory):
     directory.extra_ldif = division_ous(data_dir)
     inventory = os.path.join(data_dir, "inventory.json")
     playbook = ["ansible-playbook", "-i", inventory, "playbooks/provision.yml", "--vault-password-file", password_file]
-    runs = dict((name, []) for name in ("first", "noop", "check", "check0", "movers", "ldap3-add", "ldap3-read",
-                                        "ldapadd", "ldapsearch", "ansible"))
+    runs = dict((name, []) for name in ("first", "noop", "check", "check0", "movers", "movers-rerun", "ldap3-add",
+                                        "ldap3-read", "ldapadd", "ldapsearch", "ansible"))
 
     def provision(name, extra=(), want_changed=None):
         run = cb.measure(playbook + list(extra), env, os.path.join(logs, "%s.log" % name), sample=False)
@@ -312,6 +312,7 @@ def bench_size(n, args, env, password_file, directory):
         json.dump(document, handle, ensure_ascii=False, indent=1)
     collect(movers_vars, env, password_file, os.path.join(logs, "collect-movers.log"))
     provision("movers", want_changed=True)
+    provision("movers-rerun", want_changed=False)  # the movers' run leaves nothing to do
     # Floors that need an empty directory.
     ldif = os.path.join(data_dir, "entries.ldif")
     write_ldif(entries, ldif)
@@ -356,6 +357,7 @@ ROWS = (
     ("check", "--check, nothing to do", "noop"),
     ("check0", "--check on an empty directory (plans every create)", "first"),
     ("movers", "10 % movers after a re-collect (one run)", "noop"),
+    ("movers-rerun", "the same again: nothing left to do (one run)", "noop"),
     ("ldap3-add", "floor: bare ldap3 adds of the same entries, one connection", None),
     ("ldap3-read", "floor: one bare ldap3 paged search of accounts + groups", None),
     ("ldapadd", "reference: ldapadd of the same entries as LDIF", None),

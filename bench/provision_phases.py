@@ -58,6 +58,9 @@ def main(argv=None):
     parser.add_argument("--work", default=os.path.join(cb.WORK, "provision"))
     parser.add_argument("--repeat", type=int, default=1, help="time the read and plan steps this many times")
     parser.add_argument("--profile", help="write cProfile stats of read + plan here")
+    parser.add_argument("--show", type=int, default=0, help="print the first N planned operations")
+    parser.add_argument("--apply-first", action="store_true",
+                        help="apply the plan once first (not timed), so the timed runs are a true no-op")
     args = parser.parse_args(argv)
     data_dir = os.path.join(os.path.abspath(args.work), "hr-%d-seed%d" % (args.size, args.seed))
     with open(os.path.join(data_dir, "inventory.json"), encoding="utf-8") as handle:
@@ -104,11 +107,17 @@ def run_phases(args, host, vault_path):
     today = datetime.date.fromisoformat(options["reference_date"])
     conn = step("connect", lambda: ldaptarget.connect(**options["connection"]))
     target = _LdapTarget(conn, options, config)
+    if args.apply_first:
+        accounts = target.read_accounts()
+        groups = target.read_groups(ruleslib.managed_groups(config.rules))
+        plan = planlib.build(vault["persons"], accounts, config, today, taken_names=target.taken_names, groups=groups)
+        done, failed = step("apply %d operations" % len(plan.operations), lambda: target.apply(plan.operations))
+        print("  applied %d, %d failed" % (len(done), len(failed)))
     profiler = cProfile.Profile() if args.profile else None
     for dummy in range(args.repeat):
         if profiler:
             profiler.enable()
-        accounts = step("read accounts (%d)" % 0, target.read_accounts)
+        accounts = step("read accounts", target.read_accounts)
         groups = step("read groups", lambda: target.read_groups(ruleslib.managed_groups(config.rules)))
         plan = step("plan", lambda: planlib.build(vault["persons"], accounts, config, today,
                                                    taken_names=target.taken_names, groups=groups))
@@ -116,6 +125,9 @@ def run_phases(args, host, vault_path):
             profiler.disable()
         print("  %d accounts, %d groups, %d operations, %d unchanged" % (len(accounts), len(groups),
                                                                        len(plan.operations), plan.unchanged))
+        if args.show:
+            for op in plan.operations[:args.show]:
+                print("    %s" % json.dumps(op.as_dict(), ensure_ascii=False)[:300])
     conn.unbind()
     if profiler:
         profiler.dump_stats(args.profile)
