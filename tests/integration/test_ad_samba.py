@@ -256,8 +256,7 @@ def _read(samba_ad, base, search_filter, attributes):
     return found
 
 
-def test_proxy_addresses_follow_the_unique_login_and_an_address_held_elsewhere_is_not_reused(collect_workspace,
-                                                                                            fresh_ad):
+def test_proxy_addresses_follow_the_login_and_an_address_held_elsewhere_is_not_reused(collect_workspace, fresh_ad):
     ws, ad = collect_workspace, fresh_ad
     _point_at(ws, ad)
     conn = ad.connect()
@@ -407,8 +406,7 @@ def test_a_leaver_past_retention_is_deleted_and_a_recent_one_leaves_the_managed_
     assert managed(ad) == after
 
 
-def test_vvvv_shows_neither_the_bind_password_nor_initial_passwords_and_the_passwords_work(collect_workspace,
-                                                                                         fresh_ad):
+def test_vvvv_shows_no_bind_or_initial_password_and_the_passwords_work(collect_workspace, fresh_ad):
     ws, ad = collect_workspace, fresh_ad
     _point_at(ws, ad)
     assert ws.play("collect.yml").rc == 0
