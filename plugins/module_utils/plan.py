@@ -16,7 +16,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnli
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, memberships
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import correlate, person_value
-from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, make_scope
 from ansible_collections.jml.provisioning.plugins.module_utils.naming import NameRegistry, NamingError, allocate
 
 ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
@@ -235,6 +235,7 @@ class _Planner(object):
         self.managed_accounts = {}  # person id -> (current DN or None, DN after this run)
         self.entitled = {}          # person id -> rules.Entitlements
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts)  # RDN uniqueness per container
+        self.views = {}             # id(account) -> its expression view
 
     @property
     def registry(self):
@@ -244,11 +245,20 @@ class _Planner(object):
             self._registry = NameRegistry(taken)
         return self._registry
 
+    def view(self, account):
+        """``_account_view`` once per account: place, desired and the rules all ask for it."""
+        if account is None:
+            return {}
+        found = self.views.get(id(account))
+        if found is None:
+            found = self.views[id(account)] = _account_view(account)
+        return found
+
     def scope(self, person, status, account=None, username=None):
-        return {"person": person, "contract": status.primary if status else None,
-                "contracts": person.get("contracts") or [], "account": _account_view(account),
-                "today": self.today_text, "username": username,
-                "state": status.state if status else None}
+        # One make_scope per person and step (Jinja's globals merged once), for .evaluate(scope).
+        return make_scope(person=person, contract=status.primary if status else None,
+                          contracts=person.get("contracts") or [], account=self.view(account),
+                          today=self.today_text, username=username, state=status.state if status else None)
 
     def problem(self, pid, action, dn, error):
         self.plan.problems.append({"person": pid, "action": action, "dn": dn, "error": str(error)})
@@ -258,7 +268,7 @@ class _Planner(object):
         if not enabled and "move" in config.disable_strategy:
             return config.disabled_dn
         if config.container is not None:
-            value = config.container(**scope)
+            value = config.container.evaluate(scope)
             if value:
                 return str(value)
         return config.accounts_dn
@@ -281,7 +291,7 @@ class _Planner(object):
         if config.rdn_value is None:
             attribute = dnlib.first_rdn(account.dn).partition("=")[0] if account else config.username_attribute
             return dnlib.build(attribute, username, container)
-        wanted = _text(config.rdn_value(**dict(scope, username=username))) or username
+        wanted = _text(config.rdn_value.evaluate(dict(scope, username=username))) or username
         if account is not None:
             current = dnlib.rdn_value(account.dn)
             same_place = dnlib.normalise(dnlib.parent(account.dn)) == dnlib.normalise(container)
@@ -309,7 +319,7 @@ class _Planner(object):
                 expression = mapped.get(attribute.lower())
                 if attribute.lower() != config.username_attribute.lower() and expression is not None:
                     # A list for multi-valued attributes (proxyAddresses): each value must be free.
-                    values[attribute] = as_values(expression(**local))
+                    values[attribute] = as_values(expression.evaluate(local))
             return values
         return derived
 
@@ -327,7 +337,7 @@ class _Planner(object):
             status = lifecycle.evaluate(person, self.today, config.policy)
             scope = self.scope(person, status, account)
             try:
-                if config.exclude is not None and config.exclude(**scope):
+                if config.exclude is not None and config.exclude.evaluate(scope):
                     continue
                 if account is not None:
                     username = self.current_or_renamed(account, scope)
@@ -373,7 +383,7 @@ class _Planner(object):
         if self.config.revoke_on_disable and status.state in (lifecycle.LEAVER, lifecycle.DELETE):
             granted = ruleslib.Entitlements()
         else:
-            view = _account_view(account)
+            view = self.view(account)
             granted = ruleslib.entitlements(self.config.rules, ruleslib.rules_scope(person, status, view,
                                                                                     self.today_text), self.today)
         self.entitled[pid] = granted
@@ -409,7 +419,7 @@ class _Planner(object):
         scope["manager_dn"] = self.final_dn.get(manager) if manager else None
         values = {}
         for attribute, expression in config.attributes.items():
-            values[attribute] = as_values(expression(**scope))
+            values[attribute] = as_values(expression.evaluate(scope))
         for field, attribute in config.anchors[:1]:
             anchor = person_value(person, field)
             if anchor is not None:
@@ -459,7 +469,7 @@ class _Planner(object):
         op = Operation("create", pid, target, status.reason, changes, attributes,
                        initial_password=config.initial_password or config.password_value is not None)
         if config.password_value is not None:
-            op.password = _text(config.password_value(**self.scope(person, status, None, username))) or None
+            op.password = _text(config.password_value.evaluate(self.scope(person, status, None, username))) or None
         self.plan.operations.append(op)
 
     def update(self, pid, person, status, account, username, target):

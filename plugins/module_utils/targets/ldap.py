@@ -195,23 +195,44 @@ def apply_adding_groups(conn, operations, groups_config=None, **options):
 
 
 def read_groups(conn, groups, member_attribute="member"):
-    """The managed groups (normalised DN -> DN) as ``{normalised DN: {dn, exists, members}}``."""
+    """The managed groups (normalised DN -> DN) as ``{normalised DN: {dn, exists, members}}``.
+
+    Active Directory returns at most 1,500 members of a group at a time (``member;range=0-1499``):
+    the rest is asked for range by range until the server says ``*``."""
     found = {}
     for key, dn in groups.items():
-        try:
-            ok = conn.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=[member_attribute])
-        except LDAPException as exc:
-            raise TargetError("reading group %s failed: %s" % (dn, exc))
-        result = conn.result or {}
-        if not ok and result.get("result") == 32:  # noSuchObject
+        members, wanted, entry_dn = [], member_attribute, dn
+        while wanted:
+            entries = _base_entry(conn, dn, wanted)
+            if entries is None:
+                break
+            entry_dn, attrs = entries
+            wanted = None
+            for name, values in attrs.items():
+                base_name, dummy, option = name.partition(";range=")
+                if base_name != member_attribute.lower():
+                    continue
+                members.extend(values)
+                last = option.rpartition("-")[2] if option else "*"
+                if last != "*":
+                    wanted = "%s;range=%d-*" % (member_attribute, int(last) + 1)
+        if entries is None and not members:
             found[key] = {"dn": dn, "exists": False, "members": []}
-            continue
-        if not ok:
-            raise TargetError("reading group %s failed: %s" % (dn, _describe(conn)))
-        entry = [e for e in conn.response or () if e.get("type") == "searchResEntry"][0]
-        raw = dict((k.lower(), v) for k, v in (entry.get("raw_attributes") or {}).items())
-        found[key] = {"dn": entry["dn"], "exists": True, "members": _decode(raw.get(member_attribute.lower()) or [])}
+        else:
+            found[key] = {"dn": entry_dn, "exists": True, "members": members}
     return found
+
+
+def _base_entry(conn, dn, attribute):
+    """``(dn, attributes)`` of one entry, or None when it does not exist."""
+    try:
+        for item in paged_entries(conn, dn, "(objectClass=*)", [attribute], scope="base"):
+            return item
+    except TargetError as exc:
+        if "noSuchObject" in str(exc):
+            return None
+        raise TargetError("reading group %s failed: %s" % (dn, exc))
+    return None
 
 
 def _batch_request(batch, member_attribute, placeholder, object_class, name_attribute):
