@@ -93,9 +93,9 @@ def run_phases(args, host, vault_path):
     from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
 
     def step(name, func):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         value = func()
-        print("%-28s %7.3f s" % (name, time.perf_counter() - started))
+        print("%-28s %7.3f s  (cpu %.3f s)" % (name, time.perf_counter() - started, time.process_time() - cpu))
         return value
 
     options = step("options", lambda: options_for(host, vault_path))

@@ -185,3 +185,15 @@ def equality_guard(node):
         guard = equality_guard(node.left) or equality_guard(node.right)
         return (guard[0], guard[1], False) if guard else None
     return None
+
+
+def guarded_rest(node):
+    """For ``<guard> and <rest>``: ``rest`` compiled, or None. Once the rule index has checked
+    the guard, ``a and b`` is ``b``, so only ``rest`` needs evaluating (same value, same errors
+    as Jinja2: ``a`` is a plain comparison and cannot fail)."""
+    if not HAS_JINJA2 or not isinstance(node, nodes.And):
+        return None
+    guard = equality_guard(node.left)
+    if guard is None or not guard[2]:
+        return None
+    return compile_node(node.right)

@@ -27,7 +27,7 @@ class RuleError(ValueError):
 
 
 class Rule(object):
-    __slots__ = ("name", "when", "any_contract", "groups", "group_keys", "attributes", "guard", "names")
+    __slots__ = ("name", "when", "any_contract", "groups", "group_keys", "attributes", "guard", "names", "rest")
 
     def __init__(self, name, when, any_contract, groups, attributes, names=()):
         self.name, self.when, self.any_contract = name, when, any_contract
@@ -37,6 +37,19 @@ class Rule(object):
         # (path, values, whole): the condition needs the field at path to be one of values
         # (with any_contract: for the contract that matches).
         self.guard = None if when.node is None else fast.equality_guard(when.node)
+        # ``<guard> and <rest>``: with the guard met, the condition's value is rest's.
+        self.rest = fast.guarded_rest(when.node) if self.guard is not None and not self.guard[2] else None
+
+    def holds(self, scope):
+        """The condition for a scope whose value already met the guard (see ``RuleSet``)."""
+        if self.rest is None:
+            return _truthy(self.when.evaluate(scope))
+        try:
+            value = self.rest(scope)
+        except fast.UnsupportedCall as exc:
+            raise ExpressionError("%s: expression %r failed: %s" % (self.when.label, self.when.source, exc),
+                                  kind="UndefinedError")
+        return _truthy(None if value is fast.UNDEFINED else value)
 
 
 class RuleSet(list):
@@ -203,7 +216,7 @@ def entitlements(rules, scope, today):
         elif rule.any_contract:
             matched = any(_truthy(rule.when.evaluate(contract_scope)) for contract_scope in contract_scopes)
         else:
-            matched = _truthy(rule.when.evaluate(scope))
+            matched = rule.holds(scope)
         if not matched:
             continue
         out.rules.append(rule.name)
