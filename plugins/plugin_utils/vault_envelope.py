@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import binascii
 import hmac as _hmac
+import io
+import itertools
 import os
 
 try:  # ansible-core's own vault needs cryptography too; guarded for ansible-test's import check
@@ -97,32 +99,80 @@ def is_envelope(data):
 def read(data, secrets):
     """Decrypt an envelope (bytes) with the first of ``secrets`` (``[(vault_id, secret bytes)]``)
     that opens it; the header's vault id is tried first, as ansible-vault does."""
-    data = data.lstrip()
-    end = data.find(b"\n")
-    header = data[:end].strip().split(b";")
+    return read_file(io.BytesIO(data), secrets)
+
+
+def read_file(handle, secrets):
+    """``read`` from a binary file object, in pieces: the hex text (4x the plaintext) is never
+    held whole, so the plaintext is the largest thing in memory (at 100k persons the whole-file
+    way peaked at ~470 MB of copies for a 39 MB vault)."""
+    start = handle.tell()
+    line = handle.readline()
+    while line and not line.strip():
+        line = handle.readline()
+    header = line.strip().split(b";")
     if len(header) < 3 or header[0] != HEADER or header[1] not in (b"1.1", b"1.2") or header[2] != b"AES256":
         raise EnvelopeError("not an ansible-vault AES256 envelope")
     label = header[3].decode("utf-8", "replace") if len(header) > 3 else None
-    try:
-        inner = binascii.unhexlify(data[end + 1:].replace(b"\n", b"").replace(b"\r", b"").strip())
-        salt_hex, mac_hex, ciphertext_hex = inner.split(b"\n", 2)
-        del inner
-        salt, mac = binascii.unhexlify(salt_hex), binascii.unhexlify(mac_hex)
-        ciphertext = binascii.unhexlify(ciphertext_hex)
-        del ciphertext_hex
-    except (binascii.Error, ValueError):
-        raise EnvelopeError("the envelope's body is damaged")
+    body = handle.tell()
     ordered = sorted(secrets, key=lambda s: 0 if label and s[0] == label else 1)
     for dummy, secret in ordered:
+        handle.seek(body)
+        plaintext = _open(_inner_pieces_of(handle), secret)
+        if plaintext is not None:
+            return plaintext
+    handle.seek(start)
+    raise EnvelopeError("none of the vault secrets opens it")
+
+
+def _unhex_pieces(pieces):
+    """Hex text in pieces (line breaks anywhere) -> the bytes it encodes, in pieces."""
+    pending = b""
+    for piece in pieces:
+        piece = pending + piece
+        even = len(piece) - len(piece) % 2
+        pending = piece[even:]
+        if even:
+            yield binascii.unhexlify(piece[:even])
+    if pending:
+        raise binascii.Error("odd number of hex digits")
+
+
+def _inner_pieces_of(handle):
+    """The envelope's inner bytes (``hex(salt) LF hex(hmac) LF hex(ciphertext)``), in pieces."""
+    def text():
+        for block in iter(lambda: handle.read(_CHUNK * 4), b""):
+            yield block.translate(None, b"\r\n \t")
+    return _unhex_pieces(text())
+
+
+def _open(pieces, secret):
+    """The plaintext if ``secret`` opens the envelope whose inner bytes come in ``pieces``, else None."""
+    try:
+        head, ciphertext_hex = b"", []
+        for piece in pieces:  # the salt and HMAC lines come first, short
+            head += piece
+            if head.count(b"\n") >= 2:
+                salt_hex, mac_hex, rest = head.split(b"\n", 2)
+                ciphertext_hex = [rest]
+                break
+        else:
+            raise EnvelopeError("the envelope's body is damaged")
+        salt, mac = binascii.unhexlify(salt_hex), binascii.unhexlify(mac_hex)
         key, mac_key, counter = _keys(secret, salt)
         signer = crypto_hmac.HMAC(mac_key, hashes.SHA256())
-        signer.update(ciphertext)
-        if not _hmac.compare_digest(signer.finalize(), mac):
-            continue
         decryptor = Cipher(algorithms.AES(key), modes.CTR(counter)).decryptor()
-        padded = decryptor.update(ciphertext) + decryptor.finalize()
-        size = padded[-1] if padded else 0
-        if not 1 <= size <= 16 or padded[-size:] != bytes([size]) * size:
-            raise EnvelopeError("the envelope's padding is damaged")
-        return padded[:-size]
-    raise EnvelopeError("none of the vault secrets opens it")
+        plaintext = bytearray()
+        for chunk in _unhex_pieces(itertools.chain(ciphertext_hex, pieces)):
+            signer.update(chunk)
+            plaintext += decryptor.update(chunk)
+        plaintext += decryptor.finalize()
+    except (binascii.Error, ValueError):
+        raise EnvelopeError("the envelope's body is damaged")
+    if not _hmac.compare_digest(signer.finalize(), mac):
+        return None
+    size = plaintext[-1] if plaintext else 0
+    if not 1 <= size <= 16 or plaintext[-size:] != bytes([size]) * size:
+        raise EnvelopeError("the envelope's padding is damaged")
+    del plaintext[-size:]
+    return bytes(plaintext)

@@ -42,19 +42,22 @@ def read_text(path, secrets):
     """The vault's plaintext, decrypted in memory when it is an ansible-vault envelope; None if absent."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            if not vault_envelope.is_envelope(handle.read(256)):
+                handle.seek(0)
+                return to_text(handle.read(), errors="surrogate_or_strict")
+            if not secrets:
+                raise VaultFileError("the vault %s is encrypted but no vault secret is configured "
+                                     "(give --vault-id or --vault-password-file)" % path)
+            handle.seek(0)
+            try:  # in pieces: the envelope's hex text is four times the plaintext
+                data = vault_envelope.read_file(handle, [(vault_id, secret.bytes) for vault_id, secret in secrets])
+            except vault_envelope.EnvelopeError as exc:
+                raise VaultFileError("cannot decrypt the vault %s: %s (wrong vault password?)"
+                                     % (path, to_text(exc)))
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise VaultFileError("cannot read the vault %s: %s" % (path, exc.strerror or exc))
-    if vault_envelope.is_envelope(data):
-        if not secrets:
-            raise VaultFileError("the vault %s is encrypted but no vault secret is configured "
-                                 "(give --vault-id or --vault-password-file)" % path)
-        try:
-            data = vault_envelope.read(data, [(vault_id, secret.bytes) for vault_id, secret in secrets])
-        except vault_envelope.EnvelopeError as exc:
-            raise VaultFileError("cannot decrypt the vault %s: %s (wrong vault password?)" % (path, to_text(exc)))
     return to_text(data, errors="surrogate_or_strict")
 
 

@@ -48,3 +48,12 @@ def test_a_damaged_envelope_is_refused_clearly():
         vault_envelope.read(bytes(envelope), [("default", b"s3cret")])
     with pytest.raises(vault_envelope.EnvelopeError, match="not an ansible-vault"):
         vault_envelope.read(b"$ANSIBLE_VAULT;9.9;ROT13\n00", [("default", b"s3cret")])
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 7, 64])
+def test_reading_in_pieces_of_any_size_gives_the_same_plaintext(monkeypatch, chunk):
+    # Pieces end anywhere: inside a line, between the two hex digits of a byte, on the separators.
+    plaintext = os.urandom(3001)
+    theirs = VaultLib([("default", VaultSecret(b"s3cret"))]).encrypt(plaintext)
+    monkeypatch.setattr(vault_envelope, "_CHUNK", chunk)
+    assert vault_envelope.read_file(io.BytesIO(theirs), [("default", b"s3cret")]) == plaintext
