@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 _SPECIAL = ',+"\\<>;='
 
@@ -80,7 +81,12 @@ def rdn_value(dn):
     return unescape(first_rdn(dn).partition("=")[2])
 
 
+_NEEDS_ESCAPE = re.compile(r'[,+"\\<>;=]|^[# ]| $')
+
+
 def escape_value(value):
+    if not _NEEDS_ESCAPE.search(value):
+        return value  # most names: nothing to escape
     out = []
     for i, ch in enumerate(value):
         if ch in _SPECIAL or (i == 0 and ch in "# ") or (i == len(value) - 1 and ch == " "):

@@ -63,11 +63,16 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
     report = dict((rule.name, {"gain": [], "lose": []}) for rule in rules)
     changes, batches, problems = [], [], []
     placeholder_key = dnlib.normalise(placeholder) if placeholder else None
+    wanted_by_group = {}  # one pass over the persons, not one per group
+    for pid, granted in entitled.items():
+        if pid in managed:
+            for key in granted.groups:
+                wanted_by_group.setdefault(key, set()).add(pid)
     for key in sorted(groups_info):
         info = groups_info[key]
         members = list(info.get("members") or [])
         holders = set(by_current_dn[dnlib.normalise(m)] for m in members if dnlib.normalise(m) in by_current_dn)
-        wanted = set(pid for pid, granted in entitled.items() if key in granted.groups and pid in managed)
+        wanted = wanted_by_group.get(key, set())
         keep = set(pid for pid in holders if pid not in entitled)  # persons we do not judge this run
         grants = sorted(wanted - holders)
         revokes = sorted(holders - wanted - keep)

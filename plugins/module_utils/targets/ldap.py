@@ -74,15 +74,13 @@ def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="s
     off the socket where the connection allows it (five times faster than ldap3's decoding)."""
     if ldap_wire.available(conn):
         try:
-            for item in ldap_wire.paged_search(conn, base, search_filter, attributes, page_size, scope):
-                yield item
+            yield from ldap_wire.paged_search(conn, base, search_filter, attributes, page_size, scope)
         except ldap_wire.WireError as exc:
             raise TargetError(str(exc))
         except LDAPException as exc:  # the filter, compiled by ldap3
             raise TargetError("search of %s failed: %s" % (base, exc))
         return
-    for item in _ldap3_paged_entries(conn, base, search_filter, attributes, page_size, scope):
-        yield item
+    yield from _ldap3_paged_entries(conn, base, search_filter, attributes, page_size, scope)
 
 
 def _ldap3_paged_entries(conn, base, search_filter, attributes, page_size=500, scope="subtree"):

@@ -157,6 +157,9 @@ def decode_values(values, name=""):
     return out
 
 
+_NAMES = {}  # raw attribute name -> its lower-case text, one string for all entries
+
+
 def _entry(data, i):
     """SearchResultEntry content at ``data[i]`` -> ``(dn, {lower attribute: [str]})``."""
     size, i = _read_length(data, i + 1)           # objectName
@@ -169,7 +172,12 @@ def _entry(data, i):
         size, i = _read_length(data, i + 1)       # PartialAttribute SEQUENCE
         following = i + size
         size, i = _read_length(data, i + 1)       # type
-        name = data[i:i + size].decode("utf-8").lower()
+        raw_name = data[i:i + size]
+        name = _NAMES.get(raw_name)
+        if name is None:
+            name = raw_name.decode("utf-8").lower()
+            if len(_NAMES) < 4096:  # a schema has a few hundred names; never grow without bound
+                _NAMES[raw_name] = name
         i += size
         size, i = _read_length(data, i + 1)       # vals: SET OF value
         stop = i + size
