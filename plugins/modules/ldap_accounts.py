@@ -690,10 +690,13 @@ notes:
     write time, stored only as an C({SSHA}) hash and never appear in results, diffs or the plan file.
   - Operations are applied in the order V(enable), V(move), V(disable), V(create), V(update),
     V(delete), then by DN (creates with managers first), one LDAP request per operation (an enable
-    or disable that also moves the account is a modify followed by a rename). Every account is at
-    its final DN before a create or update writes a DN-valued attribute such as C(manager), which
-    Active Directory checks; links to a moved account are renamed by the directory itself
-    (OpenLDAP refint, AD linked attributes) and are not planned as changes.
+    or disable that also moves the account is a modify followed by a rename). Requests of one kind
+    are pipelined (up to 32 unanswered), and each kind is answered in full before the next starts;
+    a create that links to an account still being created waits for it. Every account is at its
+    final DN before a create or update writes a DN-valued attribute such as C(manager), which
+    Active Directory checks. A link to an account moved in the same run is planned as an update
+    and written after the move; it is not left to the directory (slapd's refint renames links in
+    the background and can lose one, and many directories have no refint).
   - Group memberships (V(grant) and V(revoke)) come last, one modify per group for all of its
     changes; a failing group write is retried member by member so one bad member does not fail
     the others. A group created with attributes of its own (O(groups.lookup), O(groups.group_type))
