@@ -76,9 +76,8 @@ class _LdapTarget(object):
 
     def apply(self, operations):
         password = self.options["initial_password"]
-        return ldaptarget.apply_adding_groups(
-            self.conn, operations, self.options["groups"], password_attribute=password["attribute"],
-            password_length=password["length"], must_change=password["must_change"])
+        return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
+                                self.options["groups"], password["must_change"])
 
 
 class ActionModule(ActionBase):

@@ -699,8 +699,8 @@ notes:
     the background and can lose one, and many directories have no refint).
   - Group memberships (V(grant) and V(revoke)) come last, one modify per group for all of its
     changes; a failing group write is retried member by member so one bad member does not fail
-    the others. A group created with attributes of its own (O(groups.lookup), O(groups.group_type))
-    is one add with its members, after every other group write.
+    the others. A missing group (O(groups.create_missing)) is one add with its members and its own
+    attributes (O(groups.lookup), O(groups.group_type)), after every account write.
 seealso:
   - module: jml.provisioning.hr_collect
 """

@@ -143,55 +143,6 @@ def find_groups(conn, base, object_class, attribute, names, page_size=500, chunk
     return found
 
 
-def _own_attributes(op):
-    """True for a grant that creates a group carrying attributes of its own (sAMAccountName, groupType)."""
-    return op.batch is not None and op.batch.create and bool(op.batch.attributes)
-
-
-def add_groups(conn, operations, groups_config=None, broken=()):
-    """Create the groups these grants need, each in one add with its members and its own
-    attributes; ``(done, failed)`` like ``apply``. Grants of a ``broken`` person are skipped."""
-    config = dict({"member_attribute": "member", "object_class": "groupOfNames", "name_attribute": "cn"},
-                  **dict((k, v) for k, v in (groups_config or {}).items() if v))
-    done, failed, batches = [], [], []
-    for op in operations:
-        if not any(b is op.batch for b in batches):
-            batches.append(op.batch)
-    for batch in batches:
-        ops = [op for op in operations if op.batch is batch and op.person not in broken]
-        failed.extend({"person": op.person, "action": op.action, "dn": op.dn,
-                       "error": "skipped: an earlier operation on this account failed"}
-                      for op in operations if op.batch is batch and op.person in broken)
-        if not ops:
-            continue
-        attributes = dict(batch.attributes, objectClass=[config["object_class"]])
-        attributes[config["name_attribute"]] = [dnlib.rdn_value(batch.dn)]
-        attributes[config["member_attribute"]] = [op.dn for op in ops]
-        try:
-            ok = conn.add(batch.dn, attributes=attributes)
-            error = None if ok else "add group: %s" % _describe(conn)
-        except LDAPException as exc:
-            error = "add group: %s" % exc
-        if error:
-            failed.extend({"person": op.person, "action": op.action, "dn": op.dn, "error": error} for op in ops)
-        else:
-            done.extend(ops)
-    return done, failed
-
-
-def apply_adding_groups(conn, operations, groups_config=None, **options):
-    """``apply``, except that groups created with attributes of their own are added afterwards by
-    ``add_groups``: by then every member exists (AD refuses a member that does not)."""
-    later = [op for op in operations if _own_attributes(op)]
-    done, failed = apply(conn, [op for op in operations if not _own_attributes(op)], groups_config=groups_config,
-                         **options)
-    if later:
-        broken = set(f["person"] for f in failed if f["action"] not in ("grant", "revoke"))
-        more_done, more_failed = add_groups(conn, later, groups_config, broken)
-        done, failed = done + more_done, failed + more_failed
-    return done, failed
-
-
 def read_groups(conn, groups, member_attribute="member"):
     """The managed groups (normalised DN -> DN) as ``{normalised DN: {dn, exists, members}}``.
 
@@ -240,9 +191,10 @@ def _batch_request(batch, member_attribute, placeholder, object_class, name_attr
         adds.append(placeholder)
     if batch.remove_placeholder:
         removes.append(placeholder)
-    if batch.create:
-        attributes = {"objectClass": [object_class], member_attribute: adds or [placeholder],
-                      name_attribute: [dnlib.rdn_value(batch.dn)]}
+    if batch.create:  # with its members (AD: every account exists by now) and its own attributes
+        attributes = dict(batch.attributes or {})
+        attributes.update({"objectClass": [object_class], member_attribute: adds or [placeholder],
+                           name_attribute: [dnlib.rdn_value(batch.dn)]})
         return "add group", ldap_wire.add_request(batch.dn, attributes)
     changes = ([("add", member_attribute, adds)] if adds else []) + \
         ([("delete", member_attribute, removes)] if removes else [])
