@@ -115,10 +115,10 @@ def say(text):
     sys.stderr.flush()
 
 
-def recap(log_path):
+def recap(log_path, host=HOST):
     with open(log_path, encoding="utf-8", errors="replace") as handle:
         text = handle.read()
-    match = re.search(r"^%s\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)" % HOST, text, re.M)
+    match = re.search(r"^%s\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)" % host, text, re.M)
     summary = re.search(r"^\s*msg: '((?:Applied|Planned): (?:[^']|'')*)'", text, re.M)
     if not match:
         return None
@@ -239,13 +239,31 @@ def collect(vars_file, env, password_file, log):
     return run
 
 
-def checked(name, n, run, want_changed=None):
+def measure_collect(n, runs, count, data_dir, vars_file, env, password_file, logs):
+    """Figure 1: collect N persons into a new encrypted vault, re-collect unchanged, and reading
+    the two CSV files with Python's csv module (the floor of any collect)."""
+    vault = os.path.join(data_dir, "vault.json")
+    for dummy in range(count):
+        if os.path.exists(vault):
+            os.unlink(vault)
+        run = collect(vars_file, env, password_file, os.path.join(logs, "collect.log"))
+        runs["collect"].append(checked("collect", n, run, want_changed=True, host="localhost"))
+    for dummy in range(count):
+        run = collect(vars_file, env, password_file, os.path.join(logs, "recollect.log"))
+        runs["recollect"].append(checked("recollect", n, run, want_changed=False, host="localhost"))
+    floor = [cb.PYTHON, "-c", cb.FLOOR_SCRIPT, os.path.join(data_dir, "persons.csv"), os.path.join(data_dir, "contracts.csv")]
+    for dummy in range(count):
+        runs["csv-read"].append(checked("csv-read", n, cb.measure(floor, env, os.path.join(logs, "csv-read.log"),
+                                                                  sample=False)))
+
+
+def checked(name, n, run, want_changed=None, host=HOST):
     if run["rc"] != 0:
         with open(run["log"], encoding="utf-8", errors="replace") as handle:
             tail = handle.read()[-3000:]
         raise SystemExit("%s N=%d failed (rc %d); log %s:\n%s" % (name, n, run["rc"], run["log"], tail))
     if want_changed is not None:
-        counts = recap(run["log"])
+        counts = recap(run["log"], host)
         if counts is None or counts["failed"] or (counts["changed"] > 0) != want_changed:
             raise SystemExit("%s N=%d: expected changed=%s, got %s (log %s)" % (name, n, want_changed, counts, run["log"]))
         run["recap"] = counts
@@ -261,16 +279,15 @@ def bench_size(n, args, env, password_file, directory):
     logs = os.path.join(data_dir, "logs")
     os.makedirs(logs, exist_ok=True)
     vault = os.path.join(data_dir, "vault.json")
-    if os.path.exists(vault):
-        os.unlink(vault)
     vars_file = cb.write_vars(data_dir, vault)
-    collect(vars_file, env, password_file, os.path.join(logs, "collect.log"))
     rules = os.path.join(data_dir, "rules.yml")
     directory.extra_ldif = division_ous(data_dir)
     inventory = os.path.join(data_dir, "inventory.json")
     playbook = ["ansible-playbook", "-i", inventory, "playbooks/provision.yml", "--vault-password-file", password_file]
-    runs = dict((name, []) for name in ("first", "noop", "check", "check0", "movers", "movers-rerun", "ldap3-add",
-                                        "ldap3-read", "ldapadd", "ldapsearch", "ansible"))
+    runs = dict((name, []) for name in ("collect", "recollect", "csv-read", "first", "noop", "check", "check0",
+                                        "movers", "movers-rerun", "ldap3-add", "ldap3-read", "ldapadd", "ldapsearch",
+                                        "ansible"))
+    measure_collect(n, runs, args.runs, data_dir, vars_file, env, password_file, logs)
 
     def provision(name, extra=(), want_changed=None):
         run = cb.measure(playbook + list(extra), env, os.path.join(logs, "%s.log" % name), sample=False)
@@ -331,9 +348,16 @@ def bench_size(n, args, env, password_file, directory):
         runs["ansible"].append(checked("ansible", n, cb.measure(["ansible-playbook", "-i", cb.INVENTORY, "bench/noop.yml"],
                                                                 env, os.path.join(logs, "ansible.log"), sample=False)))
     figures = dict((name, summarise(r)) for name, r in runs.items() if r)
+    peer = None
+    if n in args.peer_sizes:  # the per-user Ansible way on the same entries, its own virtualenv
+        import peer_bench  # pylint: disable=import-outside-toplevel
+        measured = peer_bench.measure_peer(os.path.join(data_dir, "entries.json"), directory, runs=args.peer_runs,
+                                           persons=n)
+        figures["peer-first"], figures["peer-noop"] = measured["peer-first"], measured["peer-noop"]
+        peer = measured["details"]
     return {"n": n, "accounts": accounts, "groups": len(entries) - accounts, "movers": moved,
             "rules": rules_count(rules), "data_dir": os.path.relpath(data_dir, ROOT), "figures": figures,
-            "summaries": dict((name, [(r.get("recap") or {}).get("summary") for r in rs]) for name, rs in runs.items()
+            "peer": peer, "summaries": dict((name, [(r.get("recap") or {}).get("summary") for r in rs]) for name, rs in runs.items()
                               if rs and rs[0].get("recap"))}
 
 
@@ -352,6 +376,8 @@ def summarise(runs):
 
 # (figure, title, the figure it is compared with)
 ROWS = (
+    ("collect", "collect N persons into a new encrypted vault", "csv-read"),
+    ("recollect", "re-collect, nothing changed", "csv-read"),
     ("first", "first provisioning, empty directory (creates + grants)", "ldap3-add"),
     ("noop", "no-op re-run", "ldap3-read"),
     ("check", "--check, nothing to do", "noop"),
@@ -362,12 +388,18 @@ ROWS = (
     ("ldap3-read", "floor: one bare ldap3 paged search of accounts + groups", None),
     ("ldapadd", "reference: ldapadd of the same entries as LDIF", None),
     ("ldapsearch", "reference: ldapsearch -E pr=500/noprompt of accounts + groups", None),
+    ("csv-read", "floor of a collect: Python's csv module reading both files", None),
     ("ansible", "ansible-playbook of bench/noop.yml (fixed cost)", None),
+    ("peer-first", "per-user peer: community.general ldap_entry + ldap_attrs in a loop, empty directory", None),
+    ("peer-noop", "per-user peer, run again: nothing to change", None),
 )
-HEADER = ["figure", "N", "seconds", "min-max", "ms/person", "ratio", "vs", "peak RSS MiB"]
+PEER_OF = {"first": "peer-first", "noop": "peer-noop"}
+HEADER = ["figure", "N", "seconds", "min-max", "ms/person", "ratio", "vs", "peer x", "peak RSS MiB"]
 TARGETS = (("noop", "ldap3-read", 1.5, "no-op <= 1.5x the ldap3 read floor (issue: at 100k)"),
            ("first", "ldap3-add", 1.3, "first provisioning <= 1.3x bare ldap3 adds (issue: at 10k)"),
            ("check", "noop", 1.2, "check mode <= 1.2x the no-op run"))
+PEER_TARGET = 300.0  # at least this many times faster than the per-user loop (issue: at 1k)
+MEMORY_TARGET_MIB = 1024  # peak RSS at 100k persons
 
 
 def table_rows(all_results):
@@ -379,21 +411,33 @@ def table_rows(all_results):
                 continue
             f = figs[name]
             ratio = "%.2f" % (f["seconds"] / figs[base]["seconds"]) if base in figs else ""
+            peer = PEER_OF.get(name)
+            faster = "%.0f" % (figs[peer]["seconds"] / f["seconds"]) if peer in figs else ""
             rows.append([name, res["n"], "%.2f" % f["seconds"], "%.2f-%.2f" % (f["seconds_min"], f["seconds_max"]),
-                         "%.3f" % (f["seconds"] / res["n"] * 1000.0), ratio, base or "", "%.0f" % f["peak_rss_mib"]])
+                         "%.3f" % (f["seconds"] / res["n"] * 1000.0), ratio, base or "", faster,
+                         "%.0f" % f["peak_rss_mib"]])
     return rows
 
 
 def verdicts(all_results):
     out = []
     for res in all_results:
-        figs = res["figures"]
+        figs, n = res["figures"], res["n"]
         for name, base, limit, text in TARGETS:
             ratio = figs[name]["seconds"] / figs[base]["seconds"]
-            out.append("N=%d: %s: %.2fx -> %s" % (res["n"], text, ratio, "met" if ratio <= limit else "MISSED"))
+            out.append("N=%d: %s: %.2fx -> %s" % (n, text, ratio, "met" if ratio <= limit else "MISSED"))
+        for name, peer in sorted(PEER_OF.items()):
+            if peer in figs:
+                faster = figs[peer]["seconds"] / figs[name]["seconds"]
+                out.append("N=%d: %s >= %.0fx faster than the per-user loop (issue: at 1k): %.0fx -> %s"
+                           % (n, name, PEER_TARGET, faster, "met" if faster >= PEER_TARGET else "MISSED"))
+        ours = [(f["peak_rss_mib"], name) for name, f in figs.items() if not name.startswith(("peer", "ldap", "csv"))]
+        peak, which = max(ours)
+        out.append("N=%d: peak RSS <= %d MiB (issue: at 100k): %.0f MiB (%s) -> %s"
+                   % (n, MEMORY_TARGET_MIB, peak, which, "met" if peak <= MEMORY_TARGET_MIB else "MISSED"))
         fixed = figs["ansible"]["seconds"]
         out.append("N=%d: without Ansible's fixed cost (%.2f s): first %.2fx the ldap3 adds, no-op %.2fx the ldap3 read"
-                   % (res["n"], fixed, (figs["first"]["seconds"] - fixed) / figs["ldap3-add"]["seconds"],
+                   % (n, fixed, (figs["first"]["seconds"] - fixed) / figs["ldap3-add"]["seconds"],
                       (figs["noop"]["seconds"] - fixed) / figs["ldap3-read"]["seconds"]))
     return out
 
@@ -406,8 +450,10 @@ def write_markdown(path, report):
              "(tests/support/slapd.py, mdb with dbnosync), plain ldap:// on 127.0.0.1."
              % (report["machine"].get("git_commit"), " (with uncommitted changes)" if report["machine"].get("git_dirty")
                 else "", report["seed"], report["today"]),
-             "", "Median of %d runs (check0 and movers: one run), each a fresh process; peak RSS = `ru_maxrss` of "
-             "the child (largest single process of its tree). `ratio` = seconds / seconds of `vs`." % report["runs"],
+             "", "Median of %d runs (check0, movers, movers-rerun: one run; the peer: %d), each a fresh process; "
+             "peak RSS = `ru_maxrss` of the child (largest single process of its tree). `ratio` = seconds / "
+             "seconds of `vs`; `peer x` = how many times faster than the per-user peer on the same entries."
+             % (report["runs"], report.get("peer_runs", 1)),
              "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in table_rows(report["results"])]
     lines += ["", "Figures:", ""] + ["- `%s`: %s" % (name, title) for name, title, dummy in ROWS]
@@ -429,10 +475,15 @@ def main(argv=None):
     parser.add_argument("--today", default=datetime.date.today().isoformat(), help="reference date (default today)")
     parser.add_argument("--work", default=os.path.join(cb.WORK, "provision"), help="data, vaults, slapd, logs")
     parser.add_argument("--results", default=os.path.join(BENCH_DIR, "results"))
+    parser.add_argument("--peer-sizes", default="1000",
+                        help="sizes (of --sizes) at which the per-user community.general peer is measured too; "
+                             "'' for none (default 1000)")
+    parser.add_argument("--peer-runs", type=int, default=1, help="runs of each peer figure (default 1: ~7 min at 1k)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    args.peer_sizes = set(int(s) for s in args.peer_sizes.split(",") if s.strip())
     args.work = os.path.abspath(args.work)
     os.makedirs(os.path.join(cb.BUILD, "ansible-home", "tmp"), exist_ok=True)
     os.makedirs(args.work, exist_ok=True)
@@ -452,10 +503,10 @@ def main(argv=None):
     finally:
         directory.stop()
     date = datetime.date.today().isoformat()
-    report = {"date": date, "command": " ".join(["bench/provision_bench.py"] + (argv if argv is not None else sys.argv[1:])),
+    report = {"date": date, "peer_runs": args.peer_runs, "command": " ".join(["bench/provision_bench.py"] + (argv if argv is not None else sys.argv[1:])),
               "machine": facts, "seed": args.seed, "today": args.today, "runs": args.runs, "results": all_results}
     report["verdicts"] = verdicts(all_results)
-    cb.publish(report, HEADER, table_rows(all_results), [10, 7, 8, 11, 10, 6, 10, 12], args.results,
+    cb.publish(report, HEADER, table_rows(all_results), [13, 7, 8, 13, 10, 6, 10, 7, 12], args.results,
                "provision-%s" % date, write_markdown)
     return 0
 
