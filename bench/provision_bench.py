@@ -357,7 +357,8 @@ def bench_size(n, args, env, password_file, directory):
         peer = measured["details"]
     return {"n": n, "accounts": accounts, "groups": len(entries) - accounts, "movers": moved,
             "rules": rules_count(rules), "data_dir": os.path.relpath(data_dir, ROOT), "figures": figures,
-            "peer": peer, "summaries": dict((name, [(r.get("recap") or {}).get("summary") for r in rs]) for name, rs in runs.items()
+            "peer": peer,
+            "summaries": dict((name, [(r.get("recap") or {}).get("summary") for r in rs]) for name, rs in runs.items()
                               if rs and rs[0].get("recap"))}
 
 

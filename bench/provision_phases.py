@@ -19,6 +19,7 @@ import cProfile
 import datetime
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -95,7 +96,9 @@ def run_phases(args, host, vault_path):
     def step(name, func):
         started, cpu = time.perf_counter(), time.process_time()
         value = func()
-        print("%-28s %7.3f s  (cpu %.3f s)" % (name, time.perf_counter() - started, time.process_time() - cpu))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print("%-28s %7.3f s  (cpu %.3f s, peak RSS %d MiB)"
+              % (name, time.perf_counter() - started, time.process_time() - cpu, peak))
         return value
 
     options = step("options", lambda: options_for(host, vault_path))
@@ -120,11 +123,11 @@ def run_phases(args, host, vault_path):
         accounts = step("read accounts", target.read_accounts)
         groups = step("read groups", lambda: target.read_groups(ruleslib.managed_groups(config.rules)))
         plan = step("plan", lambda: planlib.build(vault["persons"], accounts, config, today,
-                                                   taken_names=target.taken_names, groups=groups))
+                                                  taken_names=target.taken_names, groups=groups))
         if profiler:
             profiler.disable()
-        print("  %d accounts, %d groups, %d operations, %d unchanged" % (len(accounts), len(groups),
-                                                                       len(plan.operations), plan.unchanged))
+        print("  %d accounts, %d groups, %d operations, %d unchanged"
+              % (len(accounts), len(groups), len(plan.operations), plan.unchanged))
         if args.show:
             for op in plan.operations[:args.show]:
                 print("    %s" % json.dumps(op.as_dict(), ensure_ascii=False)[:300])
