@@ -14,12 +14,14 @@ export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export ANSIBLE_REMOTE_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo demo-ad test unit integration molecule sanity build system-deps venv collection clean help
+.PHONY: demo demo-ad test unit integration molecule sanity build bench bench-100k system-deps venv collection clean help
 
 help:
 	@echo "make demo   - throwaway slapd + HelloID sample data: collect, provision, re-run, HR change, check, apply"
 	@echo "make test   - the whole suite: unit, integration (real slapd, Samba AD), molecule, ansible-test sanity"
 	@echo "make demo-ad - the demo against a throwaway Samba AD DC (root: ports 389/636)"
+	@echo "make bench  - the performance table at 1k and 10k persons, with the per-user Ansible peer at 1k (~15 min)"
+	@echo "make bench-100k - the same table at 100k persons (~15 min more)"
 
 demo: system-deps venv collection
 	bash hack/demo.sh
@@ -41,6 +43,13 @@ molecule: collection
 
 sanity:
 	bash hack/sanity.sh
+
+# The performance table (bench/README.md): floors and the per-user peer measured in the same run.
+bench: system-deps venv collection
+	$(BIN)/python bench/provision_bench.py --sizes 1000,10000 --runs 3
+
+bench-100k: system-deps venv collection
+	$(BIN)/python bench/provision_bench.py --sizes 100000 --runs 3 --peer-sizes ''
 
 # Proves the collection packages (build_ignore) without touching the working tree.
 build:
