@@ -508,7 +508,7 @@ def main(argv=None):
               "machine": facts, "seed": args.seed, "today": args.today, "runs": args.runs, "results": all_results}
     report["verdicts"] = verdicts(all_results)
     cb.publish(report, HEADER, table_rows(all_results), [13, 7, 8, 13, 10, 6, 10, 7, 12], args.results,
-               "provision-%s" % date, write_markdown)
+               "provision-%s-%s" % (date, "-".join(str(n) for n in sizes)), write_markdown)
     return 0
 
 

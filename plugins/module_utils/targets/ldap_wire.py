@@ -171,7 +171,10 @@ def _entry(data, i):
     while i < end:
         size, i = _read_length(data, i + 1)       # PartialAttribute SEQUENCE
         following = i + size
-        size, i = _read_length(data, i + 1)       # type
+        size = data[i + 1]                        # type (short lengths inline: the hot loop)
+        i += 2
+        if size >= 0x80:
+            size, i = _read_length(data, i - 1)
         raw_name = data[i:i + size]
         name = _NAMES.get(raw_name)
         if name is None:
@@ -183,7 +186,10 @@ def _entry(data, i):
         stop = i + size
         raw = []
         while i < stop:
-            size, i = _read_length(data, i + 1)
+            size = data[i + 1]
+            i += 2
+            if size >= 0x80:
+                size, i = _read_length(data, i - 1)
             raw.append(data[i:i + size])
             i += size
         if raw:
