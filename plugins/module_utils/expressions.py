@@ -190,7 +190,7 @@ class Expression(object):
             self.node = _environment().parse("{{ %s }}" % source).body[0].nodes[0]
         except TemplateSyntaxError as exc:
             raise ExpressionError("%s: invalid expression %r: %s" % (label, source, exc.message))
-        self._fast = fast.compile_node(self.node)
+        self._fast = fast.compile_node(self.node, FILTERS)
 
     def evaluate(self, scope):
         """The value for ``scope`` (from ``make_scope``); None when undefined."""
@@ -203,7 +203,13 @@ class Expression(object):
             except fast.UnsupportedCall as exc:
                 raise ExpressionError("%s: expression %r failed: %s" % (self.label, self.source, exc),
                                       kind="UndefinedError")
+            except fast.Fallback:
+                value = self._render(scope)
             return None if value is fast.UNDEFINED else value
+        return self._render(scope)
+
+    def _render(self, scope):
+        """The value through Jinja2 itself."""
         try:
             context = self._template.new_context(scope, shared=True)  # scope already holds the globals
             for dummy in self._template.root_render_func(context):
@@ -215,7 +221,8 @@ class Expression(object):
         return None if isinstance(value, Undefined) else value
 
     def __call__(self, **names):
-        return self.evaluate(make_scope(**names) if self._template is not None and self._fast is None else names)
+        # Jinja2's globals only when a template may run (also as the fast path's fallback).
+        return self.evaluate(make_scope(**names) if self._template is not None else names)
 
     def referenced_items(self, name):
         """Keys read from ``name`` (``row.Col`` or ``row['Col']``): used to check CSV headers."""

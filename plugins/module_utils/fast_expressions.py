@@ -7,13 +7,16 @@
 Rule conditions and mappings are mostly field paths, constants, ``==``/``!=``/``in``, ``and``/
 ``or``/``not`` and a few string methods. Running those through a Jinja2 template costs ~3 us a
 call, which at 100 rules x 100,000 persons is half a minute; the same shapes as closures cost a
-fraction of that. Anything else (filters, tests, arithmetic, other calls) returns None here and
-stays with Jinja2, so behaviour never depends on this module: the tests compare both on the same
-expressions. Semantics follow Jinja2's: a missing field is "undefined", which compares unequal to
+fraction of that; so do ``~``, slices, ``a if b else c``, ordering comparisons and the
+collection's own filters. Anything else (other filters, tests, arithmetic, other calls) returns
+None here and stays with Jinja2, and so does any value a closure does not mimic (``Fallback``),
+so behaviour never depends on this module: the tests compare both on the same expressions. Semantics follow Jinja2's: a missing field is "undefined", which compares unequal to
 everything, is in nothing, and is false.
 """
 
 from __future__ import annotations
+
+import functools
 
 try:
     from jinja2 import nodes
@@ -44,6 +47,21 @@ UNDEFINED = _Undefined()
 
 class UnsupportedCall(Exception):
     """A string method called on something that is not a string: Jinja2 raises there too."""
+
+
+class Fallback(Exception):
+    """A value this closure does not mimic (a filter given an undefined value, a slice of a
+    number...): the caller evaluates the whole expression with Jinja2 instead."""
+
+
+# Filters of Jinja2 whose plain-text behaviour a closure repeats exactly.
+_TEXT_FILTERS = {"lower": str.lower, "upper": str.upper, "trim": str.strip}
+_ORDER = {"gt": lambda a, b: a > b, "lt": lambda a, b: a < b, "gteq": lambda a, b: a >= b, "lteq": lambda a, b: a <= b}
+
+
+def _text(value):
+    """What Jinja2's ``~`` makes of a value: its str(), and undefined as the empty string."""
+    return "" if value is UNDEFINED else value if isinstance(value, str) else str(value)
 
 
 def path_of(node):
@@ -97,6 +115,15 @@ def _constant(node):
 
 
 def _compare(op, left, right):
+    if op in _ORDER:
+        order = _ORDER[op]
+
+        def ordered(scope):
+            a, b = left(scope), right(scope)
+            if not (isinstance(a, (int, float)) and isinstance(b, (int, float)) or isinstance(a, str) and isinstance(b, str)):
+                raise Fallback()
+            return order(a, b)
+        return ordered
     if op == "eq":
         return lambda scope: left(scope) == right(scope)
     if op == "ne":
@@ -109,17 +136,23 @@ def _compare(op, left, right):
             else:
                 try:
                     found = left(scope) in container
-                except TypeError:
-                    found = False
+                except TypeError:  # 'a' in 12: Jinja2 fails too, with its own message
+                    raise Fallback()
             return found if op == "in" else not found
         return contains
     return None
 
 
-def compile_node(node):
-    """A closure ``f(scope)`` computing ``node`` as Jinja2 would, or None when not supported."""
+def compile_node(node, filters=None):
+    """A closure ``f(scope)`` computing ``node`` as Jinja2 would, or None when not supported.
+    ``filters``: the collection's own filters (plain functions), usable in closures too."""
     if not HAS_JINJA2:
         return None
+    return _compile(node, filters or {})
+
+
+def _compile(node, filters):
+    sub = functools.partial(_compile, filters=filters)
     ok, value = _constant(node)
     if ok:
         return lambda scope: value
@@ -127,26 +160,26 @@ def compile_node(node):
     if path is not None:
         return _walker(path)
     if isinstance(node, nodes.Compare) and len(node.ops) == 1:
-        left, right = compile_node(node.expr), compile_node(node.ops[0].expr)
+        left, right = sub(node.expr), sub(node.ops[0].expr)
         if left is None or right is None:
             return None
         return _compare(node.ops[0].op, left, right)
     if isinstance(node, nodes.And):
-        left, right = compile_node(node.left), compile_node(node.right)
+        left, right = sub(node.left), sub(node.right)
         if left is None or right is None:
             return None
         return lambda scope: left(scope) and right(scope)
     if isinstance(node, nodes.Or):
-        left, right = compile_node(node.left), compile_node(node.right)
+        left, right = sub(node.left), sub(node.right)
         if left is None or right is None:
             return None
         return lambda scope: left(scope) or right(scope)
     if isinstance(node, nodes.Not):
-        inner = compile_node(node.node)
+        inner = sub(node.node)
         return None if inner is None else (lambda scope: not inner(scope))
     if (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) and node.node.attr in _STRING_METHODS
             and not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None):
-        target = compile_node(node.node.node)
+        target = sub(node.node.node)
         args = [_constant(a) for a in node.args]
         if target is None or not all(ok for ok, dummy in args):
             return None
@@ -159,6 +192,61 @@ def compile_node(node):
                                                         else type(subject).__name__))
             return getattr(subject, method)(*values)
         return call
+    return _compile_more(node, sub, filters)
+
+
+def _compile_more(node, sub, filters):
+    """Concatenation, filters, conditional expressions and slices."""
+    if isinstance(node, nodes.Concat):
+        parts = [sub(item) for item in node.nodes]
+        if any(part is None for part in parts):
+            return None
+        return lambda scope: "".join(_text(part(scope)) for part in parts)
+    if (isinstance(node, nodes.Filter) and node.node is not None and not node.kwargs and node.dyn_args is None
+            and node.dyn_kwargs is None and (node.name in filters or node.name in _TEXT_FILTERS)):
+        target = sub(node.node)
+        args = [_constant(a) for a in node.args]
+        if target is None or not all(ok for ok, dummy in args):
+            return None
+        values = [v for dummy, v in args]
+        if node.name in filters:
+            own = filters[node.name]
+
+            def apply(scope):
+                value = target(scope)
+                if value is UNDEFINED:
+                    raise Fallback()
+                return own(value, *values)
+            return apply
+        if values:
+            return None
+        text_filter = _TEXT_FILTERS[node.name]
+
+        def apply_text(scope):
+            value = target(scope)
+            if not isinstance(value, str):
+                raise Fallback()
+            return text_filter(value)
+        return apply_text
+    if isinstance(node, nodes.CondExpr):
+        test, then = sub(node.test), sub(node.expr1)
+        otherwise = sub(node.expr2) if node.expr2 is not None else (lambda scope: UNDEFINED)
+        if test is None or then is None or otherwise is None:
+            return None
+        return lambda scope: then(scope) if test(scope) else otherwise(scope)
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Slice):
+        target = sub(node.node)
+        bounds = [_constant(b) if b is not None else (True, None) for b in (node.arg.start, node.arg.stop, node.arg.step)]
+        if target is None or not all(ok and (v is None or isinstance(v, int)) for ok, v in bounds):
+            return None
+        part = slice(*[v for dummy, v in bounds])
+
+        def sliced(scope):
+            value = target(scope)
+            if not isinstance(value, (str, list, tuple)):
+                raise Fallback()
+            return value[part]
+        return sliced
     return None
 
 

@@ -46,6 +46,8 @@ class Rule(object):
             return _truthy(self.when.evaluate(scope))
         try:
             value = self.rest(scope)
+        except fast.Fallback:  # a value the closure does not mimic: the whole condition via Jinja2
+            return _truthy(self.when.evaluate(scope))
         except fast.UnsupportedCall as exc:
             raise ExpressionError("%s: expression %r failed: %s" % (self.when.label, self.when.source, exc),
                                   kind="UndefinedError")

@@ -37,13 +37,23 @@ EXPRESSIONS = [
     "true", "false", "none", "42", "[1, 2]",
     "contract.title.code == none",
     "contract == none",
+    "person.name.given ~ '.' ~ contract.department.code",
+    "person.name.given ~ contract.missing ~ 1 ~ none ~ true",
+    "'ou=div' ~ contract.department.code[1:4] ~ ',dc=x'",
+    "contract.department.code[:2]", "contract.department.code[::-1]", "contract.missing[1:3]",
+    "person.name | family_name", "person.name.given | ascii | lower", "contract.missing | ascii",
+    "person.name.given | upper", "contract.title.code | lower", "person.name.given | initials",
+    "(person.name.given | slug) ~ (n if n > 1 else '')", "n if n >= 2 else 'one'", "'x' if contract.missing",
+    "n < 2", "n > 'a'", "person.name.given > 'K'",
 ]
 SCOPES = [
-    {"person": {"name": {"given": "Jan"}, "custom": {"blocked": True}},
-     "contract": {"department": {"code": "SALES"}, "title": {"code": None}}},
-    {"person": {"name": {"given": "Piet"}, "custom": {"blocked": False}},
-     "contract": {"department": {"code": "ICT-OPS"}, "title": {"code": "AM"}}},
+    {"person": {"name": {"given": "Jan", "family": "Jansen", "partner": "Berg", "convention": "3"},
+                "custom": {"blocked": True}},
+     "contract": {"department": {"code": "SALES"}, "title": {"code": None}}, "n": 1},
+    {"person": {"name": {"given": "Łukasz Piet", "family": "Øster"}, "custom": {"blocked": False}},
+     "contract": {"department": {"code": "ICT-OPS"}, "title": {"code": "AM"}}, "n": 3},
     {"person": {"name": {}, "custom": {}}, "contract": None},
+    {"person": {"name": {"given": 7}, "custom": {}}, "contract": {"department": {"code": 12}}, "n": "2"},
 ]
 
 
