@@ -438,3 +438,26 @@ def test_vvvv_shows_no_bind_or_initial_password_and_the_passwords_work(collect_w
         conn.unbind()
     with pytest.raises(LDAPBindError, match="invalidCredentials"):  # the binds above prove the password, not a lax DC
         ad.connect(user=enabled[0][1]["userPrincipalName"], password="Xk9-wrong-Strong!")
+
+
+def test_group_members_are_read_range_by_range(fresh_ad):
+    # AD hands out at most MaxValRange (1,500) members at a time as member;range=0-1499. Samba
+    # does not cut plain requests, so the test asks for ranges of 7 and checks all 23 come back.
+    from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+    from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as target
+    conn = target.connect(fresh_ad.ldaps_uri, fresh_ad.admin_dn, fresh_ad.admin_password, ca_file=fresh_ad.ca_file,
+                          server_name=fresh_ad.server_name)
+    members = []
+    for i in range(23):
+        dn = "CN=Range %02d,%s" % (i, fresh_ad.people_dn)
+        assert conn.add(dn, ["top", "person", "organizationalPerson", "user"], {"sAMAccountName": "range%02d" % i})
+        members.append(dn)
+    group = "CN=Ranged,%s" % fresh_ad.groups_dn
+    assert conn.add(group, ["top", "group"], {"sAMAccountName": "ranged", "member": members}), conn.result
+    key = dnlib.normalise(group)
+    for range_size in (None, 7, 23, 100):
+        found = target.read_groups(conn, {key: group}, range_size=range_size)[key]
+        assert found["exists"] and sorted(found["members"]) == sorted(members), range_size
+    missing = dnlib.normalise("CN=Nope,%s" % fresh_ad.groups_dn)
+    assert target.read_groups(conn, {missing: "CN=Nope,%s" % fresh_ad.groups_dn}, range_size=7)[missing]["exists"] is False
+    conn.unbind()

@@ -143,14 +143,16 @@ def find_groups(conn, base, object_class, attribute, names, page_size=500, chunk
     return found
 
 
-def read_groups(conn, groups, member_attribute="member"):
+def read_groups(conn, groups, member_attribute="member", range_size=None):
     """The managed groups (normalised DN -> DN) as ``{normalised DN: {dn, exists, members}}``.
 
     Active Directory returns at most 1,500 members of a group at a time (``member;range=0-1499``):
-    the rest is asked for range by range until the server says ``*``."""
+    the rest is asked for range by range until the server says ``*``. ``range_size`` asks for
+    ranges of that size from the start (for servers with a lower limit, and for the tests)."""
     found = {}
+    first = "%s;range=0-%d" % (member_attribute, range_size - 1) if range_size else member_attribute
     for key, dn in groups.items():
-        members, wanted, entry_dn = [], member_attribute, dn
+        members, wanted, entry_dn = [], first, dn
         while wanted:
             entries = _base_entry(conn, dn, wanted)
             if entries is None:
@@ -164,7 +166,9 @@ def read_groups(conn, groups, member_attribute="member"):
                 members.extend(values)
                 last = option.rpartition("-")[2] if option else "*"
                 if last != "*":
-                    wanted = "%s;range=%d-*" % (member_attribute, int(last) + 1)
+                    following = int(last) + 1
+                    wanted = "%s;range=%d-%s" % (member_attribute, following,
+                                                 following + range_size - 1 if range_size else "*")
         if entries is None and not members:
             found[key] = {"dn": dn, "exists": False, "members": []}
         else:
