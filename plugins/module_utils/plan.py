@@ -236,6 +236,8 @@ class _Planner(object):
         self.entitled = {}          # person id -> rules.Entitlements
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts)  # RDN uniqueness per container
         self.last_view = (None, None)  # (account, its expression view)
+        # Attributes an update never writes: set on create only, and the login (renamed, not written).
+        self.not_updated = set(config.create_only) | {config.username_attribute.lower()}
 
     @property
     def registry(self):
@@ -494,14 +496,17 @@ class _Planner(object):
             current_dn, moved = target, False
         values = self.desired(person, status, account, username)
         changes, modifications = {}, {}
+        attrs, skip = account.attrs, self.not_updated
         for attribute, desired in values.items():
             key = attribute.lower()
-            if key in config.create_only or key == config.username_attribute.lower():
+            if key in skip:
                 continue
             # A link to an account this run moves is written too, after the move: the directory may
             # not follow the rename (slapd's refint runs in the background and loses the link when
             # the linking entry is renamed at the same time; many directories have no refint).
-            current = account.values(attribute)
+            current = attrs.get(key) or []
+            if current == desired:  # the common case, before the comparisons by attribute kind
+                continue
             if not _same(attribute, current, desired, config.dn_attributes, config.integer_never_attributes):
                 changes[attribute] = [_shown(current), _shown(desired)]
                 modifications[attribute] = desired
