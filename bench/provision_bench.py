@@ -352,7 +352,7 @@ def bench_size(n, args, env, password_file, directory):
     if n in args.peer_sizes:  # the per-user Ansible way on the same entries, its own virtualenv
         import peer_bench  # pylint: disable=import-outside-toplevel
         measured = peer_bench.measure_peer(os.path.join(data_dir, "entries.json"), directory, runs=args.peer_runs,
-                                           persons=n)
+                                           persons=n, work=os.path.join(data_dir, "peer"))
         figures["peer-first"], figures["peer-noop"] = measured["peer-first"], measured["peer-noop"]
         peer = measured["details"]
     return {"n": n, "accounts": accounts, "groups": len(entries) - accounts, "movers": moved,
@@ -479,7 +479,8 @@ def main(argv=None):
     parser.add_argument("--peer-sizes", default="1000",
                         help="sizes (of --sizes) at which the per-user community.general peer is measured too; "
                              "'' for none (default 1000)")
-    parser.add_argument("--peer-runs", type=int, default=1, help="runs of each peer figure (default 1: ~7 min at 1k)")
+    parser.add_argument("--peer-runs", type=int, default=1,
+                        help="runs of each peer figure (default 1: each takes ~7.5 min at 1k)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
