@@ -461,3 +461,44 @@ def test_group_members_are_read_range_by_range(fresh_ad):
     missing = dnlib.normalise("CN=Nope,%s" % fresh_ad.groups_dn)
     assert target.read_groups(conn, {missing: "CN=Nope,%s" % fresh_ad.groups_dn}, range_size=7)[missing]["exists"] is False
     conn.unbind()
+
+
+def test_a_manager_who_moves_ou_keeps_his_reports_linked(collect_workspace, fresh_ad):
+    # Directors live in their own OU. Orson (four reports with accounts) stops being one: he moves to
+    # OU=People, and his reports' manager links are written to his new DN after the move.
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    directors = "OU=Directors,%s" % PEOPLE
+    conn = ad.connect()
+    assert conn.add(directors, ["top", "organizationalUnit"]), conn.result
+    conn.unbind()
+    by_title = _extra(ws, "by-title", jml_ldap_container=(
+        "'%s' if contract.title.code == 'EN_DIREC' else '%s'" % (directors, PEOPLE)))
+    assert ws.play("collect.yml").rc == 0
+    assert ws.play("provision.yml", "-e", AD_VARS, "-e", by_title).rc == 0
+    accounts = _read(ad, PEOPLE, "(employeeID=*)", ["employeeID", "manager"])
+    orson = [d for d, a in accounts.items() if a["employeeID"] == ["OrsonR"]][0]
+    assert orson.endswith("," + directors)
+    reports = sorted(d for d, a in accounts.items() if a.get("manager") == [orson])
+    assert len(reports) == 4
+
+    contracts = ws.hr / "T4E_HelloID_Contracts.csv"
+    contracts.write_text(contracts.read_text(encoding="utf-8-sig").replace(
+        ";AmirA;;1;EN_PO;EN_DIREC;", ";AmirA;;1;EN_PO;EN_MANA;"), encoding="utf-8-sig")
+    assert ws.play("collect.yml").rc == 0
+    check = ws.play("provision.yml", "-e", AD_VARS, "-e", by_title, check=True)
+    assert check.rc == 0, check
+    moves = [a for a in check.plan["actions"] if a["action"] == "move"]
+    assert [a["person"] for a in moves] == ["OrsonR"] and moves[0]["new_dn"].endswith("," + PEOPLE)
+    linked = sorted(a["dn"] for a in check.plan["actions"] if a["action"] == "update" and "manager" in a["changes"])
+    assert linked == reports
+    run = ws.play("provision.yml", "-e", AD_VARS, "-e", by_title)
+    assert run.rc == 0 and run.plan["actions"] == check.plan["actions"], run
+    accounts = _read(ad, PEOPLE, "(employeeID=*)", ["employeeID", "manager", "uSNChanged"])
+    moved = [d for d, a in accounts.items() if a["employeeID"] == ["OrsonR"]][0]
+    assert moved.lower() == moves[0]["new_dn"].lower()
+    assert sorted(a["manager"][0].lower() for a in accounts.values() if a.get("manager") == [moved]) \
+        == [moved.lower()] * len(reports)
+    rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", by_title)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+    assert _read(ad, PEOPLE, "(employeeID=*)", ["employeeID", "manager", "uSNChanged"]) == accounts

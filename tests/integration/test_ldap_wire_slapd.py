@@ -92,3 +92,18 @@ def test_pipelined_writes_fail_only_the_failing_operation(directory):
     conn.search(batch.dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["member"])
     assert sorted(conn.response[0]["attributes"]["member"]) == ["uid=p002,%s" % people, "uid=p003,%s" % people]
     conn.unbind()
+
+
+def test_a_search_left_early_leaves_the_connection_in_step(directory):
+    # Whoever stops reading after the first entry (a base search, a look-up) must not leave the
+    # rest of the answer on the socket for the next request to trip over.
+    conn = target.connect(directory.ldap_uri, directory.bind_dn, directory.bind_password)
+    seed(conn, directory.people_dn, 40)
+    for i in range(40):  # a page larger than one read off the socket
+        assert conn.modify("uid=u%03d,%s" % (i, directory.people_dn), {"description": [("MODIFY_REPLACE", ["Ø\x1f" * 2500])]})
+    for dummy in range(5):
+        for item in target.paged_entries(conn, directory.people_dn, "(uid=u*)", ["cn", "description"], page_size=30):
+            break
+        assert len(list(target.paged_entries(conn, directory.people_dn, "(uid=u*)", ["uid"], page_size=7))) == 40
+        assert conn.search(directory.people_dn, "(uid=u001)", attributes=["uid"]) and len(conn.response) == 1
+    conn.unbind()

@@ -179,13 +179,12 @@ def read_groups(conn, groups, member_attribute="member", range_size=None):
 def _base_entry(conn, dn, attribute):
     """``(dn, attributes)`` of one entry, or None when it does not exist."""
     try:
-        for item in paged_entries(conn, dn, "(objectClass=*)", [attribute], scope="base"):
-            return item
+        found = list(paged_entries(conn, dn, "(objectClass=*)", [attribute], scope="base"))
     except TargetError as exc:
         if "noSuchObject" in str(exc):
             return None
         raise TargetError("reading group %s failed: %s" % (dn, exc))
-    return None
+    return found[0] if found else None
 
 
 def _batch_request(batch, member_attribute, placeholder, object_class, name_attribute):

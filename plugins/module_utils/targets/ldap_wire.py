@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import socket
 import uuid
+import weakref
 
 try:
     import ldap3
@@ -244,13 +245,25 @@ def describe(code, diagnostic=""):
     return text + (" (%s)" % diagnostic if diagnostic else "")
 
 
+# Bytes read off a connection's socket past the last whole message: kept with the connection, so
+# the next request on it (ours or ldap3's) never starts reading in the middle of a message.
+_PENDING = weakref.WeakKeyDictionary()
+
+
 class Wire(object):
     """Requests and responses on one bound ldap3 connection's socket, message by message."""
 
     def __init__(self, conn):
         self.conn = conn
         self.sock = conn.socket
-        self.pending = b""
+
+    @property
+    def pending(self):
+        return _PENDING.get(self.conn, b"")
+
+    @pending.setter
+    def pending(self, data):
+        _PENDING[self.conn] = data
 
     def next_id(self):
         return self.conn.server.next_message_id()
@@ -296,26 +309,42 @@ def paged_search(conn, base, search_filter, attributes, page_size=500, scope="su
         my_id = wire.next_id()
         wire.send(message(my_id, operation, paged_control(page_size, cookie)))
         cookie = None
-        for message_id, tag, data, i, op_end, end in wire.messages():
-            if message_id != my_id:
-                if message_id == 0:  # unsolicited notification: the server is closing the connection
-                    code, dummy, diagnostic = _result(data, i, op_end)
-                    raise WireError("the server ended the session: %s" % describe(code, diagnostic))
-                continue
-            if tag == _SEARCH_ENTRY:
-                yield _entry(data, i)
-            elif tag == _SEARCH_DONE:
-                code, dummy, diagnostic = _result(data, i, op_end)
-                if code != 0:
-                    raise WireError("search of %s %s failed: %s" % (base, search_filter, describe(code, diagnostic)))
-                cookie = b""
-                if op_end < end and data[op_end] == 0xA0:
-                    dummy, controls_start = _read_length(data, op_end + 1)
-                    cookie = _paged_cookie(data, controls_start, end)
-                break
-            # a search result reference (a referral elsewhere): not followed
+        try:
+            cookie = yield from _page(wire, my_id, base, search_filter)
+        except GeneratorExit:  # the caller stopped early: read the rest of this page off the socket
+            _drain(wire, my_id)
+            raise
         if not cookie:
             return
+
+
+def _drain(wire, my_id):
+    for message_id, tag, dummy, dummy2, dummy3, dummy4 in wire.messages():
+        if message_id == my_id and tag == _SEARCH_DONE:
+            return
+
+
+def _page(wire, my_id, base, search_filter):
+    """Yield the entries of one page; returns the cookie of the next page (b"" for the last)."""
+    for message_id, tag, data, i, op_end, end in wire.messages():
+        if message_id != my_id:
+            if message_id == 0:  # unsolicited notification: the server is closing the connection
+                code, dummy, diagnostic = _result(data, i, op_end)
+                raise WireError("the server ended the session: %s" % describe(code, diagnostic))
+            continue
+        if tag == _SEARCH_ENTRY:
+            yield _entry(data, i)
+        elif tag == _SEARCH_DONE:
+            code, dummy, diagnostic = _result(data, i, op_end)
+            if code != 0:
+                raise WireError("search of %s %s failed: %s" % (base, search_filter, describe(code, diagnostic)))
+            cookie = b""
+            if op_end < end and data[op_end] == 0xA0:
+                dummy, controls_start = _read_length(data, op_end + 1)
+                cookie = _paged_cookie(data, controls_start, end)
+            return cookie
+        # a search result reference (a referral elsewhere): not followed
+    return b""
 
 
 class Pipeline(object):
