@@ -159,7 +159,8 @@ def measure(cmd, env, log_path, sample=True, task_times=None):
         if sampler:
             sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
-    out = {"seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024.0,
+    # CPU of the child and the children it reaped (Ansible's workers): the client's share of the wall time.
+    out = {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024.0,
            "tree_pss_mib": (sampler.peak_kib / 1024.0) if sampler else None,
            "rc": proc.returncode, "log": log_path}
     if task_times and os.path.exists(task_times):

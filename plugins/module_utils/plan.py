@@ -30,13 +30,13 @@ class Operation(object):
     """One write. ``changes``: attribute -> [before, after] for humans; ``modifications``:
     attribute -> list of new values ([] deletes) for the directory; ``new_dn`` for renames."""
 
-    __slots__ = ("action", "person", "dn", "new_dn", "changes", "modifications", "reason", "initial_password",
+    __slots__ = ("action", "person", "dn", "new_dn", "_changes", "modifications", "reason", "initial_password",
                  "group", "batch", "password", "guid")
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
                  initial_password=False, group=None, batch=None):
         self.action, self.person, self.dn, self.reason = action, person, dn, reason
-        self.changes = changes or {}
+        self._changes = changes
         self.modifications = modifications or {}
         self.new_dn = new_dn
         self.initial_password = initial_password
@@ -44,6 +44,16 @@ class Operation(object):
         self.batch = batch  # grant/revoke: the GroupBatch applied as one modify per group
         self.password = None  # a configured initial password: never in as_dict, changes or diffs
         self.guid = None  # the account's objectGUID (AD), for the audit trail
+
+    @property
+    def changes(self):
+        """attribute -> [before, after]. A create's are its attributes, derived when asked: held for
+        every joiner of a first run they cost more memory than the entries themselves."""
+        if self._changes is None:
+            if self.action != "create":
+                return {}
+            return dict((a, [None, _shown(v)]) for a, v in self.modifications.items() if a != "objectClass")
+        return self._changes
 
     def as_dict(self):
         out = {"action": self.action, "person": self.person, "dn": self.dn, "changes": self.changes,
@@ -467,8 +477,7 @@ class _Planner(object):
             attributes.update(lock)
         if config.rdn_value is not None:
             attributes[config.rdn_attribute] = [dnlib.rdn_value(target)]
-        changes = dict((a, [None, _shown(v)]) for a, v in attributes.items() if a != "objectClass")
-        op = Operation("create", pid, target, status.reason, changes, attributes,
+        op = Operation("create", pid, target, status.reason, None, attributes,
                        initial_password=config.initial_password or config.password_value is not None)
         if config.password_value is not None:
             op.password = _text(config.password_value.evaluate(self.scope(person, status, None, username))) or None
