@@ -2,9 +2,10 @@
 """Rule evaluation at scale: N persons x 100 rules over 50 groups, in one process.
 
 Measures the engine alone (lifecycle state, primary contract, every rule's condition), the part
-of a check-mode run that rules add. The rule mix is what real rule files hold: a quarter plain
-equality on the department, a quarter `in` lists of job titles, a quarter equality combined with
-another test, a quarter conditions no index can serve (string methods).
+of a check-mode run that rules add. The rules are bench/generate.py's (the rules file of
+provision_bench.py): a quarter plain equality on the department, a quarter `in` lists of job
+titles, a quarter equality combined with another test, a quarter an equality with a string
+method, every tenth on any active contract.
 
     .venv/bin/python bench/rules_bench.py --persons 100000
 """
@@ -16,27 +17,14 @@ import random
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH_DIR)
 sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
+sys.path.insert(0, BENCH_DIR)
+
+from generate import rules_document  # noqa: E402  the rules file provision_bench.py uses
 
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, rules  # noqa: E402
-
-
-def rule_specs(departments, titles):
-    specs = []
-    for i in range(100):
-        kind = i % 4
-        if kind == 0:
-            when = "contract.department.code == '%s'" % departments[i % len(departments)]
-        elif kind == 1:
-            when = "contract.title.code in ['%s', '%s']" % (titles[i % len(titles)], titles[(i + 3) % len(titles)])
-        elif kind == 2:
-            when = "contract.department.code == '%s' and contract.title.code != '%s'" % (
-                departments[(i * 7) % len(departments)], titles[i % len(titles)])
-        else:
-            when = "person.source == 'hr' and contract.department.code.startswith('D%d')" % (i % 5)
-        specs.append({"name": "rule-%03d" % i, "when": when, "groups": ["group-%02d" % (i % 50)]})
-    return specs
 
 
 def main():
@@ -45,12 +33,12 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    departments = ["D%02d" % i for i in range(50)]
+    departments = ["D%05d" % i for i in range(50)]
     titles = ["T%02d" % i for i in range(20)]
-    compiled = rules.compile_rules(rule_specs(departments, titles), "ou=groups,dc=example,dc=test")
+    compiled = rules.compile_rules(rules_document(departments, titles)["rules"], "ou=groups,dc=example,dc=test")
     today = datetime.date(2026, 6, 1)
     persons = [{"id": str(n), "source": "hr", "contracts": [
-        {"id": "%d-1" % n, "start": "2020-01-01", "end": None,
+        {"id": "%d-1" % n, "start": "2020-01-01", "end": None, "type": rng.choice(("Internal", "Internal", "External")),
          "department": {"code": rng.choice(departments)}, "title": {"code": rng.choice(titles)}}]}
         for n in range(args.persons)]
     policy = lifecycle.Policy()
