@@ -10,8 +10,9 @@ call, which at 100 rules x 100,000 persons is half a minute; the same shapes as 
 fraction of that; so do ``~``, slices, ``a if b else c``, ordering comparisons and the
 collection's own filters. Anything else (other filters, tests, arithmetic, other calls) returns
 None here and stays with Jinja2, and so does any value a closure does not mimic (``Fallback``),
-so behaviour never depends on this module: the tests compare both on the same expressions. Semantics follow Jinja2's: a missing field is "undefined", which compares unequal to
-everything, is in nothing, and is false.
+so behaviour never depends on this module: the tests compare both on the same expressions.
+Semantics follow Jinja2's: a missing field is "undefined", which compares unequal to everything,
+is in nothing, and is false.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def _compare(op, left, right):
 
         def ordered(scope):
             a, b = left(scope), right(scope)
-            if not (isinstance(a, (int, float)) and isinstance(b, (int, float)) or isinstance(a, str) and isinstance(b, str)):
+            numbers = isinstance(a, (int, float)) and isinstance(b, (int, float))
+            if not (numbers or isinstance(a, str) and isinstance(b, str)):
                 raise Fallback()
             return order(a, b)
         return ordered

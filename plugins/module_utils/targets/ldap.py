@@ -150,30 +150,32 @@ def read_groups(conn, groups, member_attribute="member", range_size=None):
     the rest is asked for range by range until the server says ``*``. ``range_size`` asks for
     ranges of that size from the start (for servers with a lower limit, and for the tests)."""
     found = {}
-    first = "%s;range=0-%d" % (member_attribute, range_size - 1) if range_size else member_attribute
     for key, dn in groups.items():
-        members, wanted, entry_dn = [], first, dn
-        while wanted:
-            entries = _base_entry(conn, dn, wanted)
-            if entries is None:
-                break
-            entry_dn, attrs = entries
-            wanted = None
-            for name, values in attrs.items():
-                base_name, dummy, option = name.partition(";range=")
-                if base_name != member_attribute.lower():
-                    continue
-                members.extend(values)
-                last = option.rpartition("-")[2] if option else "*"
-                if last != "*":
-                    following = int(last) + 1
-                    wanted = "%s;range=%d-%s" % (member_attribute, following,
-                                                 following + range_size - 1 if range_size else "*")
-        if entries is None and not members:
-            found[key] = {"dn": dn, "exists": False, "members": []}
-        else:
-            found[key] = {"dn": entry_dn, "exists": True, "members": members}
+        entry_dn, members = _group_members(conn, dn, member_attribute, range_size)
+        found[key] = {"dn": entry_dn or dn, "exists": entry_dn is not None, "members": members}
     return found
+
+
+def _group_members(conn, dn, member_attribute, range_size):
+    """``(the group's DN or None when it does not exist, [member DNs])``, range by range."""
+    wanted = "%s;range=0-%d" % (member_attribute, range_size - 1) if range_size else member_attribute
+    entry_dn, members = None, []
+    while wanted:
+        entry = _base_entry(conn, dn, wanted)
+        if entry is None:
+            break
+        entry_dn, wanted = entry[0], None
+        for name, values in entry[1].items():
+            base_name, dummy, option = name.partition(";range=")
+            if base_name != member_attribute.lower():
+                continue
+            members.extend(values)
+            last = option.rpartition("-")[2] if option else "*"
+            if last != "*":
+                following = int(last) + 1
+                wanted = "%s;range=%d-%s" % (member_attribute, following,
+                                             following + range_size - 1 if range_size else "*")
+    return entry_dn, members
 
 
 def _base_entry(conn, dn, attribute):
