@@ -371,6 +371,8 @@ def apply(conn, operations, password_attribute="userPassword", password_length=2
     Requests of one kind (all creates, all updates...) are pipelined, ``window`` at a time; every
     kind waits for the previous one to be answered, so the apply order still holds, and an
     account whose earlier operation failed is skipped."""
+    if not ldap_wire.available(conn):  # connect() always gives one that is; a caller's may not be
+        raise TargetError("writes need a bound, synchronous connection with a simple bind")
     writer = _Writer(ldap_wire.Pipeline(conn, window))
     batches, kind = [], None
     try:

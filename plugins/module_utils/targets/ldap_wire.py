@@ -33,8 +33,7 @@ except ImportError:  # pragma: no cover - reported by the plugins with missing_r
     RESULT_CODES = {}
 
 PAGED_RESULTS_OID = b"1.2.840.113556.1.4.319"
-_SEARCH_ENTRY, _SEARCH_DONE, _SEARCH_REFERENCE = 0x64, 0x65, 0x73
-_RESPONSE_TAGS = {0x61: "bind", 0x67: "modify", 0x69: "add", 0x6B: "delete", 0x6D: "modify_dn", 0x78: "extended"}
+_SEARCH_ENTRY, _SEARCH_DONE = 0x64, 0x65  # other responses: only their LDAPResult is read
 _MODIFY_OPERATIONS = {"add": 0, "delete": 1, "replace": 2}
 _SCOPES = {"base": 0, "one": 1, "subtree": 2}
 
