@@ -31,7 +31,12 @@ from ansible_collections.jml.provisioning.plugins.module_utils.targets import ld
 
 
 class TargetError(Exception):
-    """The directory cannot be reached or read; nothing was written."""
+    """The directory cannot be reached or read; nothing was written. ``code``: the LDAP result
+    code when the directory answered with one (32: no such object)."""
+
+    def __init__(self, message, code=None):
+        Exception.__init__(self, message)
+        self.code = code
 
 
 def connect(server_uri, bind_dn=None, bind_password=None, start_tls=False, validate_certs=True, ca_file=None,
@@ -66,9 +71,6 @@ def _describe(conn):
     return text
 
 
-_decode = ldap_wire.decode_values
-
-
 def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="subtree"):
     """Yield ``(dn, {lower attribute: [str]})`` for every entry, page by page: decoded straight
     off the socket where the connection allows it (five times faster than ldap3's decoding)."""
@@ -76,7 +78,7 @@ def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="s
         try:
             yield from ldap_wire.paged_search(conn, base, search_filter, attributes, page_size, scope)
         except ldap_wire.WireError as exc:
-            raise TargetError(str(exc))
+            raise TargetError(str(exc), exc.code)
         except LDAPException as exc:  # the filter, compiled by ldap3
             raise TargetError("search of %s failed: %s" % (base, exc))
         return
@@ -94,12 +96,13 @@ def _ldap3_paged_entries(conn, base, search_filter, attributes, page_size=500, s
         except LDAPException as exc:
             raise TargetError("search of %s failed: %s" % (base, exc))
         if not ok and (conn.result or {}).get("result") not in (0, None):
-            raise TargetError("search of %s %s failed: %s" % (base, search_filter, _describe(conn)))
+            raise TargetError("search of %s %s failed: %s" % (base, search_filter, _describe(conn)),
+                              (conn.result or {}).get("result"))
         for entry in conn.response or ():
             if entry.get("type") != "searchResEntry":
                 continue
             raw = entry.get("raw_attributes") or {}
-            yield entry["dn"], dict((name.lower(), _decode(values, name.lower())) for name, values in raw.items() if values)
+            yield entry["dn"], dict((name.lower(), ldap_wire.decode_values(values, name.lower())) for name, values in raw.items() if values)
         controls = (conn.result or {}).get("controls") or {}
         cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
         if not cookie:
@@ -183,7 +186,7 @@ def _base_entry(conn, dn, attribute):
     try:
         found = list(paged_entries(conn, dn, "(objectClass=*)", [attribute], scope="base"))
     except TargetError as exc:
-        if "noSuchObject" in str(exc):
+        if exc.code == 32:  # noSuchObject
             return None
         raise TargetError("reading group %s failed: %s" % (dn, exc))
     return found[0] if found else None

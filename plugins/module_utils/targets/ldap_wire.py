@@ -39,7 +39,12 @@ _SCOPES = {"base": 0, "one": 1, "subtree": 2}
 
 
 class WireError(Exception):
-    """The server or the connection failed mid-request; the message says how."""
+    """The server or the connection failed mid-request; the message says how, ``code`` is the
+    LDAP result code when the server answered with one."""
+
+    def __init__(self, message, code=None):
+        Exception.__init__(self, message)
+        self.code = code
 
 
 def available(conn):
@@ -336,7 +341,7 @@ def _page(wire, my_id, base, search_filter):
         elif tag == _SEARCH_DONE:
             code, dummy, diagnostic = _result(data, i, op_end)
             if code != 0:
-                raise WireError("search of %s %s failed: %s" % (base, search_filter, describe(code, diagnostic)))
+                raise WireError("search of %s %s failed: %s" % (base, search_filter, describe(code, diagnostic)), code)
             cookie = b""
             if op_end < end and data[op_end] == 0xA0:
                 dummy, controls_start = _read_length(data, op_end + 1)
