@@ -21,6 +21,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
+from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
@@ -54,6 +55,7 @@ class _LdapTarget(object):
 
     def __init__(self, conn, options, config):
         self.conn, self.options, self.config = conn, options, config
+        self.held = {}  # normalised DN -> held by an object (asked once per run, reused by the pre-flight)
 
     def read_accounts(self):
         options = self.options
@@ -73,6 +75,30 @@ class _LdapTarget(object):
     def find_groups(self, names):
         return ldaptarget.find_groups(self.conn, self.config.group_lookup_base, self.options["groups"]["object_class"],
                                       self.config.group_lookup, names, self.options["connection"]["page_size"])
+
+    def held_dns(self, dns):
+        unknown = [key for key in dns if key not in self.held]
+        if unknown:
+            found = ldaptarget.held_dns(self.conn, unknown, self.options["connection"]["page_size"])
+            self.held.update((key, key in found) for key in unknown)
+        return set(key for key in dns if self.held[key])
+
+    def preflight(self, operations):
+        """What the directory would refuse, read-only: a new DN (joiner, mover) in a container that
+        does not exist, or held by an object this run does not manage."""
+        placed = [(op, op.dn if op.action == "create" else op.new_dn) for op in operations
+                  if op.batch is None and (op.action == "create" or op.new_dn)]
+        if not placed:
+            return []
+        missing = ldaptarget.missing_containers(self.conn, set(dnlib.parent(dn) for op, dn in placed))
+        held = self.held_dns(set(dnlib.normalise(dn) for op, dn in placed))
+        blocked = []
+        for op, dn in placed:
+            if dnlib.parent(dn) in missing:
+                blocked.append((op, "the container %s does not exist" % dnlib.parent(dn)))
+            elif dnlib.normalise(dn) in held:
+                blocked.append((op, "%s is already held by an object this run does not manage" % dn))
+        return blocked
 
     def apply(self, operations):
         password = self.options["initial_password"]
@@ -104,43 +130,50 @@ class ActionModule(ActionBase):
             conn = ldaptarget.connect(**options["connection"])
         except ldaptarget.TargetError as exc:
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
-        operations = []
         try:
             outcome, operations = reconcile.run(
                 vault["persons"], config, _LdapTarget(conn, options, config), today,
                 check_mode=self._task.check_mode, thresholds=options["thresholds"],
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
                 notifier=notifier)
-        except reconcile.ThresholdExceeded as exc:
-            outcome, operations = exc.result, exc.operations
-            exceeded = ", ".join("%s %d > %d" % (a, t["count"], t["limit"])
-                                 for a, t in outcome["thresholds"].items() if t["exceeded"])
-            # 'failed' stays the contract's list (a non-empty list fails the task): one entry says why.
-            outcome["failed"] = outcome["failed"] + [{"person": None, "action": "threshold", "dn": None,
-                                                      "error": "threshold exceeded: %s" % exceeded}]
-            outcome["summary"]["failed"] = len(outcome["failed"])
-            outcome["msg"] = ("ldap_accounts: threshold exceeded (%s); nothing was written. "
-                              "Set allow_threshold_override to proceed." % exceeded)
         except (ldaptarget.TargetError, ValueError) as exc:
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
         finally:
             conn.unbind()
         result.update(outcome)
         result["check_mode"] = bool(self._task.check_mode)
-        # Ansible turns a registered result's 'failed' into a boolean: keep the list readable too.
-        result["failures"] = list(outcome["failed"])
+        if outcome.get("msg"):
+            result["msg"] = "ldap_accounts: " + outcome["msg"]
         if options["plan_file"]:
             self._write_plan(options["plan_file"], outcome, operations)
         if self._task.diff and operations:
             result["diff"] = bounded_diffs(map(reconcile.diff_item, operations), options["max_actions"])
-        warnings = self._alert_warnings(outcome["alerts"])
+        warnings = self._alert_warnings(outcome["alerts"]) + self._conflict_warnings(outcome["correlation"])
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
-        if outcome["failed"] and not result.get("msg"):
-            # 'failed' is the list of failures: non-empty, it fails the task after all the rest was applied.
-            result["msg"] = "ldap_accounts: %d operation(s) failed, the others were applied; see 'failed'" \
-                % len(outcome["failed"])
+        failures = outcome["failures"]
+        if failures and not result.get("msg"):
+            first = failures[0]
+            verb = "would fail" if self._task.check_mode else "failed, the others were applied"
+            result["msg"] = ("ldap_accounts: %d operation(s) %s; first: %s %s: %s; see 'failures'"
+                             % (len(failures), verb, first.get("action"), first.get("dn") or first.get("person"),
+                                first.get("error")))
         return result
+
+    @staticmethod
+    def _conflict_warnings(correlation, shown=5):
+        """A conflict is never guessed: the persons involved are left alone, which the operator must know."""
+        conflicts = correlation.get("conflicts") or []
+        warnings = []
+        for conflict in conflicts[:shown]:
+            persons = conflict.get("persons") or [conflict.get("person")]
+            warnings.append("ldap_accounts: correlation conflict (%s) on %s: person(s) %s, account(s) %s; "
+                            "left alone" % (conflict.get("problem"), conflict.get("anchor"), ", ".join(map(str, persons)),
+                                            "; ".join(conflict.get("accounts") or [])))
+        if len(conflicts) > shown:
+            warnings.append("ldap_accounts: %d more correlation conflict(s); see correlation.conflicts"
+                            % (len(conflicts) - shown))
+        return warnings
 
     def _notifier(self, alerts, persons, today, target):
         """``reconcile.run``'s notifier for the ``alerts`` option (None when not set): events ->

@@ -36,13 +36,20 @@ class UsernamePolicy(object):
         flags = 0 if lowercase else re.IGNORECASE
         self._disallowed = re.compile("[^%s]" % allowed_characters, flags)
 
-    def normalise(self, value):
+    def normalise(self, value, n=1):
+        """A candidate's value as a name; ``n``: the iteration it was computed for. A name cut to
+        ``max_length`` keeps room for the iteration number, so every try differs
+        (``averyveryverylongna2``, not ``averyveryverylongnam`` twice)."""
         if value is None:
             return None
         text = to_ascii(str(value)).strip()
         if self.lowercase:
             text = text.lower()
         text = self._disallowed.sub("", text.replace(" ", ""))
+        if len(text) > self.max_length and n > 1:
+            suffix = str(n)
+            head = text[:-len(suffix)] if text.endswith(suffix) else text
+            return (head[:max(self.max_length - len(suffix), 0)].strip("._-") + suffix) or None
         return text[:self.max_length].strip("._-") or None
 
 
@@ -104,7 +111,7 @@ def allocate(policy, scope, registry, derived, own=None):
     it was taken then and still is (a run only adds names).
     """
     def names_at(n):
-        return tuple(policy.normalise(candidate(n=n, **scope)) for candidate in policy.candidates)
+        return tuple(policy.normalise(candidate(n=n, **scope), n) for candidate in policy.candidates)
 
     first = names_at(1)
     start, hint = 1, None if own else registry.hints.get(first)

@@ -107,7 +107,7 @@ USERNAME_SPEC = dict(
     candidates=dict(type="list", elements="str", required=True),
     unique_attributes=dict(type="list", elements="str"),
     unique_base=dict(type="str"),
-    max_length=dict(type="int", default=64),
+    max_length=dict(type="int"),
     allowed_characters=dict(type="str", default="a-z0-9._-"),
     lowercase=dict(type="bool", default=True),
     max_tries=dict(type="int", default=50),

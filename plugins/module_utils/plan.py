@@ -17,6 +17,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle,
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import correlate, person_value
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, make_scope
+from ansible_collections.jml.provisioning.plugins.module_utils.flavours import over_limit
 from ansible_collections.jml.provisioning.plugins.module_utils.naming import NameRegistry, NamingError, allocate
 
 ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
@@ -102,7 +103,7 @@ class TargetConfig(object):
                  rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
-                 groups_base=None, group_name_attribute="cn", group_type=None):
+                 groups_base=None, group_name_attribute="cn", group_type=None, limits=None):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -141,6 +142,8 @@ class TargetConfig(object):
         self.group_lookup, self.group_lookup_base = group_lookup, group_lookup_base
         self.groups_base, self.group_name_attribute = groups_base, group_name_attribute
         self.group_type = group_type  # groupType of created groups (AD), None: the DC's default
+        # attribute (lower case) -> longest value the directory takes (flavours.AD_LIMITS)
+        self.limits = dict((a.lower(), n) for a, n in (limits or {}).items())
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -210,10 +213,22 @@ def _never(value):
     return _NEVER if number in (0, int(_NEVER)) else str(number)
 
 
-def _numbered(current, wanted):
-    """True for ``Jan Jansen (2)`` when ``Jan Jansen`` is wanted: a name kept from an earlier clash."""
+def _numbered(current, wanted, limit=None):
+    """True for ``Jan Jansen (2)`` when ``Jan Jansen`` is wanted: a name kept from an earlier clash
+    (cut to ``limit`` with its number, when the name is that long)."""
     head, dummy, tail = current.rpartition(" (")
-    return head.lower() == wanted.lower() and tail.endswith(")") and tail[:-1].isdigit()
+    if not (tail.endswith(")") and tail[:-1].isdigit()):
+        return False
+    return current.lower() == _numbered_name(wanted, int(tail[:-1]), limit).lower()
+
+
+def _numbered_name(wanted, n, limit=None):
+    """``Jan Jansen``, ``Jan Jansen (2)``...: cut (deterministically) so that the number fits
+    within ``limit`` characters, so every try differs (AD refuses a cn over 64)."""
+    suffix = "" if n == 1 else " (%d)" % n
+    if limit is not None and len(wanted) + len(suffix) > limit:
+        wanted = wanted[:max(limit - len(suffix), 1)].rstrip()
+    return wanted + suffix
 
 
 def _shown(values):
@@ -230,7 +245,7 @@ def _account_view(account):
 
 
 class _Planner(object):
-    def __init__(self, persons, accounts, config, today, taken_names, groups=None):
+    def __init__(self, persons, accounts, config, today, taken_names, groups=None, held_dns=()):
         self.persons = persons
         self.accounts = accounts
         self.config = config
@@ -244,7 +259,8 @@ class _Planner(object):
         self.groups = groups or {}  # normalised group DN -> {dn, exists, members}
         self.managed_accounts = {}  # person id -> (current DN or None, DN after this run)
         self.entitled = {}          # person id -> rules.Entitlements
-        self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts)  # RDN uniqueness per container
+        # RDN uniqueness per container: the managed accounts, and the DNs other objects hold there
+        self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts) | set(dnlib.normalise(d) for d in held_dns)
         self.last_view = (None, None)  # (account, its expression view)
         # Attributes an update never writes: set on create only, and the login (renamed, not written).
         self.not_updated = set(config.create_only) | {config.username_attribute.lower()}
@@ -304,13 +320,15 @@ class _Planner(object):
             attribute = dnlib.first_rdn(account.dn).partition("=")[0] if account else config.username_attribute
             return dnlib.build(attribute, username, container)
         wanted = _text(config.rdn_value.evaluate(dict(scope, username=username))) or username
+        limit = config.limits.get(config.rdn_attribute.lower())
         if account is not None:
             current = dnlib.rdn_value(account.dn)
             same_place = dnlib.normalise(dnlib.parent(account.dn)) == dnlib.normalise(container)
-            if same_place and (current.lower() == wanted.lower() or _numbered(current, wanted)):
+            first = _numbered_name(wanted, 1, limit)
+            if same_place and (current.lower() == first.lower() or _numbered(current, wanted, limit)):
                 return account.dn  # keeps its name, also when it carries a number from an earlier clash
         for n in range(1, 1000):
-            value = wanted if n == 1 else "%s (%d)" % (wanted, n)
+            value = _numbered_name(wanted, n, limit)
             candidate = dnlib.build(config.rdn_attribute, value, container)
             key = dnlib.normalise(candidate)
             if key not in self.taken_dns and (account is None or key != dnlib.normalise(account.dn)):
@@ -550,16 +568,17 @@ class _Planner(object):
             self.plan.unchanged += 1
 
 
-def build(persons, accounts, config, today, taken_names=None, groups=None):
+def build(persons, accounts, config, today, taken_names=None, groups=None, held_dns=()):
     """The complete, ordered plan for one target.
 
     ``persons``: vault persons (id -> person); ``accounts``: the managed scope as ``Account``
     objects; ``today``: a ``datetime.date``; ``taken_names``: attribute -> values already used
     anywhere in the directory (for unique usernames), or a callable returning them, called
     only when a joiner needs a name; ``groups``: the managed groups as read (normalised DN ->
-    {dn, exists, members}).
+    {dn, exists, members}); ``held_dns``: DNs other objects (not managed accounts) hold, which a
+    joiner's RDN must not take.
     """
-    planner = _Planner(persons, accounts, config, today, taken_names, groups)
+    planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns)
     planner.place()
     planner.reconcile()
     rank = dict((a, i) for i, a in enumerate(APPLY_ORDER))
@@ -624,3 +643,39 @@ def evaluate_thresholds(plan, thresholds):
         effective = min(limits)
         out[action] = {"count": counts[action], "limit": effective, "exceeded": counts[action] > effective}
     return out
+
+
+def new_dns(plan):
+    """Normalised DNs the plan creates or renames entries to: the ones another object may hold."""
+    found = set()
+    for op in plan.operations:
+        if op.action == "create":
+            found.add(dnlib.normalise(op.dn))
+        elif op.new_dn and op.batch is None:
+            found.add(dnlib.normalise(op.new_dn))
+    return found
+
+
+def limit_violations(operations, config):
+    """``{id(op): reason}`` for creates and updates that write a value over the flavour's limit
+    (the RDN is checked too): the directory would refuse them."""
+    limits = config.limits
+    if not limits:
+        return {}
+    blocked = {}
+    for op in operations:
+        if op.action not in ("create", "update", "move", "enable", "disable"):
+            continue
+        for attribute, values in op.modifications.items():
+            found = over_limit(limits, attribute, values)
+            if found:
+                blocked[id(op)] = "%s is %d characters, over the directory's limit of %d: %s" % (
+                    attribute, len(found[1]), found[0], found[1])
+                break
+        if op.new_dn and id(op) not in blocked:
+            attribute = dnlib.first_rdn(op.new_dn).partition("=")[0]
+            found = over_limit(limits, attribute, [dnlib.rdn_value(op.new_dn)])
+            if found:
+                blocked[id(op)] = "%s is %d characters, over the directory's limit of %d: %s" % (
+                    attribute, len(found[1]), found[0], found[1])
+    return blocked

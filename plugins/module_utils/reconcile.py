@@ -6,9 +6,11 @@
 
 The target is passed in as an object with ``read_accounts()``, ``taken_names()``,
 ``read_groups(groups)`` (only called when rules name groups), ``find_groups(names)`` (only
-called when rules name groups by a looked-up name, ``groups.lookup``) and ``apply(operations) ->
-(done, failed)``, so every ``<target>_accounts`` plugin shares this sequence, and check mode is
-the same code with the last step left out.
+called when rules name groups by a looked-up name, ``groups.lookup``), optionally
+``held_dns(dns) -> set`` (which of these DNs some object already holds) and ``preflight(operations)
+-> [(op, reason)]`` (read-only: what would fail), and ``apply(operations) -> (done, failed)``, so
+every ``<target>_accounts`` plugin shares this sequence, and check mode is the same code with
+the last step left out.
 """
 
 from __future__ import annotations
@@ -20,15 +22,6 @@ from ansible_collections.jml.provisioning.plugins.module_utils import plan as pl
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 
 NO_ALERTS = {"sent": 0, "failed": [], "undeliverable": []}
-
-
-class ThresholdExceeded(Exception):
-    """A limit was exceeded: nothing was written. Carries the full result and plan for the report."""
-
-    def __init__(self, result, operations):
-        Exception.__init__(self, "thresholds exceeded")
-        self.result = result
-        self.operations = operations
 
 
 def diff_item(op):
@@ -69,13 +62,76 @@ def with_group_dns(config, target):
     return resolved
 
 
+MAX_PLACEMENT_PASSES = 3
+
+
+def _plan_with_held_names(persons, accounts, config, target, today, groups):
+    """Plan, then ask the target which of the DNs the plan creates or renames to are already held
+    by an object it does not manage (a contact, a group, an account outside the scope); plan
+    again with those taken, so a joiner gets the next free name instead of a failing add. The
+    planner stays pure: the look-up is one bulk call between passes (rarely more than one)."""
+    held = set()
+    asked = set()
+    plan = None
+    for dummy in range(MAX_PLACEMENT_PASSES):
+        plan = planlib.build(persons, accounts, config, today, taken_names=target.taken_names, groups=groups,
+                             held_dns=held)
+        wanted = planlib.new_dns(plan) - asked
+        if not wanted or not hasattr(target, "held_dns"):
+            break
+        asked |= wanted
+        found = set(target.held_dns(wanted)) - held
+        if not found:
+            break
+        held |= found
+    return plan
+
+
+def _preflight(plan, target, config):
+    """``{id(op): reason}`` for every operation a real run would see fail: the engine's own checks
+    (the flavour's value limits) and the target's read-only ones (missing containers, DNs held
+    by an object the run does not manage). The same in check mode and in a real run."""
+    blocked = planlib.limit_violations(plan.operations, config)
+    check = getattr(target, "preflight", None)
+    if check is not None:
+        for op, reason in check([op for op in plan.operations if id(op) not in blocked]):
+            blocked.setdefault(id(op), reason)
+    return blocked
+
+
+def _split(operations, blocked):
+    """``(operations to apply, their failures)``: a blocked operation fails with its reason, and the
+    later operations of the same account are skipped, as the real run would skip them."""
+    runnable, failures, broken = [], [], set()
+    for op in operations:
+        reason = blocked.get(id(op))
+        if reason is None and op.person is not None and op.person in broken:
+            reason = "skipped: an earlier operation on this account would fail"
+        if reason is None:
+            runnable.append(op)
+            continue
+        failures.append({"person": op.person, "action": op.action, "dn": op.dn, "error": reason})
+        if op.person is not None:
+            broken.add(op.person)
+    if broken:  # a group's batch is written as one request: without the accounts that fail
+        batches = dict((id(op.batch), op.batch) for op in runnable if op.batch is not None)
+        for batch in batches.values():
+            batch.operations[:] = [o for o in batch.operations if o.person not in broken]
+    return runnable, failures
+
+
 def run(persons, config, target, today, check_mode=False, thresholds=None, override_thresholds=False,
         max_actions=1000, notifier=None):
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
-    is the whole ordered plan (for ``--diff`` and the plan file). Raises ``ThresholdExceeded`` (carrying the full result) when a limit
-    is exceeded and not overridden: nothing has been written then.
+    is the whole ordered plan (for ``--diff`` and the plan file). Nothing raises for an outcome:
+    a threshold stop is ``result["stopped"]`` (with ``failed: true`` and a ``msg``; nothing has
+    been written then), failed operations are ``result["failures"]``.
+
+    Check mode and a real run take the same path up to the writes: the same plan and the same
+    pre-flight, so the failures check mode predicts (``predicted: true``) are the ones the real
+    run reports (it does not attempt them).
 
     ``notifier(events) -> {sent, failed, undeliverable}`` (see ``alerts.events_from_run``) is
     called only in a real run, after the writes (or after a threshold stop, with the threshold
@@ -84,34 +140,42 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     accounts = target.read_accounts()
     config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
-    plan = planlib.build(persons, accounts, config, today, taken_names=target.taken_names, groups=groups)
+    plan = _plan_with_held_names(persons, accounts, config, target, today, groups)
     threshold_report = planlib.evaluate_thresholds(plan, thresholds)
     exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
-    failed = list(plan.problems)
     operations = plan.operations
+    runnable, blocked = _split(operations, _preflight(plan, target, config))
+    failures = list(plan.problems) + blocked
     stopped = bool(exceeded and not override_thresholds)
     applied = []
-    if not check_mode and not stopped and operations:
-        applied, apply_failed = target.apply(operations)
-        failed.extend(apply_failed)
+    if not check_mode and not stopped and runnable:
+        applied, apply_failed = target.apply(runnable)
+        failures.extend(apply_failed)
+    if check_mode:
+        failures = [dict(f, predicted=True) for f in failures]
     summary = plan.counts()
-    summary["failed"] = len(failed)
+    summary["failed"] = len(failures)
     result = {
-        "changed": bool(operations),
+        # check mode: what a run would change; a real run: whether anything was written.
+        "changed": bool(runnable) if check_mode else bool(applied),
         "summary": summary,
         "actions": [op.as_dict() for op in operations[:max_actions]],
         "actions_truncated": max(len(operations) - max_actions, 0),
         "correlation": plan.correlation.report(),
         "rules": plan.rules,
         "thresholds": threshold_report,
-        "failed": failed,
+        "failures": failures,
+        "failed": bool(failures),
         "reference_date": today.isoformat(),
         "alerts": dict(NO_ALERTS, failed=[], undeliverable=[]),
     }
+    if stopped:
+        text = ", ".join("%s %d > %d" % (a, threshold_report[a]["count"], threshold_report[a]["limit"])
+                         for a in exceeded)
+        result.update(changed=False, failed=True, stopped={"reason": "threshold", "exceeded": exceeded},
+                      msg="threshold exceeded (%s); nothing was written. Set allow_threshold_override to proceed."
+                      % text)
     if not check_mode:
         result["alerts"] = notify(notifier, alertslib.events_from_run(
-            applied, failed, threshold_report if stopped else None))
-    if stopped:
-        result["changed"] = False
-        raise ThresholdExceeded(result, operations)
+            applied, failures, threshold_report if stopped else None))
     return result, operations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils import flavours
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
@@ -85,7 +86,8 @@ def _build(options):
     candidates = [compile_expression(c, "username.candidates[%d]" % i) for i, c in enumerate(username["candidates"])]
     if not candidates:
         raise ConfigError("username.candidates needs at least one expression")
-    policy = UsernamePolicy(candidates, max_length=username["max_length"],
+    flavour = flavours.flavour(options.get("flavour"))
+    policy = UsernamePolicy(candidates, max_length=username.get("max_length") or flavour.username_max_length,
                             allowed_characters=username["allowed_characters"],
                             lowercase=username["lowercase"], max_tries=username["max_tries"])
     anchor = options["anchor"]
@@ -150,6 +152,7 @@ def _build(options):
         groups_base=groups.get("base"),
         group_name_attribute=groups.get("name_attribute") or "cn",
         group_type=groups.get("group_type"),
+        limits=flavour.limits,
     )
 
 

@@ -228,9 +228,11 @@ options:
             and is only made when at least one joiner needs a name.
         type: str
       max_length:
-        description: Maximum length of a username, in characters.
+        description:
+          - Maximum length of a username, in characters. A candidate cut to this length keeps room
+            for the iteration number, so every try gives another name.
+          - Default V(64), and V(20) with O(flavour=ad) (the limit of C(sAMAccountName)).
         type: int
-        default: 64
       allowed_characters:
         description:
           - Characters a username may contain, as the body of a regular expression character class.

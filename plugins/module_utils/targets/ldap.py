@@ -125,6 +125,33 @@ def read_taken(conn, base, attributes, page_size=500):
     return taken
 
 
+def held_dns(conn, dns, page_size=500, chunk=100):
+    """The normalised DNs among ``dns`` (normalised) that some entry holds, whatever its class
+    (a contact, a group, an account outside the managed scope): per parent, one one-level OR
+    search on the RDN per ``chunk`` names. A parent that does not exist holds nothing."""
+    by_parent = {}
+    for key in dns:
+        by_parent.setdefault(dnlib.parent(key), []).append(key)
+    held = set()
+    for parent, keys in sorted(by_parent.items()):
+        keys.sort()
+        for start in range(0, len(keys), chunk):
+            terms = "".join("(%s=%s)" % (dnlib.first_rdn(key).partition("=")[0], _filter_value(dnlib.rdn_value(key)))
+                            for key in keys[start:start + chunk])
+            try:
+                for dn, dummy in paged_entries(conn, parent, "(|%s)" % terms, ["1.1"], page_size, scope="one"):
+                    held.add(dnlib.normalise(dn))
+            except TargetError as exc:
+                if exc.code != 32:  # noSuchObject: the container is missing (the pre-flight says so)
+                    raise
+    return held & set(dns)
+
+
+def missing_containers(conn, containers):
+    """The containers (DNs) among ``containers`` that do not exist."""
+    return set(dn for dn in containers if _base_entry(conn, dn, "1.1") is None)
+
+
 def _filter_value(value):
     """A value inside a search filter, with RFC 4515's escapes."""
     return "".join("\\%02x" % ord(ch) if ch in "*()\\\x00" else ch for ch in value)

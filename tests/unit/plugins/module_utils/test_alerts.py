@@ -386,7 +386,7 @@ def test_a_real_run_notifies_after_the_writes_with_applied_and_failed_events(tar
     assert writes_before == 1, "the notifier runs after apply"
     assert [(e["kind"], e["person_id"]) for e in events] == [("disabled", "3"), ("created", "1"), ("failed", "2")]
     assert result["alerts"] == {"sent": 3, "failed": [], "undeliverable": []}
-    assert [f["person"] for f in result["failed"]] == ["2"], "alerts never add to 'failed'"
+    assert [f["person"] for f in result["failures"]] == ["2"], "alerts never add to 'failures'"
 
 
 def test_check_mode_never_notifies(target_config):
@@ -398,20 +398,20 @@ def test_check_mode_never_notifies(target_config):
 
 def test_a_threshold_stop_notifies_the_threshold_and_writes_nothing(target_config):
     target, notifier = FakeTarget(), Notifier()
-    with pytest.raises(reconcile.ThresholdExceeded) as caught:
-        reconcile.run(HR, target_config, target, TODAY, thresholds={"create": {"count": 1}}, notifier=notifier)
+    result, dummy = reconcile.run(HR, target_config, target, TODAY, thresholds={"create": {"count": 1}},
+                                  notifier=notifier)
+    assert result["stopped"]["reason"] == "threshold" and result["failed"] is True
     assert target.applied == []
     assert [[e["kind"] for e in call[0]] for call in notifier.calls] == [["threshold"]]
     assert notifier.calls[0][0][0]["thresholds"] == {"create": {"count": 2, "limit": 1, "exceeded": True}}
-    assert caught.value.result["alerts"]["sent"] == 1
+    assert result["alerts"]["sent"] == 1
 
 
 def test_a_threshold_stop_in_check_mode_sends_nothing(target_config):
     notifier = Notifier()
-    with pytest.raises(reconcile.ThresholdExceeded) as caught:
-        reconcile.run(HR, target_config, FakeTarget(), TODAY, check_mode=True, thresholds={"create": 1},
-                      notifier=notifier)
-    assert notifier.calls == [] and caught.value.result["alerts"]["sent"] == 0
+    result, dummy = reconcile.run(HR, target_config, FakeTarget(), TODAY, check_mode=True, thresholds={"create": 1},
+                                  notifier=notifier)
+    assert notifier.calls == [] and result["alerts"]["sent"] == 0 and result["stopped"]
 
 
 def test_nothing_to_tell_no_call(target_config):
@@ -425,7 +425,7 @@ def test_nothing_to_tell_no_call(target_config):
 def test_a_failing_notifier_is_reported_and_never_undoes_the_run(target_config):
     target = FakeTarget()
     result = reconcile.run(HR, target_config, target, TODAY, notifier=Notifier(fail=True))[0]
-    assert len(target.applied) == 1 and result["failed"] == [] and result["changed"] is True
+    assert len(target.applied) == 1 and result["failures"] == [] and result["changed"] is True
     assert result["alerts"]["sent"] == 0
     assert result["alerts"]["failed"] == [{"to": None, "error": "alerts: RuntimeError: smtp exploded"}]
 

@@ -74,7 +74,7 @@ def test_a_real_run_applies_the_whole_ordered_plan_once(config):
     assert result["actions"] == [op.as_dict() for op in operations]
     assert result["actions_truncated"] == 0
     assert result["correlation"]["correlated"] == 1
-    assert result["failed"] == []
+    assert result["failures"] == [] and result["failed"] is False
     assert result["reference_date"] == "2026-06-15"
 
 
@@ -96,13 +96,15 @@ def test_nothing_to_do_calls_no_apply_and_is_not_changed(config):
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
-def test_an_exceeded_threshold_raises_with_the_full_result_and_applies_nothing(config, check_mode):
+def test_an_exceeded_threshold_stops_with_the_full_result_and_applies_nothing(config, check_mode):
     target = FakeTarget(ACCOUNTS)
-    with pytest.raises(reconcile.ThresholdExceeded) as info:
-        reconcile.run(PERSONS, config, target, TODAY, check_mode=check_mode, thresholds={"create": {"count": 1}})
+    result, dummy = reconcile.run(PERSONS, config, target, TODAY, check_mode=check_mode,
+                                  thresholds={"create": {"count": 1}})
     assert target.applied == []
-    result = info.value.result
     assert result["changed"] is False
+    assert result["stopped"] == {"reason": "threshold", "exceeded": ["create"]}
+    assert result["failed"] is True and "create 2 > 1" in result["msg"]
+    assert result["failures"] == [] and result["summary"]["failed"] == 0, "a stop is not a failed operation"
     assert result["thresholds"] == {"create": {"count": 2, "limit": 1, "exceeded": True}}
     assert result["summary"]["create"] == 2
     assert [a["action"] for a in result["actions"]] == ["disable", "create", "create", "update"]
@@ -126,8 +128,9 @@ def test_a_threshold_not_exceeded_lets_the_run_apply(config):
 def test_failures_from_apply_are_in_failed_and_counted(config):
     target = FakeTarget(ACCOUNTS, failing={"2"})
     result, dummy = reconcile.run(PERSONS, config, target, TODAY)
-    assert result["failed"] == [{"person": "2", "action": "create", "dn": "uid=bert.jansen,%s" % PEOPLE,
-                                 "error": "refused by the fake"}]
+    assert result["failures"] == [{"person": "2", "action": "create", "dn": "uid=bert.jansen,%s" % PEOPLE,
+                                   "error": "refused by the fake"}]
+    assert result["failed"] is True
     assert result["summary"]["failed"] == 1
     assert result["summary"]["create"] == 2
 
@@ -137,7 +140,7 @@ def test_plan_problems_are_failures_too(make_config):
     target = FakeTarget(taken={"uid": ["anna"]})
     result, operations = reconcile.run({"1": person("1", "Anna"), "2": person("2", "Bert")}, config, target, TODAY)
     assert [op.person for op in operations] == ["2"]
-    assert [(f["person"], f["action"]) for f in result["failed"]] == [("1", "create")]
+    assert [(f["person"], f["action"]) for f in result["failures"]] == [("1", "create")]
     assert result["summary"]["failed"] == 1
 
 
