@@ -77,6 +77,7 @@ class ActionModule(ActionBase):
             files=files,
             exceeded=report.exceeded(data),
             errors=report.errors(data),
+            failures=report.all_failures(data),
             summary=report.totals(data),
             targets=[target for target, dummy in report.targets(data)],
         )

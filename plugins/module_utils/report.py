@@ -32,7 +32,7 @@ FORMAT = "jml.provisioning/impact/v1"
 ACTIONS = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
 SUMMARY_KEYS = ACTIONS + ("unchanged", "failed")
 CORRELATION_KEYS = ("correlated", "uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts")
-_RESULT_KEYS = frozenset(("summary", "actions", "correlation", "thresholds", "msg", "failed", "changed",
+_RESULT_KEYS = frozenset(("summary", "actions", "correlation", "thresholds", "msg", "failed", "failures", "changed",
                           "reference_date", "check_mode"))
 _DROPPED_KEYS = frozenset(("invocation", "diff"))  # Ansible's envelope; diffs repeat the actions
 
@@ -113,18 +113,27 @@ def _no_plan_reason(result):
 
 
 def failures(result):
-    """The result's ``failed`` list: ``[{person, action, dn, error}]``.
+    """The result's failed (or, in check mode, predicted) operations: ``[{person, action, dn, error}]``.
 
-    ``register`` turns a non-empty ``failed`` list into ``true`` (ansible-core 2.19 coerces the key
-    it uses for the task status), so a registered result may have lost it: then the task's ``msg``
-    is the one failure known.
+    ``failures`` is the list; results of version 0.1.0 carried it as ``failed``, which ``register``
+    turns into ``true`` (ansible-core coerces the key it uses for the task status): then the
+    task's ``msg`` is the one failure known. A threshold stop is no failed operation.
     """
+    listed = result.get("failures")
+    if isinstance(listed, (list, tuple)):
+        return [item if isinstance(item, dict) else {"error": item} for item in listed]
     failed = result.get("failed")
     if isinstance(failed, (list, tuple)):
         return [item if isinstance(item, dict) else {"error": item} for item in failed]
-    if failed and has_plan(result):
+    if failed and has_plan(result) and not result.get("stopped") and not exceeded(result, "target"):
         return [{"person": None, "action": None, "dn": None, "error": str(result.get("msg") or "the task failed")}]
     return []
+
+
+def all_failures(data, target=None):
+    """``[{target, person, action, dn, error, predicted}]``: every failed or predicted failure."""
+    return [dict(item, target=name) for name, result in targets(data, target) if has_plan(result)
+            for item in failures(result)]
 
 
 def _actions_total(result):
@@ -148,6 +157,7 @@ def render_json(result, target=None):
         "summary": totals(result, target),
         "exceeded": exceeded(result, target),
         "errors": errors(result, target),
+        "failures": all_failures(result, target),
     }
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False, default=str) + "\n"
 
@@ -196,7 +206,12 @@ def render_markdown(result, target=None, max_actions=50):
                   % (md(item["target"]), md(item["action"]), item["count"], item["limit"]), ""]
     for item in failures:
         lines += ["> **ERROR** on %s: the plan could not be built: %s" % (md(item["target"]), md(item["msg"])), ""]
-    if not over and not failures:
+    failing = all_failures(result, target)
+    if failing:
+        lines += ["> **FAILURES**: %d operation(s) %s; see the Failures section%s." % (
+            len(failing), "would fail" if all(f.get("predicted") for f in failing) else "failed",
+            "s" if len(sections) > 1 else ""), ""]
+    if not over and not failures and not failing:
         lines += ["> **OK**: no threshold exceeded; every target was planned.", ""]
     if len(sections) > 1:
         keys = _summary_keys([r["summary"] for dummy, r in sections if has_plan(r)])
@@ -494,7 +509,11 @@ def render_html(result, target=None, max_actions=None):
     for item in failures:
         out.append('<div class="banner bad" data-error="%s">No plan for %s: %s</div>'
                    % (h(item["target"]), h(item["target"]), h(item["msg"])))
-    if sections and not over and not failures:
+    failing = all_failures(result, target)
+    if failing:
+        out.append('<div class="banner bad" data-failures="%d">%d operation(s) %s: see Failures.</div>'
+                   % (len(failing), len(failing), "would fail" if all(f.get("predicted") for f in failing) else "failed"))
+    if sections and not over and not failures and not failing:
         out.append('<div class="banner good" data-verdict="ok">No threshold exceeded; every target was planned.</div>')
     if len(sections) > 1:
         out.extend(_html_overview(sections, total))

@@ -171,6 +171,17 @@ errors:
   elements: dict
   sample:
     - {target: ldap2, msg: "ldap_accounts: cannot connect to ldaps://ldap2.example.test:636; nothing was written"}
+failures:
+  description:
+    - Every operation that failed, or that check mode predicts would fail (then with C(predicted=true)),
+      over every target - each with C(target), C(person), C(action), C(dn) and C(error). The reports list
+      them all in their Failures section and never show the OK banner over them.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {target: ad1, person: "10023", action: create, dn: "CN=Jan Jansen,OU=Sales,DC=example,DC=test",
+       error: "the container OU=Sales,DC=example,DC=test does not exist", predicted: true}
 summary:
   description: The C(summary) counts added over every target with a plan.
   returned: always

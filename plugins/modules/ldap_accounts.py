@@ -37,10 +37,20 @@ description:
     compared and written; everything else on an account is never touched.
   - One operation failing (for example a schema violation) does not stop the others - the later
     operations of the same account are skipped, everything else is applied, and the task then fails
-    with the list of failures in RV(failed). Planning problems (an expression that fails for a
+    with the list of failures in RV(failures). Planning problems (an expression that fails for a
     person, no free username) are reported the same way and only skip that person.
+  - B(Check mode predicts the failures.) After planning, a read-only pre-flight - the same in check
+    mode and in a real run - finds what the directory would refuse - a new or moved account in a
+    container that does not exist, a DN already held by an object the run does not manage, a value
+    over the flavour's limit (AD - C(cn) 64, C(sAMAccountName) 20, C(title) 128, C(employeeID) 16
+    and the other schema limits). Check mode lists these in RV(failures) with C(predicted=true); a
+    real run reports the same entries and does not send those writes.
+  - A joiner's RDN that a contact, group or other object already holds in the container gives the
+    next free name (C(Jan Jansen (2))); a C(cn) over the flavour's limit is cut, leaving room for
+    the number, so it stays unique.
   - When a planned count exceeds one of the O(thresholds), nothing is written (unless
-    O(allow_threshold_override=true)) and the task fails, in check mode too.
+    O(allow_threshold_override=true)) and the task fails, in check mode too. A threshold stop is
+    RV(stopped), not a failed operation.
   - Runs on the controller (action plugin), where the vault secrets are; the vault is decrypted in
     memory only.
 author:
@@ -860,7 +870,7 @@ EXAMPLES = r"""
     msg:
       - "Planned: {{ evaluation.summary }}"
       - "Thresholds: {{ evaluation.thresholds }}"
-      - "Failed or stopped: {{ evaluation.failed }}"
+      - "Would fail: {{ evaluation.failures }}"
 
 - name: What if - the state of the directory on the first of next month
   jml.provisioning.ldap_accounts:
@@ -1036,14 +1046,14 @@ thresholds:
   returned: always
   type: dict
   sample: {disable: {count: 2, limit: 10, exceeded: false}}
-failed:
+failures:
   description:
-    - Operations that could not be planned or failed when applied, each with C(person), C(action),
-      C(dn) and C(error). When a threshold stops the run, one entry with action V(threshold) (and
-      no person or DN) says which.
+    - Operations that could not be planned, that the pre-flight found the directory would refuse,
+      or that failed when applied, each with C(person), C(action), C(dn) and C(error); in check
+      mode each also has C(predicted=true). A real run reports exactly the entries check mode
+      predicted (plus anything the directory refuses that could not be foreseen).
     - Non-empty, it fails the task - after everything else was applied.
-    - Ansible replaces a registered result's C(failed) by a boolean; read the same list from
-      RV(failures) in later tasks.
+    - Version 0.1.0 returned this list as C(failed); see the changelog for the migration.
   returned: always
   type: list
   elements: dict
@@ -1052,11 +1062,11 @@ failed:
       action: create
       dn: uid=jose.muller,ou=people,dc=example,dc=test
       error: "add: objectClassViolation"
-failures:
-  description: The same list as RV(failed), under a name that C(register) keeps as it is.
-  returned: always
-  type: list
-  elements: dict
+stopped:
+  description: Why nothing was written - C(reason) V(threshold) and the C(exceeded) actions.
+  returned: when a threshold stopped the run
+  type: dict
+  sample: {reason: threshold, exceeded: [disable]}
 alerts:
   description:
     - What the O(alerts) did. Zero and empty when O(alerts) is not set, in check mode, and when
@@ -1104,7 +1114,8 @@ msg:
   description: Why the task failed.
   returned: when a threshold stopped the run or an operation failed
   type: str
-  sample: "ldap_accounts: 1 operation(s) failed, the others were applied; see 'failed'"
+  sample: "ldap_accounts: 1 operation(s) failed, the others were applied; first: create
+    uid=jose.muller,ou=people,dc=example,dc=test: add: objectClassViolation; see 'failures'"
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -122,15 +122,36 @@ def test_json_is_stable_sorted_and_complete():
     assert "<script>" in text  # JSON keeps the data as it is; escaping is the renderers' job
 
 
-def test_a_registered_result_lost_its_failed_list():
-    # ansible-core 2.19 turns a non-empty 'failed' list into true when the result is registered.
-    registered = dict(copy.deepcopy(RESULT), failed=True, msg="ldap_accounts: threshold exceeded (disable 29 > 6)")
+def test_a_registered_result_of_version_0_1_lost_its_failed_list():
+    # 0.1.0 returned the list as 'failed', which register turns into true: the msg is all that is left.
+    registered = dict(copy.deepcopy(CALM), failed=True, msg="ldap_accounts: 1 operation(s) failed")
+    registered.pop("failures", None)
     document = json.loads(report.render_json(registered, "ldap1"))
     assert document["targets"]["ldap1"]["failed"] == [
-        {"person": None, "action": None, "dn": None, "error": "ldap_accounts: threshold exceeded (disable 29 > 6)"}]
+        {"person": None, "action": None, "dn": None, "error": "ldap_accounts: 1 operation(s) failed"}]
     assert document["errors"] == []  # it has a plan
-    assert "threshold exceeded (disable 29 &gt; 6) |" in report.render_markdown(registered, "ldap1")
+    assert "ldap\\_accounts: 1 operation(s) failed |" in report.render_markdown(registered, "ldap1")
     assert report.failures(dict(CALM, failed=False)) == []
+
+
+def test_a_threshold_stop_is_no_failed_operation():
+    stopped = dict(copy.deepcopy(RESULT), failed=True, failures=[], stopped={"reason": "threshold"},
+                   msg="ldap_accounts: threshold exceeded (disable 29 > 6)")
+    assert report.failures(stopped) == []
+    assert json.loads(report.render_json(stopped, "ldap1"))["failures"] == []
+
+
+def test_predicted_failures_are_listed_and_the_banner_is_never_green():
+    predicted = [{"person": "10023", "action": "create", "dn": "CN=Jan Jansen,OU=Gone,DC=example,DC=test",
+                  "error": "the container OU=Gone,DC=example,DC=test does not exist", "predicted": True}]
+    result = dict(copy.deepcopy(CALM), failed=True, failures=predicted)
+    markdown = report.render_markdown(result, "ad1")
+    assert "**OK**" not in markdown
+    assert "> **FAILURES**: 1 operation(s) would fail" in markdown
+    assert "Failures (1)" in markdown and "OU=Gone" in markdown and "10023" in markdown
+    html = report.render_html(result, "ad1")
+    assert 'data-verdict="ok"' not in html and 'data-failures="1"' in html
+    assert json.loads(report.render_json(result, "ad1"))["failures"] == [dict(predicted[0], target="ad1")]
 
 
 # ---- Markdown -------------------------------------------------------------------------------
