@@ -149,9 +149,9 @@ def test_a_password_the_domain_policy_refuses_fails_that_account_alone(collect_w
                                            "value": "'abc' if person.id == 'WeakW' else none"})
     run = ws.play("provision.yml", "-e", AD_VARS, "-e", "@%s" % _password_vars(ws), "-vvvv")
     assert run.rc != 0, run
-    weak = [f for f in run.plan["failed"] if f["person"] == "WeakW"]
+    weak = [f for f in run.plan["failures"] if f["person"] == "WeakW"]
     assert weak and weak[0]["action"] == "create" and "constraintViolation" in weak[0]["error"]
-    assert all(f["person"] == "WeakW" for f in run.plan["failed"])  # nobody else failed
+    assert all(f["person"] == "WeakW" for f in run.plan["failures"])  # nobody else failed
     assert "WeakW" not in managed(samba_ad), "no half-made account"
     assert "'abc'" not in run.plan_file.read_text()
 

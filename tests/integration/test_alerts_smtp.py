@@ -155,7 +155,7 @@ def test_unreachable_mail_server_is_a_warning_and_provisioning_stands(workspace,
     run = workspace.play("provision.yml")
     assert run.rc == 0, run
     assert len(read_people(directory)) == EXPECTED_ACCOUNTS, "accounts are written whatever the mail does"
-    assert run.plan["failed"] == [] and run.plan["summary"]["failed"] == 0
+    assert run.plan["failures"] == [] and run.plan["summary"]["failed"] == 0
     alerts = run.plan["alerts"]
     assert alerts["sent"] == 0 and [f["to"] for f in alerts["failed"]] == [IT]
     assert "Connection refused" in alerts["failed"][0]["error"]

@@ -114,7 +114,7 @@ def test_failing_account_is_reported_and_the_others_are_applied(workspace, direc
     assert workspace.play("collect.yml").rc == 0
     run = workspace.play("provision.yml")
     assert run.rc != 0, "the task must fail when an account failed"
-    failed = run.plan["failed"]
+    failed = run.plan["failures"]
     assert [(f["person"], f["action"]) for f in failed][0] == ("AmirA", "create")
     assert "objectClassViolation" in failed[0]["error"] or "sn" in failed[0]["error"]
     # Its group memberships (the demo's rules) are skipped, not attempted on a missing account.
