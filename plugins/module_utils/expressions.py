@@ -13,6 +13,7 @@ expression and a dictionary walk is ~20x cheaper than a template call.
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 import re
 import unicodedata
 
@@ -96,20 +97,34 @@ def family_name(name, convention=None):
     return {"B": birth, "P": partner, "BP": "%s - %s" % (birth, partner), "PB": "%s - %s" % (partner, birth)}[code]
 
 
-_FILETIME_EPOCH = datetime.date(1601, 1, 1)
+_FILETIME_EPOCH = datetime.datetime(1601, 1, 1, tzinfo=datetime.timezone.utc)
 
 
-def filetime(value, end_of_day=True):
+def filetime(value, time_zone=None, end_of_day=True):
     """A date as a Windows file time (AD ``accountExpires``): 100 ns ticks since 1601-01-01 UTC.
 
-    ``end_of_day``: the account works through that day, so it expires at the next midnight.
+    ``end_of_day``: the account works through that day, so it expires at the next midnight, in
+    ``time_zone`` (an IANA name such as ``Europe/Amsterdam``; default: the controller's own time
+    zone), not in UTC: a Dutch employee's last day ends at midnight in Amsterdam.
     No date means "never" (0x7FFFFFFFFFFFFFFF)."""
+    if isinstance(time_zone, bool):  # filetime(false), the 0.1.0 signature
+        time_zone, end_of_day = None, time_zone
     if not value:  # None, "" or undefined: no end date
         return "9223372036854775807"
     day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
     if end_of_day:
         day = day + datetime.timedelta(days=1)
-    return str((day - _FILETIME_EPOCH).days * 86400 * 10000000)
+    midnight = datetime.datetime(day.year, day.month, day.day)
+    if time_zone:
+        try:
+            zone = zoneinfo.ZoneInfo(str(time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("filetime: unknown time zone %r (%s)" % (time_zone, exc))
+        moment = midnight.replace(tzinfo=zone)
+    else:
+        moment = midnight.astimezone()  # a naive time is the controller's local time
+    delta = moment - _FILETIME_EPOCH
+    return str((delta.days * 86400 + delta.seconds) * 10000000)
 
 
 FILTERS = {"ascii": to_ascii, "slug": slug, "initials": initials, "family_name": family_name, "filetime": filetime}

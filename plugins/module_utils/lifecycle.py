@@ -35,12 +35,14 @@ def parse_date(value):
 
 
 class Status(object):
-    """The outcome for one person: state, primary contract and a human reason."""
+    """The outcome for one person: state, primary contract, a human reason, and the person's
+    ``employment`` (``{start, end}`` over all contracts, see ``employment``)."""
 
-    __slots__ = ("state", "primary", "reason")
+    __slots__ = ("state", "primary", "reason", "employment")
 
-    def __init__(self, state, primary, reason):
+    def __init__(self, state, primary, reason, employment=None):
         self.state, self.primary, self.reason = state, primary, reason
+        self.employment = employment or {"start": None, "end": None}
 
     @property
     def wants_account(self):
@@ -146,8 +148,31 @@ def primary_contract(contracts, today, criteria=None):
     return best
 
 
+def employment(contracts, today):
+    """``{start, end}`` (ISO dates or None) of a person's whole employment, not of one contract.
+
+    Over the contracts that run today or start later (all of them, for a leaver): ``start`` is the
+    earliest start and ``end`` the latest end, and ``end`` is None while any of them is open-ended.
+    An account's expiry follows it: someone with a second, open-ended contract is never locked out
+    when the primary one ends."""
+    relevant = [c for c in contracts if (_window(c)[1] or datetime.date.max) >= today] or list(contracts)
+    if not relevant:
+        return {"start": None, "end": None}
+    windows = [_window(c) for c in relevant]
+    starts = [start for start, end in windows]
+    ends = [end for start, end in windows]
+    return {"start": None if any(s is None for s in starts) else min(starts).isoformat(),
+            "end": None if any(e is None for e in ends) else max(ends).isoformat()}
+
+
 def evaluate(person, today, policy):
     """The ``Status`` of a person (a vault person dict) on ``today`` (a date)."""
+    status = _evaluate(person, today, policy)
+    status.employment = employment(person.get("contracts") or [], today)
+    return status
+
+
+def _evaluate(person, today, policy):
     contracts = person.get("contracts") or []
     primary = primary_contract(contracts, today, policy.primary)
     if not contracts:

@@ -286,7 +286,8 @@ class _Planner(object):
         # One make_scope per person and step (Jinja's globals merged once), for .evaluate(scope).
         return make_scope(person=person, contract=status.primary if status else None,
                           contracts=person.get("contracts") or [], account=self.view(account),
-                          today=self.today_text, username=username, state=status.state if status else None)
+                          today=self.today_text, username=username, state=status.state if status else None,
+                          employment=status.employment if status else None)
 
     def problem(self, pid, action, dn, error):
         self.plan.problems.append({"person": pid, "action": action, "dn": dn, "error": str(error)})

@@ -236,4 +236,4 @@ def entitlements(rules, scope, today):
 def rules_scope(person, status, account_view, today_text):
     return make_scope(person=person, contract=status.primary if status else None,
                       contracts=person.get("contracts") or [], account=account_view, today=today_text,
-                      state=status.state if status else None)
+                      state=status.state if status else None, employment=status.employment if status else None)

@@ -278,11 +278,20 @@ options:
         last), C(contracts) (all contracts), C(account) (the account''s current values, attribute
         names lower-cased, one value as a scalar and several as a list; empty for a new account),
         C(today) (the reference date as an ISO C(YYYY-MM-DD) string), C(username), C(state) (the
-        lifecycle state) and C(manager_dn) (the DN of the account of the person''s C(manager) after
-        this run, also when that account is created in the same run; empty without one).'
-      - Filters available besides Jinja2's own - C(ascii), C(slug), C(initials) and C(family_name)
-        (see the filters of the same names in this collection). Ansible's own filters are not
-        available in these expressions.
+        lifecycle state), C(employment) and C(manager_dn) (the DN of the account of the person''s
+        C(manager) after this run, also when that account is created in the same run; empty without
+        one).'
+      - 'C(employment) is the whole employment, not one contract - C(employment.start) the earliest
+        start and C(employment.end) the latest end over the contracts that run today or start later
+        (over all contracts for a leaver); C(employment.end) is empty while any of them is
+        open-ended. Map expiry dates from it (AD C(accountExpires - employment.end | filetime)),
+        never from C(contract.end) - a person with a second, open-ended contract would be locked out
+        when the primary one ends.'
+      - Filters available besides Jinja2's own - C(ascii), C(slug), C(initials), C(family_name) (see
+        the filters of the same names in this collection) and C(filetime) (a date as a Windows file
+        time - the account expires at the midnight that ends that day in the controller's time
+        zone, or in the one given - C(employment.end | filetime('Europe/Amsterdam')); no date
+        gives "never"). Ansible's own filters are not available in these expressions.
       - A result of V(None), an empty string or an empty list means the attribute is absent - it
         is not set on create and removed from an existing account. A list gives several values;
         V(true) and V(false) become V(TRUE) and V(FALSE); dates are written as ISO dates; other
@@ -793,7 +802,7 @@ EXAMPLES = r"""
       userPrincipalName: username ~ '@example.test'
       proxyAddresses: "['SMTP:' ~ username ~ '@example.test']"
       manager: manager_dn
-      accountExpires: contract.end | filetime
+      accountExpires: employment.end | filetime
     lifecycle:
       delete_after_days: 90
       delete_accounts: true

@@ -29,7 +29,7 @@ def ad(make_config):
                   "candidates": ["(person.name.given | ascii) ~ '.' ~ (person.name.family | ascii) ~ (n if n > 1 else '')"],
                   "unique_attributes": ["sAMAccountName", "userPrincipalName"]},
         attributes={"givenName": "person.name.given", "sn": "person.name.family", "displayName": "person.name.display",
-                    "userPrincipalName": "username ~ '@example.test'", "accountExpires": "contract.end | filetime"},
+                    "userPrincipalName": "username ~ '@example.test'", "accountExpires": "employment.end | filetime"},
         object_classes=["top", "person", "organizationalPerson", "user"],
         disable={"strategy": ["uac"]})
 
@@ -92,8 +92,60 @@ def test_a_numbered_cn_from_an_earlier_clash_is_kept(ad):
 
 
 def test_filetime_is_the_end_of_the_last_day_and_never_without_a_date():
-    assert filetime("2026-06-30") == str((datetime.date(2026, 7, 1) - datetime.date(1601, 1, 1)).days * 864000000000)
+    utc_midnight = (datetime.date(2026, 7, 1) - datetime.date(1601, 1, 1)).days * 864000000000
+    assert filetime("2026-06-30", "UTC") == str(utc_midnight)
+    # Midnight in Amsterdam (UTC+2 in summer) is two hours before midnight UTC.
+    assert filetime("2026-06-30", "Europe/Amsterdam") == str(utc_midnight - 2 * 3600 * 10000000)
     assert filetime(None) == "9223372036854775807"
+    assert filetime("2026-06-30", False) == filetime("2026-06-29")  # 0.1.0's end_of_day argument
+
+
+def test_filetime_without_a_zone_is_the_controllers_local_midnight(monkeypatch):
+    import time
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert filetime("2026-01-15") == filetime("2026-01-15", "America/New_York")
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_an_unknown_time_zone_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        filetime("2026-06-30", "Mars/Olympus")
+
+
+def _contracts(*windows):
+    return [{"id": "c%d" % i, "start": start, "end": end} for i, (start, end) in enumerate(windows)]
+
+
+@pytest.mark.parametrize("windows, expected", [
+    ([("2020-01-01", "2026-06-30")], "2026-06-30"),
+    # a second, open-ended contract: the employment has no end, whichever contract is primary
+    ([("2020-01-01", "2026-06-30"), ("2026-03-01", None)], None),
+    # a future contract extends the employment
+    ([("2020-01-01", "2026-06-30"), ("2026-07-01", "2027-12-31")], "2027-12-31"),
+    # a contract that ended long ago does not count once a later one runs
+    ([("2010-01-01", "2012-12-31"), ("2020-01-01", "2026-08-31")], "2026-08-31"),
+    # a leaver: the last end of all
+    ([("2010-01-01", "2012-12-31"), ("2013-01-01", "2020-05-31")], "2020-05-31"),
+])
+def test_employment_end_is_the_latest_end_of_current_and_future_contracts(windows, expected):
+    from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
+    assert lifecycle.employment(_contracts(*windows), TODAY)["end"] == expected
+
+
+def test_account_expires_follows_the_employment_not_the_primary_contract(make_config):
+    config = make_config(
+        flavour="ad", accounts_dn=PEOPLE, rdn={"attribute": "cn", "value": "person.name.display"},
+        anchor={"person": "id", "attribute": "employeeID"},
+        username={"attribute": "sAMAccountName", "candidates": ["person.name.given | lower"]},
+        attributes={"accountExpires": "employment.end | filetime('UTC')"},
+        object_classes=["user"], disable={"strategy": ["uac"]})
+    two = dict(person("1"), contracts=_contracts(("2020-01-01", "2026-06-30"), ("2026-03-01", None)))
+    [op] = build([two], config=config).operations
+    assert op.modifications["accountExpires"] == ["9223372036854775807"]
 
 
 def test_unicodepwd_is_quoted_utf16le_and_must_change_sets_pwdlastset():
