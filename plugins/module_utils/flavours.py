@@ -29,17 +29,26 @@ AD_LIMITS = {
 AD_LIMITS.update(("extensionattribute%d" % i, 1024) for i in range(1, 16))
 
 
+# Values of multi-valued attributes that other systems co-own, as ``owned_values`` defaults: on
+# AD, Exchange and admins add X500: and secondary smtp: addresses to proxyAddresses; a mapping owns
+# the primary (SMTP:) address only, and a replaced primary stays as a secondary alias (Exchange's
+# own convention on a rename: mail to the old address still arrives).
+AD_OWNED_VALUES = {
+    "proxyAddresses": {"patterns": ["^SMTP:"], "keep_replaced": "'smtp:' ~ value[5:]"},
+}
+
+
 @dataclass(frozen=True)
 class Flavour:
     name: str
     limits: dict = field(default_factory=dict)
     username_max_length: int = 64   # the default of username.max_length
-    tree_delete: bool = False       # deletes objects with children through the tree-delete control
+    owned_values: dict = field(default_factory=dict)  # the defaults of the owned_values option
 
 
 FLAVOURS = {
     "openldap": Flavour("openldap"),
-    "ad": Flavour("ad", AD_LIMITS, username_max_length=20, tree_delete=True),
+    "ad": Flavour("ad", AD_LIMITS, username_max_length=20, owned_values=AD_OWNED_VALUES),
 }
 
 

@@ -188,6 +188,7 @@ LDAP_ACCOUNTS_SPEC = dict(
     username=dict(type="dict", required=True, options=USERNAME_SPEC),
     attributes=dict(type="dict", required=True),
     create_only=dict(type="list", elements="str", default=[]),
+    owned_values=dict(type="dict", default={}),
     dn_attributes=dict(type="list", elements="str", default=["manager"]),
     disable=dict(type="dict", default={}, options=dict(
         strategy=dict(type="list", elements="str", default=["lock"]),

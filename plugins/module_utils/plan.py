@@ -18,7 +18,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils import rules as r
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import correlate, person_value
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, make_scope
 from ansible_collections.jml.provisioning.plugins.module_utils.flavours import over_limit
-from ansible_collections.jml.provisioning.plugins.module_utils.naming import NameRegistry, NamingError, allocate
+from ansible_collections.jml.provisioning.plugins.module_utils.naming import NameRegistry, NamingError, allocate, unique_key
 
 ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
 SUMMARY_KEYS = ACTION_ORDER + ("unchanged", "failed")
@@ -88,6 +88,41 @@ class Plan(object):
         return summary
 
 
+class OwnedValues(object):
+    """Which values of a multi-valued attribute a mapping owns: those matching ``patterns`` (and
+    those it maps); every other value is another system's and is kept. ``keep_replaced``: an
+    Expression over ``value`` giving what a replaced owned value stays as (or None: removed)."""
+
+    __slots__ = ("patterns", "keep_replaced")
+
+    def __init__(self, patterns, keep_replaced=None):
+        self.patterns, self.keep_replaced = list(patterns), keep_replaced
+
+    def owns(self, value):
+        return any(pattern.search(value) for pattern in self.patterns)
+
+    def merge(self, attribute, current, mapped):
+        """The values to write: the mapped ones, the co-owners' ones, and replaced owned values as
+        ``keep_replaced`` makes them - never two values that name the same thing (AD compares
+        proxyAddresses without case: ``SMTP:a@x`` and ``smtp:a@x`` cannot both be there)."""
+        result = list(mapped)
+        keys = set(unique_key(attribute, v) for v in mapped)
+        for value in current:
+            key = unique_key(attribute, value)
+            if key in keys:
+                continue  # mapped (maybe in another case or as the new primary): the mapping decides
+            if self.owns(value):
+                if self.keep_replaced is None:
+                    continue
+                value = _text(self.keep_replaced.evaluate(make_scope(value=value)))
+                key = unique_key(attribute, value)
+                if not value or key in keys:
+                    continue
+            result.append(value)
+            keys.add(key)
+        return result
+
+
 class TargetConfig(object):
     """What ``build`` needs to know about one target, compiled once per run.
 
@@ -103,7 +138,7 @@ class TargetConfig(object):
                  rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
-                 groups_base=None, group_name_attribute="cn", group_type=None, limits=None):
+                 groups_base=None, group_name_attribute="cn", group_type=None, limits=None, owned_values=None):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -144,6 +179,8 @@ class TargetConfig(object):
         self.group_type = group_type  # groupType of created groups (AD), None: the DC's default
         # attribute (lower case) -> longest value the directory takes (flavours.AD_LIMITS)
         self.limits = dict((a.lower(), n) for a, n in (limits or {}).items())
+        # lower attribute -> OwnedValues: the values of it this mapping owns (others are kept)
+        self.owned_values = dict(owned_values or {})
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -262,8 +299,11 @@ class _Planner(object):
         # RDN uniqueness per container: the managed accounts, and the DNs other objects hold there
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts) | set(dnlib.normalise(d) for d in held_dns)
         self.last_view = (None, None)  # (account, its expression view)
-        # Attributes an update never writes: set on create only, and the login (renamed, not written).
-        self.not_updated = set(config.create_only) | {config.username_attribute.lower()}
+        # Attributes an update never writes: set on create only, and the login when it is the RDN
+        # (renamed by a modrdn, not written); AD's sAMAccountName is written when it is renamed.
+        self.not_updated = set(config.create_only)
+        if config.username_attribute.lower() == config.rdn_attribute.lower() or not config.rename_usernames:
+            self.not_updated.add(config.username_attribute.lower())
 
     @property
     def registry(self):
@@ -326,7 +366,12 @@ class _Planner(object):
             current = dnlib.rdn_value(account.dn)
             same_place = dnlib.normalise(dnlib.parent(account.dn)) == dnlib.normalise(container)
             first = _numbered_name(wanted, 1, limit)
-            if same_place and (current.lower() == first.lower() or _numbered(current, wanted, limit)):
+            if same_place and current == first:
+                return account.dn
+            if same_place and current.lower() == first.lower():
+                # 'de Vries' -> 'De Vries': the same name to the directory, renamed all the same
+                return dnlib.build(config.rdn_attribute, first, container)
+            if same_place and _numbered(current, wanted, limit):
                 return account.dn  # keeps its name, also when it carries a number from an earlier clash
         for n in range(1, 1000):
             value = _numbered_name(wanted, n, limit)
@@ -508,7 +553,8 @@ class _Planner(object):
         enabled = status.enabled
         ops = []
         lock_shown, lock_mods = self.lock_changes(account, enabled)
-        moved = dnlib.normalise(target) != dnlib.normalise(account.dn)
+        moved = dnlib.normalise(target) != dnlib.normalise(account.dn) or (
+            target != account.dn and dnlib.rdn_value(target) != dnlib.rdn_value(account.dn))  # a case-only rename
         was_enabled = not (("lock" in config.disable_strategy and account.values(config.lock_attribute)) or
                            ("uac" in config.disable_strategy and _uac(account) & UAC_DISABLED) or
                            ("move" in config.disable_strategy and dnlib.is_under(account.dn, config.disabled_dn)))
@@ -518,7 +564,7 @@ class _Planner(object):
                                  new_dn=target if moved else None))
             current_dn, moved = target, False
         elif moved and (enabled or not was_enabled):
-            renamed = dnlib.normalise(dnlib.first_rdn(target)) != dnlib.normalise(dnlib.first_rdn(account.dn))
+            renamed = dnlib.rdn_value(target) != dnlib.rdn_value(account.dn)
             why = "rename: the login name follows the name" if renamed else "mover: %s" % status.reason
             ops.append(Operation("move", pid, current_dn, why, new_dn=target))
             current_dn, moved = target, False
@@ -533,6 +579,9 @@ class _Planner(object):
             # not follow the rename (slapd's refint runs in the background and loses the link when
             # the linking entry is renamed at the same time; many directories have no refint).
             current = attrs.get(key) or []
+            owned = config.owned_values.get(key)
+            if owned is not None and current:
+                desired = owned.merge(attribute, current, desired)
             if current == desired:  # the common case, before the comparisons by attribute kind
                 continue
             if not _same(attribute, current, desired, config.dn_attributes, config.integer_never_attributes):

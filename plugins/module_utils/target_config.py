@@ -11,6 +11,7 @@ fails the task before the first LDAP request.
 from __future__ import annotations
 
 import datetime
+import re
 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils import flavours
@@ -20,7 +21,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.expressions impor
     ExpressionError, compile_expression, compile_mapping,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.naming import UsernamePolicy
-from ansible_collections.jml.provisioning.plugins.module_utils.plan import ACTION_ORDER, TargetConfig
+from ansible_collections.jml.provisioning.plugins.module_utils.plan import ACTION_ORDER, OwnedValues, TargetConfig
 
 
 class ConfigError(ValueError):
@@ -153,7 +154,35 @@ def _build(options):
         group_name_attribute=groups.get("name_attribute") or "cn",
         group_type=groups.get("group_type"),
         limits=flavour.limits,
+        owned_values=owned_values(options.get("owned_values"), flavour.owned_values, attributes),
     )
+
+
+def owned_values(option, defaults, mapped):
+    """``owned_values`` (attribute -> {patterns, keep_replaced}) over the flavour's defaults ->
+    ``{lower attribute: OwnedValues}`` for the mapped attributes only."""
+    merged = dict((name.lower(), (name, spec)) for name, spec in (defaults or {}).items())
+    for name, spec in (option or {}).items():
+        merged[str(name).lower()] = (name, spec)
+    mapped = set(a.lower() for a in mapped)
+    out = {}
+    for key, (name, spec) in merged.items():
+        if key not in mapped:
+            continue
+        if spec is None:  # owned_values: {proxyAddresses: null}: the mapping owns every value
+            continue
+        label = "owned_values.%s" % name
+        if not isinstance(spec, dict) or set(spec) - {"patterns", "keep_replaced"} or not spec.get("patterns"):
+            raise ConfigError("%s must be a mapping with patterns (a list of regular expressions) and "
+                              "optionally keep_replaced (an expression over value)" % label)
+        patterns = spec["patterns"] if isinstance(spec["patterns"], list) else [spec["patterns"]]
+        try:
+            compiled = [re.compile(str(p)) for p in patterns]
+        except re.error as exc:
+            raise ConfigError("%s.patterns: %s" % (label, exc))
+        keep = spec.get("keep_replaced")
+        out[key] = OwnedValues(compiled, compile_expression(keep, label + ".keep_replaced") if keep else None)
+    return out
 
 
 def group_lookup_base(groups):

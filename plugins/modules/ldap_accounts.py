@@ -310,6 +310,25 @@ options:
     type: list
     elements: str
     default: []
+  owned_values:
+    description:
+      - 'For multi-valued attributes that other systems co-own, which values the mapping owns -
+        attribute name -> a dict with C(patterns) (regular expressions, case-sensitive, matched
+        with C(re.search)) and optionally C(keep_replaced) (an expression over C(value) - what a
+        replaced owned value stays as; without it a replaced value is removed).'
+      - The values the mapping gives are always written. Of the values an account already has,
+        those that match C(patterns) are the mapping's (replaced when it gives others), and every
+        other value is kept as it is - for example the C(X500:) and secondary C(smtp:) addresses
+        Exchange or an admin added to C(proxyAddresses). A kept value never duplicates a mapped one
+        (compared as uniqueness compares them - addresses without case and C(smtp:) prefix).
+      - With O(flavour=ad) the default for C(proxyAddresses) is
+        C({patterns: ["^SMTP:"], keep_replaced: "'smtp:' ~ value[5:]"}) - the mapping owns the
+        primary address only, and on a login rename the old primary stays as a secondary alias
+        (Exchange's own convention), so mail to it still arrives. Set an attribute to V(null) to
+        own every value of it.
+      - Attributes that are not in O(attributes) are never touched anyway.
+    type: dict
+    default: {}
   dn_attributes:
     description:
       - Attributes whose values are DNs; they are compared case-insensitively and ignoring spaces

@@ -198,3 +198,66 @@ def test_proxy_addresses_in_another_order_are_unchanged(ad_mail):
     [update] = planlib.build({"1": person("1")}, [account], ad_mail, TODAY, taken_names={}).operations
     assert update.modifications == {"proxyAddresses": ["SMTP:jan.jansen@example.test",
                                                        "smtp:jan.jansen@corp.example.test"]}  # the primary's case counts
+
+
+@pytest.fixture
+def ad_proxy(make_config):
+    """AD with the demo's mapping: one primary SMTP: address per account, renames on."""
+    def make(**overrides):
+        options = dict(
+            flavour="ad", accounts_dn=PEOPLE, rdn={"attribute": "cn", "value": "person.name.display"},
+            anchor={"person": "id", "attribute": "employeeID"},
+            username={"attribute": "sAMAccountName", "rename": True,
+                      "candidates": ["(person.name.given | ascii | lower) ~ '.' ~ (person.name.family | ascii | lower)"],
+                      "unique_attributes": ["sAMAccountName", "mail", "proxyAddresses"]},
+            attributes={"displayName": "person.name.display", "mail": "username ~ '@example.test'",
+                        "proxyAddresses": "['SMTP:' ~ username ~ '@example.test']"},
+            object_classes=["user"], disable={"strategy": ["uac"]})
+        options.update(overrides)
+        return make_config(**options)
+    return make
+
+
+def _mailbox(proxies, sam="jan.jansen", dn="CN=Jan Jansen,%s" % PEOPLE):
+    return Account(dn, {"samaccountname": [sam], "employeeid": ["1"], "displayname": [dn.split(",")[0][3:]],
+                        "mail": ["%s@example.test" % sam], "proxyaddresses": list(proxies), "useraccountcontrol": ["512"]})
+
+
+FOREIGN = ["X500:/o=Example/ou=Exchange/cn=Recipients/cn=jjansen", "smtp:j.jansen@example.test",
+           "sip:jan.jansen@example.test"]
+
+
+def test_proxy_addresses_other_systems_added_are_kept(ad_proxy):
+    account = _mailbox(["SMTP:jan.jansen@example.test"] + FOREIGN)
+    assert build([person("1")], [account], config=ad_proxy()).operations == [], "no write: the foreign values stay"
+
+
+def test_a_login_rename_keeps_the_old_primary_address_as_a_secondary_alias(ad_proxy):
+    account = _mailbox(["SMTP:jan.jansen@example.test"] + FOREIGN)
+    renamed = person("1", family="de Vries")
+    ops = build([renamed], [account], config=ad_proxy()).operations
+    update = [op for op in ops if op.action == "update"][0]
+    assert update.modifications["sAMAccountName"] == ["jan.devries"], "AD's login is written, not only the CN"
+    assert sorted(update.modifications["proxyAddresses"]) == sorted(
+        ["SMTP:jan.devries@example.test", "smtp:jan.jansen@example.test"] + FOREIGN)
+    assert [op.new_dn for op in ops if op.action == "move"] == ["cn=Jan de Vries,%s" % PEOPLE]
+
+
+def test_an_alias_that_becomes_the_primary_is_not_kept_twice(ad_proxy):
+    account = _mailbox(["SMTP:jan.jansen@example.test", "smtp:jan.devries@example.test"], )
+    ops = build([person("1", family="de Vries")], [account], config=ad_proxy()).operations
+    update = [op for op in ops if op.action == "update"][0]
+    assert sorted(update.modifications["proxyAddresses"]) == ["SMTP:jan.devries@example.test",
+                                                             "smtp:jan.jansen@example.test"]
+
+
+def test_owned_values_null_owns_every_value(ad_proxy):
+    account = _mailbox(["SMTP:jan.jansen@example.test"] + FOREIGN)
+    [update] = build([person("1")], [account], config=ad_proxy(owned_values={"proxyAddresses": None})).operations
+    assert update.modifications["proxyAddresses"] == ["SMTP:jan.jansen@example.test"]
+
+
+def test_a_case_only_name_change_renames_the_cn(ad_proxy):
+    account = _mailbox(["SMTP:jan.devries@example.test"], sam="jan.devries", dn="CN=Jan de Vries,%s" % PEOPLE)
+    ops = build([person("1", family="De Vries")], [account], config=ad_proxy()).operations
+    assert [(op.action, op.new_dn) for op in ops if op.new_dn] == [("move", "cn=Jan De Vries,%s" % PEOPLE)]

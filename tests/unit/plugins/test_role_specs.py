@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The ldap_target role exposes every option of ldap_accounts: an option the module gains and
+the role does not pass on would be silently ignored by everyone who uses the role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
+
+ROLE = Path(__file__).resolve().parents[3] / "roles" / "ldap_target"
+# Module option -> the role variable that feeds it, where the name is not jml_ldap_<option>.
+RENAMED = {"vault": "jml_vault_path", "vault_id": "jml_vault_id"}
+
+
+def _module_options():
+    """Every leaf the role must set: top-level options, and connection's sub-options."""
+    for name, spec in LDAP_ACCOUNTS_SPEC.items():
+        if name == "connection":
+            for sub in spec["options"]:
+                yield "connection." + sub, "jml_ldap_" + sub
+        else:
+            yield name, RENAMED.get(name, "jml_ldap_" + name)
+
+
+def test_every_module_option_is_a_role_variable_and_passed_on():
+    specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    tasks = (ROLE / "tasks" / "main.yml").read_text()
+    task = yaml.safe_load(tasks)[0]["jml.provisioning.ldap_accounts"]
+    missing_spec = [var for dummy, var in _module_options() if var not in specs]
+    assert missing_spec == [], "role argument_specs lack these variables"
+    not_passed = []
+    for option, var in _module_options():
+        holder = task["connection"] if option.startswith("connection.") else task
+        key = option.split(".", 1)[-1]
+        if key not in holder or var not in str(holder[key]):
+            not_passed.append(option)
+    assert not_passed == [], "the role's task does not pass these options on"
+
+
+def test_role_defaults_match_the_argument_specs():
+    specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+    wrong = dict((k, (v, specs[k].get("default"))) for k, v in defaults.items()
+                 if k in specs and "default" in specs[k] and specs[k]["default"] != v)
+    assert wrong == {}
