@@ -76,6 +76,16 @@ class _LdapTarget(object):
         return ldaptarget.find_groups(self.conn, self.config.group_lookup_base, self.options["groups"]["object_class"],
                                       self.config.group_lookup, names, self.options["connection"]["page_size"])
 
+    def anchored_outside(self, values):
+        options = self.options
+        scope = options["search_base"] or options["accounts_dn"]
+        base = options["anchor"].get("lookup_base") or dnlib.domain(scope) or scope
+        if dnlib.normalise(base) == dnlib.normalise(scope):
+            return []  # the managed scope is the whole naming context: nothing is outside
+        return ldaptarget.anchored_outside(self.conn, base, scope, self.config.anchors[0][1], values,
+                                           self.config.read_attributes(), options["connection"]["page_size"],
+                                           object_filter=options["search_filter"])
+
     def held_dns(self, dns):
         unknown = [key for key in dns if key not in self.held]
         if unknown:

@@ -60,9 +60,28 @@ class Correlation(object):
         }
 
 
-def correlate(persons, accounts, anchors):
+def _outside_conflicts(result, remaining, outside, anchor, blocked):
+    """Uncorrelated persons whose first anchor an account outside the managed scope carries: a
+    conflict (the person is left alone), never a second account."""
+    field, attribute = anchor
+    index = {}
+    for account in outside:
+        for value in account.values(attribute):
+            index.setdefault(value.lower(), []).append(account)
+    for pid in sorted(remaining):
+        value = person_value(remaining[pid], field)
+        found = index.get(value.lower()) if value is not None else None
+        if found:
+            result.conflicts.append({"person": pid, "accounts": sorted(a.dn for a in found), "anchor": attribute,
+                                     "problem": "an account outside the managed scope carries the person's anchor"})
+            result.conflicted_persons.add(pid)
+            result.uncorrelated_persons.remove(pid)
+
+
+def correlate(persons, accounts, anchors, outside=()):
     """Correlate ``persons`` (id -> person) with ``accounts`` (list of Account) over ``anchors``
-    (list of ``(person_field, account_attribute)``)."""
+    (list of ``(person_field, account_attribute)``). ``outside``: accounts found outside the
+    managed scope with a joiner's anchor, which make that person a conflict."""
     result = Correlation()
     claimed = {}   # account dn -> person id
     blocked = set()  # account DNs in a conflict
@@ -100,6 +119,8 @@ def correlate(persons, accounts, anchors):
             claimed[account.dn] = pid
             result.matched[pid] = account
     result.uncorrelated_persons = sorted(remaining)
+    if outside:
+        _outside_conflicts(result, remaining, outside, anchors[0], blocked)
     first_attribute = anchors[0][1] if anchors else None
     for account in accounts:
         if account.dn in claimed or account.dn in blocked:

@@ -184,6 +184,8 @@ LDAP_ACCOUNTS_SPEC = dict(
     anchor=dict(type="dict", default={}, options=dict(
         person=dict(type="str", default="id"),
         attribute=dict(type="str", default="employeeNumber"),
+        lookup_base=dict(type="str"),
+        adopt=dict(type="bool", default=False),
     )),
     username=dict(type="dict", required=True, options=USERNAME_SPEC),
     attributes=dict(type="dict", required=True),

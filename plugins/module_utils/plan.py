@@ -138,7 +138,8 @@ class TargetConfig(object):
                  rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
-                 groups_base=None, group_name_attribute="cn", group_type=None, limits=None, owned_values=None):
+                 groups_base=None, group_name_attribute="cn", group_type=None, limits=None, owned_values=None,
+                 adopt_outside=False):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -181,6 +182,7 @@ class TargetConfig(object):
         self.limits = dict((a.lower(), n) for a, n in (limits or {}).items())
         # lower attribute -> OwnedValues: the values of it this mapping owns (others are kept)
         self.owned_values = dict(owned_values or {})
+        self.adopt_outside = adopt_outside  # an account outside the scope with a joiner's anchor
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -282,9 +284,10 @@ def _account_view(account):
 
 
 class _Planner(object):
-    def __init__(self, persons, accounts, config, today, taken_names, groups=None, held_dns=()):
+    def __init__(self, persons, accounts, config, today, taken_names, groups=None, held_dns=(), outside=()):
         self.persons = persons
-        self.accounts = accounts
+        self.accounts = list(accounts) + list(outside) if config.adopt_outside else accounts
+        self.outside = () if config.adopt_outside else outside
         self.config = config
         self.today = today
         self.today_text = today.isoformat()
@@ -402,7 +405,7 @@ class _Planner(object):
     # Pass 1: who has an account after this run, and where.
     def place(self):
         config = self.config
-        correlation = correlate(self.persons, self.accounts, config.anchors)
+        correlation = correlate(self.persons, self.accounts, config.anchors, self.outside)
         self.plan.correlation = correlation
         self.plan.managed = len(correlation.matched) + len(correlation.vanished)
         for pid in sorted(self.persons):
@@ -618,7 +621,7 @@ class _Planner(object):
             self.plan.unchanged += 1
 
 
-def build(persons, accounts, config, today, taken_names=None, groups=None, held_dns=()):
+def build(persons, accounts, config, today, taken_names=None, groups=None, held_dns=(), outside=()):
     """The complete, ordered plan for one target.
 
     ``persons``: vault persons (id -> person); ``accounts``: the managed scope as ``Account``
@@ -626,9 +629,10 @@ def build(persons, accounts, config, today, taken_names=None, groups=None, held_
     anywhere in the directory (for unique usernames), or a callable returning them, called
     only when a joiner needs a name; ``groups``: the managed groups as read (normalised DN ->
     {dn, exists, members}); ``held_dns``: DNs other objects (not managed accounts) hold, which a
-    joiner's RDN must not take.
+    joiner's RDN must not take; ``outside``: accounts outside the managed scope that carry a
+    joiner's anchor (adopted with ``config.adopt_outside``, else conflicts).
     """
-    planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns)
+    planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns, outside)
     planner.place()
     planner.reconcile()
     rank = dict((a, i) for i, a in enumerate(APPLY_ORDER))
@@ -729,3 +733,16 @@ def limit_violations(operations, config):
                 blocked[id(op)] = "%s is %d characters, over the directory's limit of %d: %s" % (
                     attribute, len(found[1]), found[0], found[1])
     return blocked
+
+
+def joiner_anchors(plan, persons, config):
+    """The first-anchor values of the persons the plan creates an account for: looked up in the
+    whole naming context before anything is created (an account may carry them elsewhere)."""
+    field = config.anchors[0][0]
+    values = set()
+    for op in plan.operations:
+        if op.action == "create" and op.person in persons:
+            value = person_value(persons[op.person], field)
+            if value is not None:
+                values.add(value)
+    return values

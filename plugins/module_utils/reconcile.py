@@ -7,7 +7,8 @@
 The target is passed in as an object with ``read_accounts()``, ``taken_names()``,
 ``read_groups(groups)`` (only called when rules name groups), ``find_groups(names)`` (only
 called when rules name groups by a looked-up name, ``groups.lookup``), optionally
-``held_dns(dns) -> set`` (which of these DNs some object already holds) and ``preflight(operations)
+``anchored_outside(values) -> [Account]`` (accounts outside the managed scope carrying these
+anchor values), ``held_dns(dns) -> set`` (which of these DNs some object already holds) and ``preflight(operations)
 -> [(op, reason)]`` (read-only: what would fail), and ``apply(operations) -> (done, failed)``, so
 every ``<target>_accounts`` plugin shares this sequence, and check mode is the same code with
 the last step left out.
@@ -65,17 +66,30 @@ def with_group_dns(config, target):
 MAX_PLACEMENT_PASSES = 3
 
 
-def _plan_with_held_names(persons, accounts, config, target, today, groups):
-    """Plan, then ask the target which of the DNs the plan creates or renames to are already held
-    by an object it does not manage (a contact, a group, an account outside the scope); plan
-    again with those taken, so a joiner gets the next free name instead of a failing add. The
-    planner stays pure: the look-up is one bulk call between passes (rarely more than one)."""
-    held = set()
-    asked = set()
-    plan = None
+def _plan_with_directory_answers(persons, accounts, config, target, today, groups):
+    """Plan, then ask the target what only the directory knows about the plan's joiners, and plan
+    again with the answers; the planner stays pure (one bulk look-up between passes):
+
+    - accounts outside the managed scope that already carry a joiner's anchor (made before the
+      collection, moved away by hand): adopted or a conflict, never a second account;
+    - DNs the plan creates or renames to that an object it does not manage already holds (a
+      contact, a group): the joiner gets the next free name instead of a failing add.
+    """
+    held, asked, outside = set(), set(), []
+    names = []
+
+    def taken_names():  # read once, and only when a joiner needs a name, whatever the passes
+        if not names:
+            names.append(target.taken_names())
+        return names[0]
+    plan = planlib.build(persons, accounts, config, today, taken_names=taken_names, groups=groups)
+    if hasattr(target, "anchored_outside"):
+        values = planlib.joiner_anchors(plan, persons, config)
+        outside = target.anchored_outside(values) if values else []
+        if outside:
+            plan = planlib.build(persons, accounts, config, today, taken_names=taken_names, groups=groups,
+                                 outside=outside)
     for dummy in range(MAX_PLACEMENT_PASSES):
-        plan = planlib.build(persons, accounts, config, today, taken_names=target.taken_names, groups=groups,
-                             held_dns=held)
         wanted = planlib.new_dns(plan) - asked
         if not wanted or not hasattr(target, "held_dns"):
             break
@@ -84,6 +98,8 @@ def _plan_with_held_names(persons, accounts, config, target, today, groups):
         if not found:
             break
         held |= found
+        plan = planlib.build(persons, accounts, config, today, taken_names=taken_names, groups=groups,
+                             held_dns=held, outside=outside)
     return plan
 
 
@@ -140,7 +156,7 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     accounts = target.read_accounts()
     config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
-    plan = _plan_with_held_names(persons, accounts, config, target, today, groups)
+    plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups)
     threshold_report = planlib.evaluate_thresholds(plan, thresholds)
     exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
     operations = plan.operations

@@ -154,6 +154,7 @@ def _build(options):
         group_name_attribute=groups.get("name_attribute") or "cn",
         group_type=groups.get("group_type"),
         limits=flavour.limits,
+        adopt_outside=anchor.get("adopt", False),
         owned_values=owned_values(options.get("owned_values"), flavour.owned_values, attributes),
     )
 

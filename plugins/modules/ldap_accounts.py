@@ -167,6 +167,22 @@ options:
         description: The account attribute that holds the value.
         type: str
         default: employeeNumber
+      lookup_base:
+        description:
+          - Where a joiner's anchor is looked up before an account is created for them - an account
+            that already carries it outside O(search_base) (made before the collection, or moved
+            away by hand) is never duplicated; it is a correlation conflict, or adopted with
+            O(anchor.adopt).
+          - Default - the domain naming context of O(search_base) (its C(dc=) part), else
+            O(search_base) itself.
+        type: str
+      adopt:
+        description:
+          - Adopt an account found outside O(search_base) with a joiner's anchor - it is managed from
+            this run on and moved into its container (O(container) or O(accounts_dn)). Without it,
+            such an account is a conflict - reported, warned about, and the person left alone.
+        type: bool
+        default: false
   more_anchors:
     description:
       - Further anchors tried in order after O(anchor) for persons it did not match, the first

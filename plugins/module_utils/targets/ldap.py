@@ -147,6 +147,34 @@ def held_dns(conn, dns, page_size=500, chunk=100):
     return held & set(dns)
 
 
+def anchored_outside(conn, base, scope_base, attribute, values, attributes, page_size=500, chunk=100,
+                     presence_above=1000, object_filter=None):
+    """Accounts under ``base`` but outside ``scope_base`` whose ``attribute`` holds one of
+    ``values``: OR searches of ``chunk`` values, or, for many values (a first provisioning), one
+    search for every entry that has the attribute at all (cheaper than thousands of ORs)."""
+    wanted = dict((str(v).lower(), v) for v in values)
+    if not wanted:
+        return []
+    if len(wanted) > presence_above:
+        filters = ["(%s=*)" % attribute]
+    else:
+        ordered = sorted(wanted)
+        filters = ["(|%s)" % "".join("(%s=%s)" % (attribute, _filter_value(wanted[key])) for key in ordered[i:i + chunk])
+                   for i in range(0, len(ordered), chunk)]
+    if object_filter:  # accounts only (AD: users, not the contacts that may carry an employeeID)
+        filters = ["(&%s%s)" % (object_filter if object_filter.startswith("(") else "(%s)" % object_filter, f)
+                   for f in filters]
+    found, seen = [], set()
+    for search_filter in filters:
+        for dn, attrs in paged_entries(conn, base, search_filter, attributes, page_size):
+            if dnlib.is_under(dn, scope_base) or dnlib.normalise(dn) in seen:
+                continue
+            if any(v.lower() in wanted for v in attrs.get(attribute.lower(), ())):
+                seen.add(dnlib.normalise(dn))
+                found.append(Account(dn, attrs))
+    return found
+
+
 def missing_containers(conn, containers):
     """The containers (DNs) among ``containers`` that do not exist."""
     return set(dn for dn in containers if _base_entry(conn, dn, "1.1") is None)

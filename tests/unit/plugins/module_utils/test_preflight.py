@@ -142,3 +142,35 @@ def test_a_cut_candidate_keeps_room_for_the_iteration():
     assert policy.normalise("averyveryverylongname", 1) == "averyveryver"
     assert policy.normalise("averyveryverylongname2", 2) == "averyveryve2"
     assert policy.normalise("averyveryverylongname", 12) == "averyveryv12"  # a candidate without n
+
+
+class Elsewhere(Directory):
+    """An account made before the collection, outside the managed OU, carrying person 1's anchor."""
+
+    def __init__(self):
+        Directory.__init__(self)
+        from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Account
+        self.old = Account("CN=Jan Jansen,OU=Legacy,DC=example,DC=test",
+                           {"employeeid": ["1"], "samaccountname": ["jjansen"], "useraccountcontrol": ["512"]})
+
+    def anchored_outside(self, values):
+        return [self.old] if "1" in values else []
+
+
+def test_an_account_outside_the_scope_with_the_anchor_is_a_conflict_never_a_second_account(make_config):
+    directory = Elsewhere()
+    result, operations = reconcile.run(persons(person("1"), person("2", "Piet")), ad_config(make_config),
+                                       directory, TODAY)
+    assert [op.person for op in operations] == ["2"], "no second account for person 1"
+    [conflict] = result["correlation"]["conflicts"]
+    assert conflict["person"] == "1" and conflict["accounts"] == [directory.old.dn]
+    assert "outside the managed scope" in conflict["problem"]
+
+
+def test_adopt_moves_the_outside_account_into_the_managed_container(make_config):
+    config = ad_config(make_config, anchor={"person": "id", "attribute": "employeeID", "adopt": True})
+    result, operations = reconcile.run(persons(person("1")), config, Elsewhere(), TODAY)
+    moves = [op for op in operations if op.action == "move"]
+    assert [op.new_dn for op in moves] == ["cn=Jan Jansen,%s" % PEOPLE]
+    assert not [op for op in operations if op.action == "create"]
+    assert result["correlation"]["conflicts"] == []
