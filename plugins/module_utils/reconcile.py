@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
+from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils import plan as planlib
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 
@@ -115,25 +116,41 @@ def _preflight(plan, target, config):
     return blocked
 
 
-def _split(operations, blocked):
-    """``(operations to apply, their failures)``: a blocked operation fails with its reason, and the
-    later operations of the same account are skipped, as the real run would skip them."""
-    runnable, failures, broken = [], [], set()
+def _split(operations, blocked, dn_attributes=()):
+    """``(operations to apply, their failures)``: a blocked operation fails with its reason, the
+    later operations of the same account are skipped, and a write that links to an entry a
+    failing create or rename would have made (a report's ``manager``) fails too - as the
+    directory would refuse it (AD checks the link). The operations are in apply order, managers
+    created before their reports, so one pass sees every cause before its consequences."""
+    runnable, failures, broken, missing = [], [], set(), set()
     for op in operations:
         reason = blocked.get(id(op))
         if reason is None and op.person is not None and op.person in broken:
             reason = "skipped: an earlier operation on this account would fail"
+        if reason is None and missing:
+            reason = _missing_link(op, missing, dn_attributes)
         if reason is None:
             runnable.append(op)
             continue
         failures.append({"person": op.person, "action": op.action, "dn": op.dn, "error": reason})
         if op.person is not None:
             broken.add(op.person)
+        if op.batch is None and (op.action == "create" or op.new_dn):
+            missing.add(dnlib.normalise(op.dn if op.action == "create" else op.new_dn))
     if broken:  # a group's batch is written as one request: without the accounts that fail
         batches = dict((id(op.batch), op.batch) for op in runnable if op.batch is not None)
         for batch in batches.values():
             batch.operations[:] = [o for o in batch.operations if o.person not in broken]
     return runnable, failures
+
+
+def _missing_link(op, missing, dn_attributes):
+    for attribute, values in op.modifications.items():
+        if attribute.lower() in dn_attributes:
+            for value in values:
+                if isinstance(value, str) and dnlib.normalise(value) in missing:
+                    return "%s %s would not exist: its own write fails" % (attribute, value)
+    return None
 
 
 def run(persons, config, target, today, check_mode=False, thresholds=None, override_thresholds=False,
@@ -160,7 +177,7 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     threshold_report = planlib.evaluate_thresholds(plan, thresholds)
     exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
     operations = plan.operations
-    runnable, blocked = _split(operations, _preflight(plan, target, config))
+    runnable, blocked = _split(operations, _preflight(plan, target, config), config.dn_attributes)
     failures = list(plan.problems) + blocked
     stopped = bool(exceeded and not override_thresholds)
     applied = []

@@ -1,6 +1,7 @@
 """The JML cycle against a real Samba AD DC (tests/support/samba_ad.py), through the real playbooks
 with the demo's AD variant (inventories/demo/ad.yml). One DC serves the whole session."""
 
+import datetime
 import json
 import os
 import shutil
@@ -502,3 +503,116 @@ def test_a_manager_who_moves_ou_keeps_his_reports_linked(collect_workspace, fres
     rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", by_title)
     assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
     assert _read(ad, PEOPLE, "(employeeID=*)", ["employeeID", "manager", "uSNChanged"]) == accounts
+
+
+# ---- A messy directory: what real ones already hold ------------------------------------------
+
+def _csv_field(ws, file_name, person, column, value):
+    """Set one field of a person's row(s) in the HelloID export (its own encoding kept)."""
+    path = ws.hr / file_name
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.split("\n")
+    index = lines[0].split(";").index(column)
+    for i, line in enumerate(lines):
+        fields = line.split(";")
+        if fields[0] == person:
+            fields[index] = value(fields) if callable(value) else value
+            lines[i] = ";".join(fields)
+    path.write_text("\n".join(lines), encoding="utf-8-sig")
+
+
+def _failures(plan):
+    return sorted((f["person"], f["action"], f["dn"], f["error"]) for f in plan["failures"])
+
+
+def test_a_messy_ad_check_mode_predicts_the_run_and_nothing_foreign_is_harmed(collect_workspace, fresh_ad, tmp_path):
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    # AmirA has two open-ended contracts; the first (the primary) now ends in 60 days.
+    ends = datetime.date.today() + datetime.timedelta(days=60)
+    path = ws.hr / "T4E_HelloID_Contracts.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(
+        "AmirA;1;Internal;0.5;20;18-6-2013;;", "AmirA;1;Internal;0.5;20;18-6-2013;%d-%d-%d;" % (
+            ends.day, ends.month, ends.year)), encoding="utf-8-sig")
+    assert ws.play("collect.yml").rc == 0
+    names = dict((pid, p["name"]["display"]) for pid, p in ws.vault_document()["persons"].items())
+
+    conn = ad.connect()
+    contact = "CN=%s,%s" % (names["BiancaM"], PEOPLE)  # a contact nobody manages holds Bianca's CN
+    assert conn.add(contact, ["top", "person", "organizationalPerson", "contact"], {"description": "external"}), conn.result
+    legacy = "CN=%s,%s" % (names["KatoB"], ELSEWHERE)  # Kato's account from before the collection
+    assert conn.add(legacy, ["top", "person", "organizationalPerson", "user"],
+                    {"employeeID": "KatoB", "sAMAccountName": "legacy.kato"}), conn.result
+    conn.unbind()
+
+    attributes = dict(_ad_variant()["jml_ldap_attributes"],
+                      employeeType="'x' * 300 if person.id == 'HollyM' else 'employee'")  # AD's limit: 256
+    extra = _extra(ws, "messy", jml_ldap_attributes=attributes, jml_ldap_container=(
+        "'OU=Nowhere,DC=example,DC=test' if person.id == 'SummerH' else 'OU=People,DC=example,DC=test'"))
+    check = ws.play("provision.yml", "-e", AD_VARS, "-e", extra, check=True)
+    assert check.rc != 0, "a check that predicts failures fails"
+    assert _read(ad, PEOPLE, "(employeeID=*)", ["1.1"]) == {}, "check mode wrote to AD"
+    predicted = _failures(check.plan)
+    assert all(f["predicted"] for f in check.plan["failures"])
+    first = dict((f[0], f[3]) for f in predicted if not f[3].startswith("skipped") and "would not exist" not in f[3])
+    assert sorted(first) == ["HollyM", "SummerH"], predicted
+    # SummerH manages others: their creates link to an account that will not exist (AD refuses them).
+    reports = sorted(f[0] for f in predicted if "would not exist" in f[3])
+    assert reports and all("manager cn=%s,OU=Nowhere" % names["SummerH"] in f[3] for f in predicted
+                           if f[0] in reports and "would not exist" in f[3])
+    assert "the container OU=Nowhere,DC=example,DC=test does not exist" in first["SummerH"]
+    assert "employeeType is 300 characters, over the directory's limit of 256" in first["HollyM"]
+    assert "correlation conflict" in check.text and "KatoB" in check.text
+
+    real = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
+    assert real.rc != 0
+    assert _failures(real.plan) == predicted, "the run meets exactly the failures check mode predicted"
+    assert [a for a in real.plan["actions"]] == check.plan["actions"]
+    accounts = managed(ad)
+    assert not set(accounts) & set(["SummerH", "HollyM"] + reports)
+    assert accounts["BiancaM"][0] == "CN=%s (2),%s" % (names["BiancaM"], PEOPLE), "the contact's CN is taken"
+    assert _read(ad, contact, "(objectClass=*)", ["description"])[contact] == {"description": ["external"]}
+    assert "KatoB" not in accounts and list(_read(ad, ad.base_dn, "(employeeID=KatoB)", ["1.1"])) == [legacy], \
+        "no second account for Kato"
+    [conflict] = [c for c in real.plan["correlation"]["conflicts"] if c.get("person") == "KatoB"]
+    assert conflict["accounts"] == [legacy]
+    assert accounts["AmirA"][1]["accountExpires"] in ("0", "9223372036854775807"), \
+        "a second, open-ended contract: the account never expires"
+
+    report_dir = tmp_path / "report"
+    evaluate = ws.play("evaluate.yml", "-e", AD_VARS, "-e", extra, "-e", "jml_report_dir=%s" % report_dir)
+    assert evaluate.rc != 0 and "would fail" in evaluate.text, evaluate
+    markdown = (report_dir / "impact.md").read_text()
+    assert "**OK**" not in markdown and "Failures (" in markdown and "OU=Nowhere" in markdown
+
+
+def test_foreign_proxy_addresses_stay_and_a_rename_keeps_the_old_address(collect_workspace, fresh_ad):
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    assert ws.play("provision.yml", "-e", AD_VARS).rc == 0
+    dn, amir = managed(ad)["AmirA"]
+    foreign = ["X500:/o=Example/ou=Exchange/cn=Recipients/cn=amira", "smtp:amir@example.test"]
+    conn = ad.connect()
+    assert conn.modify(dn, {"proxyAddresses": [("MODIFY_ADD", foreign)]}), conn.result
+    conn.unbind()
+    usn = managed(ad)["AmirA"][1]["uSNChanged"]
+    rerun = ws.play("provision.yml", "-e", AD_VARS)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+    assert managed(ad)["AmirA"][1]["uSNChanged"] == usn, "values Exchange or an admin added are not ours"
+
+    _csv_field(ws, "T4E_HELLOID_Persons.csv", "AmirA", "LastName", "Atkinson-Berg")
+    assert ws.play("collect.yml").rc == 0
+    rename = _extra(ws, "rename", jml_ldap_username=dict(_ad_variant()["jml_ldap_username"], rename=True))
+    check = ws.play("provision.yml", "-e", AD_VARS, "-e", rename, check=True)
+    real = ws.play("provision.yml", "-e", AD_VARS, "-e", rename)
+    assert check.rc == 0 and real.rc == 0, real
+    assert real.plan["actions"] == check.plan["actions"]
+    dn, amir = managed(ad)["AmirA"]
+    assert dn.startswith("CN=Amir Atkinson-Berg,")
+    assert amir["sAMAccountName"] == "amir.atkinson-berg"
+    assert amir["userPrincipalName"] == "amir.atkinson-berg@example.test"
+    proxies = _read(ad, dn, "(objectClass=*)", ["proxyAddresses"])[dn]["proxyAddresses"]
+    assert sorted(proxies) == sorted(["SMTP:amir.atkinson-berg@example.test", "smtp:amir.atkinson@example.test"]
+                                     + foreign)
+    assert ws.play("provision.yml", "-e", AD_VARS, "-e", rename).plan["changed"] is False
