@@ -20,7 +20,7 @@ class GroupBatch(object):
     """All changes of one group, applied as one modify (or one add when the group is created)."""
 
     __slots__ = ("dn", "add", "remove", "add_placeholder", "remove_placeholder", "create", "operations",
-                 "attributes")
+                 "attributes", "moved", "relinks")
 
     def __init__(self, dn):
         self.dn = dn
@@ -28,7 +28,11 @@ class GroupBatch(object):
         self.add_placeholder = self.remove_placeholder = self.create = False
         self.operations = []
         self.attributes = {}  # a created group's attributes besides objectClass, RDN and members
-
+        # Accounts this run moves: the group holds their old DN, or the new one once the directory's
+        # refint renamed it (slapd's runs in the background; many directories have none). The
+        # adapter reads the group again after the moves and writes whichever DN it then holds.
+        self.moved = {}    # person -> (the DN the group held when read, the DN after this run)
+        self.relinks = []  # persons who stay members: their DN follows the move where nobody renamed it
 
 def new_group_attributes(dn, lookup=None, group_type=None):
     """What a group this run creates carries besides objectClass, RDN and members: the name rules
@@ -71,12 +75,15 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
     for key in sorted(groups_info):
         info = groups_info[key]
         members = list(info.get("members") or [])
-        holders = set(by_current_dn[dnlib.normalise(m)] for m in members if dnlib.normalise(m) in by_current_dn)
+        held_as = dict((by_current_dn[dnlib.normalise(m)], m) for m in members if dnlib.normalise(m) in by_current_dn)
+        holders = set(held_as)
         wanted = wanted_by_group.get(key, set())
         keep = set(pid for pid in holders if pid not in entitled)  # persons we do not judge this run
         grants = sorted(wanted - holders)
         revokes = sorted(holders - wanted - keep)
-        if not grants and not revokes:
+        relinks = sorted(pid for pid in holders - set(revokes)
+                         if managed[pid][0] and dnlib.normalise(managed[pid][0]) != dnlib.normalise(managed[pid][1]))
+        if not grants and not revokes and not relinks:
             continue
         if not info.get("exists") and not create_missing:
             for pid in grants:
@@ -85,6 +92,9 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
             continue
         batch = GroupBatch(info["dn"])
         batch.create = not info.get("exists")
+        batch.relinks = relinks
+        for pid in relinks + revokes:
+            batch.moved[pid] = (held_as[pid], managed[pid][1])
         for pid in grants:
             granting = [name for name in entitled[pid].rules if key in names[name]]
             change = MembershipChange("grant", pid, managed[pid][1], info["dn"], granting, batch)
@@ -92,10 +102,13 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
             changes.append(change)
             for name in granting:
                 report[name]["gain"].append(pid)
+        for pid in relinks:
+            changes.append(MembershipChange("relink", pid, managed[pid][1], info["dn"], [], batch))
         for pid in revokes:
             losing = [name for name, groups in names.items() if key in groups]
-            change = MembershipChange("revoke", pid, managed[pid][1], info["dn"], losing, batch)
-            batch.remove.append(managed[pid][1])
+            # The DN the group holds (before a move), not the account's DN after this run.
+            change = MembershipChange("revoke", pid, held_as[pid], info["dn"], losing, batch)
+            batch.remove.append(held_as[pid])
             changes.append(change)
             for name in losing:
                 report[name]["lose"].append(pid)

@@ -479,6 +479,13 @@ class _Planner(object):
             if batch.create:
                 batch.attributes = memberships.new_group_attributes(batch.dn, config.group_lookup, config.group_type)
         for change in changes:
+            if change.kind == "relink":
+                op = Operation("grant", change.person, change.account_dn, "the account moves: its membership follows",
+                               {config.member_attribute + " of " + change.group: [None, change.account_dn]},
+                               group=change.group, batch=change.batch)
+                change.batch.operations.append(op)
+                self.plan.operations.append(op)
+                continue
             if change.kind == "grant":
                 reason = "rule %s" % ", ".join(change.rules) if change.rules else "rule"
                 shown = {config.member_attribute + " of " + change.group: [None, change.account_dn]}

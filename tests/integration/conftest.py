@@ -21,6 +21,14 @@ def hr_api():
         yield api
 
 
+@pytest.fixture(params=[True, False], ids=["overlays", "no-overlays"])
+def any_directory(request, tmp_path):
+    """A real slapd with the memberof/refint overlays, and one without (many directories have neither)."""
+    with slapd.running_slapd(str(tmp_path / "slapd"), overlays=request.param) as instance:
+        instance.overlays = request.param
+        yield instance
+
+
 @pytest.fixture
 def directory(tmp_path):
     with slapd.running_slapd(str(tmp_path / "slapd")) as instance:

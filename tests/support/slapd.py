@@ -96,8 +96,22 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-def _slapd_conf(work: Path, base_dn: str, rootpw_hash: str) -> str:
+def _slapd_conf(work: Path, base_dn: str, rootpw_hash: str, overlays: bool = True) -> str:
+    """overlays=False: a directory without memberof and refint (many have neither): no memberOf,
+    and nothing renames a member or manager DN when its entry moves."""
     admin = f"cn=admin,{base_dn}"
+    modules = "moduleload memberof\nmoduleload refint\n" if overlays else ""
+    indexes = "objectClass,uid,cn,mail,employeeNumber,member,memberOf,manager" if overlays else \
+        "objectClass,uid,cn,mail,employeeNumber,member,manager"
+    integrity = """overlay memberof
+memberof-group-oc groupOfNames
+memberof-member-ad member
+memberof-memberof-ad memberOf
+memberof-refint TRUE
+
+overlay refint
+refint_attributes member manager
+""" if overlays else ""
     schemas = "\n".join(
         f"include /etc/ldap/schema/{s}.schema" for s in ("core", "cosine", "inetorgperson", "nis")
     )
@@ -106,9 +120,7 @@ def _slapd_conf(work: Path, base_dn: str, rootpw_hash: str) -> str:
 {schemas}
 modulepath /usr/lib/ldap
 moduleload back_mdb
-moduleload memberof
-moduleload refint
-moduleload ppolicy
+{modules}moduleload ppolicy
 pidfile "{work}/slapd.pid"
 argsfile "{work}/slapd.args"
 # A daemonised slapd logs only to syslog, which nobody reads here.
@@ -129,20 +141,12 @@ dbnosync
 limits dn.exact="{admin}" size=unlimited time=unlimited
 # Equality only: substring indexes slow bulk adds 2-4x. manager too: refint searches it on every
 # rename (unindexed, each move scans the whole database: 9,000 movers at 100k took 85 s).
-index objectClass,uid,cn,mail,employeeNumber,member,memberOf,manager eq
+index {indexes} eq
 # Like a real server: users may bind and change their own password, nobody reads hashes.
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
 
-overlay memberof
-memberof-group-oc groupOfNames
-memberof-member-ad member
-memberof-memberof-ad memberOf
-memberof-refint TRUE
-
-overlay refint
-refint_attributes member manager
-
+{integrity}
 # Without a policy whose pwdLockout is TRUE, ppolicy ignores pwdAccountLockedTime and a
 # "locked" (000001010000Z) account can still bind. The policy entry is in _base_ldif().
 overlay ppolicy
@@ -267,6 +271,7 @@ def start(
     workdir: str | os.PathLike[str] | None = None,
     base_dn: str = DEFAULT_BASE_DN,
     extra_ldif: str | None = None,
+    overlays: bool = True,
 ) -> SlapdInstance:
     """Build a fresh config + database in workdir (a new temp folder if None) and start slapd.
 
@@ -289,7 +294,7 @@ def start(
     rootpw_hash = _run(
         _tool("slappasswd"), "-h", "{SSHA}", "-T", "/dev/stdin", stdin=password
     ).strip()
-    (work / "slapd.conf").write_text(_slapd_conf(work, base_dn, rootpw_hash))
+    (work / "slapd.conf").write_text(_slapd_conf(work, base_dn, rootpw_hash, overlays))
     _make_cert(work)
     ldif = _base_ldif(base_dn) + ("\n" + extra_ldif if extra_ldif else "")
     (work / "base.ldif").write_text(ldif)
@@ -342,12 +347,13 @@ def running_slapd(
     workdir: str | os.PathLike[str] | None = None,
     base_dn: str = DEFAULT_BASE_DN,
     extra_ldif: str | None = None,
+    overlays: bool = True,
 ) -> Iterator[SlapdInstance]:
     """A started instance for the with-block; stopped after it, temp folder removed if ours."""
     own = workdir is None
     work = tempfile.mkdtemp(prefix="slapd-") if own else workdir
     try:
-        yield start(work, base_dn, extra_ldif)
+        yield start(work, base_dn, extra_ldif, overlays)
     finally:
         stop(work)
         if own:

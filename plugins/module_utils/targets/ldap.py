@@ -275,6 +275,26 @@ def _apply_batch(pipeline, batch, config):
             raise TargetError("%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
 
 
+def _against_members_now(conn, batch, ops, member_attribute):
+    """Rewrite a batch that involves accounts moved in this run against the group as it is now,
+    after the moves: with refint the group holds the new DN, without it the old one (and slapd's
+    refint renames in the background). A revoke removes whichever it holds; an account that
+    stays a member ends up with its new DN only (no stale DN is left behind)."""
+    dummy, members = _group_members(conn, batch.dn, member_attribute, None)
+    present = set(dnlib.normalise(m) for m in members)
+    adds, removes = [], []
+    for op in ops:
+        old, new = batch.moved.get(op.person, (op.dn, op.dn))
+        if op.action == "revoke":
+            removes.extend(dn for dn in dict.fromkeys((old, new)) if dnlib.normalise(dn) in present)
+            continue
+        if op.person in batch.moved and dnlib.normalise(old) != dnlib.normalise(new) and dnlib.normalise(old) in present:
+            removes.append(old)
+        if dnlib.normalise(op.dn) not in present:
+            adds.append(op.dn)
+    batch.add, batch.remove = adds, removes
+
+
 def _apply_batches(pipeline, batches, groups_config, broken):
     """Apply each group's batch; when one fails, retry its members one by one to find the culprit."""
     done, failed = [], []
@@ -290,6 +310,12 @@ def _apply_batches(pipeline, batches, groups_config, broken):
             continue
         batch.add = [op.dn for op in ops if op.action == "grant"]
         batch.remove = [op.dn for op in ops if op.action == "revoke"]
+        if batch.moved and not batch.create:
+            try:
+                _against_members_now(pipeline.wire.conn, batch, ops, config["member_attribute"])
+            except TargetError as exc:
+                failed.extend({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)} for op in ops)
+                continue
         try:
             _apply_batch(pipeline, batch, config)
             done.extend(ops)

@@ -100,7 +100,21 @@ def test_a_moved_account_is_still_the_same_member():
     changes, dummy, dummy2, dummy3 = memberships.plan(
         managed, {"1": _entitled("staff")}, _info("staff", "UID=A, OU=old, DC=x"),
         compile_rules([{"name": "staff", "groups": ["staff"]}], GROUPS), "cn=nobody", False)
-    assert changes == []
+    # Still a member, no entitlement change: the membership follows the move (the adapter writes
+    # the new DN only where the directory's refint did not rename it already).
+    [change] = changes
+    assert (change.kind, change.account_dn) == ("relink", "uid=a,ou=new,dc=x")
+    assert change.batch.moved == {"1": ("UID=A, OU=old, DC=x", "uid=a,ou=new,dc=x")}
+    assert change.batch.add == [] and change.batch.remove == []
+
+
+def test_a_moved_account_that_loses_a_group_is_revoked_by_the_dn_the_group_holds():
+    managed = {"1": ("uid=a,ou=old,dc=x", "uid=a,ou=new,dc=x")}
+    changes, dummy, dummy2, dummy3 = memberships.plan(
+        managed, {"1": _entitled()}, _info("staff", "uid=a,ou=old,dc=x"),
+        compile_rules([{"name": "staff", "groups": ["staff"]}], GROUPS), "cn=nobody", False)
+    [change] = changes
+    assert (change.kind, change.account_dn) == ("revoke", "uid=a,ou=old,dc=x")
 
 
 def test_the_last_member_leaving_leaves_a_placeholder_and_the_next_grant_removes_it():
