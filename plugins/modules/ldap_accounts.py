@@ -337,11 +337,11 @@ options:
         other value is kept as it is - for example the C(X500:) and secondary C(smtp:) addresses
         Exchange or an admin added to C(proxyAddresses). A kept value never duplicates a mapped one
         (compared as uniqueness compares them - addresses without case and C(smtp:) prefix).
-      - With O(flavour=ad) the default for C(proxyAddresses) is
-        C({patterns: ["^SMTP:"], keep_replaced: "'smtp:' ~ value[5:]"}) - the mapping owns the
+      - 'With O(flavour=ad) the default for C(proxyAddresses) is
+        C({patterns: ["^SMTP:"], keep_replaced: "''smtp:'' ~ value[5:]"}) - the mapping owns the
         primary address only, and on a login rename the old primary stays as a secondary alias
-        (Exchange's own convention), so mail to it still arrives. Set an attribute to V(null) to
-        own every value of it.
+        (Exchange''s own convention), so mail to it still arrives. Set an attribute to V(null) to
+        own every value of it.'
       - Attributes that are not in O(attributes) are never touched anyway.
     type: dict
     default: {}

@@ -567,7 +567,7 @@ def test_a_messy_ad_check_mode_predicts_the_run_and_nothing_foreign_is_harmed(co
     real = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
     assert real.rc != 0
     assert _failures(real.plan) == predicted, "the run meets exactly the failures check mode predicted"
-    assert [a for a in real.plan["actions"]] == check.plan["actions"]
+    assert real.plan["actions"] == check.plan["actions"]
     accounts = managed(ad)
     assert not set(accounts) & set(["SummerH", "HollyM"] + reports)
     assert accounts["BiancaM"][0] == "CN=%s (2),%s" % (names["BiancaM"], PEOPLE), "the contact's CN is taken"

@@ -244,11 +244,11 @@ def test_a_login_rename_keeps_the_old_primary_address_as_a_secondary_alias(ad_pr
 
 
 def test_an_alias_that_becomes_the_primary_is_not_kept_twice(ad_proxy):
-    account = _mailbox(["SMTP:jan.jansen@example.test", "smtp:jan.devries@example.test"], )
+    account = _mailbox(["SMTP:jan.jansen@example.test", "smtp:jan.devries@example.test"])
     ops = build([person("1", family="de Vries")], [account], config=ad_proxy()).operations
     update = [op for op in ops if op.action == "update"][0]
-    assert sorted(update.modifications["proxyAddresses"]) == ["SMTP:jan.devries@example.test",
-                                                             "smtp:jan.jansen@example.test"]
+    expected = ["SMTP:jan.devries@example.test", "smtp:jan.jansen@example.test"]
+    assert sorted(update.modifications["proxyAddresses"]) == expected
 
 
 def test_owned_values_null_owns_every_value(ad_proxy):
