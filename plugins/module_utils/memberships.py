@@ -34,6 +34,7 @@ class GroupBatch(object):
         self.moved = {}    # person -> (the DN the group held when read, the DN after this run)
         self.relinks = []  # persons who stay members: their DN follows the move where nobody renamed it
 
+
 def new_group_attributes(dn, lookup=None, group_type=None):
     """What a group this run creates carries besides objectClass, RDN and members: the name rules
     look it up by (AD would invent a sAMAccountName such as ``$624E9B7E-...``, and the next run

@@ -274,7 +274,7 @@ options:
       max_tries:
         description:
           - Highest value of C(n). A joiner for whom no candidate is free by then is reported in
-            RV(failed) (action V(create)) and gets no account; the run goes on.
+            RV(failures) (action V(create)) and gets no account; the run goes on.
         type: int
         default: 50
       rename:
@@ -556,7 +556,7 @@ options:
         type: str
         default: cn=nobody
       create_missing:
-        description: Create a managed group that does not exist yet (otherwise its grants are reported in RV(failed)).
+        description: Create a managed group that does not exist yet (otherwise its grants are reported in RV(failures)).
         type: bool
         default: false
       revoke_on_disable:
@@ -579,9 +579,9 @@ options:
         operations) and/or C(percent) (a percentage of the accounts this run manages - correlated
         plus vanished, at least 1 - rounded down); with both the smaller applies. A plain number
         is a C(count).'
-      - When a planned count is higher than its limit, nothing is written, RV(failed) gets one
-        entry with action V(threshold) and the task fails - in check mode too, so an evaluation
-        shows it. The full plan is still returned.
+      - When a planned count is higher than its limit, nothing is written, RV(stopped) says which
+        limit and the task fails - in check mode too, so an evaluation shows it. The full plan is
+        still returned; a threshold stop is no entry of RV(failures).
       - An unknown action fails the task before anything is read.
     type: dict
     default: {}
@@ -610,7 +610,7 @@ options:
     description:
       - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),
         V(deleted) or V(moved), a V(threshold) that stopped the run, and V(failed) operations
-        (the entries of RV(failed)). Updates raise no event.
+        (the entries of RV(failures)). Updates raise no event.
       - Sent once per run, after the writes (or after a threshold stop, which writes nothing).
         Never in check mode.
       - A mail that cannot be sent (server unreachable, TLS or login refused, a recipient refused)
@@ -988,7 +988,7 @@ summary:
     failed:
       description:
         - Operations that could not be planned or failed when applied. A threshold stop is not
-          counted here, only listed in RV(failed).
+          counted here, only listed in RV(failures).
       type: int
   sample: {create: 3, update: 5, move: 1, enable: 0, disable: 2, delete: 0,
            grant: 0, revoke: 0, unchanged: 1190, failed: 0}
