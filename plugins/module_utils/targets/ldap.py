@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import secrets as _secrets
 import ssl
 
@@ -343,15 +344,34 @@ def ssha(password):
     return "{SSHA}" + base64.b64encode(digest + salt).decode("ascii")
 
 
-def generate_password(length):
+def forbidden_tokens(login=None, display_name=None):
+    """What Windows' complexity check refuses in a password: the sAMAccountName (when it is
+    longer than 2 characters) and every token of 3 or more characters of the display name, split
+    at the characters Windows splits at (comma, period, dash, underscore, hash, white space)."""
+    tokens = set()
+    if login and len(login) > 2:
+        tokens.add(login.lower())
+    for token in re.split(r"[,.\-_#\s\t]+", display_name or ""):
+        if len(token) >= 3:
+            tokens.add(token.lower())
+    return tokens
+
+
+def generate_password(length, avoid=()):
     """A random password of ``length`` characters (at least 12) with an upper-case letter, a
-    lower-case letter, a digit and a symbol: it meets AD's default complexity policy."""
+    lower-case letter, a digit and a symbol: it meets AD's default complexity policy. ``avoid``:
+    texts it must not contain, case-insensitively (``forbidden_tokens``): drawn again until it
+    does not (a 3-letter token turns up by chance in about one password in a few thousand)."""
     classes = ("ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "-_.!#%+")
     alphabet = "".join(classes)
     length = max(length, 12)
-    chosen = [_secrets.choice(c) for c in classes] + [_secrets.choice(alphabet) for dummy in range(length - 4)]
-    _secrets.SystemRandom().shuffle(chosen)
-    return "".join(chosen)
+    while True:
+        chosen = [_secrets.choice(c) for c in classes] + [_secrets.choice(alphabet) for dummy in range(length - 4)]
+        _secrets.SystemRandom().shuffle(chosen)
+        password = "".join(chosen)
+        lowered = password.lower()
+        if not any(token in lowered for token in avoid):
+            return password
 
 
 def _rename_request(dn, new_dn):
@@ -375,13 +395,21 @@ def password_attributes(attribute, password, must_change=False):
     return values
 
 
+def _first(attributes, name):
+    for key, values in attributes.items():
+        if key.lower() == name.lower() and values:
+            return values[0] if isinstance(values[0], str) else None
+    return None
+
+
 def operation_requests(op, password_attribute="userPassword", password_length=20, must_change=False):
     """The requests of one planned operation, in order: ``[(what, encoded request)]``."""
     if op.action == "create":
         attributes = dict(op.modifications)
         if op.initial_password:
             # Generated here, at write time, so no plan, result or log ever holds it.
-            password = op.password or generate_password(password_length)
+            password = op.password or generate_password(password_length, forbidden_tokens(
+                _first(attributes, "sAMAccountName"), _first(attributes, "displayName") or _first(attributes, "cn")))
             attributes.update(password_attributes(password_attribute, password, must_change))
         return [("add", ldap_wire.add_request(op.dn, attributes))]
     if op.action == "delete":

@@ -261,3 +261,13 @@ def test_a_case_only_name_change_renames_the_cn(ad_proxy):
     account = _mailbox(["SMTP:jan.devries@example.test"], sam="jan.devries", dn="CN=Jan de Vries,%s" % PEOPLE)
     ops = build([person("1", family="De Vries")], [account], config=ad_proxy()).operations
     assert [(op.action, op.new_dn) for op in ops if op.new_dn] == [("move", "cn=Jan De Vries,%s" % PEOPLE)]
+
+
+def test_generated_passwords_never_hold_the_login_or_a_display_name_token():
+    from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import forbidden_tokens
+    avoid = forbidden_tokens("jan.jansen", "Jan de Vries-Ham")
+    assert avoid == {"jan.jansen", "jan", "vries", "ham"}
+    # With a 12-character password and tokens of 3 letters, a clash turns up often enough to test.
+    for dummy in range(300):
+        password = generate_password(12, avoid={"abc", "xyz"})
+        assert "abc" not in password.lower() and "xyz" not in password.lower()
