@@ -16,7 +16,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.collect import (
     CollectError, collect, evaluate_thresholds, read_source,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
-from ansible_collections.jml.provisioning.plugins.plugin_utils import fingerprint, history, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import fingerprint, history, pending_vault, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_diffs, vault_secrets
 
@@ -65,7 +65,7 @@ class ActionModule(ActionBase):
             stored = fingerprint.load(path, secrets) if mark else None
             if stored and stored.get("fingerprint") == mark:
                 return self._unchanged(result, args, stored["result"])
-            previous = vault_file.read(path, secrets, required=False)
+            previous_text, previous = vault_file.read_with_text(path, secrets, required=False)
             outcome = collect(args["sources"], data, previous, now.isoformat().replace("+00:00", "Z"),
                               merge=args["merge"], today=today, retention_days=args["retention_days"],
                               thresholds=args["thresholds"])
@@ -101,6 +101,13 @@ class ActionModule(ActionBase):
                 history.apply_retention(path, now, args["retention_days"], outcome.purged, secrets,
                                         args["encrypt"], args["vault_id"])
             except (vault_file.VaultFileError, OSError) as exc:
+                raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
+        if changed and self._task.check_mode:
+            # The later tasks of this run plan from what this collect would write (encrypted, in memory).
+            try:
+                result["ansible_facts"] = {pending_vault.fact_name(path): pending_vault.encode(
+                    path, previous_text, previous, outcome.document, secrets, args["encrypt"], args["vault_id"])}
+            except vault_file.VaultFileError as exc:
                 raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
         if not self._task.check_mode:
             remembered = dict((k, result[k]) for k in _REMEMBERED)

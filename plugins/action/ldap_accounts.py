@@ -29,7 +29,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.target_config imp
     ConfigError, build_target_config, reference_date,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
-from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, vault_secrets, write_private_file,
 )
@@ -131,7 +131,9 @@ class ActionModule(ActionBase):
             options["loaded_rules"] = _load_rules(options["rules_file"])
             config = build_target_config(options)
             today = reference_date(options["reference_date"], datetime.date.today())
-            vault = vault_file.read(options["vault"], vault_secrets(self._loader))
+            # In check mode, what this run's check-mode collect would have written (site.yml --check).
+            vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
+                                                   self._task.check_mode)
             notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
         except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
@@ -150,6 +152,8 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
         finally:
             conn.unbind()
+        # Which HR data the plan is of: this run's check-mode collect, or the vault on disk.
+        outcome["vault_source"] = "collect" if handed_off else "vault"
         result.update(outcome)
         result["check_mode"] = bool(self._task.check_mode)
         if outcome.get("msg"):

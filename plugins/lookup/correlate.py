@@ -98,7 +98,7 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Account, correlate
 from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
-from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import vault_secrets
 
 
@@ -127,7 +127,8 @@ class LookupModule(LookupBase):
         if not anchors or not all(p and a for p, a in anchors):
             raise AnsibleLookupError("anchors must be a list of {person, attribute}")
         try:
-            persons = vault_file.read(terms[0], vault_secrets(self._loader))["persons"]
+            persons = pending_vault.read(terms[0], vault_secrets(self._loader), variables,
+                                         bool((variables or {}).get("ansible_check_mode")))[0]["persons"]
         except vault_file.VaultFileError as exc:
             raise AnsibleLookupError(str(exc))
         accounts = self.get_option("accounts")

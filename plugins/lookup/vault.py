@@ -72,7 +72,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, compile_expression
-from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import vault_secrets
 
 
@@ -83,7 +83,8 @@ class LookupModule(LookupBase):
         if len(terms) != 1:
             raise AnsibleLookupError("jml.provisioning.vault takes exactly one vault path, got %d" % len(terms))
         try:
-            document = vault_file.read(terms[0], vault_secrets(self._loader))
+            document = pending_vault.read(terms[0], vault_secrets(self._loader), variables,
+                                          bool((variables or {}).get("ansible_check_mode")))[0]
             where = self.get_option("where")
             condition = compile_expression(where, "where") if where else None
         except (vault_file.VaultFileError, ExpressionError) as exc:

@@ -34,7 +34,14 @@ author:
 attributes:
   check_mode:
     support: full
-    description: Reads everything and reports what would change; writes nothing.
+    description:
+      - Reads everything and reports what would change; writes nothing to disk.
+      - The would-be vault is handed to the later tasks of the same run in memory, as an encrypted
+        host fact (RV(ansible_facts)), so O(ignore:vault) readers in check mode -
+        M(jml.provisioning.ldap_accounts), the P(jml.provisioning.correlate#lookup) and
+        P(jml.provisioning.vault#lookup) lookups - plan from the HR data just collected
+        (C(site.yml --check) is the evaluation of the new export). A real run always reads the
+        vault on disk.
   diff_mode:
     support: full
     description: Shows each joined, left or changed person's record before and after.
@@ -412,6 +419,15 @@ kept_from_previous:
   returned: always
   type: list
   elements: str
+ansible_facts:
+  description:
+    - In check mode, when the vault would change - one fact C(jml_pending_vault_<digest of the vault
+      path>) with the would-be vault as a difference to the vault on disk (the persons that join,
+      change or leave), compressed and encrypted with the vault secret (an ansible-vault envelope;
+      plain only with O(encrypt=false)). It never holds HR data in clear, nothing is written to
+      disk, and readers refuse it when the vault on disk changed since.
+  returned: in check mode, when the vault would change
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

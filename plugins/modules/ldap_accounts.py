@@ -1154,6 +1154,14 @@ check_mode:
   description: Whether this was a check-mode run (the plan only, nothing written).
   returned: always
   type: bool
+vault_source:
+  description:
+    - Which HR data the plan is of - V(collect) (in check mode, the would-be vault of this run's
+      check-mode M(jml.provisioning.hr_collect), as in C(site.yml --check)) or V(vault) (the vault
+      on disk; always in a real run).
+  returned: always
+  type: str
+  sample: collect
 msg:
   description: Why the task failed.
   returned: when a threshold stopped the run or an operation failed

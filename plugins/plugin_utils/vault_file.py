@@ -63,13 +63,18 @@ def read_text(path, secrets):
 
 def read(path, secrets, required=True):
     """The parsed vault document; None when the file is absent and not ``required``."""
+    return read_with_text(path, secrets, required)[1]
+
+
+def read_with_text(path, secrets, required=True):
+    """``(plaintext, parsed document)``; ``(None, None)`` when the file is absent and not ``required``."""
     text = read_text(path, secrets)
     if text is None:
         if required:
             raise VaultFileError("the vault %s does not exist: run hr_collect first" % path)
-        return None
+        return None, None
     try:
-        return vault_doc.loads(text, name=path)
+        return text, vault_doc.loads(text, name=path)
     except vault_doc.VaultFormatError as exc:
         raise VaultFileError(str(exc))
 
