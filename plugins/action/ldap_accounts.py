@@ -96,6 +96,10 @@ class _LdapTarget(object):
     def preflight(self, operations):
         """What the directory would refuse, read-only: a new DN (joiner, mover) in a container that
         does not exist, or held by an object this run does not manage."""
+        for op in operations:
+            if op.action == "delete":
+                # Objects under the account (AD: Exchange's ActiveSync devices) are deleted with it.
+                op.children = len(ldaptarget.children_of(self.conn, op.dn, self.options["connection"]["page_size"]))
         placed = [(op, op.dn if op.action == "create" else op.new_dn) for op in operations
                   if op.batch is None and (op.action == "create" or op.new_dn)]
         if not placed:
@@ -112,8 +116,10 @@ class _LdapTarget(object):
 
     def apply(self, operations):
         password = self.options["initial_password"]
+        tree_delete = any(op.action == "delete" and op.children for op in operations) and \
+            ldaptarget.supports_tree_delete(self.conn)
         return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
-                                self.options["groups"], password["must_change"])
+                                self.options["groups"], password["must_change"], tree_delete=tree_delete)
 
 
 class ActionModule(ActionBase):

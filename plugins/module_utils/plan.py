@@ -32,7 +32,7 @@ class Operation(object):
     attribute -> list of new values ([] deletes) for the directory; ``new_dn`` for renames."""
 
     __slots__ = ("action", "person", "dn", "new_dn", "_changes", "modifications", "reason", "initial_password",
-                 "group", "batch", "password", "guid")
+                 "group", "batch", "password", "guid", "children")
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
                  initial_password=False, group=None, batch=None):
@@ -45,6 +45,7 @@ class Operation(object):
         self.batch = batch  # grant/revoke: the GroupBatch applied as one modify per group
         self.password = None  # a configured initial password: never in as_dict, changes or diffs
         self.guid = None  # the account's objectGUID (AD), for the audit trail
+        self.children = 0  # delete: objects under the entry (the pre-flight counts them), deleted with it
 
     @property
     def changes(self):
@@ -65,6 +66,8 @@ class Operation(object):
             out["group"] = self.group
         if self.guid:
             out["guid"] = self.guid
+        if self.children:
+            out["children"] = self.children
         return out
 
 

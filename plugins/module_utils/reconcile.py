@@ -37,6 +37,8 @@ def diff_item(op):
     if op.new_dn:
         before = dict(before or {}, dn=op.dn)
         after = dict(after or {}, dn=op.new_dn)
+    if op.children:
+        before = dict(before or {}, children=op.children)
     return ("%s %s" % (op.action, op.dn), before, after)
 
 

@@ -448,6 +448,10 @@ options:
         description:
           - Delete the accounts of persons in state V(delete). With V(false), such accounts are no
             longer managed - left as they are (disabled) and not counted.
+          - An account with objects under it (Exchange's ActiveSync devices under an AD user) is
+            deleted with them - with the tree-delete control where the server announces it (AD,
+            Samba), else the children first, deepest first (OpenLDAP). The pre-flight counts them:
+            the action's C(children), in check mode too.
         type: bool
         default: false
       vanished:

@@ -616,3 +616,33 @@ def test_foreign_proxy_addresses_stay_and_a_rename_keeps_the_old_address(collect
     assert sorted(proxies) == sorted(["SMTP:amir.atkinson-berg@example.test", "smtp:amir.atkinson@example.test"]
                                      + foreign)
     assert ws.play("provision.yml", "-e", AD_VARS, "-e", rename).plan["changed"] is False
+
+
+def test_a_leaver_with_child_objects_is_deleted_with_the_tree_delete_control(collect_workspace, fresh_ad):
+    """Exchange keeps ActiveSync devices under the user object; AD refuses a plain delete of an
+    object with children. (Samba has no Exchange schema: a classStore stands in for them.)"""
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    assert ws.play("provision.yml", "-e", AD_VARS).rc == 0
+    summer_dn = managed(ad)["SummerH"][0]
+    conn = ad.connect()
+    devices = "CN=ExchangeActiveSyncDevices,%s" % summer_dn
+    assert conn.add(devices, ["top", "classStore"]), conn.result
+    assert conn.add("CN=Phone,%s" % devices, ["top", "classStore"]), conn.result
+    conn.unbind()
+    _contract_ends(ws, SummerH=datetime.date(2020, 1, 1))
+    assert ws.play("collect.yml").rc == 0
+    extra = _extra(ws, "children",
+                   jml_ldap_lifecycle={"pre_provision_days": 14, "delete_after_days": 30, "delete_accounts": True},
+                   jml_ldap_thresholds={"delete": {"count": 1}})
+    check = ws.play("provision.yml", "-e", AD_VARS, "-e", extra, check=True, diff=True)
+    assert check.rc == 0, check
+    [delete] = [a for a in check.plan["actions"] if a["action"] == "delete"]
+    assert delete["dn"] == summer_dn and delete["children"] == 2
+    assert "SummerH" in managed(ad), "check mode deleted"
+    real = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
+    assert real.rc == 0, real
+    assert real.plan["actions"] == check.plan["actions"] and real.plan["failures"] == []
+    assert "SummerH" not in managed(ad)
+    assert _read(ad, ad.base_dn, "(cn=ExchangeActiveSyncDevices)", ["1.1"]) == {}

@@ -147,3 +147,27 @@ def test_a_mover_changes_ou_through_the_container_expression(collected, director
     reports = [a for d, a in accounts(directory).values() if a.get("manager") == [dn]]
     assert reports
     assert on(ws, "2026-11-26").plan["changed"] is False
+
+
+def test_a_leaver_with_child_objects_is_deleted_children_first(collected, directory):
+    """slapd offers no tree-delete control: the objects under the account go first, deepest first;
+    check mode shows how many there are and writes nothing."""
+    ws = collected
+    ws.set_vars(jml_ldap_thresholds={"delete": {"count": 1}})
+    life = {"delete_after_days": 180, "delete_accounts": True}
+    on(ws, "2022-01-01", jml_ldap_lifecycle=life)
+    dn = accounts(directory)["AC-1004"][0]
+    _add(directory, "cn=phone,%s" % dn, objectClass=["device"], cn="phone")
+    _add(directory, "cn=sim,cn=phone,%s" % dn, objectClass=["device"], cn="sim")
+    check = on(ws, "2023-12-01", check=True, jml_ldap_lifecycle=life)
+    [delete] = [a for a in check.plan["actions"] if a["person"] == "AC-1004" and a["action"] == "delete"]
+    assert delete["children"] == 2
+    assert "AC-1004" in accounts(directory), "check mode deleted"
+    real = on(ws, "2023-12-01", jml_ldap_lifecycle=life)
+    assert real.plan["actions"] == check.plan["actions"] and real.plan["failures"] == []
+    assert "AC-1004" not in accounts(directory)
+    import ldap3
+    conn = ldap3.Connection(ldap3.Server(directory.ldap_uri, get_info=ldap3.NONE), directory.bind_dn,
+                            directory.bind_password, auto_bind=True)
+    assert not conn.search(dn, "(objectClass=*)") and conn.result["description"] == "noSuchObject"
+    conn.unbind()

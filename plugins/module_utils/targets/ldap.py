@@ -176,6 +176,27 @@ def anchored_outside(conn, base, scope_base, attribute, values, attributes, page
     return found
 
 
+def children_of(conn, dn, page_size=500):
+    """DNs of every object below ``dn`` (not ``dn`` itself), deepest first: the order to delete them in."""
+    try:
+        found = [d for d, dummy in paged_entries(conn, dn, "(objectClass=*)", ["1.1"], page_size)]
+    except TargetError as exc:
+        if exc.code == 32:
+            return []
+        raise
+    key = dnlib.normalise(dn)
+    return sorted((d for d in found if dnlib.normalise(d) != key), key=lambda d: -len(dnlib.split(d)))
+
+
+def supports_tree_delete(conn):
+    """Whether the server announces the tree-delete control in its root DSE (AD and Samba do)."""
+    try:
+        entry = _base_entry(conn, "", "supportedControl")
+    except TargetError:
+        return False
+    return entry is not None and ldap_wire.TREE_DELETE_OID in entry[1].get("supportedcontrol", ())
+
+
 def missing_containers(conn, containers):
     """The containers (DNs) among ``containers`` that do not exist."""
     return set(dn for dn in containers if _base_entry(conn, dn, "1.1") is None)
@@ -475,8 +496,31 @@ class _Writer(object):
             self.in_flight.add(dnlib.normalise(op.dn))
 
 
+def _delete_tree(writer, position, op, tree_delete):
+    """Delete an entry with children: one request with the tree-delete control where the server
+    offers it (AD: Exchange's ActiveSync devices under a user), else the children deepest first."""
+    pipeline = writer.pipeline
+    if tree_delete:
+        code, diagnostic = pipeline.call(ldap_wire.delete_request(op.dn), ldap_wire.tree_delete_control())
+        if code != 0:
+            writer.fail(op, "tree delete: %s" % ldap_wire.describe(code, diagnostic))
+            return
+        writer.done.append((position, op))
+        return
+    for child in children_of(pipeline.wire.conn, op.dn):
+        code, diagnostic = pipeline.call(ldap_wire.delete_request(child))
+        if code not in (0, 32):
+            writer.fail(op, "delete of the child %s: %s" % (child, ldap_wire.describe(code, diagnostic)))
+            return
+    code, diagnostic = pipeline.call(ldap_wire.delete_request(op.dn))
+    if code != 0:
+        writer.fail(op, "delete: %s" % ldap_wire.describe(code, diagnostic))
+        return
+    writer.done.append((position, op))
+
+
 def apply(conn, operations, password_attribute="userPassword", password_length=20, groups_config=None,
-          must_change=False, window=32):
+          must_change=False, window=32, tree_delete=False):
     """Apply operations in order, group memberships last in one request per group; returns
     ``(done, failed)``. One failure never stops the others.
 
@@ -499,6 +543,10 @@ def apply(conn, operations, password_attribute="userPassword", password_length=2
             if op.person is not None and op.person in writer.broken:
                 writer.failed.append({"person": op.person, "action": op.action, "dn": op.dn,
                                       "error": "skipped: an earlier operation on this account failed"})
+                continue
+            if op.action == "delete" and op.children:
+                writer.barrier()
+                _delete_tree(writer, position, op, tree_delete)
                 continue
             writer.write(position, op, operation_requests(op, password_attribute, password_length, must_change))
         writer.barrier()

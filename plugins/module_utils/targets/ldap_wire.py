@@ -113,6 +113,14 @@ def delete_request(dn):
     return octets(dn, 0x4A)
 
 
+TREE_DELETE_OID = "1.2.840.113556.1.4.805"
+
+
+def tree_delete_control():
+    """The tree-delete control (AD, Samba): a delete removes the entry with every object under it."""
+    return tlv(0x30, octets(TREE_DELETE_OID) + b"\x01\x01\xff")
+
+
 def paged_control(size, cookie):
     value = tlv(0x30, integer(size) + octets(cookie or b""))
     return tlv(0x30, octets(PAGED_RESULTS_OID) + octets(value))
@@ -366,17 +374,17 @@ class Pipeline(object):
         self.window = max(1, window)
         self.waiting = {}  # message id -> callback
 
-    def submit(self, operation, callback):
+    def submit(self, operation, callback, controls=b""):
         message_id = self.wire.next_id()
         self.waiting[message_id] = callback
-        self.wire.send(message(message_id, operation))
+        self.wire.send(message(message_id, operation, controls))
         if len(self.waiting) >= self.window:
             self._receive(self.window // 2)
 
-    def call(self, operation):
+    def call(self, operation, controls=b""):
         """One request, answered before this returns: ``(code, diagnostic)``."""
         answer = []
-        self.submit(operation, lambda code, diagnostic: answer.append((code, diagnostic)))
+        self.submit(operation, lambda code, diagnostic: answer.append((code, diagnostic)), controls)
         self.drain()
         return answer[0]
 

@@ -99,3 +99,12 @@ def test_the_paged_cookie_is_found_among_the_controls():
 def test_results_are_described_like_ldap3():
     assert wire.describe(19, "password too short") == "constraintViolation (password too short)"
     assert wire.describe(68) == "entryAlreadyExists"
+
+
+def test_the_tree_delete_control_is_ldap3s_with_a_der_true():
+    from ldap3.protocol.convert import build_controls_list
+    from pyasn1.codec.ber import encoder
+    theirs = encoder.encode(build_controls_list([("1.2.840.113556.1.4.805", True, None)]))
+    ours = wire.tlv(0xA0, wire.tree_delete_control())
+    # pyasn1 writes TRUE as 0x01, DER (and AD's own clients) as 0xFF: BER takes any non-zero byte.
+    assert ours[:-1] == theirs[:-1] and theirs[-1] != 0 and ours[-1] == 0xFF
