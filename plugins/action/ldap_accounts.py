@@ -86,6 +86,9 @@ class _LdapTarget(object):
                                            self.config.read_attributes(), options["connection"]["page_size"],
                                            object_filter=options["search_filter"])
 
+    def missing_containers(self, containers):
+        return ldaptarget.missing_containers(self.conn, containers)
+
     def held_dns(self, dns):
         unknown = [key for key in dns if key not in self.held]
         if unknown:
@@ -104,7 +107,9 @@ class _LdapTarget(object):
                   if op.batch is None and (op.action == "create" or op.new_dn)]
         if not placed:
             return []
-        missing = ldaptarget.missing_containers(self.conn, set(dnlib.parent(dn) for op, dn in placed))
+        made = set(dnlib.normalise(op.dn) for op in operations if op.action == "container")
+        missing = set(dn for dn in ldaptarget.missing_containers(self.conn, set(dnlib.parent(dn) for op, dn in placed))
+                      if dnlib.normalise(dn) not in made)
         held = self.held_dns(set(dnlib.normalise(dn) for op, dn in placed))
         blocked = []
         for op, dn in placed:

@@ -176,6 +176,7 @@ LDAP_ACCOUNTS_SPEC = dict(
     search_filter=dict(type="str", default="(objectClass=inetOrgPerson)"),
     accounts_dn=dict(type="str", required=True),
     container=dict(type="str"),
+    create_containers=dict(type="bool", default=False),
     object_classes=dict(type="list", elements="str", default=["inetOrgPerson"]),
     more_anchors=dict(type="list", elements="dict", default=[], options=dict(
         person=dict(type="str", required=True),

@@ -85,7 +85,7 @@ class Plan(object):
     def counts(self):
         summary = dict((key, 0) for key in SUMMARY_KEYS)
         for op in self.operations:
-            summary[op.action] += 1
+            summary[op.action] = summary.get(op.action, 0) + 1  # "container" only when some are created
         summary["unchanged"] = self.unchanged
         summary["failed"] = len(self.problems)
         return summary
@@ -142,7 +142,7 @@ class TargetConfig(object):
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
                  groups_base=None, group_name_attribute="cn", group_type=None, limits=None, owned_values=None,
-                 adopt_outside=False):
+                 adopt_outside=False, create_containers=False):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -186,6 +186,7 @@ class TargetConfig(object):
         # lower attribute -> OwnedValues: the values of it this mapping owns (others are kept)
         self.owned_values = dict(owned_values or {})
         self.adopt_outside = adopt_outside  # an account outside the scope with a joiner's anchor
+        self.create_containers = create_containers  # a missing OU is created, not a predicted failure
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -756,3 +757,31 @@ def joiner_anchors(plan, persons, config):
             if value is not None:
                 values.add(value)
     return values
+
+
+# Object classes of a container the run creates, by its RDN's attribute (the same on AD and OpenLDAP).
+CONTAINER_CLASSES = {"ou": ["top", "organizationalUnit"]}
+
+
+def needed_containers(plan):
+    """``{normalised DN: DN}`` of the containers the plan's new and moved accounts are placed in."""
+    found = {}
+    for op in plan.operations:
+        if op.batch is None and (op.action == "create" or op.new_dn):
+            parent = dnlib.parent(op.dn if op.action == "create" else op.new_dn)
+            found.setdefault(dnlib.normalise(parent), parent)
+    return found
+
+
+def container_operations(missing):
+    """Operations that create the ``missing`` containers (DNs), parents first; a container whose
+    RDN is not ``ou=`` cannot be made here and is left to the pre-flight to report."""
+    ops = []
+    for dn in sorted(missing, key=lambda d: (len(dnlib.split(d)), dnlib.normalise(d))):
+        attribute = dnlib.first_rdn(dn).partition("=")[0].strip()
+        classes = CONTAINER_CLASSES.get(attribute.lower())
+        if classes is None:
+            continue
+        ops.append(Operation("container", None, dn, "create_containers: a container the run places accounts in",
+                             None, {"objectClass": list(classes), attribute: [dnlib.rdn_value(dn)]}))
+    return ops

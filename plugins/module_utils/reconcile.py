@@ -106,6 +106,20 @@ def _plan_with_directory_answers(persons, accounts, config, target, today, group
     return plan
 
 
+def _with_containers(plan, target, config):
+    """With ``create_containers``, the containers the plan needs and the directory lacks (and
+    their missing parents) are created first, as operations of the plan (check mode shows them)."""
+    if not config.create_containers or not hasattr(target, "missing_containers"):
+        return
+    frontier = set(target.missing_containers(set(planlib.needed_containers(plan).values())))
+    missing = set()
+    while frontier:
+        missing |= frontier
+        parents = set(dnlib.parent(dn) for dn in frontier if dnlib.parent(dn)) - missing
+        frontier = set(target.missing_containers(parents)) if parents else set()
+    plan.operations[:0] = planlib.container_operations(missing)
+
+
 def _preflight(plan, target, config):
     """``{id(op): reason}`` for every operation a real run would see fail: the engine's own checks
     (the flavour's value limits) and the target's read-only ones (missing containers, DNs held
@@ -176,6 +190,7 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
     plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups)
+    _with_containers(plan, target, config)
     threshold_report = planlib.evaluate_thresholds(plan, thresholds)
     exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
     operations = plan.operations

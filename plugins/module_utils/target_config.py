@@ -155,6 +155,7 @@ def _build(options):
         group_type=groups.get("group_type"),
         limits=flavour.limits,
         adopt_outside=anchor.get("adopt", False),
+        create_containers=options.get("create_containers", False),
         owned_values=owned_values(options.get("owned_values"), flavour.owned_values, attributes),
     )
 

@@ -143,6 +143,16 @@ options:
         Disabled accounts go to O(disable.disabled_dn) instead when O(disable.strategy) contains V(move).
       - Not set - every account belongs in O(accounts_dn).
     type: str
+  create_containers:
+    description:
+      - Create the containers (C(ou=) entries, with their missing parents) that new and moved
+        accounts are placed in (O(container), O(accounts_dn)) when they do not exist, before any
+        account is written. They are operations of the plan (action V(container)), shown in check
+        mode and counted in C(summary.container).
+      - Without it, an account whose container does not exist is a failure the pre-flight predicts
+        (in check mode too); the other accounts are written.
+    type: bool
+    default: false
   object_classes:
     description:
       - Object classes of new accounts. The object classes of existing accounts are never changed.

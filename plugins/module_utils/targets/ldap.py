@@ -435,6 +435,8 @@ def operation_requests(op, password_attribute="userPassword", password_length=20
         return [("add", ldap_wire.add_request(op.dn, attributes))]
     if op.action == "delete":
         return [("delete", ldap_wire.delete_request(op.dn))]
+    if op.action == "container":
+        return [("add container", ldap_wire.add_request(op.dn, op.modifications))]
     requests = []
     if op.modifications:
         changes = [("replace", attr, list(values)) for attr, values in op.modifications.items()]

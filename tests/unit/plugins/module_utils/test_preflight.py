@@ -174,3 +174,38 @@ def test_adopt_moves_the_outside_account_into_the_managed_container(make_config)
     assert [op.new_dn for op in moves] == ["cn=Jan Jansen,%s" % PEOPLE]
     assert not [op for op in operations if op.action == "create"]
     assert result["correlation"]["conflicts"] == []
+
+
+class Bare(Directory):
+    """A directory that lacks OU=Sales and its parent OU=Europe."""
+
+    def __init__(self):
+        Directory.__init__(self, missing=["OU=Sales,OU=Europe,DC=example,DC=test", "OU=Europe,DC=example,DC=test"])
+
+    def missing_containers(self, containers):
+        return set(dn for dn in containers if dnlib.normalise(dn) in self.missing)
+
+    def preflight(self, operations):
+        made = set(dnlib.normalise(op.dn) for op in operations if op.action == "container")
+        self.missing -= made
+        return Directory.preflight(self, operations)
+
+
+def test_create_containers_makes_the_missing_ous_parents_first_as_operations_of_the_plan(make_config):
+    config = ad_config(make_config, create_containers=True,
+                       container="'OU=Sales,OU=Europe,DC=example,DC=test' if person.id == '2' else none")
+    directory = Bare()
+    result, operations = reconcile.run(persons(person("1"), person("2", "Piet")), config, directory, TODAY,
+                                       check_mode=True)
+    assert [(op.action, op.dn) for op in operations[:2]] == [
+        ("container", "OU=Europe,DC=example,DC=test"), ("container", "OU=Sales,OU=Europe,DC=example,DC=test")]
+    assert operations[1].modifications == {"objectClass": ["top", "organizationalUnit"], "OU": ["Sales"]}
+    assert result["summary"]["container"] == 2 and result["failures"] == []
+
+
+def test_without_create_containers_a_missing_ou_is_a_predicted_failure(make_config):
+    config = ad_config(make_config, container="'OU=Sales,OU=Europe,DC=example,DC=test' if person.id == '2' else none")
+    result, operations = reconcile.run(persons(person("1"), person("2", "Piet")), config, Bare(), TODAY,
+                                       check_mode=True)
+    assert "container" not in result["summary"]
+    assert [(f["person"], f["predicted"]) for f in result["failures"]] == [("2", True)]
