@@ -170,7 +170,14 @@ class ActionModule(ActionBase):
         if outcome.get("msg"):
             result["msg"] = "ldap_accounts: " + outcome["msg"]
         if options["plan_file"]:
-            self._write_plan(options["plan_file"], outcome, operations)
+            try:
+                self._write_plan(options["plan_file"], outcome, operations)
+            except OSError as exc:
+                message = "ldap_accounts: plan_file %s cannot be written: %s" % (options["plan_file"], exc)
+                if self._task.check_mode:  # nothing was written: the plan is the point of the run
+                    raise AnsibleActionFail(message)
+                # The writes are done: their result must not be lost for want of a file.
+                result["warnings"] = result.get("warnings", []) + [message + "; the run's result is this task's"]
         if self._task.diff and operations:
             result["diff"] = bounded_diffs(map(reconcile.diff_item, operations), options["max_actions"])
         warnings = self._alert_warnings(outcome["alerts"]) + self._conflict_warnings(outcome["correlation"])

@@ -12,10 +12,20 @@ import re
 _SPECIAL = ',+"\\<>;='
 
 
+def strip(text):
+    """``text`` without surrounding white space, but a trailing space that is escaped (``Jan\\ ``,
+    an RDN value that ends in a space) is part of the value and stays."""
+    stripped = text.strip()
+    if stripped.endswith("\\") and (len(stripped) - len(stripped.rstrip("\\"))) % 2 == 1 \
+            and len(text.rstrip()) < len(text) and text[len(text.rstrip())] == " ":
+        return stripped + " "
+    return stripped
+
+
 def split(dn):
     """RDNs of a DN, honouring backslash escapes: ``uid=a\\,b,ou=x`` -> [``uid=a\\,b``, ``ou=x``]."""
     if "\\" not in (dn or ""):  # no escapes: every comma separates (the common case, 20x faster)
-        return [p for p in (part.strip() for part in (dn or "").split(",")) if p]
+        return [p for p in (part.strip() for part in (dn or "").split(",")) if p]  # no escaped space either
     parts, current, escaped = [], [], False
     for ch in dn or "":
         if escaped:
@@ -25,12 +35,12 @@ def split(dn):
             current.append(ch)
             escaped = True
         elif ch == ",":
-            parts.append("".join(current).strip())
+            parts.append(strip("".join(current)))
             current = []
         else:
             current.append(ch)
     if current or parts:
-        parts.append("".join(current).strip())
+        parts.append(strip("".join(current)))
     return [p for p in parts if p]
 
 
@@ -55,7 +65,7 @@ def unescape(value):
 @functools.lru_cache(maxsize=1 << 16)
 def _normalise_rdn(rdn):
     attr, dummy, value = rdn.partition("=")
-    return "%s=%s" % (attr.strip().lower(), escape_value(unescape(value.strip()).lower()))
+    return "%s=%s" % (attr.strip().lower(), escape_value(unescape(strip(value)).lower()))
 
 
 @functools.lru_cache(maxsize=1 << 18)

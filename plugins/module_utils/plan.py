@@ -221,7 +221,7 @@ def _text(value):
         return "TRUE" if value else "FALSE"
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value).strip() if value is not None else ""
+    return dnlib.strip(str(value)) if value is not None else ""  # a DN's escaped trailing space stays
 
 
 def _same(attribute, current, desired, dn_attributes, never_attributes=()):

@@ -926,9 +926,9 @@ EXAMPLES = r"""
 - name: Show what a real run would do
   ansible.builtin.debug:
     msg:
-      - "Planned: {{ evaluation.summary }}"
-      - "Thresholds: {{ evaluation.thresholds }}"
-      - "Would fail: {{ evaluation.failures }}"
+      - "Planned: {{ evaluation.summary | default('no plan: ' ~ evaluation.msg | default('')) }}"
+      - "Thresholds: {{ evaluation.thresholds | default({}) }}"
+      - "Would fail: {{ evaluation.failures | default([]) }}"
 
 - name: What if - the state of the directory on the first of next month
   jml.provisioning.ldap_accounts:

@@ -43,6 +43,8 @@ def bounded_diffs(items, limit):
 def write_private_file(path, text):
     """Write ``text`` (str or bytes) atomically with mode 0600 (reports and plans hold personal data)."""
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OSError("the folder %s does not exist" % folder)
     fd, tmp = tempfile.mkstemp(prefix=".jml-", dir=folder)
     try:
         os.fchmod(fd, 0o600)

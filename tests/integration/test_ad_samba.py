@@ -646,3 +646,25 @@ def test_a_leaver_with_child_objects_is_deleted_with_the_tree_delete_control(col
     assert real.plan["actions"] == check.plan["actions"] and real.plan["failures"] == []
     assert "SummerH" not in managed(ad)
     assert _read(ad, ad.base_dn, "(cn=ExchangeActiveSyncDevices)", ["1.1"]) == {}
+
+
+def test_the_ad_example_of_ansible_doc_runs_as_written(collect_workspace, fresh_ad, tmp_path):
+    import yaml
+    from test_doc_examples import examples
+    from jml_workspace import BIN
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    [task] = [t for t in examples("ldap_accounts") if t["name"].startswith("Reconcile Active Directory")]
+    module = task["jml.provisioning.ldap_accounts"]
+    module["vault"] = str(ws.vault)
+    module["connection"].update(server_uri=ad.ldaps_uri, bind_dn=ad.admin_dn, bind_password=ad.admin_password,
+                                ca_file=ad.ca_file, server_name=ad.server_name)
+    playbook = tmp_path / "ad-example.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [task, task]}],
+                                       sort_keys=False))
+    run = ws.run([str(BIN / "ansible-playbook"), str(playbook), "-i", "localhost,", "-c", "local",
+                  "--vault-password-file", str(ws.vault_pass)])
+    assert run.returncode == 0, run.stdout
+    assert "changed=1" in run.stdout, "the second run changes nothing"
+    assert len(managed(ad)) == 34  # the example has no lifecycle.exclude: blocked OlegF too

@@ -62,3 +62,18 @@ def test_hex_escapes_mean_the_same_as_backslash_escapes():
 def test_domain_is_the_trailing_dc_components():
     assert dn.domain("OU=Groups,OU=EU,DC=example,DC=test") == "DC=example,DC=test"
     assert dn.domain("ou=groups,o=acme") == "" and dn.domain("") == ""
+
+
+def test_a_value_ending_in_an_escaped_space_keeps_it():
+    built = dn.build("cn", "Jan Jansen ", "ou=people,dc=x")
+    assert built == "cn=Jan Jansen\\ ,ou=people,dc=x"
+    assert dn.rdn_value(built) == "Jan Jansen "
+    assert dn.split("cn=Jan\\ , ou=x") == ["cn=Jan\\ ", "ou=x"]
+    assert dn.normalise("cn=Jan\\ , ou=x") == dn.normalise("CN=jan\\20,OU=x") != dn.normalise("cn=Jan,ou=x")
+    assert dn.strip("  cn=a\\  ") == "cn=a\\ " and dn.strip("a\\\\ ") == "a\\\\"
+
+
+def test_a_mapped_dn_value_keeps_its_escaped_trailing_space():
+    from ansible_collections.jml.provisioning.plugins.module_utils.plan import as_values
+    assert as_values("cn=Jan Jansen\\ ,ou=people,dc=x ") == ["cn=Jan Jansen\\ ,ou=people,dc=x"]
+    assert as_values("uid=a\\ ") == ["uid=a\\ "]
