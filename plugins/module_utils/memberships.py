@@ -55,15 +55,33 @@ class MembershipChange(object):
         self.group, self.rules, self.batch = group, rules, batch
 
 
-def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
+def _held(members, by_current_dn, by_rdn, managed):
+    """person -> the member values of one group that are theirs: their current DN, and, where the
+    RDN is the login (unique in the directory: ``uid=jan.jansen``), a DN with their RDN elsewhere
+    that a move left behind in a directory without refint (a stale DN)."""
+    held = {}
+    for member in members:
+        pid = by_current_dn.get(dnlib.normalise(member))
+        if pid is None and by_rdn:
+            pid = by_rdn.get(dnlib.normalise(dnlib.first_rdn(member)))
+        if pid is not None:
+            held.setdefault(pid, []).append(member)
+    return held
+
+
+def plan(managed, entitled, groups_info, rules, placeholder, create_missing, rdn_is_login=False):
     """Membership changes, batches, the per-rule report and problems.
 
     ``managed``: person -> (current DN or None for a new account, DN after this run);
     ``entitled``: person -> ``rules.Entitlements`` (their ``groups`` are normalised DNs; a person
     absent from it is not judged this run and keeps their memberships);
-    ``groups_info``: normalised DN -> {dn, exists, members}; ``rules``: compiled rules.
+    ``groups_info``: normalised DN -> {dn, exists, members}; ``rules``: compiled rules;
+    ``rdn_is_login``: the accounts' RDN is their unique login, so a member DN with an account's
+    RDN at another place is that account's stale DN (cleaned up: ``relink``).
     """
     by_current_dn = dict((dnlib.normalise(current), pid) for pid, (current, dummy) in managed.items() if current)
+    by_rdn = dict((dnlib.normalise(dnlib.first_rdn(current)), pid) for pid, (current, dummy) in managed.items()
+                  if current) if rdn_is_login else {}
     names = dict((rule.name, set(dnlib.normalise(dn) for dn in rule.groups)) for rule in rules)
     report = dict((rule.name, {"gain": [], "lose": []}) for rule in rules)
     changes, batches, problems = [], [], []
@@ -76,14 +94,16 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
     for key in sorted(groups_info):
         info = groups_info[key]
         members = list(info.get("members") or [])
-        held_as = dict((by_current_dn[dnlib.normalise(m)], m) for m in members if dnlib.normalise(m) in by_current_dn)
-        holders = set(held_as)
+        held = _held(members, by_current_dn, by_rdn, managed)
+        holders = set(held)
         wanted = wanted_by_group.get(key, set())
         keep = set(pid for pid in holders if pid not in entitled)  # persons we do not judge this run
         grants = sorted(wanted - holders)
         revokes = sorted(holders - wanted - keep)
+        # Still members, but under another DN than the one they have after this run (a move, or a
+        # stale DN left by an earlier move): the membership follows the account.
         relinks = sorted(pid for pid in holders - set(revokes)
-                         if managed[pid][0] and dnlib.normalise(managed[pid][0]) != dnlib.normalise(managed[pid][1]))
+                         if [dnlib.normalise(m) for m in held[pid]] != [dnlib.normalise(managed[pid][1])])
         if not grants and not revokes and not relinks:
             continue
         if not info.get("exists") and not create_missing:
@@ -95,7 +115,11 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
         batch.create = not info.get("exists")
         batch.relinks = relinks
         for pid in relinks + revokes:
-            batch.moved[pid] = (held_as[pid], managed[pid][1])
+            current = dnlib.normalise(managed[pid][0] or "")
+            # (DNs the group holds for the account, the DN after this run, held DNs that are not
+            # the account's current one: removed only once the directory confirms nothing is there)
+            batch.moved[pid] = (list(held[pid]), managed[pid][1],
+                                [m for m in held[pid] if dnlib.normalise(m) != current])
         for pid in grants:
             granting = [name for name in entitled[pid].rules if key in names[name]]
             change = MembershipChange("grant", pid, managed[pid][1], info["dn"], granting, batch)
@@ -108,8 +132,8 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing):
         for pid in revokes:
             losing = [name for name, groups in names.items() if key in groups]
             # The DN the group holds (before a move), not the account's DN after this run.
-            change = MembershipChange("revoke", pid, held_as[pid], info["dn"], losing, batch)
-            batch.remove.append(held_as[pid])
+            change = MembershipChange("revoke", pid, held[pid][0], info["dn"], losing, batch)
+            batch.remove.extend(held[pid])
             changes.append(change)
             for name in losing:
                 report[name]["lose"].append(pid)

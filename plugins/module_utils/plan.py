@@ -24,7 +24,7 @@ ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "gran
 SUMMARY_KEYS = ACTION_ORDER + ("unchanged", "failed")
 # The order writes are applied in: every account is at its final DN before any create or update
 # writes a DN-valued attribute (a manager), which Active Directory checks; memberships last.
-APPLY_ORDER = ("enable", "move", "disable", "create", "update", "delete", "grant", "revoke")
+APPLY_ORDER = ("container", "enable", "move", "disable", "create", "update", "delete", "grant", "revoke", "relink")
 
 
 class Operation(object):
@@ -476,7 +476,8 @@ class _Planner(object):
         config = self.config
         changes, batches, report, problems = memberships.plan(
             self.managed_accounts, self.entitled, self.groups, config.rules, config.placeholder_member,
-            config.create_missing_groups)
+            config.create_missing_groups, rdn_is_login=config.rdn_value is None
+            and config.rdn_attribute.lower() == config.username_attribute.lower())
         self.plan.rules = report
         self.plan.problems.extend(problems)
         for batch in batches:
@@ -484,8 +485,9 @@ class _Planner(object):
                 batch.attributes = memberships.new_group_attributes(batch.dn, config.group_lookup, config.group_type)
         for change in changes:
             if change.kind == "relink":
-                op = Operation("grant", change.person, change.account_dn, "the account moves: its membership follows",
-                               {config.member_attribute + " of " + change.group: [None, change.account_dn]},
+                olds = change.batch.moved[change.person][0]
+                op = Operation("relink", change.person, change.account_dn, "still a member: the member DN follows the account",
+                               {config.member_attribute + " of " + change.group: [_shown(olds), change.account_dn]},
                                group=change.group, batch=change.batch)
                 change.batch.operations.append(op)
                 self.plan.operations.append(op)

@@ -1001,9 +1001,19 @@ summary:
       type: int
     failed:
       description:
-        - Operations that could not be planned or failed when applied. A threshold stop is not
-          counted here, only listed in RV(failures).
+        - Operations that could not be planned, that the pre-flight predicts would fail, or that
+          failed when applied (the length of RV(failures)). A threshold stop is not counted here.
       type: int
+    relink:
+      description:
+        - Memberships that follow an account to its new DN (a mover, or a stale member DN an
+          earlier move left in a directory without refint). Present only when there are any.
+      type: int
+      returned: when memberships follow accounts
+    container:
+      description: Containers created (O(create_containers)). Present only when there are any.
+      type: int
+      returned: when containers are created
   sample: {create: 3, update: 5, move: 1, enable: 0, disable: 2, delete: 0,
            grant: 0, revoke: 0, unchanged: 1190, failed: 0}
 actions:
@@ -1015,7 +1025,11 @@ actions:
   elements: dict
   contains:
     action:
-      description: V(create), V(enable), V(move), V(update), V(disable) or V(delete).
+      description:
+        - V(create), V(enable), V(move), V(update), V(disable) or V(delete) for an account; V(grant),
+          V(revoke) or V(relink) for a membership (V(relink) - still a member, the group's member
+          DN follows the account; written only where the directory did not rename it itself);
+          V(container) for a container O(create_containers) makes.
       type: str
     person:
       description: Id of the vault person; for a vanished account, its anchor value.
@@ -1028,9 +1042,13 @@ actions:
       type: str
       returned: when the account is moved
     group:
-      description: The group's DN, for V(grant) and V(revoke).
+      description: The group's DN, for V(grant), V(revoke) and V(relink).
       type: str
       returned: for group memberships
+    children:
+      description: For a V(delete), the number of objects under the entry, deleted with it.
+      type: int
+      returned: for a delete of an entry with children
     guid:
       description: The account's C(objectGUID) (Active Directory), recorded for the audit trail.
       type: str

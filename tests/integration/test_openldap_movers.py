@@ -57,3 +57,26 @@ def test_a_mover_leaves_one_group_keeps_another_and_no_stale_dn_is_left(mover_wo
     assert all(old_dn not in members for members in after.values())
     rerun = ws.play("provision.yml")
     assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+
+
+def test_a_stale_member_dn_left_by_an_earlier_move_is_cleaned_up(mover_workspace, any_directory):
+    """A move made without refint (by hand, or by an older version) left the old DN in a group:
+    the account's RDN is its unique login, so the run knows it is the account's and relinks it."""
+    ws, directory = mover_workspace, any_directory
+    _members(directory)
+    assert ws.play("site.yml").rc == 0
+    stale, current = "uid=bethany.chen,ou=gone,dc=example,dc=test", "uid=bethany.chen,ou=people,dc=example,dc=test"
+    conn = ldap3.Connection(ldap3.Server(directory.ldap_uri, get_info=ldap3.NONE), directory.bind_dn,
+                            directory.bind_password, auto_bind=True)
+    staff = "cn=staff,%s" % directory.groups_dn
+    assert conn.modify(staff, {"member": [(ldap3.MODIFY_ADD, [stale])]}), conn.result
+    assert conn.modify(staff, {"member": [(ldap3.MODIFY_DELETE, [current])]}), conn.result
+    conn.unbind()
+    check = ws.play("provision.yml", check=True)
+    assert check.rc == 0, check
+    assert [(a["action"], a["dn"]) for a in check.plan["actions"]] == [("relink", current)]
+    real = ws.play("provision.yml")
+    assert real.rc == 0 and real.plan["actions"] == check.plan["actions"], real
+    members = _members(directory)["staff"]
+    assert current in members and stale not in members
+    assert ws.play("provision.yml").plan["changed"] is False

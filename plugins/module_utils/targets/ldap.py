@@ -298,23 +298,26 @@ def _apply_batch(pipeline, batch, config):
 
 
 def _against_members_now(conn, batch, ops, member_attribute):
-    """Rewrite a batch that involves accounts moved in this run against the group as it is now,
-    after the moves: with refint the group holds the new DN, without it the old one (and slapd's
-    refint renames in the background). A revoke removes whichever it holds; an account that
-    stays a member ends up with its new DN only (no stale DN is left behind)."""
+    """Rewrite a batch that involves accounts moved in this run (or holding a stale DN) against
+    the group as it is now, after the moves: with refint the group holds the new DN, without it
+    the old one (and slapd's refint renames in the background). A revoke removes whichever it
+    holds; an account that stays a member ends up with its new DN only. A stale-looking DN that
+    an entry does hold (another object with the same RDN elsewhere) is never removed."""
     dummy, members = _group_members(conn, batch.dn, member_attribute, None)
     present = set(dnlib.normalise(m) for m in members)
     adds, removes = [], []
     for op in ops:
-        old, new = batch.moved.get(op.person, (op.dn, op.dn))
+        olds, new, unconfirmed = batch.moved.get(op.person, ([op.dn], op.dn, []))
+        unconfirmed = set(dnlib.normalise(d) for d in unconfirmed)
+        gone = [old for old in olds if dnlib.normalise(old) in present and dnlib.normalise(old) != dnlib.normalise(new)
+                and (dnlib.normalise(old) not in unconfirmed or _base_entry(conn, old, "1.1") is None)]
+        removes.extend(gone)
         if op.action == "revoke":
-            removes.extend(dn for dn in dict.fromkeys((old, new)) if dnlib.normalise(dn) in present)
-            continue
-        if op.person in batch.moved and dnlib.normalise(old) != dnlib.normalise(new) and dnlib.normalise(old) in present:
-            removes.append(old)
-        if dnlib.normalise(op.dn) not in present:
-            adds.append(op.dn)
-    batch.add, batch.remove = adds, removes
+            if dnlib.normalise(new) in present:
+                removes.append(new)
+        elif dnlib.normalise(new) not in present:
+            adds.append(new)
+    batch.add, batch.remove = adds, list(dict.fromkeys(removes))
 
 
 def _apply_batches(pipeline, batches, groups_config, broken):
@@ -330,7 +333,7 @@ def _apply_batches(pipeline, batches, groups_config, broken):
                                "error": "skipped: an earlier operation on this account failed"})
         if not ops:
             continue
-        batch.add = [op.dn for op in ops if op.action == "grant"]
+        batch.add = [op.dn for op in ops if op.action in ("grant", "relink")]
         batch.remove = [op.dn for op in ops if op.action == "revoke"]
         if batch.moved and not batch.create:
             try:

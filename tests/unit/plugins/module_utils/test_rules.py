@@ -104,7 +104,7 @@ def test_a_moved_account_is_still_the_same_member():
     # the new DN only where the directory's refint did not rename it already).
     [change] = changes
     assert (change.kind, change.account_dn) == ("relink", "uid=a,ou=new,dc=x")
-    assert change.batch.moved == {"1": ("UID=A, OU=old, DC=x", "uid=a,ou=new,dc=x")}
+    assert change.batch.moved == {"1": (["UID=A, OU=old, DC=x"], "uid=a,ou=new,dc=x", [])}
     assert change.batch.add == [] and change.batch.remove == []
 
 
@@ -164,3 +164,19 @@ def test_a_created_group_carries_its_lookup_name_and_group_type():
     assert memberships.new_group_attributes("CN=Sales EU,OU=Groups,DC=x", "sAMAccountName", -2147483644) == {
         "sAMAccountName": ["Sales EU"], "groupType": ["-2147483644"]}
     assert memberships.new_group_attributes("cn=staff,dc=x") == {}
+
+
+def test_a_stale_member_dn_of_a_managed_account_is_relinked_where_the_rdn_is_the_login():
+    # An earlier move without refint left uid=a,ou=old in the group; the account is uid=a,ou=new.
+    managed = {"1": ("uid=a,ou=new,dc=x", "uid=a,ou=new,dc=x")}
+    rules = compile_rules([{"name": "staff", "groups": ["staff"]}], GROUPS)
+    changes, dummy, dummy2, dummy3 = memberships.plan(
+        managed, {"1": _entitled("staff")}, _info("staff", "uid=a,ou=old,dc=x"), rules, "cn=nobody", False,
+        rdn_is_login=True)
+    [change] = changes
+    assert change.kind == "relink"
+    assert change.batch.moved["1"] == (["uid=a,ou=old,dc=x"], "uid=a,ou=new,dc=x", ["uid=a,ou=old,dc=x"])
+    # Where the RDN is a display name (cn=Jan Jansen), a namesake elsewhere is somebody else.
+    changes, dummy, dummy2, dummy3 = memberships.plan(
+        managed, {"1": _entitled("staff")}, _info("staff", "uid=a,ou=old,dc=x"), rules, "cn=nobody", False)
+    assert [c.kind for c in changes] == ["grant"]
