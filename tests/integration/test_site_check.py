@@ -69,8 +69,13 @@ def test_site_check_plans_the_new_hr_data_and_equals_the_next_real_run(site_work
     _edit(ws.hr / "T4E_HELLOID_Persons.csv", lambda lines: _set(lines, "AmirA", "LastName", "Atkinson-Berg"), "utf-8")
 
     vault_before, files_before, people_before = ws.vault.read_bytes(), _files(ws), read_people(directory)
-    check = ws.play("site.yml", check=True, diff=True)
+    check = ws.play("site.yml", "-vvvv", check=True, diff=True)
     assert check.rc == 0, check
+    # The hand-off is a host fact: encrypted, never the vault in clear, and no secret at -vvvv.
+    assert "jml_pending_vault_" in check.output and "$ANSIBLE_VAULT;1.1;AES256" in check.output
+    assert directory.bind_password not in check.output
+    assert ws.vault_pass.read_text().strip() not in check.output
+    assert '"format": "jml.provisioning/pending/v1"' not in check.output
     assert ws.vault.read_bytes() == vault_before, "check mode wrote the vault"
     assert _files(ws) == files_before, "check mode left a file behind (the hand-off is in memory only)"
     assert read_people(directory) == people_before, "check mode wrote to the directory"
