@@ -115,7 +115,7 @@ class _LdapTarget(object):
         for op, dn in placed:
             if dnlib.parent(dn) in missing:
                 blocked.append((op, "the container %s does not exist" % dnlib.parent(dn)))
-            elif dnlib.normalise(dn) in held:
+            elif dnlib.normalise(dn) in held and dnlib.normalise(dn) != dnlib.normalise(op.dn):  # not itself
                 blocked.append((op, "%s is already held by an object this run does not manage" % dn))
         return blocked
 

@@ -127,7 +127,21 @@ def filetime(value, time_zone=None, end_of_day=True):
     return str((delta.days * 86400 + delta.seconds) * 10000000)
 
 
-FILTERS = {"ascii": to_ascii, "slug": slug, "initials": initials, "family_name": family_name, "filetime": filetime}
+_UNIX_EPOCH = datetime.date(1970, 1, 1)
+
+
+def shadow_expire(value):
+    """A date as ``shadowExpire`` (RFC 2307: days since 1970-01-01 on which the account stops
+    working): the day after the last working day, so the account works through it. No date gives
+    no value (the attribute is absent: never expires)."""
+    if not value:
+        return None
+    day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+    return str((day + datetime.timedelta(days=1) - _UNIX_EPOCH).days)
+
+
+FILTERS = {"ascii": to_ascii, "slug": slug, "initials": initials, "family_name": family_name, "filetime": filetime,
+           "shadow_expire": shadow_expire}
 
 # Jinja2 literals look like names but are values: they never take the dotted-path shortcut.
 _LITERALS = frozenset(("true", "false", "none", "True", "False", "None"))

@@ -718,8 +718,8 @@ def new_dns(plan):
     for op in plan.operations:
         if op.action == "create":
             found.add(dnlib.normalise(op.dn))
-        elif op.new_dn and op.batch is None:
-            found.add(dnlib.normalise(op.new_dn))
+        elif op.new_dn and op.batch is None and dnlib.normalise(op.new_dn) != dnlib.normalise(op.dn):
+            found.add(dnlib.normalise(op.new_dn))  # (a case-only rename keeps the entry's own DN)
     return found
 
 

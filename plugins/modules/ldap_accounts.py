@@ -317,7 +317,10 @@ options:
         the filters of the same names in this collection) and C(filetime) (a date as a Windows file
         time - the account expires at the midnight that ends that day in the controller's time
         zone, or in the one given - C(employment.end | filetime('Europe/Amsterdam')); no date
-        gives "never"). Ansible's own filters are not available in these expressions.
+        gives "never") and C(shadow_expire) (a date as RFC 2307 C(shadowExpire), days since 1970 -
+        the day after the last working day; no date gives no value - C(shadowExpire -
+        employment.end | shadow_expire) on OpenLDAP with the C(shadowAccount) class). Ansible's own
+        filters are not available in these expressions.
       - A result of V(None), an empty string or an empty list means the attribute is absent - it
         is not set on create and removed from an existing account. A list gives several values;
         V(true) and V(false) become V(TRUE) and V(FALSE); dates are written as ISO dates; other

@@ -617,6 +617,16 @@ def test_foreign_proxy_addresses_stay_and_a_rename_keeps_the_old_address(collect
                                      + foreign)
     assert ws.play("provision.yml", "-e", AD_VARS, "-e", rename).plan["changed"] is False
 
+    # A case-only change of the name renames the CN too (AD compares it without case).
+    _csv_field(ws, "T4E_HELLOID_Persons.csv", "AmirA", "LastName", "Atkinson-berg")
+    assert ws.play("collect.yml").rc == 0
+    run = ws.play("provision.yml", "-e", AD_VARS, "-e", rename)
+    assert run.rc == 0, run.plan["failures"]
+    assert [a["action"] for a in run.plan["actions"] if a["person"] == "AmirA"] == ["move", "update"]
+    dn, amir = managed(ad)["AmirA"]
+    assert dn.startswith("CN=Amir Atkinson-berg,") and amir["sAMAccountName"] == "amir.atkinson-berg"
+    assert ws.play("provision.yml", "-e", AD_VARS, "-e", rename).plan["changed"] is False
+
 
 def test_a_leaver_with_child_objects_is_deleted_with_the_tree_delete_control(collect_workspace, fresh_ad):
     """Exchange keeps ActiveSync devices under the user object; AD refuses a plain delete of an

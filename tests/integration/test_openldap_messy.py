@@ -88,3 +88,27 @@ def test_create_containers_and_adopt_make_the_directory_whole(messy, any_directo
     assert people["KatoB"] == "uid=kbuckley,%s" % PEOPLE, "the legacy account is adopted and moved in"
     rerun = ws.play("provision.yml")
     assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+
+
+def test_shadow_expire_follows_the_whole_employment(workspace, directory):
+    import datetime
+    ends = datetime.date.today() + datetime.timedelta(days=60)
+    text = "%d-%d-%d" % (ends.day, ends.month, ends.year)
+    path = workspace.hr / "T4E_HelloID_Contracts.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig")
+                    .replace("AmirA;1;Internal;0.5;20;18-6-2013;;", "AmirA;1;Internal;0.5;20;18-6-2013;%s;" % text)
+                    .replace("BethanyC;1;Internal;1;40;3-1-2005;;", "BethanyC;1;Internal;1;40;3-1-2005;%s;" % text),
+                    encoding="utf-8-sig")
+    assert workspace.play("collect.yml").rc == 0
+    import yaml
+    from jml_workspace import ROOT
+    target = yaml.safe_load((ROOT / "inventories/demo/group_vars/all/target.yml").read_text())
+    workspace.set_vars(jml_ldap_object_classes=["inetOrgPerson", "shadowAccount"],
+                       jml_ldap_attributes=dict(target["jml_ldap_attributes"],
+                                                shadowExpire="employment.end | shadow_expire"))
+    run = workspace.play("provision.yml")
+    assert run.rc == 0, run
+    people = dict((a["employeenumber"][0], a) for a in read_people(directory).values())
+    assert "shadowexpire" not in people["AmirA"], "a second, open-ended contract: never expires"
+    assert people["BethanyC"]["shadowexpire"] == [str((ends + datetime.timedelta(days=1) - datetime.date(1970, 1, 1)).days)]
+    assert workspace.play("provision.yml").plan["changed"] is False

@@ -271,3 +271,10 @@ def test_generated_passwords_never_hold_the_login_or_a_display_name_token():
     for dummy in range(300):
         password = generate_password(12, avoid={"abc", "xyz"})
         assert "abc" not in password.lower() and "xyz" not in password.lower()
+
+
+def test_shadow_expire_is_the_day_after_the_last_working_day_and_absent_without_an_end():
+    from ansible_collections.jml.provisioning.plugins.module_utils.expressions import shadow_expire
+    assert shadow_expire("1970-01-01") == "1"
+    assert shadow_expire("2026-06-30") == str((datetime.date(2026, 7, 1) - datetime.date(1970, 1, 1)).days)
+    assert shadow_expire(None) is None
