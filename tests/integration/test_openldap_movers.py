@@ -80,3 +80,31 @@ def test_a_stale_member_dn_left_by_an_earlier_move_is_cleaned_up(mover_workspace
     members = _members(directory)["staff"]
     assert current in members and stale not in members
     assert ws.play("provision.yml").plan["changed"] is False
+
+
+def test_a_login_rename_renames_uid_rdn_and_mail_and_the_memberships_follow(mover_workspace, any_directory):
+    ws, directory = mover_workspace, any_directory
+    _members(directory)
+    assert ws.play("site.yml").rc == 0
+    persons = ws.hr / "T4E_HELLOID_Persons.csv"
+    persons.write_text(persons.read_text(encoding="utf-8").replace(";Amir;;Atkinson;", ";Amir;;Atkinson-Berg;"),
+                       encoding="utf-8")
+    assert ws.play("collect.yml").rc == 0
+    import yaml
+    from jml_workspace import ROOT
+    username = yaml.safe_load((ROOT / "inventories/demo/group_vars/all/target.yml").read_text())["jml_ldap_username"]
+    ws.set_vars(jml_ldap_username=dict(username, rename=True))
+    check = ws.play("provision.yml", check=True)
+    assert check.rc == 0, check
+    real = ws.play("provision.yml")
+    assert real.rc == 0 and real.plan["actions"] == check.plan["actions"], real
+    old_dn, new_dn = "uid=amir.atkinson,ou=people,dc=example,dc=test", "uid=amir.atkinson-berg,ou=people,dc=example,dc=test"
+    conn = ldap3.Connection(ldap3.Server(directory.ldap_uri, get_info=ldap3.NONE), directory.bind_dn,
+                            directory.bind_password, auto_bind=True)
+    assert conn.search(new_dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["uid", "mail"])
+    assert conn.response[0]["attributes"]["uid"] == ["amir.atkinson-berg"]
+    assert conn.response[0]["attributes"]["mail"] == ["amir.atkinson-berg@example.test"]
+    conn.unbind()
+    members = _members(directory)
+    assert new_dn in members["staff"] and all(old_dn not in m for m in members.values())
+    assert ws.play("provision.yml").plan["changed"] is False
