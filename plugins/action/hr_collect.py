@@ -62,10 +62,10 @@ class ActionModule(ActionBase):
             data = dict((s["name"], read_source(s)) for s in args["sources"])
             key = _fingerprint_secret(secrets, args)
             mark = fingerprint.compute(args, data, today, key, path)
-            stored = fingerprint.load(path, secrets) if mark else None
+            stored = fingerprint.load(path, secrets, args["encrypt"]) if mark else None
             if stored and stored.get("fingerprint") == mark:
                 return self._unchanged(result, args, stored["result"])
-            previous_text, previous = vault_file.read_with_text(path, secrets, required=False)
+            previous_text, previous = vault_file.read_with_text(path, secrets, required=False, encrypted=args["encrypt"])
             outcome = collect(args["sources"], data, previous, now.isoformat().replace("+00:00", "Z"),
                               merge=args["merge"], today=today, retention_days=args["retention_days"],
                               thresholds=args["thresholds"])

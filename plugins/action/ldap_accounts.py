@@ -144,7 +144,7 @@ class ActionModule(ActionBase):
             today = reference_date(options["reference_date"], datetime.date.today())
             # In check mode, what this run's check-mode collect would have written (site.yml --check).
             vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
-                                                   self._task.check_mode)
+                                                   self._task.check_mode, options["encrypt"])
             notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
         except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)

@@ -45,6 +45,15 @@ options:
         attributes (a value or a list of values).
     type: list
     elements: dict
+  encrypt:
+    description:
+      - The vault is an ansible-vault envelope. With a vault secret in the play, a plain vault is
+        refused (anyone who can write the file could have forged it); set V(false) to read a plain
+        vault on purpose (one written by M(jml.provisioning.hr_collect) with O(jml.provisioning.hr_collect#module:encrypt=false)).
+      - In check mode the would-be vault of this run's check-mode M(jml.provisioning.hr_collect) is
+        read instead of the file, when there is one.
+    type: bool
+    default: true
   anchors:
     description: Ordered anchors, each C({person - <dotted field>, attribute - <account attribute>}).
     type: list
@@ -128,7 +137,8 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError("anchors must be a list of {person, attribute}")
         try:
             persons = pending_vault.read(terms[0], vault_secrets(self._loader), variables,
-                                         bool((variables or {}).get("ansible_check_mode")))[0]["persons"]
+                                         bool((variables or {}).get("ansible_check_mode")),
+                                         self.get_option("encrypt"))[0]["persons"]
         except vault_file.VaultFileError as exc:
             raise AnsibleLookupError(str(exc))
         accounts = self.get_option("accounts")

@@ -38,6 +38,15 @@ options:
     description: Return only these top-level person fields (for example V(id), V(name), V(email)).
     type: list
     elements: str
+  encrypt:
+    description:
+      - The vault is an ansible-vault envelope. With a vault secret in the play, a plain vault is
+        refused (anyone who can write the file could have forged it); set V(false) to read a plain
+        vault on purpose (one written by M(jml.provisioning.hr_collect) with O(jml.provisioning.hr_collect#module:encrypt=false)).
+      - In check mode the would-be vault of this run's check-mode M(jml.provisioning.hr_collect) is
+        read instead of the file, when there is one.
+    type: bool
+    default: true
 notes:
   - Returns one list of persons (a lookup result of one element per person); use
     C(query('jml.provisioning.vault', ...)) or C(wantlist=true) in templates.
@@ -84,7 +93,8 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError("jml.provisioning.vault takes exactly one vault path, got %d" % len(terms))
         try:
             document = pending_vault.read(terms[0], vault_secrets(self._loader), variables,
-                                          bool((variables or {}).get("ansible_check_mode")))[0]
+                                          bool((variables or {}).get("ansible_check_mode")),
+                                          self.get_option("encrypt"))[0]
             where = self.get_option("where")
             condition = compile_expression(where, "where") if where else None
         except (vault_file.VaultFileError, ExpressionError) as exc:

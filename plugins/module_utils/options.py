@@ -16,6 +16,7 @@ import copy
 VAULT_SPEC = dict(
     vault=dict(type="path", required=True),
     vault_id=dict(type="str"),
+    encrypt=dict(type="bool", default=True),
 )
 
 PAGINATION_SPEC = dict(
@@ -85,7 +86,6 @@ HR_COLLECT_SPEC = dict(
     history=dict(type="int", default=0),
     retention_days=dict(type="int"),
     reference_date=dict(type="str"),
-    encrypt=dict(type="bool", default=True),
     max_reported=dict(type="int", default=100),
     **copy.deepcopy(VAULT_SPEC)
 )

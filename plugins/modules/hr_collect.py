@@ -65,7 +65,11 @@ options:
   encrypt:
     description:
       - Encrypt the vault with the play's vault secret. Set V(false) only to write plain JSON on
-        purpose (tests, a vault kept on an encrypted volume).
+        purpose (tests, a vault kept on an encrypted volume); the readers then need O(encrypt=false)
+        too.
+      - With V(true) and a vault secret, a plain file at O(vault) (the previous vault), in its history
+        or as its fingerprint is refused or ignored, never trusted - anyone who can write it could
+        have forged it. To start encrypting a plain vault, move the plain one away first.
     type: bool
     default: true
   max_reported:

@@ -88,6 +88,15 @@ options:
         every vault secret of the play. Accepted so the same variables serve
         M(jml.provisioning.hr_collect) and this module.
     type: str
+  encrypt:
+    description:
+      - The vault is an ansible-vault envelope, which authenticates it (its HMAC is keyed by the vault
+        secret). With a vault secret in the play, a plain vault at O(vault) is refused before anything
+        is read from the directory - anyone who can write that file could have forged it.
+      - Set V(false) only to read a plain vault on purpose (one written with
+        O(jml.provisioning.hr_collect#module:encrypt=false)).
+    type: bool
+    default: true
   flavour:
     description:
       - The kind of directory - V(openldap) (the C(inetOrgPerson) schema and, for locking, the

@@ -64,11 +64,14 @@ def compute(options, data_by_source, today, secret_bytes, vault_path):
     return hmac.new(key, to_bytes(text), hashlib.sha256).hexdigest()
 
 
-def load(vault_path, secrets):
-    """The stored ``{fingerprint, result}``, or None (missing, unreadable or another format)."""
+def load(vault_path, secrets, encrypted=True):
+    """The stored ``{fingerprint, result}``, or None (missing, unreadable, another format, or plain
+    where it must be an envelope: a forged fingerprint only makes the collect read everything)."""
     try:
         with open(path_of(vault_path), "rb") as handle:
             data = handle.read()
+        if not vault_envelope.is_envelope(data) and encrypted and secrets:
+            return None
         if vault_envelope.is_envelope(data):
             data = vault_envelope.read(data, [(vid, secret.bytes) for vid, secret in secrets])
         stored = json.loads(data)

@@ -81,7 +81,7 @@ def apply_retention(vault_path, now, retention_days, purged, secrets, encrypt, v
             continue
         if not purged:
             continue
-        document = vault_file.read(path, secrets)
+        document = vault_file.read(path, secrets, encrypted=encrypt)
         if purged & set(document["persons"]):
             document["persons"] = dict((pid, p) for pid, p in document["persons"].items() if pid not in purged)
             vault_file.write(path, document, secrets, encrypt=encrypt, vault_id=vault_id)

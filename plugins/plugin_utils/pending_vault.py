@@ -83,17 +83,17 @@ def lookup(task_vars, path):
     return controller.get(name) if controller is not None else None
 
 
-def read(path, secrets, task_vars, check_mode):
+def read(path, secrets, task_vars, check_mode, encrypted=True):
     """The vault as readers see it: in check mode the would-be vault of this run's check-mode
     collect when there is one, else (and always in a real run) the vault on disk.
     Returns ``(document, handed_off)``."""
     blob = lookup(task_vars, path) if check_mode else None
     if not blob:
-        return vault_file.read(path, secrets), False
-    delta = _decode(blob, secrets)
+        return vault_file.read(path, secrets, encrypted=encrypted), False
+    delta = _decode(blob, secrets, encrypted)
     if delta.get("format") != FORMAT or delta.get("vault") != os.path.abspath(path):
         raise PendingVaultError("the check-mode collect's hand-off for %s is not one this version reads" % path)
-    text = vault_file.read_text(path, secrets)
+    text = vault_file.read_text(path, secrets, encrypted)
     if _digest(text) != delta.get("base"):
         raise PendingVaultError("the vault %s changed after this run's check-mode collect read it: run the "
                                 "check again" % path)
@@ -105,9 +105,12 @@ def read(path, secrets, task_vars, check_mode):
     return dict(delta["document"], persons=persons), True
 
 
-def _decode(blob, secrets):
+def _decode(blob, secrets, encrypted=True):
     try:
         if blob.startswith(_PLAIN):
+            if encrypted and secrets:
+                raise PendingVaultError("the check-mode collect's hand-off is plain but the play has a vault "
+                                        "secret: refused (set encrypt: false on both tasks to use a plain vault)")
             packed = base64.b64decode(blob[len(_PLAIN):])
         else:
             if not secrets:

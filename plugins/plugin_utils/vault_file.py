@@ -38,11 +38,24 @@ def pick_secret(secrets, vault_id):
     return secrets[0]
 
 
-def read_text(path, secrets):
-    """The vault's plaintext, decrypted in memory when it is an ansible-vault envelope; None if absent."""
+def refuse_plain(path, what="vault"):
+    """The error for a plain file where an encrypted one is expected: authenticated is the point."""
+    return VaultFileError(
+        "the %s %s is not an ansible-vault envelope but the play has a vault secret: refused, because "
+        "anyone who can write that file could have forged it (set encrypt: false on this task to read a "
+        "plain vault on purpose)" % (what, path))
+
+
+def read_text(path, secrets, encrypted=True):
+    """The vault's plaintext, decrypted in memory when it is an ansible-vault envelope; None if absent.
+
+    The envelope authenticates the vault (its HMAC is keyed by the secret): with a vault secret
+    and ``encrypted`` (the default), a plain file is refused, never trusted."""
     try:
         with open(path, "rb") as handle:
             if not vault_envelope.is_envelope(handle.read(256)):
+                if encrypted and secrets:
+                    raise refuse_plain(path)
                 handle.seek(0)
                 return to_text(handle.read(), errors="surrogate_or_strict")
             if not secrets:
@@ -61,14 +74,14 @@ def read_text(path, secrets):
     return to_text(data, errors="surrogate_or_strict")
 
 
-def read(path, secrets, required=True):
+def read(path, secrets, required=True, encrypted=True):
     """The parsed vault document; None when the file is absent and not ``required``."""
-    return read_with_text(path, secrets, required)[1]
+    return read_with_text(path, secrets, required, encrypted)[1]
 
 
-def read_with_text(path, secrets, required=True):
+def read_with_text(path, secrets, required=True, encrypted=True):
     """``(plaintext, parsed document)``; ``(None, None)`` when the file is absent and not ``required``."""
-    text = read_text(path, secrets)
+    text = read_text(path, secrets, encrypted)
     if text is None:
         if required:
             raise VaultFileError("the vault %s does not exist: run hr_collect first" % path)

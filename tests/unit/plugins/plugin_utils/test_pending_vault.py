@@ -66,3 +66,16 @@ def test_a_first_collect_hands_off_the_whole_vault(tmp_path):
     facts = {pending_vault.fact_name(path): pending_vault.encode(path, None, None, _doc(a="Anna"), SECRETS)}
     document, handed = pending_vault.read(path, SECRETS, facts, check_mode=True)
     assert handed and sorted(document["persons"]) == ["a"]
+
+
+def test_a_plain_vault_or_fingerprint_is_refused_when_the_play_has_a_secret(tmp_path):
+    from ansible_collections.jml.provisioning.plugins.plugin_utils import fingerprint
+    path = str(tmp_path / "vault.json")
+    vault_file.write(path, _doc(a="Anna"), encrypt=False)
+    with pytest.raises(vault_file.VaultFileError, match="not an ansible-vault envelope"):
+        vault_file.read(path, SECRETS)
+    assert sorted(vault_file.read(path, SECRETS, encrypted=False)["persons"]) == ["a"]
+    assert sorted(vault_file.read(path, [])["persons"]) == ["a"], "no secret: nothing to authenticate with"
+    fingerprint.save(path, "f" * 64, {"persons": 1}, SECRETS, False, None)
+    assert fingerprint.load(path, SECRETS) is None, "a plain (forgeable) fingerprint is ignored"
+    assert fingerprint.load(path, SECRETS, encrypted=False)["fingerprint"] == "f" * 64
