@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -16,7 +17,9 @@ from ansible_collections.jml.provisioning.plugins.module_utils.collect import (
     CollectError, collect, evaluate_thresholds, read_source,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
-from ansible_collections.jml.provisioning.plugins.plugin_utils import fingerprint, history, pending_vault, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import (
+    fingerprint, history, pending_vault, run_lock, vault_file,
+)
 from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_diffs, vault_secrets
 
@@ -50,8 +53,23 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         dummy, args = self.validate_argument_spec(argument_spec=HR_COLLECT_SPEC)
-        with paused_gc():
-            return self._collect(args, result)
+        path = args["vault"]
+        try:
+            with run_lock.held(run_lock.vault_lock_path(path), "hr_collect of %s" % path, args["lock_timeout"]) as stale:
+                # Under the vault's lock no collect is writing: temporary files here are a killed run's.
+                folder = os.path.dirname(os.path.abspath(path))
+                orphans = run_lock.remove_orphans(folder, (vault_file.TEMP_PREFIX,)) + \
+                    run_lock.remove_orphans(folder, (".jml-",), older_than=3600)
+                with paused_gc():
+                    result = self._collect(args, result)
+        except run_lock.LockError as exc:
+            raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
+        if stale or orphans:
+            result["warnings"] = result.get("warnings", []) + [
+                "hr_collect: an earlier run was killed before it finished (%s); its lock was taken over%s"
+                % (run_lock.describe(stale) if stale else "no lock record",
+                   " and its temporary files removed: %s" % ", ".join(orphans) if orphans else "")]
+        return result
 
     def _collect(self, args, result):
         secrets = vault_secrets(self._loader)

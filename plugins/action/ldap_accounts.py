@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 
 import yaml
 
@@ -29,7 +30,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.target_config imp
     ConfigError, build_target_config, reference_date,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
-from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, run_lock, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, vault_secrets, write_private_file,
 )
@@ -149,6 +150,23 @@ class ActionModule(ActionBase):
         except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
 
+        scope = options["search_base"] or options["accounts_dn"]
+        lock = run_lock.target_lock_path(options["lock_dir"] or os.path.dirname(os.path.abspath(options["vault"])),
+                                         options["connection"]["server_uri"], scope)
+        try:
+            with run_lock.held(lock, "ldap_accounts on %s %s" % (options["connection"]["server_uri"], scope),
+                               options["lock_timeout"]) as stale:
+                result = self._reconcile(result, options, config, vault, handed_off, today, notifier)
+        except run_lock.LockError as exc:
+            raise AnsibleActionFail("ldap_accounts: %s" % exc)
+        if stale:
+            result["warnings"] = result.get("warnings", []) + [
+                "ldap_accounts: an earlier run on this target was killed before it finished (%s); its lock was "
+                "taken over (the plan was made from the directory as that run left it)" % run_lock.describe(stale)]
+        return result
+
+    def _reconcile(self, result, options, config, vault, handed_off, today, notifier):
+        """Connect, reconcile and shape the result; runs under the target's lock."""
         try:
             conn = ldaptarget.connect(**options["connection"])
         except ldaptarget.TargetError as exc:

@@ -91,15 +91,19 @@ def rdn_value(dn):
     return unescape(first_rdn(dn).partition("=")[2])
 
 
-_NEEDS_ESCAPE = re.compile(r'[,+"\\<>;=]|^[# ]| $')
+_NEEDS_ESCAPE = re.compile(r'[,+"\\<>;=\x00]|^[# ]| $')
 
 
 def escape_value(value):
+    """An RDN value as RFC 4514 writes it: the specials, a leading ``#`` or space, a trailing space
+    escaped with a backslash, and NUL as ``\\00`` (it cannot stand in a DN string as itself)."""
     if not _NEEDS_ESCAPE.search(value):
         return value  # most names: nothing to escape
     out = []
     for i, ch in enumerate(value):
-        if ch in _SPECIAL or (i == 0 and ch in "# ") or (i == len(value) - 1 and ch == " "):
+        if ch == "\x00":
+            out.append("\\00")
+        elif ch in _SPECIAL or (i == 0 and ch in "# ") or (i == len(value) - 1 and ch == " "):
             out.append("\\" + ch)
         else:
             out.append(ch)

@@ -17,6 +17,7 @@ VAULT_SPEC = dict(
     vault=dict(type="path", required=True),
     vault_id=dict(type="str"),
     encrypt=dict(type="bool", default=True),
+    lock_timeout=dict(type="float", default=60.0),
 )
 
 PAGINATION_SPEC = dict(
@@ -215,6 +216,7 @@ LDAP_ACCOUNTS_SPEC = dict(
     allow_threshold_override=dict(type="bool", default=False),
     max_actions=dict(type="int", default=1000),
     plan_file=dict(type="path"),
+    lock_dir=dict(type="path"),
     alerts=dict(type="dict", options=ALERTS_SPEC),
     **copy.deepcopy(VAULT_SPEC)
 )

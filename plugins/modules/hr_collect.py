@@ -72,6 +72,19 @@ options:
         have forged it. To start encrypting a plain vault, move the plain one away first.
     type: bool
     default: true
+  lock_timeout:
+    description:
+      - 'One run at a time: the run holds an exclusive lock (C(flock)) - per vault (C(<vault>.lock)) - for its whole
+        duration, in check mode too. A second run waits at most this many seconds for it, then fails
+        with who holds it (PID, host, since when), writing nothing.'
+      - The kernel releases the lock when a run ends however it ends, so a killed run never blocks
+        the next one; the next run reports that it took over a killed run's lock, and removes the
+        temporary files the killed run left in the vault's folder.
+      - The lock keeps runs from the same controller apart (and from several hosts sharing an NFSv4
+        folder). Runs from several AWX/AAP nodes are kept apart by the job template's "concurrent
+        jobs" setting (off by default), not by this lock.
+    type: float
+    default: 60.0
   max_reported:
     description: At most this many rejected rows and diffs are returned.
     type: int

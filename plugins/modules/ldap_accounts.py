@@ -88,6 +88,23 @@ options:
         every vault secret of the play. Accepted so the same variables serve
         M(jml.provisioning.hr_collect) and this module.
     type: str
+  lock_timeout:
+    description:
+      - 'One run at a time: the run holds an exclusive lock (C(flock)) - per target (O(connection.server_uri) and O(search_base)), in O(lock_dir) - for its whole
+        duration, in check mode too. A second run waits at most this many seconds for it, then fails
+        with who holds it (PID, host, since when), writing nothing.'
+      - The kernel releases the lock when a run ends however it ends, so a killed run never blocks
+        the next one; the next run reports that it took over a killed run's lock.
+      - The lock keeps runs from the same controller apart (and from several hosts sharing an NFSv4
+        folder). Runs from several AWX/AAP nodes are kept apart by the job template's "concurrent
+        jobs" setting (off by default), not by this lock.
+    type: float
+    default: 60.0
+  lock_dir:
+    description:
+      - Folder of the target's lock file (C(.jml-target-<digest>.lock)). Default - the folder of O(vault),
+        where the run's state lives anyway.
+    type: path
   encrypt:
     description:
       - The vault is an ansible-vault envelope, which authenticates it (its HMAC is keyed by the vault

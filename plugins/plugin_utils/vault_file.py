@@ -20,6 +20,9 @@ from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
 from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_envelope
 
 
+TEMP_PREFIX = ".vault-"  # the temporary file of a write in progress (a killed run's is removed by the next collect)
+
+
 class VaultFileError(AnsibleError):
     """The vault file cannot be read, decrypted or written."""
 
@@ -99,7 +102,7 @@ def write(path, document, secrets=None, encrypt=True, vault_id=None):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise VaultFileError("the vault's folder %s does not exist" % folder)
-    fd, tmp = tempfile.mkstemp(prefix=".vault-", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:

@@ -3,7 +3,7 @@ server, real ansible-playbook runs; for every failing collect the previous vault
 
 import json
 
-from jml_workspace import BIN, read_people
+from jml_workspace import BIN, ROOT, read_people
 
 
 def _forged_vault(ws):
@@ -43,3 +43,54 @@ def test_a_plain_vault_is_read_when_every_task_says_so(workspace, directory):
     assert ws.play("site.yml").rc == 0
     assert ws.vault.read_text().startswith("{")
     assert len(read_people(directory)) == 33
+
+
+def _lock_file(ws, directory):
+    import sys
+    sys.path.insert(0, str(ROOT / ".build" / "collections"))
+    from ansible_collections.jml.provisioning.plugins.plugin_utils import run_lock
+    return run_lock.target_lock_path(str(ws.vault.parent), directory.ldaps_uri, directory.people_dn)
+
+
+def test_two_overlapping_runs_never_make_a_second_account(workspace, directory):
+    ws = workspace
+    assert ws.play("collect.yml").rc == 0
+    first, first_plan = ws.start("provision.yml")
+    second, second_plan = ws.start("provision.yml")
+    outputs = [proc.communicate(timeout=300)[0] for proc in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, outputs
+    plans = [json.loads(p.read_text()) for p in (first_plan, second_plan)]
+    assert sorted(p["summary"]["create"] for p in plans) == [0, 33], "the second run waited and had nothing to do"
+    people = read_people(directory)
+    anchors = [a["employeenumber"][0] for a in people.values()]
+    assert len(people) == 33 and len(set(anchors)) == 33
+
+
+def test_a_held_lock_stops_a_run_clearly_and_a_killed_runs_lock_is_taken_over(workspace, directory):
+    import fcntl
+    ws = workspace
+    assert ws.play("collect.yml").rc == 0
+    ws.set_vars(jml_ldap_lock_timeout=1)
+    path = _lock_file(ws, directory)
+    with open(path, "a+") as holder:
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        holder.write(json.dumps({"pid": 4242, "host": "ctl1", "started": "2026-12-02T01:00:00Z", "what": "a test"}))
+        holder.flush()
+        run = ws.play("provision.yml")
+    assert run.rc != 0 and "another run holds the lock" in run.text and "pid 4242 on ctl1" in run.text, run
+    assert read_people(directory) == {}
+    # The holder is gone (killed: its record is still in the file); the next run takes over.
+    run = ws.play("provision.yml")
+    assert run.rc == 0, run
+    assert "was killed before it finished (pid 4242 on ctl1" in run.text
+    assert len(read_people(directory)) == 33
+
+
+def test_a_killed_collects_temporary_files_are_removed_by_the_next_collect(collect_workspace):
+    ws = collect_workspace
+    assert ws.play("collect.yml").rc == 0
+    orphan = ws.vault.parent / ".vault-k1ll3d"
+    orphan.write_text("half a vault")
+    run = ws.play("collect.yml")
+    assert run.rc == 0, run
+    assert not orphan.exists() and ".vault-k1ll3d" in run.text

@@ -63,6 +63,18 @@ class Workspace(object):
         self.vars.update(values)
 
     def play(self, playbook, *args, check=False, diff=False, verbosity=0, vault_pass=None):
+        cmd, plan_file = self.command(playbook, *args, check=check, diff=diff, verbosity=verbosity,
+                                      vault_pass=vault_pass)
+        return Run(self.run(cmd), plan_file)
+
+    def start(self, playbook, *args, check=False):
+        """The same run as ``play``, started in the background: ``(Popen, plan file)``."""
+        cmd, plan_file = self.command(playbook, *args, check=check)
+        proc = subprocess.Popen(cmd, cwd=str(ROOT), env=self.environment(), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, universal_newlines=True)
+        return proc, plan_file
+
+    def command(self, playbook, *args, check=False, diff=False, verbosity=0, vault_pass=None):
         self.runs += 1
         vars_file = self.path / ("vars-%d.yml" % self.runs)
         plan_file = self.path / ("plan-%d.json" % self.runs)
@@ -74,15 +86,17 @@ class Workspace(object):
         cmd += ["--diff"] if diff else []
         cmd += ["-" + "v" * verbosity] if verbosity else []
         cmd += list(args)
-        return Run(self.run(cmd), plan_file)
+        return cmd, plan_file
+
+    def environment(self):
+        return dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_HOME=str(self.home),
+                    ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
+                    ANSIBLE_LOCAL_TEMP=str(self.home / "tmp"), PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
 
     def run(self, cmd):
         """Run an Ansible command with the suite's isolated settings; returns the CompletedProcess."""
-        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_HOME=str(self.home),
-                   ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCAL_TEMP=str(self.home / "tmp"), PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
-        return subprocess.run(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=300, check=False)
+        return subprocess.run(cmd, cwd=str(ROOT), env=self.environment(), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
 
     def vault_document(self):
         """The vault decrypted independently with ansible-vault's own library."""

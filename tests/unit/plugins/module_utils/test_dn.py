@@ -77,3 +77,13 @@ def test_a_mapped_dn_value_keeps_its_escaped_trailing_space():
     from ansible_collections.jml.provisioning.plugins.module_utils.plan import as_values
     assert as_values("cn=Jan Jansen\\ ,ou=people,dc=x ") == ["cn=Jan Jansen\\ ,ou=people,dc=x"]
     assert as_values("uid=a\\ ") == ["uid=a\\ "]
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "#hash", " lead", "trail ", 'quo"te', "a,b+c;d<e>f=g\\h", "Łukasz Øster",
+                                   "=", "\\", "x\x00"])
+def test_every_rfc4514_special_is_escaped_and_comes_back(value):
+    escaped = dn.escape_value(value)
+    built = dn.build("cn", value, "ou=x")
+    assert "\x00" not in built
+    assert dn.split(built) == ["cn=" + escaped, "ou=x"]
+    assert dn.rdn_value(built) == value
