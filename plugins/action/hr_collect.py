@@ -102,7 +102,8 @@ class ActionModule(ActionBase):
             rejected_count=len(outcome.rejections),
             kept_from_previous=outcome.kept,
         )
-        exceeded = ["%s %d (limit %d)" % (name, t["count"], t["limit"])
+        exceeded = [("source(s) %s read no person (the previous vault had some from them)" % ", ".join(t["sources"]))
+                    if name == "empty_source" else "%s %d (limit %d)" % (name, t["count"], t["limit"])
                     for name, t in outcome.thresholds.items() if t["exceeded"]]
         if exceeded and not args["allow_threshold_override"]:
             result.update(changed=False, failed=True,

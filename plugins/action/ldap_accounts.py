@@ -23,6 +23,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils import limits
 from ansible_collections.jml.provisioning.plugins.module_utils import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
@@ -174,7 +175,7 @@ class ActionModule(ActionBase):
         try:
             outcome, operations = reconcile.run(
                 vault["persons"], config, _LdapTarget(conn, options, config), today,
-                check_mode=self._task.check_mode, thresholds=options["thresholds"],
+                check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
                 notifier=notifier)
         except (ldaptarget.TargetError, ValueError) as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, vault_doc
+from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, limits, vault_doc
 from ansible_collections.jml.provisioning.plugins.module_utils.mapping import MappingSet, collect_persons
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.csv_file import read_csv
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.http_api import read_http
@@ -238,24 +238,29 @@ def purge_expired(persons, today, retention_days):
     return kept, sorted(purged)
 
 
-def evaluate_thresholds(changes, previous_count, new_count, thresholds, has_previous):
+def evaluate_thresholds(changes, previous_count, new_count, thresholds, has_previous, empty_sources=()):
     """``{name: {count, limit, exceeded}}`` for the source thresholds (added, removed, changed,
-    min_persons); counts and percentages are against the previous vault's persons."""
+    min_persons, empty_source); counts and percentages are against the previous vault's persons.
+    ``thresholds`` None: the safe defaults (``limits.DEFAULT_SOURCE_THRESHOLDS``);
+    ``empty_sources``: the sources that read no person although the previous vault had some."""
     out = {}
-    thresholds = thresholds or {}
+    thresholds = limits.source_thresholds(thresholds)
     counts = {"added": len(changes["joined"]), "removed": len(changes["left"]), "changed": len(changes["changed"])}
     for name in ("added", "removed", "changed"):
         spec = thresholds.get(name)
         if not spec or not has_previous:
             continue
-        limits = []
+        bounds = []
         if spec.get("count") is not None:
-            limits.append(int(spec["count"]))
+            bounds.append(int(spec["count"]))
         if spec.get("percent") is not None:
-            limits.append(int(max(previous_count, 1) * float(spec["percent"]) / 100.0))
-        if limits:
-            limit = min(limits)
+            bounds.append(int(max(previous_count, 1) * float(spec["percent"]) / 100.0))
+        if bounds:
+            limit = min(bounds)
             out[name] = {"count": counts[name], "limit": limit, "exceeded": counts[name] > limit}
+    if thresholds.get("empty_source") and has_previous:
+        out["empty_source"] = {"count": len(empty_sources), "limit": 0, "exceeded": bool(empty_sources),
+                               "sources": sorted(empty_sources)}
     if thresholds.get("min_persons") is not None:
         limit = int(thresholds["min_persons"])
         out["min_persons"] = {"count": new_count, "limit": limit, "exceeded": new_count < limit}
@@ -290,5 +295,7 @@ def collect(sources, data_by_source, previous, collected_at, merge=None, today=N
     comparable_previous = dict((pid, p) for pid, p in previous_persons.items() if pid not in purged)
     changes = vault_doc.person_changes(comparable_previous, document["persons"])
     changes["purged"] = purged
-    limits = evaluate_thresholds(changes, len(previous_persons), len(persons), thresholds, previous is not None)
-    return CollectResult(document, changes, rejections, sorted(set(kept)), purged, limits)
+    had = dict((entry.get("name"), entry.get("persons") or 0) for entry in (previous or {}).get("sources") or [])
+    empty = [entry["name"] for entry in entries if entry["persons"] == 0 and had.get(entry["name"], 0) > 0]
+    found = evaluate_thresholds(changes, len(previous_persons), len(persons), thresholds, previous is not None, empty)
+    return CollectResult(document, changes, rejections, sorted(set(kept)), purged, found)

@@ -77,11 +77,12 @@ HR_COLLECT_SPEC = dict(
         precedence=dict(type="list", elements="str"),
         fields=dict(type="dict", default={}),
     )),
-    thresholds=dict(type="dict", default={}, options=dict(
+    thresholds=dict(type="dict", options=dict(
         added=dict(type="dict", options=COUNT_OR_PERCENT),
         removed=dict(type="dict", options=COUNT_OR_PERCENT),
         changed=dict(type="dict", options=COUNT_OR_PERCENT),
         min_persons=dict(type="int"),
+        empty_source=dict(type="bool", default=True),
     )),
     allow_threshold_override=dict(type="bool", default=False),
     history=dict(type="int", default=0),
@@ -212,7 +213,7 @@ LDAP_ACCOUNTS_SPEC = dict(
     rules_file=dict(type="path"),
     groups=dict(type="dict", default={}, options=GROUPS_SPEC),
     reference_date=dict(type="str"),
-    thresholds=dict(type="dict", default={}),
+    thresholds=dict(type="dict"),
     allow_threshold_override=dict(type="bool", default=False),
     max_actions=dict(type="int", default=1000),
     plan_file=dict(type="path"),

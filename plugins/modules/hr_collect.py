@@ -116,10 +116,13 @@ options:
       - Source thresholds against the previous vault. When one is exceeded the collect fails, the
         previous vault stays as it was and the message shows the numbers. An empty or truncated
         export must never reach the vault.
-      - Percentages are of the previous vault's persons; C(added), C(removed) and C(changed) are
-        not checked on the first collect.
+      - Percentages are of the previous vault's persons; C(added), C(removed), C(changed) and
+        C(empty_source) are not checked on the first collect.
+      - 'B(Safe by default.) Not set, the limits are C({removed: {count: 50, percent: 10},
+        empty_source: true}) - a collect that would remove more than 10% of the persons (or more
+        than 50, whichever is smaller) or that reads no person from a source that had some stops.
+        Set your own to raise or lower them; C({empty_source: false}) switches every limit off.'
     type: dict
-    default: {}
     suboptions:
       added:
         description: Limit on persons new in the vault.
@@ -142,6 +145,12 @@ options:
       min_persons:
         description: The new vault must hold at least this many persons.
         type: int
+      empty_source:
+        description:
+          - Stop when a source reads no person although the previous vault had persons from it (an
+            empty export, a wrong path that still exists, an API answering with an empty page).
+        type: bool
+        default: true
   allow_threshold_override:
     description: Accept a collect that exceeds a source threshold (an operator's explicit decision).
     type: bool

@@ -626,8 +626,11 @@ options:
         limit and the task fails - in check mode too, so an evaluation shows it. The full plan is
         still returned; a threshold stop is no entry of RV(failures).
       - An unknown action fails the task before anything is read.
+      - 'B(Safe by default.) Not set, the limits are C({disable: {count: 50, percent: 10}, delete:
+        {count: 50, percent: 10}}) - a run that would disable or delete more than 10% of the accounts
+        it manages (or more than 50) stops before any write. Set your own to raise or lower them;
+        V({}) switches them off.'
     type: dict
-    default: {}
   allow_threshold_override:
     description:
       - Apply the plan even when a threshold is exceeded (after checking the evaluation).

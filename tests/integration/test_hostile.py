@@ -94,3 +94,56 @@ def test_a_killed_collects_temporary_files_are_removed_by_the_next_collect(colle
     run = ws.play("collect.yml")
     assert run.rc == 0, run
     assert not orphan.exists() and ".vault-k1ll3d" in run.text
+
+
+SAFE_BY_DEFAULT = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - jml.provisioning.hr_collect:
+        vault: "{{ vault }}"
+        sources: "{{ jml_sources }}"
+        allow_threshold_override: "{{ override | default(false) }}"
+    - jml.provisioning.ldap_accounts:
+        vault: "{{ vault }}"
+        connection: {server_uri: "{{ uri }}", bind_dn: "{{ bind_dn }}", bind_password: "{{ bind_pw }}",
+                     ca_file: "{{ ca }}"}
+        accounts_dn: ou=people,dc=example,dc=test
+        username: {candidates: ["person.name.given|ascii ~ '.' ~ person.name.family|ascii ~ (n if n > 1 else '')"]}
+        attributes: {cn: person.name.display, sn: person.name.family}
+        plan_file: "{{ plan }}"
+"""
+
+
+def test_out_of_the_box_an_empty_export_stops_the_collect_and_a_mass_disable_stops_the_run(workspace, directory,
+                                                                                          tmp_path):
+    import yaml
+    from test_hr_collect import sources
+    ws = workspace
+    playbook = tmp_path / "defaults.yml"
+    playbook.write_text(SAFE_BY_DEFAULT)
+    extra = tmp_path / "vars.yml"
+    extra.write_text(yaml.safe_dump({"jml_sources": sources(ws), "vault": str(ws.vault), "uri": directory.ldaps_uri,
+                                     "bind_dn": directory.bind_dn, "bind_pw": directory.bind_password,
+                                     "ca": directory.ca_file, "plan": str(tmp_path / "plan.json")}))
+
+    def play(*args):
+        return ws.run([str(BIN / "ansible-playbook"), str(playbook), "-e", "@%s" % extra,
+                       "--vault-password-file", str(ws.vault_pass)] + list(args))
+    assert play().returncode == 0
+    before, people = ws.vault.read_bytes(), read_people(directory)
+    assert len(people) == 30
+    # The export truncated to its header: no option set, yet nothing reaches the vault.
+    for name in ("T4E_HELLOID_Persons.csv", "T4E_HelloID_Contracts.csv"):
+        path = ws.hr / name
+        path.write_bytes(path.read_bytes().splitlines(True)[0])
+    run = play()
+    text = " ".join(run.stdout.split())
+    assert run.returncode != 0 and "source(s) helloid read no person" in text and "removed 33 (limit 3)" in text, text
+    assert ws.vault.read_bytes() == before, "the previous vault must be byte-identical"
+    assert read_people(directory) == people
+    # An operator forces the collect through: the reconcile's own default limit still stops.
+    run = play("-e", "override=true")
+    text = " ".join(run.stdout.split())
+    assert run.returncode != 0 and "threshold exceeded (disable 30 > 3)" in text, text
+    assert read_people(directory) == people, "a threshold stop writes nothing"
