@@ -90,8 +90,9 @@ options:
     type: str
   lock_timeout:
     description:
-      - 'One run at a time: the run holds an exclusive lock (C(flock)) - per target (O(connection.server_uri) and O(search_base)), in O(lock_dir) - for its whole
-        duration, in check mode too. A second run waits at most this many seconds for it, then fails
+      - 'One run at a time: the run holds an exclusive lock (C(flock)) - per target
+        (O(connection.server_uri) and O(search_base)), in O(lock_dir) - for its whole duration, in
+        check mode too. A second run waits at most this many seconds for it, then fails
         with who holds it (PID, host, since when), writing nothing.'
       - The kernel releases the lock when a run ends however it ends, so a killed run never blocks
         the next one; the next run reports that it took over a killed run's lock.
@@ -489,7 +490,7 @@ options:
             longer managed - left as they are (disabled) and not counted.
           - An account with objects under it (Exchange's ActiveSync devices under an AD user) is
             deleted with them - with the tree-delete control where the server announces it (AD,
-            Samba), else the children first, deepest first (OpenLDAP). The pre-flight counts them:
+            Samba), else the children first, deepest first (OpenLDAP). The pre-flight counts them -
             the action's C(children), in check mode too.
         type: bool
         default: false

@@ -8,7 +8,6 @@ import ldap3
 import yaml
 
 from jml_workspace import BIN, ROOT, read_people
-from test_hr_collect import sources
 
 RUN_HERE = ("Reconcile the OpenLDAP directory with the vault", "Evaluate the impact without writing (check mode)",
             "Show what a real run would do", "What if - the state of the directory on the first of next month",

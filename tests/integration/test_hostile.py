@@ -10,8 +10,8 @@ def _forged_vault(ws):
     """A plain JSON vault someone with write access to the folder put there: one invented person."""
     ws.vault.write_text(json.dumps({
         "format": "jml.provisioning/vault/v1", "collected_at": "2026-12-01T00:00:00Z", "sources": [],
-        "persons": {"EVIL": {"id": "EVIL", "source": "x", "name": {"given": "Eve", "family": "Intruder",
-                                                                    "display": "Eve Intruder"},
+        "persons": {"EVIL": {"id": "EVIL", "source": "x",
+                             "name": {"given": "Eve", "family": "Intruder", "display": "Eve Intruder"},
                              "contracts": [{"id": "EVIL-1", "start": "2020-01-01", "end": None}]}}}))
 
 
@@ -115,8 +115,8 @@ SAFE_BY_DEFAULT = """
 """
 
 
-def test_out_of_the_box_an_empty_export_stops_the_collect_and_a_mass_disable_stops_the_run(workspace, directory,
-                                                                                          tmp_path):
+def test_out_of_the_box_an_empty_export_stops_the_collect_and_a_mass_disable_stops_the_run(
+        workspace, directory, tmp_path):
     import yaml
     from test_hr_collect import sources
     ws = workspace
