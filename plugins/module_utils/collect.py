@@ -114,18 +114,48 @@ def map_source(source, data, previous_persons):
                                           (source["persons"] or {}).get("contracts_field"))
     except ValueError as exc:  # MappingError, ExpressionError
         raise CollectError(str(exc))
+    unreadable = [r for r in rejected if r.unreadable]
     if source.get("max_rejected") is not None:
         limit = _limit(source["max_rejected"], len(data.persons.rows), "source %s max_rejected" % name)
         if len(rejected) > limit:
             raise CollectError("source %s: %d rows rejected, more than max_rejected %s (first: %s)"
                                % (name, len(rejected), source["max_rejected"], rejected[0]))
+    elif unreadable:
+        raise CollectError("source %s: %s - the row cannot be read and whose it is cannot be told, so a person "
+                           "could vanish from the vault; fix the export, or set max_rejected to collect the other "
+                           "rows (this source's persons then keep their previous records)" % (name, unreadable[0]))
     kept = []
     for rejection in rejected:
         pid = rejection.person
         if pid and pid in previous_persons and pid not in found and previous_persons[pid].get("source") == name:
             found[pid] = previous_persons[pid]
             kept.append(pid)
+    kept.extend(_keep_around_unreadable(name, unreadable, data, found, previous_persons))
     return found, rejected, sorted(set(kept))
+
+
+def _keep_around_unreadable(name, unreadable, data, found, previous_persons):
+    """With rows nobody can tell the owner of (allowed by max_rejected), no person of the previous
+    vault disappears or loses a contract because of them: a person missing from an unreadable
+    persons file keeps their record, and so does one with fewer contracts than before when a
+    contracts row is unreadable. Returns the ids kept."""
+    if not unreadable:
+        return []
+    persons_file = data.persons.name
+    kept = []
+    mine = dict((pid, p) for pid, p in previous_persons.items() if p.get("source") == name)
+    if any(r.file == persons_file for r in unreadable):
+        for pid, person in mine.items():
+            if pid not in found:
+                found[pid] = person
+                kept.append(pid)
+    if any(r.file != persons_file for r in unreadable):
+        for pid, person in mine.items():
+            if pid in found and pid not in kept and \
+                    len(found[pid].get("contracts") or []) < len(person.get("contracts") or []):
+                found[pid] = person
+                kept.append(pid)
+    return kept
 
 
 def _leaves(value, prefix=""):

@@ -17,6 +17,7 @@ import datetime
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
     ExpressionError, compile_mapping, make_scope,
 )
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import RowProblem, visible
 
 PERSON_FIELDS = ("id", "name", "email", "manager", "custom")
 DEFAULT_DATE_FIELDS = ("start", "end")
@@ -30,11 +31,14 @@ class MappingError(ValueError):
 class Rejection(object):
     """One rejected row: where it is and which field is wrong. Never the row's content."""
 
-    __slots__ = ("source", "file", "line", "field", "problem", "person")
+    __slots__ = ("source", "file", "line", "field", "problem", "person", "key", "unreadable")
 
-    def __init__(self, source, file, line, field, problem, person=None):
+    def __init__(self, source, file, line, field, problem, person=None, key=None):
         self.source, self.file, self.line = source, file, line
-        self.field, self.problem, self.person = field, problem, person
+        self.field, self.problem, self.person = field, visible(problem), person
+        self.key = key  # a broken contract row: the person key it could still be read for
+        # The row could not be read as a whole and nobody can tell whose it is.
+        self.unreadable = isinstance(problem, RowProblem) and person is None and key is None
 
     def as_dict(self):
         return {"source": self.source, "file": self.file, "row": self.line, "field": self.field,
@@ -42,7 +46,7 @@ class Rejection(object):
 
     def __str__(self):
         field = " field %s:" % self.field if self.field else ""
-        return "%s:%s:%s %s" % (self.file, self.line, field, self.problem)
+        return visible("%s:%s:%s %s" % (self.file, self.line, field, self.problem))
 
 
 class _RowProblem(Exception):
@@ -222,6 +226,7 @@ class _Contracts(object):
         self.rows, self.key, self.field, self.person_file = contract_rows, contract_key, contracts_field, person_file
         self.grouped = {}
         self.rejections = []
+        self.broken = {}  # person key -> (file, line) of a contract row of theirs that could not be read
         if contract_rows is None:
             return
         _check_columns(mapping, "contract", contract_rows, source)
@@ -230,7 +235,11 @@ class _Contracts(object):
                                % (contract_rows.name, source, contract_key))
         for line, row, problem in contract_rows.rows:
             if row is None:
-                self.rejections.append(Rejection(source, contract_rows.name, line, None, problem))
+                key = _key(getattr(problem, "partial", None) or {}, contract_key)
+                if key:  # whose it is can be read: that person is rejected whole (and keeps their record)
+                    self.broken.setdefault(key, (contract_rows.name, line))
+                self.rejections.append(Rejection(source, contract_rows.name, line, None, str(problem), None,
+                                                 key=key or None))
                 continue
             key = _key(row, contract_key)
             if not key:
@@ -276,10 +285,20 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
     persons, origin, used_keys = {}, {}, set()
     for line, row, problem in persons_rows.rows:
         if row is None:
-            rejections.append(Rejection(source, persons_rows.name, line, None, problem))
+            partial = getattr(problem, "partial", None) or {}
+            guess = mapping.person_id(partial) if partial else None
+            if partial and person_key:
+                used_keys.add(_key(partial, person_key))  # its contracts are not orphans either
+            rejections.append(Rejection(source, persons_rows.name, line, None, problem, guess or None))
             continue
         key = _key(row, person_key) if person_key else None
         used_keys.add(key)  # even if this row is rejected: its contracts are not orphans
+        if key and key in contracts.broken:
+            name, where = contracts.broken[key]
+            rejections.append(Rejection(source, persons_rows.name, line, None,
+                                        "person rejected because its contract row %s:%s could not be read"
+                                        % (name, where), mapping.person_id(row)))
+            continue
         try:
             raw = contracts.raw(key, row, line)
             person = mapping.map_person(row, [r for dummy, dummy2, r in raw])

@@ -147,3 +147,83 @@ def test_out_of_the_box_an_empty_export_stops_the_collect_and_a_mass_disable_sto
     text = " ".join(run.stdout.split())
     assert run.returncode != 0 and "threshold exceeded (disable 30 > 3)" in text, text
     assert read_people(directory) == people, "a threshold stop writes nothing"
+
+
+# ---- Broken rows never make a leaver -----------------------------------------------------------
+
+def _collected(ws, **source_changes):
+    from test_hr_collect import sources
+    source = sources(ws)[0]
+    for key, value in source_changes.items():
+        if value is None:
+            source.pop(key, None)
+        else:
+            source[key] = value
+    ws.set_vars(jml_sources=[source], jml_collect_merge={})
+    run = ws.play("collect.yml")
+    assert run.rc == 0, run
+    return ws.vault.read_bytes(), ws.vault_document()["persons"]
+
+
+def test_a_contracts_file_cut_short_keeps_that_persons_whole_record(collect_workspace):
+    ws = collect_workspace
+    before, persons = _collected(ws)
+    contracts = ws.hr / "T4E_HelloID_Contracts.csv"
+    raw = contracts.read_bytes()
+    contracts.write_bytes(raw[:raw.rindex(b";1;EN_HR")])  # the export stopped in the middle of MaryjoM's row
+    run = ws.play("collect.yml")
+    assert run.rc == 0, run
+    assert "T4E_HelloID_Contracts.csv:37: has 9 fields where the header has 13" in run.text, run
+    after = ws.vault_document()["persons"]
+    assert after["MaryjoM"] == persons["MaryjoM"], "the person keeps the previous record, every contract"
+
+
+def test_a_persons_row_cut_short_keeps_the_person_and_a_shifted_row_stops_the_collect(collect_workspace):
+    ws = collect_workspace
+    before, persons = _collected(ws, max_rejected=None)
+    path = ws.hr / "T4E_HELLOID_Persons.csv"
+    original = path.read_text(encoding="utf-8")
+    # A line cut short: the person key (first field) can be read; they keep their record.
+    lines = original.split("\n")
+    index = next(i for i, line in enumerate(lines) if line.startswith("KatoB;"))
+    lines[index] = ";".join(lines[index].split(";")[:5])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    run = ws.play("collect.yml")
+    assert run.rc == 0, run
+    assert ws.vault_document()["persons"]["KatoB"] == persons["KatoB"]
+    # A delimiter inside a value shifts every later field: whose row it is cannot be told.
+    path.write_text(original.replace(";Kenosha;M;", ";Keno;sha;M;", 1), encoding="utf-8")
+    vault = ws.vault.read_bytes()
+    run = ws.play("collect.yml")
+    assert run.rc != 0 and "T4E_HELLOID_Persons.csv:2: has 24 fields where the header has 23" in run.text, run
+    assert "whose it is cannot be told" in run.text
+    assert ws.vault.read_bytes() == vault, "the previous vault must be byte-identical"
+    # Allowed by max_rejected: the other rows are collected and nobody of the previous vault vanishes.
+    _collected(ws, max_rejected="10")
+    assert ws.vault_document()["persons"]["AmirA"] == persons["AmirA"]
+    assert sorted(ws.vault_document()["persons"]) == sorted(persons)
+
+
+def test_an_unbalanced_quote_points_at_the_line_where_it_opened(collect_workspace):
+    ws = collect_workspace
+    _collected(ws)
+    vault = ws.vault.read_bytes()
+    path = ws.hr / "T4E_HELLOID_Persons.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[5] = lines[5].replace(";", ';"', 1)  # a quote that never closes, on line 6
+    path.write_text("\n".join(lines), encoding="utf-8")
+    run = ws.play("collect.yml")
+    assert run.rc != 0, run
+    assert "T4E_HELLOID_Persons.csv:6:" in run.text and "starts on line 6" in run.text, run
+    assert ws.vault.read_bytes() == vault
+
+
+def test_error_messages_carry_no_invisible_characters(collect_workspace):
+    ws = collect_workspace
+    _collected(ws)
+    path = ws.hr / "T4E_HelloID_Contracts.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    path.write_text(text.replace("SummerH;1;Internal;1;40;5-8-2014;", "SummerH;1;Internal;1;40;5-8-\x002014\ufeff;"),
+                    encoding="utf-8-sig")
+    run = ws.play("collect.yml")
+    assert "\x00" not in run.output and "\ufeff" not in run.output

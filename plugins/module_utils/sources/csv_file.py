@@ -11,7 +11,9 @@ import csv
 import io
 import os
 
-from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows, read_text_file
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import (
+    RowProblem, SourceError, SourceRows, read_text_file,
+)
 
 
 def read_csv(path, delimiter=",", encoding="utf-8", quotechar='"'):
@@ -40,9 +42,16 @@ def read_csv(path, delimiter=",", encoding="utf-8", quotechar='"'):
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # blank line
             if len(record) != width:
-                rows.append((start, None, "has %d fields where the header has %d" % (len(record), width)))
+                # A line cut short keeps its first fields in place; with more fields than the header
+                # (a delimiter inside a value) any of them may have shifted, so none is trusted.
+                partial = dict(zip(header, record[:-1])) if len(record) < width else {}
+                rows.append((start, None, RowProblem("has %d fields where the header has %d"
+                                                     % (len(record), width), partial)))
                 continue
             rows.append((start, dict(zip(header, record)), None))
     except csv.Error as exc:
-        raise SourceError("%s:%d: %s" % (name, reader.line_num, exc))
+        # Where the broken record starts (an unbalanced quote: the line it opened on), not where
+        # the reader gave up (often the end of the file).
+        raise SourceError("%s:%d: %s (the record that starts on line %d cannot be read; nothing after it is "
+                          "trusted)" % (name, line + 1, exc, line + 1))
     return SourceRows(name=name, columns=header, rows=rows, digest=hashlib.sha256(raw).hexdigest())

@@ -13,6 +13,30 @@ import os
 class SourceError(Exception):
     """A source cannot be read at all; the message names the file (and line where known)."""
 
+    def __init__(self, message):
+        Exception.__init__(self, visible(message))
+
+
+class RowProblem(str):
+    """Why a row could not be read as a whole (its text), with ``partial``: the fields that could
+    still be read in place (a line cut short keeps its first fields), from which the person key
+    may be guessed, so that person keeps their previous record rather than becoming a leaver."""
+
+    def __new__(cls, text, partial=None):
+        made = str.__new__(cls, text)
+        made.partial = dict(partial or {})
+        return made
+
+
+_INVISIBLE = dict((code, "\\u%04x" % code) for code in list(range(0, 32)) + [0x7F, 0xFEFF, 0x200B, 0x200E, 0x200F]
+                  if chr(code) not in "\t")
+
+
+def visible(text):
+    """``text`` with invisible characters (NUL, a BOM, controls) written as ``\\uXXXX``: an error
+    message must show what is there, never hide it or break the terminal."""
+    return str(text).translate(_INVISIBLE)
+
 
 class SourceRows(object):
     """Rows of one file or page set.
