@@ -126,7 +126,8 @@ class _LdapTarget(object):
         tree_delete = any(op.action == "delete" and op.children for op in operations) and \
             ldaptarget.supports_tree_delete(self.conn)
         return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
-                                self.options["groups"], password["must_change"], tree_delete=tree_delete)
+                                self.options["groups"], password["must_change"], tree_delete=tree_delete,
+                                anchor_attribute=self.config.anchors[0][1])
 
 
 class ActionModule(ActionBase):

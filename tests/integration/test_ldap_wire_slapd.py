@@ -107,3 +107,26 @@ def test_a_search_left_early_leaves_the_connection_in_step(directory):
         assert len(list(target.paged_entries(conn, directory.people_dn, "(uid=u*)", ["uid"], page_size=7))) == 40
         assert conn.search(directory.people_dn, "(uid=u001)", attributes=["uid"]) and len(conn.response) == 1
     conn.unbind()
+
+
+def test_a_create_that_meets_the_same_persons_account_adopts_it_and_anything_else_fails(directory):
+    """Another controller created the account between this run's read and its add: the entry
+    carries the person's anchor, so it is theirs - adopted, never a second account; an entry with
+    another anchor at that DN is a failure."""
+    conn = target.connect(directory.ldap_uri, directory.bind_dn, directory.bind_password)
+    people = directory.people_dn
+    assert conn.add("uid=jan,%s" % people, attributes={"objectClass": ["inetOrgPerson"], "cn": "Jan", "sn": "J",
+                                                        "employeeNumber": "P1"}), conn.result
+    assert conn.add("uid=piet,%s" % people, attributes={"objectClass": ["inetOrgPerson"], "cn": "Piet", "sn": "P",
+                                                         "employeeNumber": "SOMEONE-ELSE"}), conn.result
+
+    def create(uid, pid):
+        return Operation("create", pid, "uid=%s,%s" % (uid, people), "joiner", None,
+                         {"objectClass": ["inetOrgPerson"], "uid": [uid], "cn": [uid], "sn": ["x"],
+                          "employeeNumber": [pid]})
+    done, failed = target.apply(conn, [create("jan", "P1"), create("piet", "P2"), create("kees", "P3")],
+                                anchor_attribute="employeeNumber")
+    assert sorted(op.person for op in done) == ["P1", "P3"]
+    assert "adopted" in [op for op in done if op.person == "P1"][0].reason
+    assert [(f["person"], "entryAlreadyExists" in f["error"]) for f in failed] == [("P2", True)]
+    conn.unbind()

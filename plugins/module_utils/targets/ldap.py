@@ -464,10 +464,12 @@ def _links_to(op, in_flight):
 class _Writer(object):
     """Applies operations through a pipeline; answers are matched back to their operation."""
 
-    def __init__(self, pipeline):
+    def __init__(self, pipeline, anchor_attribute=None):
         self.pipeline = pipeline
         self.done, self.failed, self.broken = [], [], set()
         self.in_flight = set()  # normalised DNs that unanswered creates and renames produce
+        self.anchor_attribute = anchor_attribute
+        self.existing = []  # (position, op, error) of creates the directory said already exist
 
     def fail(self, op, error):
         self.failed.append({"person": op.person, "action": op.action, "dn": op.dn, "error": error})
@@ -477,6 +479,24 @@ class _Writer(object):
     def barrier(self):
         self.pipeline.drain()
         self.in_flight.clear()
+        if self.existing:
+            self._adopt_existing()
+
+    def _adopt_existing(self):
+        """A create that meets an entry already there: another run (another controller) created
+        this very person's account a moment ago. Carrying the person's anchor, it is theirs:
+        adopted (the next run brings its attributes in line), never a second account. Anything
+        else at that DN is a failure."""
+        existing, self.existing = self.existing, []
+        for position, op, error in existing:
+            wanted = [v.lower() for v in op.modifications.get(self.anchor_attribute, ())] if self.anchor_attribute else []
+            entry = _base_entry(self.pipeline.wire.conn, op.dn, self.anchor_attribute) if wanted else None
+            held = [v.lower() for v in (entry[1].get(self.anchor_attribute.lower(), ()) if entry else ())]
+            if wanted and set(wanted) & set(held):
+                op.reason += " (the account already existed with this person's anchor: adopted)"
+                self.done.append((position, op))
+            else:
+                self.fail(op, error)
 
     def write(self, position, op, requests):
         if len(requests) > 1 or _links_to(op, self.in_flight):
@@ -494,6 +514,8 @@ class _Writer(object):
         def answered(code, diagnostic):
             if code == 0:
                 self.done.append((position, op))
+            elif code == 68 and op.action == "create":  # entryAlreadyExists: whose? (at the barrier)
+                self.existing.append((position, op, "%s: %s" % (what, ldap_wire.describe(code, diagnostic))))
             else:
                 self.fail(op, "%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
         self.pipeline.submit(request, answered)
@@ -525,7 +547,7 @@ def _delete_tree(writer, position, op, tree_delete):
 
 
 def apply(conn, operations, password_attribute="userPassword", password_length=20, groups_config=None,
-          must_change=False, window=32, tree_delete=False):
+          must_change=False, window=32, tree_delete=False, anchor_attribute=None):
     """Apply operations in order, group memberships last in one request per group; returns
     ``(done, failed)``. One failure never stops the others.
 
@@ -534,7 +556,7 @@ def apply(conn, operations, password_attribute="userPassword", password_length=2
     account whose earlier operation failed is skipped."""
     if not ldap_wire.available(conn):  # connect() always gives one that is; a caller's may not be
         raise TargetError("writes need a bound, synchronous connection with a simple bind")
-    writer = _Writer(ldap_wire.Pipeline(conn, window))
+    writer = _Writer(ldap_wire.Pipeline(conn, window), anchor_attribute)
     batches, kind = [], None
     try:
         for position, op in enumerate(operations):
