@@ -182,7 +182,10 @@ class ActionModule(ActionBase):
         except (ldaptarget.TargetError, ValueError) as exc:
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
         finally:
-            conn.unbind()
+            try:
+                conn.unbind()
+            except Exception:  # pylint: disable=broad-except
+                pass  # a dead socket's clean-up must never mask what happened to the writes
         # Which HR data the plan is of: this run's check-mode collect, or the vault on disk.
         outcome["vault_source"] = "collect" if handed_off else "vault"
         result.update(outcome)
@@ -204,6 +207,12 @@ class ActionModule(ActionBase):
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
         failures = outcome["failures"]
+        lost = [f for f in failures if str(f.get("error", "")).startswith(ldaptarget.LOST)]
+        if lost and not result.get("msg"):
+            result["msg"] = ("ldap_accounts: the connection to %s was lost during the writes: %d operation(s) "
+                             "applied, %d failed, %d not known to be applied; the next run converges; see 'failures'"
+                             % (options["connection"]["server_uri"], outcome.get("applied", 0),
+                                len(failures) - len(lost), len(lost)))
         if failures and not result.get("msg"):
             first = failures[0]
             verb = "would fail" if self._task.check_mode else "failed, the others were applied"

@@ -216,6 +216,7 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
         "thresholds": threshold_report,
         "failures": failures,
         "failed": bool(failures),
+        "applied": len(applied),  # operations the directory confirmed (0 in check mode)
         "reference_date": today.isoformat(),
         "alerts": dict(NO_ALERTS, failed=[], undeliverable=[]),
     }

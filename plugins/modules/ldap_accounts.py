@@ -1171,6 +1171,11 @@ failures:
       action: create
       dn: uid=jose.muller,ou=people,dc=example,dc=test
       error: "add: objectClassViolation"
+applied:
+  description: Number of operations the directory confirmed in this run (0 in check mode).
+  returned: always
+  type: int
+  sample: 12
 stopped:
   description: Why nothing was written - C(reason) V(threshold) and the C(exceeded) actions.
   returned: when a threshold stopped the run

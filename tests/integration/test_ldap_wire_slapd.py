@@ -130,3 +130,37 @@ def test_a_create_that_meets_the_same_persons_account_adopts_it_and_anything_els
     assert "adopted" in [op for op in done if op.person == "P1"][0].reason
     assert [(f["person"], "entryAlreadyExists" in f["error"]) for f in failed] == [("P2", True)]
     conn.unbind()
+
+
+def test_a_connection_lost_mid_apply_reports_what_was_applied_and_what_is_not_known(tmp_path):
+    """slapd killed while 3,000 creates are in flight: the answered ones are applied, every other
+    one is a failure that says the connection was lost and that the next run converges."""
+    import os
+    import signal
+    import threading
+    import time
+    import slapd
+    with slapd.running_slapd(str(tmp_path / "slapd")) as directory:
+        conn = target.connect(directory.ldap_uri, directory.bind_dn, directory.bind_password)
+        ops = [Operation("create", "P%d" % i, "uid=u%d,%s" % (i, directory.people_dn), "joiner", None,
+                         {"objectClass": ["inetOrgPerson"], "uid": ["u%d" % i], "cn": ["u"], "sn": ["x"]})
+               for i in range(3000)]
+        watcher = ldap3.Connection(ldap3.Server(directory.ldap_uri), directory.bind_dn, directory.bind_password,
+                                   auto_bind=True)
+
+        def kill_when_some_exist():
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                watcher.search(directory.people_dn, "(uid=u1*)", attributes=["1.1"], size_limit=50)
+                if len(watcher.response) >= 20:
+                    break
+                time.sleep(0.005)
+            os.kill(directory.pid, signal.SIGKILL)
+        killer = threading.Thread(target=kill_when_some_exist)
+        killer.start()
+        done, failed = target.apply(conn, ops)
+        killer.join()
+    assert done and failed, "killed in the middle"
+    assert len(done) + len(failed) == 3000
+    lost = [f for f in failed if f["error"].startswith(target.LOST)]
+    assert lost and all("the next run converges" in f["error"] for f in lost)

@@ -579,6 +579,27 @@ def apply(conn, operations, password_attribute="userPassword", password_length=2
         writer.barrier()
         group_done, group_failed = _apply_batches(writer.pipeline, batches, groups_config, writer.broken)
     except ldap_wire.WireError as exc:
-        raise TargetError("%s; %d operation(s) had been applied before" % (exc, len(writer.done)))
+        return _after_lost_connection(operations, writer, exc)
     done = [op for dummy, op in sorted(writer.done, key=lambda item: item[0])]
     return done + group_done, writer.failed + group_failed
+
+
+LOST = "connection lost"
+
+
+def _after_lost_connection(operations, writer, exc):
+    """``(done, failed)`` when the connection dies mid-apply: what was answered is reported as it
+    was; every other operation is a failure that says the connection was lost and that the next
+    run converges (an unanswered write may or may not have been applied: the next run reads the
+    directory again and plans from what is there)."""
+    done = [op for dummy, op in sorted(writer.done, key=lambda item: item[0])]
+    answered = set(id(op) for op in done)
+    failed_keys = set((f["person"], f["action"], f["dn"]) for f in writer.failed)
+    failed = list(writer.failed)
+    for op in operations:
+        if id(op) in answered or (op.person, op.action, op.dn) in failed_keys:
+            continue
+        failed.append({"person": op.person, "action": op.action, "dn": op.dn,
+                       "error": "%s before this operation was answered (%s): it may or may not have been "
+                                "applied; the next run converges" % (LOST, exc)})
+    return done, failed
