@@ -51,7 +51,8 @@ def _read_part(source, part):
         return read_http(spec["url"], records=spec.get("records"), pagination=pagination or None,
                          auth=source.get("auth"), validate_certs=source.get("validate_certs", True),
                          ca_file=source.get("ca_file"), timeout=source.get("timeout") or 30.0,
-                         retries=source.get("retries", 3), backoff=source.get("backoff", 1.0))
+                         retries=source.get("retries", 3), backoff=source.get("backoff", 1.0),
+                         max_pages=source.get("max_pages") or 10000, time_budget=source.get("time_budget") or 1800.0)
     raise CollectError("source %s: type %s is not supported" % (source["name"], kind))
 
 

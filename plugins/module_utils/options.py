@@ -66,6 +66,8 @@ SOURCE_SPEC = dict(
     timeout=dict(type="float", default=30.0),
     retries=dict(type="int", default=3),
     backoff=dict(type="float", default=1.0),
+    max_pages=dict(type="int", default=10000),
+    time_budget=dict(type="float", default=1800.0),
 )
 
 COUNT_OR_PERCENT = dict(count=dict(type="int"), percent=dict(type="float"))

@@ -333,6 +333,19 @@ options:
         description: First backoff in seconds (doubled each retry; a numeric C(Retry-After) wins).
         type: float
         default: 1.0
+      max_pages:
+        description:
+          - HTTP sources - at most this many pages; more stops the collect (nothing written). A next
+            link already read, a cursor already used or a page with the same records as the one
+            before stops it too.
+        type: int
+        default: 10000
+      time_budget:
+        description:
+          - HTTP sources - seconds for reading every page, retries and waits included; longer stops
+            the collect (nothing written), so a slow or endless API never holds the run.
+        type: float
+        default: 1800.0
 notes:
   - Expressions are Jinja2 expressions (the syntax of C(when)), not C({{ }}) templates, so
     Ansible passes them through untouched. Each is compiled once per run.

@@ -188,6 +188,21 @@ def test_max_pages_stops_a_read_that_goes_on_and_on():
             read(api, "page", max_pages=2)
 
 
+@pytest.mark.parametrize("style", ["next_link", "cursor", "link_header"])
+def test_a_page_that_repeats_the_previous_pages_records_under_a_new_link_is_stopped(style):
+    with running_hr_api(PERSONS, style=style, faults={3: "repeat"}) as api:
+        with pytest.raises(SourceError, match=r"page 3: the same records as page 2"):
+            read(api, style)
+
+
+def test_a_source_slower_than_its_time_budget_is_stopped():
+    with running_hr_api(PERSONS, style="page", faults={2: "slow:0.6"}) as api:
+        started = time.monotonic()
+        with pytest.raises(SourceError, match=r"page 3: the source took more than its time_budget of 0.5 s"):
+            read(api, "page", time_budget=0.5)
+        assert time.monotonic() - started < 5
+
+
 def test_a_same_server_redirect_keeps_the_credentials():
     with running_hr_api(PERSONS, auth={"type": "bearer", "token": TOKEN}) as api:
         url = api.url.replace(PATH, LEGACY_PATH)

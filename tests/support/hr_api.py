@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 
 PATH = "/api/persons"
 STYLES = ("next_link", "link_header", "cursor", "page", "offset")
-FAULTS = ("500", "500-once", "429-once", "malformed", "loop")
+FAULTS = ("500", "500-once", "429-once", "malformed", "loop", "repeat")
 LEGACY_PATH = "/legacy/persons"
 
 
@@ -137,6 +137,9 @@ def _handler(api: HrApi) -> type[BaseHTTPRequestHandler]:
                 return self.answer(429, {"error": "slow down"}, {"Retry-After": "1"})
             elif fault == "loop":
                 dummy, body, headers = api.page({k: v for k, v in query.items() if k in ("per_page", "limit")})
+            elif fault == "repeat":  # the previous page's records again, under a new next link
+                offset, size = api.window(query)
+                body = dict(body, data=api.persons[max(offset - size, 0):offset])
             elif fault == "malformed":
                 return self.answer(200, b'{"data": [{"id": "1",', headers)
             return self.answer(200, body, headers)

@@ -182,7 +182,7 @@ class _HttpSource(object):
     """One read of one API: settings, the pages read so far, and the request machinery."""
 
     def __init__(self, url, records, pagination, auth, validate_certs, ca_file, timeout, retries, backoff, headers,
-                 max_pages, sleep):
+                 max_pages, sleep, time_budget=None, clock=time.monotonic):
         scheme = urlsplit(url or "").scheme.lower()
         if scheme not in ("http", "https"):
             raise ValueError("the url of an http source must start with http:// or https://")
@@ -206,6 +206,10 @@ class _HttpSource(object):
         self.backoff = float(backoff)
         self.max_pages = max_pages
         self.sleep = sleep
+        if time_budget is not None and (isinstance(time_budget, bool) or not isinstance(time_budget, (int, float))
+                                        or time_budget <= 0):
+            raise ValueError("time_budget must be a number of seconds > 0")
+        self.time_budget, self.clock = time_budget, clock
         self.headers = dict(headers or {})
         self.secret = bool(auth_headers or self.auth_kwargs or self.headers)
         if not any(k.lower() == "accept" for k in self.headers):
@@ -333,10 +337,15 @@ class _HttpSource(object):
         digest = hashlib.sha256()
         number, previous = 0, None
         url = self.first_url()
+        started = self.clock()
         while url is not None:
             number += 1
             if number > self.max_pages:
-                raise self.fail(number, "more than %d pages; stopping (is the pagination looping?)" % self.max_pages)
+                raise self.fail(number, "more than %d pages (max_pages); stopping (is the pagination looping?)"
+                                % self.max_pages)
+            if self.time_budget is not None and self.clock() - started > self.time_budget:
+                raise self.fail(number, "the source took more than its time_budget of %g s; stopping (a slow or "
+                                        "endless API must not hold the run)" % self.time_budget)
             seen.add(url)
             final, headers, body = self.get(url, number)
             digest.update(body)
@@ -346,6 +355,9 @@ class _HttpSource(object):
                 items = find_records(document, self.records, "the body")
             except ValueError as exc:
                 raise self.fail(number, str(exc)) from None
+            if items and items == previous and self.style in ("next_link", "cursor"):
+                raise self.fail(number, "the same records as page %d: the API serves one page again; stopping to "
+                                        "avoid a loop" % (number - 1))
             rows.extend(record_rows(items, lambda index, page=number: "page %d record %d" % (page, index)))
             url = None
             if self.style == "next_link":
@@ -356,12 +368,12 @@ class _HttpSource(object):
                 if items == previous:
                     raise self.fail(number, "the same records as page %d; does the API honour the %s parameter?"
                                     % (number - 1, settings.get("page_param") or settings.get("offset_param")))
-                previous = items
                 if self.style == "page":
                     values = {settings["page_param"]: settings["start"] + number, settings["size_param"]: settings["size"]}
                 else:
                     values = {settings["offset_param"]: len(rows), settings["limit_param"]: settings["size"]}
                 url = _with_params(self.url, values)
+            previous = items
         return SourceRows(name=self.name, columns=None, rows=rows, digest=digest.hexdigest())
 
     def next_link(self, document, headers, current, number, seen):
@@ -395,7 +407,8 @@ class _HttpSource(object):
 
 
 def read_http(url, records=None, pagination=None, auth=None, validate_certs=True, ca_file=None, timeout=30.0,
-              retries=3, backoff=1.0, headers=None, max_pages=100000, sleep=time.sleep):
+              retries=3, backoff=1.0, headers=None, max_pages=10000, sleep=time.sleep, time_budget=1800.0,
+              clock=time.monotonic):
     """Read every page of a JSON API; ``SourceRows`` whose origins read ``page N record M``.
 
     ``records``: dotted path to the list in each page's body (None: the body is the list).
@@ -403,8 +416,11 @@ def read_http(url, records=None, pagination=None, auth=None, validate_certs=True
     ``auth``: None, ``{"type": "bearer", "token": ...}`` or ``{"type": "basic", "username": ..., "password": ...}``.
     ``timeout`` applies to each connect and each read; ``retries`` more attempts per page after the
     first, waiting ``backoff * 2**attempt`` seconds (or a numeric Retry-After, at most 60 s) via ``sleep``.
+    ``max_pages`` and ``time_budget`` (seconds for all pages, retries included) bound a looping or
+    endless API; a next link already read, a cursor already used or a page that repeats the
+    previous page's records stops it too.
     Bad settings raise ``ValueError``; any failure to read a page raises ``SourceError``.
     """
     source = _HttpSource(url, records, pagination, auth, validate_certs, ca_file, timeout, retries, backoff, headers,
-                         max_pages, sleep)
+                         max_pages, sleep, time_budget, clock)
     return source.read()
