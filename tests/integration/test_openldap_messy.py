@@ -80,7 +80,7 @@ def test_create_containers_and_adopt_make_the_directory_whole(messy, any_directo
     assert containers == ["ou=ict,%s" % PEOPLE, "ou=staff,%s" % PEOPLE, "ou=admin,ou=staff,%s" % PEOPLE]
     assert _entry(directory, "ou=ict,%s" % PEOPLE) is None, "check mode wrote"
     real = ws.play("provision.yml")
-    assert real.rc == 0, real
+    assert real.rc == 0, real.plan["failures"]
     assert real.plan["actions"] == check.plan["actions"]
     people = dict((a["employeenumber"][0], dn) for dn, a in read_people(directory, base=BASE).items()
                   if a.get("employeenumber"))

@@ -17,6 +17,7 @@ import os
 import re
 import secrets as _secrets
 import ssl
+import time
 
 try:
     import ldap3
@@ -294,7 +295,26 @@ def _apply_batch(pipeline, batch, config):
     if request is not None:
         code, diagnostic = pipeline.call(request)
         if code != 0:
-            raise TargetError("%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
+            raise TargetError("%s: %s" % (what, ldap_wire.describe(code, diagnostic)), code)
+
+
+# noSuchAttribute, attributeOrValueExists: the group changed under us (slapd's refint renames a
+# moved member in the background, after the move was answered).
+_RACED = (16, 20)
+
+
+def _apply_moved_batch(pipeline, batch, ops, config, tries=5, pause=0.2):
+    """A batch with moved accounts, written against the group as it is now; when the directory's
+    refint renames a member between that read and the write, read again and retry."""
+    for attempt in range(tries):
+        _against_members_now(pipeline.wire.conn, batch, ops, config["member_attribute"])
+        try:
+            _apply_batch(pipeline, batch, config)
+            return
+        except TargetError as exc:
+            if exc.code not in _RACED or attempt == tries - 1:
+                raise
+            time.sleep(pause)
 
 
 def _against_members_now(conn, batch, ops, member_attribute):
@@ -337,10 +357,11 @@ def _apply_batches(pipeline, batches, groups_config, broken):
         batch.remove = [op.dn for op in ops if op.action == "revoke"]
         if batch.moved and not batch.create:
             try:
-                _against_members_now(pipeline.wire.conn, batch, ops, config["member_attribute"])
+                _apply_moved_batch(pipeline, batch, ops, config)
+                done.extend(ops)
             except TargetError as exc:
                 failed.extend({"person": op.person, "action": op.action, "dn": op.dn, "error": str(exc)} for op in ops)
-                continue
+            continue
         try:
             _apply_batch(pipeline, batch, config)
             done.extend(ops)
@@ -499,8 +520,9 @@ class _Writer(object):
                 self.fail(op, error)
 
     def write(self, position, op, requests):
-        if len(requests) > 1 or _links_to(op, self.in_flight):
-            self.barrier()
+        if len(requests) > 1 or _links_to(op, self.in_flight) or \
+                (op.action == "container" and dnlib.normalise(dnlib.parent(op.dn)) in self.in_flight):
+            self.barrier()  # (a container inside one still being created: slapd runs requests in parallel)
         if len(requests) > 1:  # a modify then a rename of the same entry: one after the other
             for what, request in requests:
                 code, diagnostic = self.pipeline.call(request)
@@ -519,7 +541,7 @@ class _Writer(object):
             else:
                 self.fail(op, "%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
         self.pipeline.submit(request, answered)
-        if op.action == "create":
+        if op.action in ("create", "container"):
             self.in_flight.add(dnlib.normalise(op.dn))
 
 
