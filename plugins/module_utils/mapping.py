@@ -306,10 +306,17 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
             rejections.append(Rejection(source, persons_rows.name, line, exc.field, exc.problem, mapping.person_id(row)))
             continue
         pid = person["id"]
-        if pid in origin:
-            raise MappingError("source %s: duplicate person id %r in %s rows %s and %s"
-                               % (source, pid, persons_rows.name, origin[pid], line))
-        origin[pid] = line
+        # One rule for person keys everywhere (collect, merge, correlation): surrounding spaces are
+        # not part of it and case does not tell two persons apart - ids that differ only in case
+        # are one key, so two rows with them are a duplicate, never two persons in conflict forever.
+        folded = str(pid).lower()
+        if folded in origin:
+            first_line, first_id = origin[folded]
+            raise MappingError("source %s: duplicate person id %r in %s rows %s and %s%s"
+                               % (source, pid, persons_rows.name, first_line, line,
+                                  "" if first_id == pid else " (as %r: ids that differ only in case are one key)"
+                                  % first_id))
+        origin[folded] = (line, pid)
         mapped, bad = [], None
         for name, where, record in raw:
             try:

@@ -27,6 +27,8 @@ description:
   - A row with an empty required field or an unparseable date is rejected and reported with
     file, row and field (never the row's content); the other rows are collected. A person whose
     row is rejected keeps its record from the previous vault, so a broken row never makes a leaver.
+  - 'Person keys follow one rule everywhere (collect, merge, correlation): surrounding spaces are not part of
+    them and case does not tell two persons apart - two rows whose ids differ only in case are a duplicate.'
   - A missing mapped column, a duplicate person id, an unreadable file or a wrong vault password
     fail the task and leave the previous vault untouched.
 author:

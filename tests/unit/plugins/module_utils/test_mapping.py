@@ -156,6 +156,11 @@ def test_a_duplicate_person_id_names_both_rows():
         collect(persons_file(["1", "Jan", "Jansen", ""], ["2", "Piet", "P", ""], ["1", "Jan", "Again", ""]))
 
 
+def test_ids_that_differ_only_in_case_or_spaces_are_one_key_so_a_duplicate():
+    with pytest.raises(MappingError, match=r"duplicate person id 'jan1' in persons.csv rows 2 and 3 \(as 'JAN1'"):
+        collect(persons_file(["JAN1", "Jan", "Jansen", ""], [" jan1 ", "Jan", "Again", ""]))
+
+
 # Dates -------------------------------------------------------------------------------------------
 
 def test_dates_default_to_iso():
