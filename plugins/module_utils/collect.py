@@ -328,5 +328,10 @@ def collect(sources, data_by_source, previous, collected_at, merge=None, today=N
     changes["purged"] = purged
     had = dict((entry.get("name"), entry.get("persons") or 0) for entry in (previous or {}).get("sources") or [])
     empty = [entry["name"] for entry in entries if entry["persons"] == 0 and had.get(entry["name"], 0) > 0]
+    for source in sources:  # a contracts file that lost every row would make every person a leaver
+        name, data = source["name"], data_by_source[source["name"]]
+        if data.contracts is not None and not any(row for dummy, row, dummy2 in data.contracts.rows) and any(
+                p.get("source") == name and p.get("contracts") for p in previous_persons.values()):
+            empty.append("%s (its contracts file)" % name)
     found = evaluate_thresholds(changes, len(previous_persons), len(persons), thresholds, previous is not None, empty)
     return CollectResult(document, changes, rejections, sorted(set(kept)), purged, found)

@@ -33,12 +33,13 @@ class Rejection(object):
 
     __slots__ = ("source", "file", "line", "field", "problem", "person", "key", "unreadable")
 
-    def __init__(self, source, file, line, field, problem, person=None, key=None):
+    def __init__(self, source, file, line, field, problem, person=None, key=None, unreadable=None):
         self.source, self.file, self.line = source, file, line
         self.field, self.problem, self.person = field, visible(problem), person
         self.key = key  # a broken contract row: the person key it could still be read for
-        # The row could not be read as a whole and nobody can tell whose it is.
-        self.unreadable = isinstance(problem, RowProblem) and person is None and key is None
+        # Nobody can tell whose row it is: it could not be read as a whole, or its key is empty.
+        self.unreadable = (isinstance(problem, RowProblem) and person is None and key is None) \
+            if unreadable is None else unreadable
 
     def as_dict(self):
         return {"source": self.source, "file": self.file, "row": self.line, "field": self.field,
@@ -243,7 +244,8 @@ class _Contracts(object):
                 continue
             key = _key(row, contract_key)
             if not key:
-                self.rejections.append(Rejection(source, contract_rows.name, line, contract_key, "required value is empty"))
+                self.rejections.append(Rejection(source, contract_rows.name, line, contract_key, "required value is empty",
+                                                 unreadable=True))
                 continue
             self.grouped.setdefault(key, []).append((contract_rows.name, line, row))
 
@@ -303,7 +305,9 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
             raw = contracts.raw(key, row, line)
             person = mapping.map_person(row, [r for dummy, dummy2, r in raw])
         except _RowProblem as exc:
-            rejections.append(Rejection(source, persons_rows.name, line, exc.field, exc.problem, mapping.person_id(row)))
+            guess = mapping.person_id(row)
+            rejections.append(Rejection(source, persons_rows.name, line, exc.field, exc.problem, guess,
+                                        unreadable=guess is None))
             continue
         pid = person["id"]
         # One rule for person keys everywhere (collect, merge, correlation): surrounding spaces are

@@ -115,10 +115,10 @@ def test_a_create_that_meets_the_same_persons_account_adopts_it_and_anything_els
     another anchor at that DN is a failure."""
     conn = target.connect(directory.ldap_uri, directory.bind_dn, directory.bind_password)
     people = directory.people_dn
-    assert conn.add("uid=jan,%s" % people, attributes={"objectClass": ["inetOrgPerson"], "cn": "Jan", "sn": "J",
-                                                        "employeeNumber": "P1"}), conn.result
-    assert conn.add("uid=piet,%s" % people, attributes={"objectClass": ["inetOrgPerson"], "cn": "Piet", "sn": "P",
-                                                         "employeeNumber": "SOMEONE-ELSE"}), conn.result
+    jan = {"objectClass": ["inetOrgPerson"], "cn": "Jan", "sn": "J", "employeeNumber": "P1"}
+    piet = {"objectClass": ["inetOrgPerson"], "cn": "Piet", "sn": "P", "employeeNumber": "SOMEONE-ELSE"}
+    assert conn.add("uid=jan,%s" % people, attributes=jan), conn.result
+    assert conn.add("uid=piet,%s" % people, attributes=piet), conn.result
 
     def create(uid, pid):
         return Operation("create", pid, "uid=%s,%s" % (uid, people), "joiner", None,

@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 
 PATH = "/api/persons"
 STYLES = ("next_link", "link_header", "cursor", "page", "offset")
-FAULTS = ("500", "500-once", "429-once", "malformed", "loop", "repeat")
+FAULTS = ("500", "500-once", "429-once", "malformed", "loop", "repeat", "html", "401")
 LEGACY_PATH = "/legacy/persons"
 
 
@@ -140,6 +140,10 @@ def _handler(api: HrApi) -> type[BaseHTTPRequestHandler]:
             elif fault == "repeat":  # the previous page's records again, under a new next link
                 offset, size = api.window(query)
                 body = dict(body, data=api.persons[max(offset - size, 0):offset])
+            elif fault == "html":  # a proxy's error page, or a login form, with status 200
+                return self.answer(200, b"<html><body>Please log in</body></html>", {"Content-Type": "text/html"})
+            elif fault == "401":
+                return self.answer(401, {"error": "token expired"})
             elif fault == "malformed":
                 return self.answer(200, b'{"data": [{"id": "1",', headers)
             return self.answer(200, body, headers)
@@ -148,9 +152,10 @@ def _handler(api: HrApi) -> type[BaseHTTPRequestHandler]:
             raw = body if isinstance(body, bytes) else json.dumps(body).encode()
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                headers = dict(headers or {})
+                self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
                 self.send_header("Content-Length", str(len(raw)))
-                for name, value in (headers or {}).items():
+                for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(raw)
