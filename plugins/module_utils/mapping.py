@@ -13,6 +13,7 @@ and any further name. Only mapped fields reach the vault. No I/O here: rows come
 from __future__ import annotations
 
 import datetime
+import re
 
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
     ExpressionError, compile_mapping, make_scope,
@@ -20,6 +21,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.expressions impor
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import RowProblem, visible
 
 PERSON_FIELDS = ("id", "name", "email", "manager", "custom")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")  # C0 controls but tab, CR, LF; bidi overrides
 DEFAULT_DATE_FIELDS = ("start", "end")
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 
@@ -135,6 +137,10 @@ class MappingSet(object):
                 raise _RowProblem(label, "mapping expression failed on this row (%s)" % (exc.kind or "error"))
             if isinstance(value, str):
                 value = value.strip() or None
+                if value is not None and _CONTROL.search(value):
+                    # NUL and other control characters are no part of a name, a code or a date:
+                    # a directory refuses them, a terminal or a report would hide them.
+                    raise _RowProblem(label, "contains a control character (U+%04X)" % ord(_CONTROL.search(value).group()))
             if value is not None and is_date:
                 value = self._date(value, label)
             if len(keys) == 1:
