@@ -71,7 +71,7 @@ class Workspace(object):
         """The same run as ``play``, started in the background: ``(Popen, plan file)``."""
         cmd, plan_file = self.command(playbook, *args, check=check)
         proc = subprocess.Popen(cmd, cwd=str(ROOT), env=self.environment(), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, universal_newlines=True)
+                                stderr=subprocess.STDOUT, universal_newlines=True, start_new_session=True)
         return proc, plan_file
 
     def command(self, playbook, *args, check=False, diff=False, verbosity=0, vault_pass=None):

@@ -1,0 +1,132 @@
+"""A run killed at any moment leaves a state the next run converges from: a provisioning and a
+collect are killed (SIGKILL of the whole process group) at several points, run again, and the
+result is compared with an uninterrupted reference - the directory by an independent ldap3 dump,
+the vault by its persons."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import ldap3
+import pytest
+import yaml
+
+import slapd
+from jml_workspace import ACME_TOKEN, ROOT, Workspace
+
+PERSONS = 3000
+# Killed once this share of the accounts is written: early, half way and late in the apply.
+KILL_AT = (0.1, 0.5, 0.9)
+
+
+@pytest.fixture(scope="module")
+def hr(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hr-3000")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--persons", str(PERSONS), "--out",
+                    str(out)], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def _workspace(path, directory, hr):
+    path.mkdir()
+    ws = Workspace(path, directory, None, ACME_TOKEN)
+    sources = yaml.safe_load((hr / "mapping.yml").read_text())["jml_sources"]
+    ws.set_vars(jml_sources=sources, jml_collect_merge={}, jml_collect_thresholds={}, jml_ldap_thresholds={},
+                jml_ldap_rules_file=str(hr / "rules.yml"), jml_ldap_lifecycle={"pre_provision_days": 14})
+    return ws
+
+
+def dump(directory):
+    """Every entry under the suffix, as an independent ldap3 read sees it (operational attributes out)."""
+    conn = ldap3.Connection(ldap3.Server(directory.ldap_uri, get_info=ldap3.NONE), directory.bind_dn,
+                            directory.bind_password, auto_bind=True)
+    entries = conn.extend.standard.paged_search(directory.base_dn, "(objectClass=*)", attributes=["*", "memberOf"],
+                                                paged_size=1000, generator=False)
+    found = {}
+    for entry in entries:
+        if entry.get("type") == "searchResEntry":
+            found[entry["dn"].lower()] = dict((k.lower(), sorted(str(v).lower() for v in vals))
+                                              for k, vals in entry["attributes"].items() if vals)
+    conn.unbind()
+    return found
+
+
+def _count(directory):
+    conn = ldap3.Connection(ldap3.Server(directory.ldap_uri, get_info=ldap3.NONE), directory.bind_dn,
+                            directory.bind_password, auto_bind=True)
+    found = conn.extend.standard.paged_search(directory.people_dn, "(objectClass=inetOrgPerson)",
+                                              attributes=["1.1"], paged_size=1000, generator=False)
+    conn.unbind()
+    return len(found)
+
+
+def _killed_when(proc, directory, count, timeout=120):
+    """SIGKILL the run's process group once ``count`` accounts exist (or it ended by itself)."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline and _count(directory) < count:
+        time.sleep(0.01)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+
+
+def _killed(proc, seconds):
+    time.sleep(seconds)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    return proc.returncode
+
+
+def test_a_provisioning_killed_at_any_point_converges_to_the_uninterrupted_result(hr, tmp_path):
+    with slapd.running_slapd(str(tmp_path / "reference-slapd")) as reference:
+        ws = _workspace(tmp_path / "reference", reference, hr)
+        assert ws.play("collect.yml").rc == 0
+        assert ws.play("provision.yml").rc == 0
+        expected = dump(reference)
+    assert len(expected) > 2000
+    mid_apply = 0
+    accounts = sum(1 for dn in expected if dn.startswith("uid="))
+    for share in KILL_AT:
+        with slapd.running_slapd(str(tmp_path / ("slapd-%s" % share))) as directory:
+            ws = _workspace(tmp_path / ("run-%s" % share), directory, hr)
+            assert ws.play("collect.yml").rc == 0
+            empty = len(dump(directory))
+            proc, dummy = ws.start("provision.yml")
+            _killed_when(proc, directory, int(accounts * share))
+            seconds = share
+            written = len(dump(directory)) - empty
+            mid_apply += 0 < written < len(expected) - empty
+            run = ws.play("provision.yml")
+            assert run.rc == 0, run
+            assert dump(directory) == expected, "killed at %d%% of the creates: the next run must converge" % (
+                seconds * 100)
+            assert ws.play("provision.yml").plan["changed"] is False
+    assert mid_apply >= 1, "at least one kill must land in the middle of the writes"
+
+
+def test_a_collect_killed_at_any_point_leaves_the_old_vault_or_the_new_one_and_converges(hr, tmp_path):
+    reference = _workspace(tmp_path / "reference", None, hr)
+    assert reference.play("collect.yml").rc == 0
+    expected = reference.vault_document()["persons"]
+    for seconds in (1.0, 1.6, 2.2):
+        ws = _workspace(tmp_path / ("run-%s" % seconds), None, hr)
+        # An older vault first (a tenth of the persons gone), so a kill can leave either.
+        persons = hr / "persons.csv"
+        full = persons.read_bytes()
+        persons.write_bytes(b"".join(full.splitlines(True)[:int(PERSONS * 0.9)]))
+        assert ws.play("collect.yml").rc == 0
+        old = ws.vault.read_bytes()
+        persons.write_bytes(full)
+        proc, dummy = ws.start("collect.yml")
+        _killed(proc, seconds)
+        now = ws.vault.read_bytes()
+        assert now == old or sorted(ws.vault_document()["persons"]) == sorted(expected), \
+            "killed at %s s: the vault is the old one or the whole new one, never half" % seconds
+        run = ws.play("collect.yml")
+        assert run.rc == 0, run
+        assert ws.vault_document()["persons"] == expected
+        leftovers = [n for n in os.listdir(ws.path) if n.startswith((".vault-", ".jml-"))]
+        assert leftovers == [], leftovers
