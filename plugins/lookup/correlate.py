@@ -45,20 +45,13 @@ options:
         attributes (a value or a list of values).
     type: list
     elements: dict
-  encrypt:
-    description:
-      - The vault is an ansible-vault envelope. With a vault secret in the play, a plain vault is
-        refused (anyone who can write the file could have forged it); set V(false) to read a plain
-        vault on purpose (one written by M(jml.provisioning.hr_collect) with O(jml.provisioning.hr_collect#module:encrypt=false)).
-      - In check mode the would-be vault of this run's check-mode M(jml.provisioning.hr_collect) is
-        read instead of the file, when there is one.
-    type: bool
-    default: true
   anchors:
     description: Ordered anchors, each C({person - <dotted field>, attribute - <account attribute>}).
     type: list
     elements: dict
     default: [{person: id, attribute: employeeNumber}]
+extends_documentation_fragment:
+  - jml.provisioning.vault_reader
 notes:
   - The report names persons by id and accounts by DN; it holds no other HR data.
 seealso:

@@ -38,15 +38,8 @@ options:
     description: Return only these top-level person fields (for example V(id), V(name), V(email)).
     type: list
     elements: str
-  encrypt:
-    description:
-      - The vault is an ansible-vault envelope. With a vault secret in the play, a plain vault is
-        refused (anyone who can write the file could have forged it); set V(false) to read a plain
-        vault on purpose (one written by M(jml.provisioning.hr_collect) with O(jml.provisioning.hr_collect#module:encrypt=false)).
-      - In check mode the would-be vault of this run's check-mode M(jml.provisioning.hr_collect) is
-        read instead of the file, when there is one.
-    type: bool
-    default: true
+extends_documentation_fragment:
+  - jml.provisioning.vault_reader
 notes:
   - Returns one list of persons (a lookup result of one element per person); use
     C(query('jml.provisioning.vault', ...)) or C(wantlist=true) in templates.
