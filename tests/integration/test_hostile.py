@@ -139,7 +139,7 @@ def test_out_of_the_box_an_empty_export_stops_the_collect_and_a_mass_disable_sto
         path.write_bytes(path.read_bytes().splitlines(True)[0])
     run = play()
     text = " ".join(run.stdout.split())
-    assert run.returncode != 0 and "source(s) helloid read no person" in text and "removed 33 (limit 3)" in text, text
+    assert run.returncode != 0 and "source(s) helloid, helloid (its contracts file) read no person" in text and "removed 33 (limit 3)" in text, text
     assert ws.vault.read_bytes() == before, "the previous vault must be byte-identical"
     assert read_people(directory) == people
     # An operator forces the collect through: the reconcile's own default limit still stops.

@@ -29,7 +29,7 @@ def test_an_empty_export_is_stopped_by_source_thresholds_and_the_vault_kept(coll
     run = ws.play("collect.yml")
     assert run.rc != 0
     # HelloID's export is empty; ACME's 5 persons remain (Amir is no longer merged: 1 "added").
-    assert "source threshold exceeded: removed 33 (limit 3), source(s) helloid read no person" in run.text
+    assert "source threshold exceeded: removed 33 (limit 3), source(s) helloid, helloid (its contracts file) read no person" in run.text
     assert "min_persons 5 (limit 20)" in run.text
     assert ws.vault.read_bytes() == first
 
