@@ -8,7 +8,6 @@ import pytest
 from jml_workspace import read_people
 
 PERSONS = "T4E_HELLOID_Persons.csv"
-HEADER = None
 
 
 def _set(ws, person, column, value):
@@ -51,8 +50,8 @@ def provisioned(workspace):
 
 
 @pytest.mark.parametrize("name, person, column, value, attribute, expected", [pytest.param(*c, id=c[0]) for c in STORED])
-def test_an_hr_value_is_stored_as_the_literal_text_it_is(provisioned, directory, name, person, column, value,
-                                                          attribute, expected):
+def test_an_hr_value_is_stored_as_the_literal_text_it_is(
+        provisioned, directory, name, person, column, value, attribute, expected):
     ws = provisioned
     before = read_people(directory)
     if column == "EmployeeCode":  # the person key itself: contracts follow it
