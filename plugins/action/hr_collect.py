@@ -84,6 +84,9 @@ class ActionModule(ActionBase):
             if stored and stored.get("fingerprint") == mark:
                 return self._unchanged(result, args, stored["result"])
             previous_text, previous = vault_file.read_with_text(path, secrets, required=False, encrypted=args["encrypt"])
+            # Only its digest is needed (the check-mode hand-off): not the whole plaintext (~40 MB at 100k) kept alive.
+            base = pending_vault.digest(previous_text) if self._task.check_mode else None
+            del previous_text
             outcome = collect(args["sources"], data, previous, now.isoformat().replace("+00:00", "Z"),
                               merge=args["merge"], today=today, retention_days=args["retention_days"],
                               thresholds=args["thresholds"])
@@ -125,7 +128,7 @@ class ActionModule(ActionBase):
             # The later tasks of this run plan from what this collect would write (encrypted, in memory).
             try:
                 result["ansible_facts"] = {pending_vault.fact_name(path): pending_vault.encode(
-                    path, previous_text, previous, outcome.document, secrets, args["encrypt"], args["vault_id"])}
+                    path, base, previous, outcome.document, secrets, args["encrypt"], args["vault_id"])}
             except vault_file.VaultFileError as exc:
                 raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
         if not self._task.check_mode:

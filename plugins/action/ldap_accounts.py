@@ -58,6 +58,7 @@ class _LdapTarget(object):
     def __init__(self, conn, options, config):
         self.conn, self.options, self.config = conn, options, config
         self.held = {}  # normalised DN -> held by an object (asked once per run, reused by the pre-flight)
+        self.absent = {}  # normalised container DN -> missing (likewise)
 
     def read_accounts(self):
         options = self.options
@@ -89,7 +90,12 @@ class _LdapTarget(object):
                                            object_filter=options["search_filter"])
 
     def missing_containers(self, containers):
-        return ldaptarget.missing_containers(self.conn, containers)
+        """Asked once per container and run: create_containers and the pre-flight both ask."""
+        unknown = [dn for dn in containers if dnlib.normalise(dn) not in self.absent]
+        if unknown:
+            found = ldaptarget.missing_containers(self.conn, unknown)
+            self.absent.update((dnlib.normalise(dn), dn in found) for dn in unknown)
+        return set(dn for dn in containers if self.absent[dnlib.normalise(dn)])
 
     def held_dns(self, dns):
         unknown = [key for key in dns if key not in self.held]
@@ -105,12 +111,11 @@ class _LdapTarget(object):
             if op.action == "delete":
                 # Objects under the account (AD: Exchange's ActiveSync devices) are deleted with it.
                 op.children = len(ldaptarget.children_of(self.conn, op.dn, self.options["connection"]["page_size"]))
-        placed = [(op, op.dn if op.action == "create" else op.new_dn) for op in operations
-                  if op.batch is None and (op.action == "create" or op.new_dn)]
+        placed = [(op, op.placed_dn) for op in operations if op.placed_dn]
         if not placed:
             return []
         made = set(dnlib.normalise(op.dn) for op in operations if op.action == "container")
-        missing = set(dn for dn in ldaptarget.missing_containers(self.conn, set(dnlib.parent(dn) for op, dn in placed))
+        missing = set(dn for dn in self.missing_containers(set(dnlib.parent(dn) for op, dn in placed))
                       if dnlib.normalise(dn) not in made)
         held = self.held_dns(set(dnlib.normalise(dn) for op, dn in placed))
         blocked = []

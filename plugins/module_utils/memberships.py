@@ -20,7 +20,7 @@ class GroupBatch(object):
     """All changes of one group, applied as one modify (or one add when the group is created)."""
 
     __slots__ = ("dn", "add", "remove", "add_placeholder", "remove_placeholder", "create", "operations",
-                 "attributes", "moved", "relinks")
+                 "attributes", "moved")
 
     def __init__(self, dn):
         self.dn = dn
@@ -31,8 +31,9 @@ class GroupBatch(object):
         # Accounts this run moves: the group holds their old DN, or the new one once the directory's
         # refint renamed it (slapd's runs in the background; many directories have none). The
         # adapter reads the group again after the moves and writes whichever DN it then holds.
-        self.moved = {}    # person -> (the DN the group held when read, the DN after this run)
-        self.relinks = []  # persons who stay members: their DN follows the move where nobody renamed it
+        # person -> (DNs the group held for them when read, their DN after this run, held DNs to
+        # remove only once the directory confirms no entry is there)
+        self.moved = {}
 
 
 def new_group_attributes(dn, lookup=None, group_type=None):
@@ -134,7 +135,6 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing, rdn
             continue
         batch = GroupBatch(info["dn"])
         batch.create = not info.get("exists")
-        batch.relinks = relinks
         for pid in relinks + revokes:
             current = dnlib.normalise(managed[pid][0] or "")
             # (DNs the group holds for the account, the DN after this run, held DNs that are not

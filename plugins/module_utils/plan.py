@@ -57,6 +57,13 @@ class Operation(object):
             return dict((a, [None, _shown(v)]) for a, v in self.modifications.items() if a != "objectClass")
         return self._changes
 
+    @property
+    def placed_dn(self):
+        """The DN an account operation puts an entry at (a create's, a move's new one), or None."""
+        if self.batch is not None:
+            return None
+        return self.dn if self.action == "create" else self.new_dn
+
     def as_dict(self):
         out = {"action": self.action, "person": self.person, "dn": self.dn, "changes": self.changes,
                "reason": self.reason}
@@ -716,10 +723,9 @@ def new_dns(plan):
     """Normalised DNs the plan creates or renames entries to: the ones another object may hold."""
     found = set()
     for op in plan.operations:
-        if op.action == "create":
-            found.add(dnlib.normalise(op.dn))
-        elif op.new_dn and op.batch is None and dnlib.normalise(op.new_dn) != dnlib.normalise(op.dn):
-            found.add(dnlib.normalise(op.new_dn))  # (a case-only rename keeps the entry's own DN)
+        placed = dnlib.normalise(op.placed_dn) if op.placed_dn else None
+        if placed and (op.action == "create" or placed != dnlib.normalise(op.dn)):  # a case-only rename: its own DN
+            found.add(placed)
     return found
 
 
@@ -769,8 +775,8 @@ def needed_containers(plan):
     """``{normalised DN: DN}`` of the containers the plan's new and moved accounts are placed in."""
     found = {}
     for op in plan.operations:
-        if op.batch is None and (op.action == "create" or op.new_dn):
-            parent = dnlib.parent(op.dn if op.action == "create" else op.new_dn)
+        if op.placed_dn:
+            parent = dnlib.parent(op.placed_dn)
             found.setdefault(dnlib.normalise(parent), parent)
     return found
 

@@ -151,8 +151,8 @@ def _split(operations, blocked, dn_attributes=()):
         failures.append({"person": op.person, "action": op.action, "dn": op.dn, "error": reason})
         if op.person is not None:
             broken.add(op.person)
-        if op.batch is None and (op.action == "create" or op.new_dn):
-            missing.add(dnlib.normalise(op.dn if op.action == "create" else op.new_dn))
+        if op.placed_dn:
+            missing.add(dnlib.normalise(op.placed_dn))
     if broken:  # a group's batch is written as one request: without the accounts that fail
         batches = dict((id(op.batch), op.batch) for op in runnable if op.batch is not None)
         for batch in batches.values():

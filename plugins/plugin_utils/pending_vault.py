@@ -43,19 +43,20 @@ def fact_name(path):
     return "jml_pending_vault_" + hashlib.sha256(os.path.abspath(path).encode("utf-8")).hexdigest()[:16]
 
 
-def _digest(text):
-    return hashlib.sha256((text or "").encode("utf-8")).hexdigest() if text is not None else None
+def digest(text):
+    """What the hand-off records of the vault it differs from (None: there was none)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None
 
 
-def encode(path, previous_text, previous, document, secrets, encrypt=True, vault_id=None):
-    """The fact value: ``document`` as a difference to ``previous`` (parsed from
-    ``previous_text``, the vault's plaintext on disk, or None), compressed and encrypted."""
+def encode(path, base, previous, document, secrets, encrypt=True, vault_id=None):
+    """The fact value: ``document`` as a difference to ``previous`` (the vault on disk, or None;
+    ``base``: ``digest`` of its plaintext), compressed and encrypted."""
     old = (previous or {}).get("persons") or {}
     new = document["persons"]
     delta = {
         "format": FORMAT,
         "vault": os.path.abspath(path),
-        "base": _digest(previous_text),
+        "base": base,
         "document": dict((k, v) for k, v in document.items() if k != "persons"),
         "set": dict((pid, person) for pid, person in new.items() if old.get(pid) != person),
         "remove": sorted(pid for pid in old if pid not in new),
@@ -94,7 +95,7 @@ def read(path, secrets, task_vars, check_mode, encrypted=True):
     if delta.get("format") != FORMAT or delta.get("vault") != os.path.abspath(path):
         raise PendingVaultError("the check-mode collect's hand-off for %s is not one this version reads" % path)
     text = vault_file.read_text(path, secrets, encrypted)
-    if _digest(text) != delta.get("base"):
+    if digest(text) != delta.get("base"):
         raise PendingVaultError("the vault %s changed after this run's check-mode collect read it: run the "
                                 "check again" % path)
     previous = vault_doc.loads(text, name=path) if text is not None else {"persons": {}}

@@ -30,7 +30,8 @@ def vault(tmp_path):
 
 def _hand_off(path, document):
     text, previous = vault_file.read_with_text(path, SECRETS)
-    return {pending_vault.fact_name(path): pending_vault.encode(path, text, previous, document, SECRETS)}
+    return {pending_vault.fact_name(path): pending_vault.encode(path, pending_vault.digest(text), previous, document,
+                                                                SECRETS)}
 
 
 def test_check_mode_reads_the_would_be_vault_and_a_real_run_the_vault_on_disk(vault):
