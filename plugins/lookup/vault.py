@@ -30,7 +30,8 @@ options:
   where:
     description:
       - A Jinja2 expression over C(person) (and C(today), an ISO date); only persons for which it
-        is true are returned. Example V(person.contracts | selectattr('end', 'none') | list | length > 0).
+        is true are returned, true as in Jinja2's C({% if %}) (a non-empty string, V(false) too, is true).
+        Example V(person.contracts | selectattr('end', 'none') | list | length > 0).
       - The sandbox has Jinja2's own filters and tests plus the collection's (C(ascii), C(slug),
         C(initials), C(family_name)), not Ansible's; use string methods such as C(startswith).
     type: str
@@ -73,7 +74,7 @@ import datetime
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, compile_expression
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, compile_expression, make_scope
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import vault_secrets
 
@@ -98,7 +99,7 @@ class LookupModule(LookupBase):
         if condition is not None:
             today = datetime.date.today().isoformat()
             try:
-                chosen = [p for p in chosen if condition(person=p, today=today)]
+                chosen = [p for p in chosen if condition.test(make_scope(person=p, today=today))]
             except ExpressionError as exc:
                 raise AnsibleLookupError(str(exc))
         fields = self.get_option("fields")

@@ -174,6 +174,13 @@ def _environment():
     return _ENVIRONMENT
 
 
+def is_true(value) -> bool:
+    """The one notion of truth of every condition (rules' ``when``, ``lifecycle.exclude``, the
+    vault lookup's ``where``): Jinja2's ``{% if %}``, i.e. Python truthiness of the value, with
+    undefined (None here) false. A non-empty string is true, ``"false"`` and ``"0"`` included."""
+    return bool(value)
+
+
 def _walk(value, keys):
     for key in keys:
         if isinstance(value, dict):
@@ -236,6 +243,10 @@ class Expression(object):
                 value = self._render(scope)
             return None if value is fast.UNDEFINED else value
         return self._render(scope)
+
+    def test(self, scope) -> bool:
+        """The expression as a condition (see ``is_true``), for ``scope`` from ``make_scope``."""
+        return is_true(self.evaluate(scope))
 
     def _render(self, scope):
         """The value through Jinja2 itself."""

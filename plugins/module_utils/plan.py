@@ -427,7 +427,7 @@ class _Planner(object):
             status = lifecycle.evaluate(person, self.today, config.policy)
             scope = self.scope(person, status, account)
             try:
-                if config.exclude is not None and config.exclude.evaluate(scope):
+                if config.exclude is not None and config.exclude.test(scope):
                     continue
                 if account is not None:
                     username = self.current_or_renamed(account, scope)

@@ -18,7 +18,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnli
 from ansible_collections.jml.provisioning.plugins.module_utils import fast_expressions as fast
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
-    ExpressionError, compile_expression, compile_mapping, make_scope,
+    ExpressionError, compile_expression, compile_mapping, is_true, make_scope,
 )
 
 
@@ -43,15 +43,15 @@ class Rule(object):
     def holds(self, scope):
         """The condition for a scope whose value already met the guard (see ``RuleSet``)."""
         if self.rest is None:
-            return _truthy(self.when.evaluate(scope))
+            return self.when.test(scope)
         try:
             value = self.rest(scope)
         except fast.Fallback:  # a value the closure does not mimic: the whole condition via Jinja2
-            return _truthy(self.when.evaluate(scope))
+            return self.when.test(scope)
         except fast.UnsupportedCall as exc:
             raise ExpressionError("%s: expression %r failed: %s" % (self.when.label, self.when.source, exc),
                                   kind="UndefinedError")
-        return _truthy(None if value is fast.UNDEFINED else value)
+        return is_true(None if value is fast.UNDEFINED else value)
 
 
 class RuleSet(list):
@@ -199,10 +199,6 @@ class Entitlements(object):
         self.rules, self.groups, self.attributes = [], set(), {}
 
 
-def _truthy(value):
-    return bool(value) and value not in ("false", "False", "no", "0")
-
-
 def entitlements(rules, scope, today):
     """Evaluate every rule for one person; ``scope`` is a ``make_scope`` dict (person, contract...)."""
     out = Entitlements()
@@ -216,7 +212,7 @@ def entitlements(rules, scope, today):
         if rule.guard is not None and rule.guard[2]:
             matched = True  # the guard is the whole condition and the index already checked it
         elif rule.any_contract:
-            matched = any(_truthy(rule.when.evaluate(contract_scope)) for contract_scope in contract_scopes)
+            matched = any(rule.when.test(contract_scope) for contract_scope in contract_scopes)
         else:
             matched = rule.holds(scope)
         if not matched:

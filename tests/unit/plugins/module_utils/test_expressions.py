@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
-    ExpressionError, compile_expression, compile_mapping, family_name, initials, slug, to_ascii,
+    ExpressionError, compile_expression, compile_mapping, family_name, initials, is_true, make_scope, slug, to_ascii,
 )
 
 PERSON = {"id": "10023", "name": {"given": "José", "family": "Müller"}, "contracts": []}
@@ -187,6 +187,17 @@ def test_referenced_items_of_the_fast_path():
     assert compile_expression("row.A", "l").referenced_items("row") == {"A"}
     assert compile_expression("row", "l").referenced_items("row") == set()
     assert compile_expression("person.id", "l").referenced_items("row") == set()
+
+
+@pytest.mark.parametrize("value, truth", [
+    ("false", True), ("0", True), ("no", True), (" ", True), ([0], True), ({"a": None}, True), (0.1, True),
+    ("", False), (None, False), (0, False), (0.0, False), (False, False), ([], False), ((), False), ({}, False),
+])
+def test_one_truth_for_every_condition_jinja_s(value, truth):
+    assert is_true(value) is truth
+    assert compile_expression("v.flag", "path").test(make_scope(v={"flag": value})) is truth
+    assert compile_expression("v.flag and true", "fast").test(make_scope(v={"flag": value})) is truth
+    assert compile_expression("v.flag | list", "jinja").test(make_scope(v={"flag": [value]})) is True
 
 
 def test_referenced_items_does_not_take_a_method_for_a_column():

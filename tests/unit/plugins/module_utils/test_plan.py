@@ -379,6 +379,13 @@ def test_an_excluded_person_is_not_touched(make_config):
     assert plan.operations == [] and plan.unchanged == 0
 
 
+def test_exclude_is_true_as_any_condition_is_a_false_string_included(make_config):
+    config = make_config(lifecycle={"exclude": "person.custom.blocked"})
+    plan = build(people(person("1", custom={"blocked": "false"}), person("2", custom={"blocked": ""}),
+                        person("3", custom={"blocked": 0})), config=config)
+    assert sorted(op.person for op in plan.operations if op.action == "create") == ["2", "3"]
+
+
 def test_an_expression_failing_for_one_person_is_a_problem_and_the_run_goes_on(make_config):
     config = make_config(attributes={"cn": "person.name.display", "description": "person.name.display + 1"})
     plan = build(people(person("1")), config=config)

@@ -68,6 +68,24 @@ def test_primary_contract_rules_and_any_contract_rules():
     assert managed_groups(RULES)["cn=crm,ou=apps,dc=x"] == "cn=crm,ou=apps,dc=x"
 
 
+@pytest.mark.parametrize("flag, matched", [
+    ("false", True), ("False", True), ("no", True), ("0", True), ("x", True), (["x"], True), (1, True),
+    ("", False), (None, False), (False, False), (0, False), ([], False), ({}, False),
+])
+def test_a_condition_holds_as_jinja_would_have_it_a_false_string_included(flag, matched):
+    # Jinja2's truth ({% if %}), as lifecycle.exclude and the vault lookup's where: until 13 a
+    # rule took the strings "false", "False", "no" and "0" for false, nothing else did.
+    rules = compile_rules([
+        {"name": "plain", "when": "person.flag", "groups": ["p"]},
+        {"name": "guarded", "when": "contract.department.code == 'SALES' and person.flag", "groups": ["g"]},
+        {"name": "jinja", "when": "person.flag if true", "groups": ["j"]},
+        {"name": "any", "when": "contract.department.code == 'SALES' and person.flag", "any_contract": True,
+         "groups": ["a"]},
+    ], GROUPS)
+    expected = ["plain", "guarded", "jinja", "any"] if matched else []
+    assert granted(rules, dict(person("1", "SALES"), flag=flag)).rules == expected
+
+
 def _info(name, *members, exists=True):
     dn = "cn=%s,%s" % (name, GROUPS)
     return {dn.lower(): {"dn": dn, "exists": exists, "members": list(members)}}
