@@ -7,7 +7,9 @@
 Expressions use the syntax of Ansible's ``when:`` (Jinja2 expressions, not ``{{ }}``
 templates). Each is compiled once per run in a sandboxed environment. A plain dotted
 path such as ``person.name.given`` skips Jinja2 entirely: it is by far the commonest
-expression and a dictionary walk is ~20x cheaper than a template call.
+expression and a dictionary walk is ~20x cheaper than a template call. Only what is no dict's
+key (``name.upper``) is asked of the sandbox, so the value is Jinja2's. Every condition is
+tested by ``Expression.test`` with one truth, ``is_true``: Jinja2's own.
 """
 
 from __future__ import annotations
@@ -174,22 +176,17 @@ def _environment():
     return _ENVIRONMENT
 
 
+def jinja_environment():
+    """The one sandboxed environment every expression compiles in (the fast paths look up
+    attributes through it, the equivalence tests compile their reference with it)."""
+    return _environment()
+
+
 def is_true(value) -> bool:
     """The one notion of truth of every condition (rules' ``when``, ``lifecycle.exclude``, the
     vault lookup's ``where``): Jinja2's ``{% if %}``, i.e. Python truthiness of the value, with
     undefined (None here) false. A non-empty string is true, ``"false"`` and ``"0"`` included."""
     return bool(value)
-
-
-def _walk(value, keys):
-    for key in keys:
-        if isinstance(value, dict):
-            value = value.get(key)
-        else:
-            return None
-        if value is None:
-            return None
-    return value
 
 
 def make_scope(**names):
@@ -206,18 +203,20 @@ def make_scope(**names):
 class Expression(object):
     """A compiled expression: ``evaluate(scope)`` with a ``make_scope`` dict, or call it with names."""
 
-    __slots__ = ("source", "label", "node", "_path", "_template", "_fast")
+    __slots__ = ("source", "label", "node", "_path", "_walk", "_template", "_fast")
 
     def __init__(self, source, label):
         self.source = source
         self.label = label
-        self._path = None
+        self._path = self._walk = None
         self._template = None
         self._fast = None
         self.node = None
         match = _DOTTED_PATH.match(source) if isinstance(source, str) else None
         if match and match.group(1).split(".")[0] not in _LITERALS:
             self._path = match.group(1).split(".")
+            # What is no dict's key (``name.upper``) the sandbox looks up, as Jinja2 would.
+            self._walk = fast.path_walker(tuple(self._path), _environment() if HAS_JINJA2 else None)
             return
         if not HAS_JINJA2:
             raise ExpressionError("jinja2 is required to evaluate %s" % label)
@@ -226,13 +225,16 @@ class Expression(object):
             self.node = _environment().parse("{{ %s }}" % source).body[0].nodes[0]
         except TemplateSyntaxError as exc:
             raise ExpressionError("%s: invalid expression %r: %s" % (label, source, exc.message))
-        self._fast = fast.compile_node(self.node, FILTERS)
+        self._fast = fast.compile_node(self.node, FILTERS, _environment())
 
     def evaluate(self, scope):
         """The value for ``scope`` (from ``make_scope``); None when undefined."""
-        if self._path is not None:
-            head = scope.get(self._path[0])
-            return _walk(head, self._path[1:]) if len(self._path) > 1 else head
+        if self._walk is not None:
+            try:
+                value = self._walk(scope)
+            except fast.Fallback:  # only without jinja2: an attribute no dict holds (``name.upper``)
+                raise ExpressionError(f"jinja2 is required to evaluate {self.label}")
+            return None if value is fast.UNDEFINED else value
         if self._fast is not None:
             try:
                 value = self._fast(scope)
@@ -261,8 +263,10 @@ class Expression(object):
         return None if isinstance(value, Undefined) else value
 
     def __call__(self, **names):
-        # Jinja2's globals only when a template may run (also as the fast path's fallback).
-        return self.evaluate(make_scope(**names) if self._template is not None else names)
+        # Jinja2's globals only when a template may run (also as the fast path's fallback), or
+        # when a path starts at one (``range``).
+        plain = self._template is None and self._path[0] in names
+        return self.evaluate(names if plain else make_scope(**names))
 
     def referenced_items(self, name):
         """Keys read from ``name`` (``row.Col`` or ``row['Col']``): used to check CSV headers."""

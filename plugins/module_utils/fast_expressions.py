@@ -12,7 +12,10 @@ collection's own filters. Anything else (other filters, tests, arithmetic, other
 None here and stays with Jinja2, and so does any value a closure does not mimic (``Fallback``),
 so behaviour never depends on this module: the tests compare both on the same expressions.
 Semantics follow Jinja2's: a missing field is "undefined", which compares unequal to everything,
-is in nothing, and is false.
+is in nothing, and is false; what is not a dict's key (``name.upper``, ``n.real``, ``row.keys``)
+is looked up by the sandboxed environment itself. The fast path may only be faster, never
+different: tests/unit/plugins/module_utils/test_expression_equivalence.py checks every shape
+here against plain Jinja2 over every kind of operand.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from __future__ import annotations
 import functools
 
 try:
-    from jinja2 import nodes
+    from jinja2 import Undefined, nodes
     HAS_JINJA2 = True
 except ImportError:  # pragma: no cover
     HAS_JINJA2 = False
 
 _STRING_METHODS = frozenset(("startswith", "endswith", "lower", "upper", "strip"))
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 class _Undefined(object):
@@ -82,23 +86,42 @@ def path_of(node):
             return None
 
 
-def path_walker(path):
-    """``f(scope)`` -> the value at ``path``, or UNDEFINED."""
-    return _walker(path)
+def path_walker(path, environment=None):
+    """``f(scope)`` -> the value at ``path``, or UNDEFINED. ``environment``: the sandboxed
+    environment that looks up what is no dict's key (without it such a lookup is a Fallback)."""
+    return _walker(path, environment)
 
 
-def _walker(path):
+def _walker(path, environment):
     head, rest = path[0], path[1:]
 
     def walk(scope):
         value = scope.get(head, UNDEFINED)
         for key in rest:
-            if isinstance(value, dict):
-                value = value.get(key, UNDEFINED)
-            else:
-                return UNDEFINED
+            if type(value) is dict:
+                found = value.get(key, UNDEFINED)
+                if found is not UNDEFINED or key not in _DICT_ATTRIBUTES:  # a miss no dict method shadows
+                    value = found
+                    continue
+            value = _attribute(value, key, environment)
         return value
     return walk
+
+
+def _attribute(value, key, environment):
+    """``value.key`` where ``key`` is no key of ``value``: Jinja2 finds methods and attributes
+    there (``name.upper``, ``n.real``, ``row.keys``), through the sandbox's own rules.
+
+    ``value.key`` and ``value['key']`` differ only for objects with both items and attributes,
+    which JSON data (dicts, lists, strings, numbers) never are: one lookup serves both."""
+    if value is UNDEFINED or value is None:  # None has no public attribute: undefined either way
+        return UNDEFINED
+    if environment is None:
+        if hasattr(value, key):
+            raise Fallback()
+        return UNDEFINED
+    found = environment.getattr(value, key)
+    return UNDEFINED if isinstance(found, Undefined) else found
 
 
 def _constant(node):
@@ -111,8 +134,21 @@ def _constant(node):
             if not ok:
                 return False, None
             values.append(value)
-        return True, values
+        return True, (values if isinstance(node, nodes.List) else tuple(values))  # ('a', 'b') stays a tuple
     return False, None
+
+
+def _fresh(value):
+    """A copy of a literal's lists: Jinja2 builds a new list per call, and a caller may change it."""
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    if isinstance(value, tuple) and any(isinstance(item, (list, tuple)) for item in value):
+        return tuple(_fresh(item) for item in value)
+    return value
+
+
+def _mutable(value):
+    return isinstance(value, list) or isinstance(value, tuple) and any(_mutable(item) for item in value)
 
 
 def _compare(op, left, right):
@@ -132,35 +168,36 @@ def _compare(op, left, right):
         return lambda scope: left(scope) != right(scope)
     if op in ("in", "notin"):
         def contains(scope):
-            container = right(scope)
-            if container is UNDEFINED or container is None:
-                found = False
+            item, container = left(scope), right(scope)  # both, in Jinja2's order: either may fail
+            if container is UNDEFINED:
+                found = False  # Jinja2's undefined iterates as empty
             else:
                 try:
-                    found = left(scope) in container
-                except TypeError:  # 'a' in 12: Jinja2 fails too, with its own message
+                    found = item in container
+                except TypeError:  # 'a' in none, 'a' in 12: Jinja2 fails too, with its own message
                     raise Fallback()
             return found if op == "in" else not found
         return contains
     return None
 
 
-def compile_node(node, filters=None):
+def compile_node(node, filters=None, environment=None):
     """A closure ``f(scope)`` computing ``node`` as Jinja2 would, or None when not supported.
-    ``filters``: the collection's own filters (plain functions), usable in closures too."""
+    ``filters``: the collection's own filters (plain functions), usable in closures too;
+    ``environment``: the sandboxed environment, for attributes that are no dict's keys."""
     if not HAS_JINJA2:
         return None
-    return _compile(node, filters or {})
+    return _compile(node, filters or {}, environment)
 
 
-def _compile(node, filters):
-    sub = functools.partial(_compile, filters=filters)
+def _compile(node, filters, environment):
+    sub = functools.partial(_compile, filters=filters, environment=environment)
     ok, value = _constant(node)
     if ok:
-        return lambda scope: value
+        return (lambda scope: _fresh(value)) if _mutable(value) else (lambda scope: value)
     path = path_of(node)
     if path is not None:
-        return _walker(path)
+        return _walker(path, environment)
     if isinstance(node, nodes.Compare) and len(node.ops) == 1:
         left, right = sub(node.expr), sub(node.ops[0].expr)
         if left is None or right is None:
@@ -192,7 +229,10 @@ def _compile(node, filters):
             if not isinstance(subject, str):
                 raise UnsupportedCall("%s() on a %s" % (method, "missing value" if subject is UNDEFINED
                                                         else type(subject).__name__))
-            return getattr(subject, method)(*values)
+            try:
+                return getattr(subject, method)(*values)
+            except (TypeError, ValueError):  # startswith(1), lower('x'): Jinja2 words the error
+                raise Fallback()
         return call
     return _compile_more(node, sub, filters)
 
@@ -218,7 +258,10 @@ def _compile_more(node, sub, filters):
                 value = target(scope)
                 if value is UNDEFINED:
                     raise Fallback()
-                return own(value, *values)
+                try:
+                    return own(value, *values)
+                except Exception:  # filetime('x'): the error is Jinja2's to report, as ExpressionError
+                    raise Fallback()
             return apply
         if values:
             return None
@@ -245,7 +288,7 @@ def _compile_more(node, sub, filters):
 
         def sliced(scope):
             value = target(scope)
-            if not isinstance(value, (str, list, tuple)):
+            if not isinstance(value, (str, list, tuple)) or part.step == 0:  # [::0] fails in Jinja2
                 raise Fallback()
             return value[part]
         return sliced
@@ -267,8 +310,8 @@ def equality_guard(node):
         if path is None or not ok:
             return None
         values = [value] if node.ops[0].op == "eq" else value
-        if not isinstance(values, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
-                                                   for v in values):
+        if not isinstance(values, (list, tuple)) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                            for v in values):
             return None
         return path, frozenset(values), True
     if isinstance(node, nodes.And):
@@ -277,7 +320,7 @@ def equality_guard(node):
     return None
 
 
-def guarded_rest(node):
+def guarded_rest(node, filters=None, environment=None):
     """For ``<guard> and <rest>``: ``rest`` compiled, or None. Once the rule index has checked
     the guard, ``a and b`` is ``b``, so only ``rest`` needs evaluating (same value, same errors
     as Jinja2: ``a`` is a plain comparison and cannot fail)."""
@@ -286,4 +329,4 @@ def guarded_rest(node):
     guard = equality_guard(node.left)
     if guard is None or not guard[2]:
         return None
-    return compile_node(node.right)
+    return compile_node(node.right, filters, environment)

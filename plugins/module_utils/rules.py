@@ -18,7 +18,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnli
 from ansible_collections.jml.provisioning.plugins.module_utils import fast_expressions as fast
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
-    ExpressionError, compile_expression, compile_mapping, is_true, make_scope,
+    FILTERS, ExpressionError, compile_expression, compile_mapping, is_true, jinja_environment, make_scope,
 )
 
 
@@ -38,7 +38,8 @@ class Rule(object):
         # (with any_contract: for the contract that matches).
         self.guard = None if when.node is None else fast.equality_guard(when.node)
         # ``<guard> and <rest>``: with the guard met, the condition's value is rest's.
-        self.rest = fast.guarded_rest(when.node) if self.guard is not None and not self.guard[2] else None
+        self.rest = (fast.guarded_rest(when.node, FILTERS, jinja_environment())
+                     if self.guard is not None and not self.guard[2] else None)
 
     def holds(self, scope):
         """The condition for a scope whose value already met the guard (see ``RuleSet``)."""
@@ -77,7 +78,7 @@ class RuleSet(list):
                 path, values, dummy = rule.guard
                 for value in values:
                     guarded.setdefault(path, {}).setdefault(value, []).append(position)
-        self.walkers = dict((path, fast.path_walker(path)) for path in list(self.guarded) + list(self.any_guarded))
+        self.walkers = dict((path, fast.path_walker(path, jinja_environment())) for path in list(self.guarded) + list(self.any_guarded))
         self.has_any_contract = bool(self.any_unguarded or self.any_guarded)
 
     def _lookup(self, guarded, scope, found):

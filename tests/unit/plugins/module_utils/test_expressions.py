@@ -200,6 +200,20 @@ def test_one_truth_for_every_condition_jinja_s(value, truth):
     assert compile_expression("v.flag | list", "jinja").test(make_scope(v={"flag": [value]})) is True
 
 
+def test_an_undefined_condition_is_false_and_a_failing_one_an_error():
+    assert compile_expression("v.missing.deeper", "t").test(make_scope(v={})) is False
+    assert compile_expression("'x' in v.missing", "t").test(make_scope(v={})) is False
+    with pytest.raises(ExpressionError):
+        compile_expression("'x' in v.none", "t").test(make_scope(v={"none": None}))  # as in Jinja2
+
+
+def test_a_path_through_a_value_finds_what_jinja_finds():
+    assert compile_expression("v.n.real", "t")(v={"n": 3}) == 3
+    assert compile_expression("v.s.upper", "t")(v={"s": "a"})() == "A"
+    assert compile_expression("v.d.keys", "t")(v={"d": {"keys": "k"}}) == "k"  # a key wins over a method
+    assert compile_expression("range", "t")() is make_scope()["range"]  # a path may start at a global
+
+
 def test_referenced_items_does_not_take_a_method_for_a_column():
     expression = compile_expression("row.get('Middle Name', '')", "l")
     assert expression(row={"Middle Name": "x"}) == "x"
