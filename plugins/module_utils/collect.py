@@ -90,17 +90,6 @@ class CollectResult(object):
         self.kept, self.purged, self.thresholds = kept, purged, thresholds
 
 
-def _limit(value, base, label):
-    """A limit given as a count (``10``) or a percentage of ``base`` (``"5%"``)."""
-    text = str(value).strip()
-    try:
-        if text.endswith("%"):
-            return int(base * float(text[:-1]) / 100.0)
-        return int(text)
-    except ValueError:
-        raise CollectError("%s must be a count or a percentage like 5%%, got %r" % (label, value))
-
-
 def map_source(source, data, previous_persons):
     """One source's persons, its rejections and the ids it carried forward from the previous vault."""
     name = source["name"]
@@ -117,8 +106,12 @@ def map_source(source, data, previous_persons):
         raise CollectError(str(exc))
     unreadable = [r for r in rejected if r.unreadable]
     if source.get("max_rejected") is not None:
-        limit = _limit(source["max_rejected"], len(data.persons.rows), "source %s max_rejected" % name)
-        if len(rejected) > limit:
+        try:
+            limit = limits.evaluate(len(rejected), source["max_rejected"], len(data.persons.rows),
+                                    "source %s max_rejected" % name)
+        except limits.LimitError as exc:
+            raise CollectError(str(exc))
+        if limit and limit["exceeded"]:
             raise CollectError("source %s: %d rows rejected, more than max_rejected %s (first: %s)"
                                % (name, len(rejected), source["max_rejected"], rejected[0]))
     elif unreadable:
@@ -278,17 +271,15 @@ def evaluate_thresholds(changes, previous_count, new_count, thresholds, has_prev
     thresholds = limits.source_thresholds(thresholds)
     counts = {"added": len(changes["joined"]), "removed": len(changes["left"]), "changed": len(changes["changed"])}
     for name in ("added", "removed", "changed"):
-        spec = thresholds.get(name)
-        if not spec or not has_previous:
+        if not has_previous:
             continue
-        bounds = []
-        if spec.get("count") is not None:
-            bounds.append(int(spec["count"]))
-        if spec.get("percent") is not None:
-            bounds.append(int(max(previous_count, 1) * float(spec["percent"]) / 100.0))
-        if bounds:
-            limit = min(bounds)
-            out[name] = {"count": counts[name], "limit": limit, "exceeded": counts[name] > limit}
+        try:
+            found = limits.evaluate(counts[name], thresholds.get(name) or None, max(previous_count, 1),
+                                    "thresholds.%s" % name)
+        except limits.LimitError as exc:
+            raise CollectError(str(exc))
+        if found:
+            out[name] = found
     if thresholds.get("empty_source") and has_previous:
         out["empty_source"] = {"count": len(empty_sources), "limit": 0, "exceeded": bool(empty_sources),
                                "sources": sorted(empty_sources)}

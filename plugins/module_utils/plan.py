@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, memberships
+from ansible_collections.jml.provisioning.plugins.module_utils import limits as limitslib
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import correlate, person_value
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, make_scope
@@ -704,18 +705,9 @@ def evaluate_thresholds(plan, thresholds):
     for action, limit in sorted((thresholds or {}).items()):
         if action not in ACTION_ORDER:
             raise ValueError("threshold for unknown action %r (known: %s)" % (action, ", ".join(ACTION_ORDER)))
-        limits = []
-        if isinstance(limit, dict):
-            if limit.get("count") is not None:
-                limits.append(int(limit["count"]))
-            if limit.get("percent") is not None:
-                limits.append(int(base * float(limit["percent"]) / 100.0))
-        else:
-            limits.append(int(limit))
-        if not limits:
-            continue
-        effective = min(limits)
-        out[action] = {"count": counts[action], "limit": effective, "exceeded": counts[action] > effective}
+        found = limitslib.evaluate(counts[action], limit, base, "thresholds.%s" % action)
+        if found:
+            out[action] = found
     return out
 
 

@@ -14,7 +14,7 @@ import datetime
 import re
 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
-from ansible_collections.jml.provisioning.plugins.module_utils import flavours
+from ansible_collections.jml.provisioning.plugins.module_utils import flavours, limits
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
@@ -112,9 +112,13 @@ def _build(options):
     except ruleslib.RuleError as exc:
         raise ConfigError(str(exc))
     lookup_base = group_lookup_base(groups)
-    for action in options.get("thresholds") or {}:
+    for action, spec in (options.get("thresholds") or {}).items():
         if action not in ACTION_ORDER:
             raise ConfigError("thresholds: unknown action %r (known: %s)" % (action, ", ".join(ACTION_ORDER)))
+        try:  # validated with the rest of the config, before the first LDAP request
+            limits.parse(spec, "thresholds.%s" % action)
+        except limits.LimitError as exc:
+            raise ConfigError(str(exc))
     return TargetConfig(
         accounts_dn=options["accounts_dn"],
         attributes=attributes,
