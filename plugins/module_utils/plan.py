@@ -79,10 +79,21 @@ class Operation(object):
         return out
 
 
+# ``build(taken_names=NAMES_UNKNOWN)``: the caller has not read the directory's names yet. The
+# planner never calls out for them: a plan that needs them stops early with ``names_needed``, and
+# the caller reads them in one bulk look-up and plans again (reconcile does; a no-op never needs them).
+NAMES_UNKNOWN = object()
+
+
+class _NamesNeeded(Exception):
+    """Raised inside the planner at the first new or renamed login; ``build`` turns it into data."""
+
+
 class Plan(object):
-    __slots__ = ("operations", "unchanged", "correlation", "problems", "managed", "rules")
+    __slots__ = ("operations", "unchanged", "correlation", "problems", "managed", "rules", "names_needed")
 
     def __init__(self):
+        self.names_needed = False  # planned without the directory's names, and a login needs them
         self.operations = []
         self.unchanged = 0
         self.correlation = None
@@ -324,8 +335,9 @@ class _Planner(object):
     def registry(self):
         # Reading every name in the directory is only worth it when someone needs a new one.
         if self._registry is None:
-            taken = self._taken_names() if callable(self._taken_names) else self._taken_names
-            self._registry = NameRegistry(taken)
+            if self._taken_names is NAMES_UNKNOWN:
+                raise _NamesNeeded()
+            self._registry = NameRegistry(self._taken_names)
         return self._registry
 
     def view(self, account):
@@ -647,14 +659,20 @@ def build(persons, accounts, config, today, taken_names=None, groups=None, held_
 
     ``persons``: vault persons (id -> person); ``accounts``: the managed scope as ``Account``
     objects; ``today``: a ``datetime.date``; ``taken_names``: attribute -> values already used
-    anywhere in the directory (for unique usernames), or a callable returning them, called
-    only when a joiner needs a name; ``groups``: the managed groups as read (normalised DN ->
+    anywhere in the directory (for unique usernames), or ``NAMES_UNKNOWN``: then a plan that
+    needs them (a joiner, a renamed login) is returned at once, empty, with ``names_needed``
+    set, for the caller to read them and plan again; ``groups``: the managed groups as read (normalised DN ->
     {dn, exists, members}); ``held_dns``: DNs other objects (not managed accounts) hold, which a
     joiner's RDN must not take; ``outside``: accounts outside the managed scope that carry a
     joiner's anchor (adopted with ``config.adopt_outside``, else conflicts).
     """
     planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns, outside)
-    planner.place()
+    try:
+        planner.place()
+    except _NamesNeeded:
+        unfinished = Plan()
+        unfinished.names_needed = True
+        return unfinished
     planner.reconcile()
     rank = dict((a, i) for i, a in enumerate(APPLY_ORDER))
     planner.plan.operations.sort(key=lambda op: (rank[op.action], dnlib.normalise(op.dn)))

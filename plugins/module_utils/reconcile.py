@@ -79,19 +79,21 @@ def _plan_with_directory_answers(persons, accounts, config, target, today, group
       contact, a group): the joiner gets the next free name instead of a failing add.
     """
     held, asked, outside = set(), set(), []
-    names = []
+    names = []  # the directory's taken names, read at most once, only when a login needs them
 
-    def taken_names():  # read once, and only when a joiner needs a name, whatever the passes
-        if not names:
+    def plan_with(**answers):
+        plan = planlib.build(persons, accounts, config, today, groups=groups,
+                             taken_names=names[0] if names else planlib.NAMES_UNKNOWN, **answers)
+        if plan.names_needed:
             names.append(target.taken_names())
-        return names[0]
-    plan = planlib.build(persons, accounts, config, today, taken_names=taken_names, groups=groups)
+            plan = planlib.build(persons, accounts, config, today, taken_names=names[0], groups=groups, **answers)
+        return plan
+    plan = plan_with()
     if hasattr(target, "anchored_outside"):
         values = planlib.joiner_anchors(plan, persons, config)
         outside = target.anchored_outside(values) if values else []
         if outside:
-            plan = planlib.build(persons, accounts, config, today, taken_names=taken_names, groups=groups,
-                                 outside=outside)
+            plan = plan_with(outside=outside)
     for dummy in range(MAX_PLACEMENT_PASSES):
         wanted = planlib.new_dns(plan) - asked
         if not wanted or not hasattr(target, "held_dns"):
@@ -101,8 +103,7 @@ def _plan_with_directory_answers(persons, accounts, config, target, today, group
         if not found:
             break
         held |= found
-        plan = planlib.build(persons, accounts, config, today, taken_names=taken_names, groups=groups,
-                             held_dns=held, outside=outside)
+        plan = plan_with(held_dns=held, outside=outside)
     return plan
 
 

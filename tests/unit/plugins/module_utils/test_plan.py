@@ -132,17 +132,14 @@ def test_a_joiner_avoids_names_taken_in_the_directory_in_any_unique_attribute(co
     assert plan.operations[0].dn == "uid=jan.jansen3,%s" % PEOPLE
 
 
-def test_taken_names_are_read_only_when_a_joiner_needs_a_name(config):
-    calls = []
-
-    def taken():
-        calls.append(1)
-        return {}
+def test_planning_never_calls_out_for_names_it_says_when_it_needs_them(config):
     first = build(people(person("1")), config=config)
-    planlib.build(people(person("1")), accounts_created_by(first), config, TODAY, taken_names=taken)
-    assert calls == []
-    planlib.build(people(person("1"), person("2")), accounts_created_by(first), config, TODAY, taken_names=taken)
-    assert calls == [1]
+    unchanged = planlib.build(people(person("1")), accounts_created_by(first), config, TODAY,
+                              taken_names=planlib.NAMES_UNKNOWN)
+    assert not unchanged.names_needed and unchanged.unchanged == 1
+    joiner = planlib.build(people(person("1"), person("2")), accounts_created_by(first), config, TODAY,
+                           taken_names=planlib.NAMES_UNKNOWN)
+    assert joiner.names_needed and joiner.operations == []
 
 
 def test_unique_attributes_match_mapped_attributes_case_insensitively(make_config):

@@ -34,6 +34,7 @@ class FakeTarget(object):
         return list(self.accounts)
 
     def taken_names(self):
+        self.names_read = getattr(self, "names_read", 0) + 1
         return self.taken
 
     def apply(self, operations):
@@ -193,3 +194,14 @@ def test_groups_named_by_a_looked_up_name_are_found_in_one_call_before_planning(
     assert created.create and created.attributes == {"sAMAccountName": ["staff"], "groupType": ["-2147483646"]}
     assert result["rules"] == {"sales": {"gain": ["1"], "lose": []}, "eu": {"gain": ["1"], "lose": []}}
     assert config.rules[0].names == ("Sales-EU", "staff")  # the compiled config is left as it was
+
+
+def test_the_directory_names_are_read_once_between_planning_passes_and_only_for_a_new_login(config):
+    noop = FakeTarget([existing("anna.jansen", "1")])
+    reconcile.run({"1": person("1", "Anna")}, config, noop, TODAY)
+    assert getattr(noop, "names_read", 0) == 0  # an unchanged run never reads them
+    joiners = FakeTarget(taken={"uid": ["anna.jansen"]})
+    result, operations = reconcile.run({"1": person("1", "Anna"), "2": person("2", "Bert")}, config, joiners, TODAY)
+    assert joiners.names_read == 1
+    assert sorted(op.dn for op in operations if op.action == "create") == [
+        "uid=anna.jansen2,%s" % PEOPLE, "uid=bert.jansen,%s" % PEOPLE]
