@@ -149,19 +149,19 @@ class TargetConfig(object):
     """What ``build`` needs to know about one target, compiled once per run.
 
     ``attributes``: attribute -> Expression; ``anchors``: [(person field, attribute)];
-    ``disable_strategy``: subset of {"lock", "move"}; ``container``: Expression or None.
+    ``disable_strategy``: subset of {"lock", "uac", "move"}; ``switch``: the flavour's account switch
+    (see ``flavours``) for lock or uac; ``container``: Expression or None.
     """
 
     def __init__(self, accounts_dn, attributes, username_attribute, username_policy, anchors,
                  object_classes=("inetOrgPerson",), container=None, create_only=(), dn_attributes=("manager",),
-                 unique_attributes=None, disable_strategy=("lock",), disabled_dn=None,
-                 lock_attribute="pwdAccountLockedTime", lock_value="000001010000Z", policy=None,
+                 unique_attributes=None, disable_strategy=("lock",), disabled_dn=None, switch=None, policy=None,
                  delete_accounts=False, vanished="disable", exclude=None, initial_password=False,
                  rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
                  groups_base=None, group_name_attribute="cn", group_type=None, limits=None, owned_values=None,
-                 adopt_outside=False, create_containers=False):
+                 adopt_outside=False, create_containers=False, audit_id_attribute=""):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -174,8 +174,9 @@ class TargetConfig(object):
         self.unique_attributes = list(unique_attributes or [username_attribute])
         self.disable_strategy = set(disable_strategy)
         self.disabled_dn = disabled_dn
-        self.lock_attribute = lock_attribute
-        self.lock_value = lock_value
+        # How an account is disabled and enabled in place (the target flavour's: a lock attribute,
+        # AD's userAccountControl bit), or None when disabling only moves it (``move``).
+        self.switch = switch
         self.policy = policy or lifecycle.Policy()
         self.delete_accounts = delete_accounts
         self.vanished = vanished
@@ -206,6 +207,7 @@ class TargetConfig(object):
         self.owned_values = dict(owned_values or {})
         self.adopt_outside = adopt_outside  # an account outside the scope with a joiner's anchor
         self.create_containers = create_containers  # a missing OU is created, not a predicted failure
+        self.audit_id_attribute = audit_id_attribute  # AD: objectGUID, recorded in the actions
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -217,11 +219,10 @@ class TargetConfig(object):
         """Attributes a reconcile must read: nothing more (cost grows with every attribute)."""
         names = ({self.username_attribute} | set(self.attributes) | set(anchor[1] for anchor in self.anchors)
                  | set(self.rule_attributes.values()))
-        if "lock" in self.disable_strategy:
-            names.add(self.lock_attribute)
-        if "uac" in self.disable_strategy:
-            names.add("userAccountControl")
-            names.add("objectGUID")  # AD: recorded in the actions for the audit trail
+        if self.switch is not None:
+            names.update(self.switch.attributes)
+        if self.audit_id_attribute:
+            names.add(self.audit_id_attribute)
         return sorted(names, key=str.lower)
 
 
@@ -253,17 +254,7 @@ def _same(attribute, current, desired, dn_attributes, never_attributes=()):
     return sorted(current) == sorted(desired)
 
 
-UAC_NORMAL_ACCOUNT = 0x200
-UAC_DISABLED = 0x2
 _NEVER = "9223372036854775807"
-
-
-def _uac(account):
-    """userAccountControl as an int (a new account: a normal, enabled account)."""
-    try:
-        return int(account.first("userAccountControl")) if account is not None else UAC_NORMAL_ACCOUNT
-    except (TypeError, ValueError):
-        return UAC_NORMAL_ACCOUNT
 
 
 def _never(value):
@@ -545,24 +536,11 @@ class _Planner(object):
         return values
 
     def lock_changes(self, account, enabled):
-        """Modifications that reach ``enabled``: the lock attribute (``lock``) or the ACCOUNTDISABLE
-        bit of userAccountControl (``uac``, every other bit kept); none for ``move`` alone."""
-        config = self.config
-        if "uac" in config.disable_strategy:
-            current = _uac(account)
-            wanted = current & ~UAC_DISABLED if enabled else current | UAC_DISABLED
-            if account is not None and wanted == current:
-                return {}, {}
-            return ({"userAccountControl": [str(current) if account else None, str(wanted)]},
-                    {"userAccountControl": [str(wanted)]})
-        if "lock" not in config.disable_strategy:
+        """Modifications that reach ``enabled`` in place: the target's account switch (a lock
+        attribute, AD's userAccountControl bit); none when disabling only moves (``move``)."""
+        if self.config.switch is None:
             return {}, {}
-        current = account.values(config.lock_attribute) if account else []
-        if enabled and current:
-            return {config.lock_attribute: [_shown(current), None]}, {config.lock_attribute: []}
-        if not enabled and not current:
-            return {config.lock_attribute: [None, config.lock_value]}, {config.lock_attribute: [config.lock_value]}
-        return {}, {}
+        return self.config.switch.switch(account, enabled)
 
     def create(self, pid, person, status, username, target):
         config = self.config
@@ -570,11 +548,8 @@ class _Planner(object):
         values = self.desired(person, status, None, username)
         attributes = dict((a, v) for a, v in values.items() if v)
         attributes["objectClass"] = list(config.object_classes)
-        if "uac" in config.disable_strategy:
-            attributes.update(self.lock_changes(None, status.enabled)[1])
-        elif not status.enabled:
-            lock = self.lock_changes(None, False)[1]
-            attributes.update(lock)
+        if config.switch is not None:
+            attributes.update(config.switch.on_create(status.enabled))
         if config.rdn_value is not None:
             attributes[config.rdn_attribute] = [dnlib.rdn_value(target)]
         op = Operation("create", pid, target, status.reason, None, attributes,
@@ -591,8 +566,7 @@ class _Planner(object):
         lock_shown, lock_mods = self.lock_changes(account, enabled)
         moved = dnlib.normalise(target) != dnlib.normalise(account.dn) or (
             target != account.dn and dnlib.rdn_value(target) != dnlib.rdn_value(account.dn))  # a case-only rename
-        was_enabled = not (("lock" in config.disable_strategy and account.values(config.lock_attribute)) or
-                           ("uac" in config.disable_strategy and _uac(account) & UAC_DISABLED) or
+        was_enabled = not ((config.switch is not None and config.switch.is_disabled(account)) or
                            ("move" in config.disable_strategy and dnlib.is_under(account.dn, config.disabled_dn)))
         current_dn = account.dn
         if enabled and (lock_mods or (moved and not was_enabled)):
@@ -630,8 +604,9 @@ class _Planner(object):
         if modifications:
             ops.append(Operation("update", pid, current_dn, status.reason, changes, modifications))
         if ops:
-            for op in ops:
-                op.guid = account.first("objectGUID")
+            if config.audit_id_attribute:
+                for op in ops:
+                    op.guid = account.first(config.audit_id_attribute)
             self.plan.operations.extend(ops)
         else:
             self.plan.unchanged += 1
