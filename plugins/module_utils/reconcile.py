@@ -4,14 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """One reconcile run against any target: plan, check thresholds, apply, report (for internal use).
 
-The target is passed in as an object with ``read_accounts()``, ``taken_names()``,
-``read_groups(groups)`` (only called when rules name groups), ``find_groups(names)`` (only
-called when rules name groups by a looked-up name, ``groups.lookup``), optionally
-``anchored_outside(values) -> [Account]`` (accounts outside the managed scope carrying these
-anchor values), ``held_dns(dns) -> set`` (which of these DNs some object already holds) and ``preflight(operations)
--> [(op, reason)]`` (read-only: what would fail), and ``apply(operations) -> (done, failed)``, so
-every ``<target>_accounts`` plugin shares this sequence, and check mode is the same code with
-the last step left out.
+The target is a ``target_port.Target``: every ``<target>_accounts`` plugin shares this sequence
+(read, plan with the directory's answers between passes, thresholds, pre-flight, apply, alerts),
+and check mode is the same code with the writes left out.
 """
 
 from __future__ import annotations
@@ -22,6 +17,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils import alerts as 
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils import plan as planlib
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
+from ansible_collections.jml.provisioning.plugins.module_utils.target_port import Target
 
 NO_ALERTS = {"sent": 0, "failed": [], "undeliverable": []}
 
@@ -89,14 +85,13 @@ def _plan_with_directory_answers(persons, accounts, config, target, today, group
             plan = planlib.build(persons, accounts, config, today, taken_names=names[0], groups=groups, **answers)
         return plan
     plan = plan_with()
-    if hasattr(target, "anchored_outside"):
-        values = planlib.joiner_anchors(plan, persons, config)
-        outside = target.anchored_outside(values) if values else []
-        if outside:
-            plan = plan_with(outside=outside)
+    values = planlib.joiner_anchors(plan, persons, config)
+    outside = target.anchored_outside(values) if values else []
+    if outside:
+        plan = plan_with(outside=outside)
     for dummy in range(MAX_PLACEMENT_PASSES):
         wanted = planlib.new_dns(plan) - asked
-        if not wanted or not hasattr(target, "held_dns"):
+        if not wanted:
             break
         asked |= wanted
         found = set(target.held_dns(wanted)) - held
@@ -110,7 +105,7 @@ def _plan_with_directory_answers(persons, accounts, config, target, today, group
 def _with_containers(plan, target, config):
     """With ``create_containers``, the containers the plan needs and the directory lacks (and
     their missing parents) are created first, as operations of the plan (check mode shows them)."""
-    if not config.create_containers or not hasattr(target, "missing_containers"):
+    if not config.create_containers:
         return
     frontier = set(target.missing_containers(set(planlib.needed_containers(plan).values())))
     missing = set()
@@ -126,10 +121,8 @@ def _preflight(plan, target, config):
     (the flavour's value limits) and the target's read-only ones (missing containers, DNs held
     by an object the run does not manage). The same in check mode and in a real run."""
     blocked = planlib.limit_violations(plan.operations, config)
-    check = getattr(target, "preflight", None)
-    if check is not None:
-        for op, reason in check([op for op in plan.operations if id(op) not in blocked]):
-            blocked.setdefault(id(op), reason)
+    for op, reason in target.preflight([op for op in plan.operations if id(op) not in blocked]):
+        blocked.setdefault(id(op), reason)
     return blocked
 
 
@@ -187,6 +180,8 @@ def run(persons, config, target, today, check_mode=False, thresholds=None, overr
     called only in a real run, after the writes (or after a threshold stop, with the threshold
     event); its outcome is the result's ``alerts``. Nothing is ever sent in check mode.
     """
+    if not isinstance(target, Target):
+        raise TypeError("reconcile.run needs a target_port.Target, got %s" % type(target).__name__)
     accounts = target.read_accounts()
     config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None

@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.jml.provisioning.plugins.module_utils import alerts, reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Account
 from ansible_collections.jml.provisioning.plugins.module_utils.plan import Operation
+from ansible_collections.jml.provisioning.plugins.module_utils.target_port import Target
 
 TODAY = datetime.date(2026, 6, 15)
 PEOPLE = "ou=people,dc=example,dc=test"
@@ -331,7 +332,7 @@ def test_parse_addresses():
 
 # --- reconcile calls the notifier ----------------------------------------------------------------
 
-class FakeTarget(object):
+class FakeTarget(Target):
     def __init__(self, accounts=(), failing=()):
         self.accounts, self.failing, self.applied = list(accounts), set(failing), []
 

@@ -15,12 +15,13 @@ from ansible_collections.jml.provisioning.plugins.module_utils import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.naming import UsernamePolicy
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import compile_expression
+from ansible_collections.jml.provisioning.plugins.module_utils.target_port import Target
 
 TODAY = datetime.date(2026, 6, 1)
 PEOPLE = "OU=People,DC=example,DC=test"
 
 
-class Directory(object):
+class Directory(Target):
     """DNs held by objects nobody manages, missing containers; records what was applied."""
 
     def __init__(self, held=(), missing=()):

@@ -16,12 +16,13 @@ import pytest
 from ansible_collections.jml.provisioning.plugins.module_utils import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Account
 from ansible_collections.jml.provisioning.plugins.module_utils.plan import Operation
+from ansible_collections.jml.provisioning.plugins.module_utils.target_port import Target
 
 TODAY = datetime.date(2026, 6, 15)
 PEOPLE = "ou=people,dc=example,dc=test"
 
 
-class FakeTarget(object):
+class FakeTarget(Target):
     """Holds accounts in memory; ``failing`` person ids make their operations fail."""
 
     def __init__(self, accounts=(), taken=None, failing=()):
