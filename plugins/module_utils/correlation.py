@@ -13,15 +13,19 @@ source); accounts with no anchor value at all are ``uncorrelated`` (orphans, nev
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Dict, List, Set
 
-class Account(object):
-    """One directory entry: its DN and attributes (lower-cased names -> list of str values)."""
+from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 
-    __slots__ = ("dn", "attrs")
 
-    def __init__(self, dn, attrs):
-        self.dn = dn
-        self.attrs = attrs
+@dataclass(eq=False, **SLOTS)  # identity, not value, tells two accounts apart
+class Account:
+    """One account as the target holds it: its key (a DN) and attributes (lower-cased names ->
+    list of str values)."""
+
+    dn: str
+    attrs: Dict[str, List[str]]
 
     def first(self, name):
         values = self.attrs.get(name.lower())
@@ -38,17 +42,14 @@ def person_value(person, path):
     return None if value is None else str(value)
 
 
-class Correlation(object):
-    __slots__ = ("matched", "uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts",
-                 "conflicted_persons")
-
-    def __init__(self):
-        self.matched = {}               # person id -> Account
-        self.uncorrelated_persons = []  # person ids
-        self.uncorrelated_accounts = []  # DNs
-        self.vanished = []              # Accounts
-        self.conflicts = []             # {person(s), accounts, anchor}
-        self.conflicted_persons = set()  # ids left alone because of a conflict: never a new account
+@dataclass(eq=False, **SLOTS)
+class Correlation:
+    matched: Dict[str, Account] = field(default_factory=dict)       # person id -> Account
+    uncorrelated_persons: List[str] = field(default_factory=list)   # person ids
+    uncorrelated_accounts: List[str] = field(default_factory=list)  # DNs
+    vanished: List[Account] = field(default_factory=list)
+    conflicts: List[dict] = field(default_factory=list)             # {person(s), accounts, anchor}
+    conflicted_persons: Set[str] = field(default_factory=set)  # left alone because of a conflict: never a new account
 
     def report(self):
         return {

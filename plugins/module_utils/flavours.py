@@ -125,13 +125,3 @@ FLAVOURS = {
 def flavour(name):
     return FLAVOURS.get(name or "openldap", FLAVOURS["openldap"])
 
-
-def over_limit(limits, attribute, values):
-    """The first value of ``attribute`` longer than its limit, as ``(limit, value)``, or None."""
-    limit = limits.get(attribute.lower())
-    if limit is None:
-        return None
-    for value in values:
-        if isinstance(value, str) and len(value) > limit:
-            return limit, value
-    return None

@@ -14,18 +14,20 @@ than ``delete_after_days`` ago). Contract ``end`` is the last working day (inclu
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 
 FUTURE, PREHIRE, ACTIVE, LEAVER, DELETE = "future", "prehire", "active", "leaver", "delete"
 
 
-class Policy(object):
-    __slots__ = ("pre_provision_days", "grace_days", "delete_after_days", "primary")
-
-    def __init__(self, pre_provision_days=14, grace_days=0, delete_after_days=None, primary=None):
-        self.pre_provision_days = pre_provision_days
-        self.grace_days = grace_days
-        self.delete_after_days = delete_after_days
-        self.primary = primary  # criteria for primary_contract, None: the default order
+@dataclass(**SLOTS)
+class Policy:
+    pre_provision_days: int = 14
+    grace_days: int = 0
+    delete_after_days: Optional[int] = None
+    primary: Optional[list] = None  # criteria for primary_contract, None: the default order
 
 
 def parse_date(value):
@@ -34,15 +36,19 @@ def parse_date(value):
     return datetime.date.fromisoformat(str(value)[:10])
 
 
-class Status(object):
+@dataclass(**SLOTS)
+class Status:
     """The outcome for one person: state, primary contract, a human reason, and the person's
     ``employment`` (``{start, end}`` over all contracts, see ``employment``)."""
 
-    __slots__ = ("state", "primary", "reason", "employment")
+    state: str                # FUTURE, PREHIRE, ACTIVE, LEAVER or DELETE
+    primary: Optional[dict]   # the contract that decides department, title, manager...
+    reason: str
+    employment: dict = field(default_factory=lambda: {"start": None, "end": None})
 
-    def __init__(self, state, primary, reason, employment=None):
-        self.state, self.primary, self.reason = state, primary, reason
-        self.employment = employment or {"start": None, "end": None}
+    def __post_init__(self):
+        if self.employment is None:
+            self.employment = {"start": None, "end": None}
 
     @property
     def wants_account(self):

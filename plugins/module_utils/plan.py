@@ -12,13 +12,16 @@ in the same run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
 from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, memberships
 from ansible_collections.jml.provisioning.plugins.module_utils import limits as limitslib
 from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
-from ansible_collections.jml.provisioning.plugins.module_utils.correlation import correlate, person_value
+from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Correlation, correlate, person_value
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, make_scope
-from ansible_collections.jml.provisioning.plugins.module_utils.flavours import over_limit
+from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 from ansible_collections.jml.provisioning.plugins.module_utils.naming import NameRegistry, NamingError, allocate, unique_key
 
 ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
@@ -28,12 +31,24 @@ SUMMARY_KEYS = ACTION_ORDER + ("unchanged", "failed")
 APPLY_ORDER = ("container", "enable", "move", "disable", "create", "update", "delete", "grant", "revoke", "relink")
 
 
-class Operation(object):
+@dataclass(init=False, eq=False, **SLOTS)  # identity tells two operations apart (pre-flight by id)
+class Operation:
     """One write. ``changes``: attribute -> [before, after] for humans; ``modifications``:
     attribute -> list of new values ([] deletes) for the directory; ``new_dn`` for renames."""
 
-    __slots__ = ("action", "person", "dn", "new_dn", "_changes", "modifications", "reason", "initial_password",
-                 "group", "batch", "password", "guid", "children")
+    action: str                  # an ACTION_ORDER entry, or "container"
+    person: Optional[str]        # the vault person's id (None for a group's or container's write)
+    dn: str
+    reason: str
+    _changes: Optional[dict]
+    modifications: Dict[str, list]
+    new_dn: Optional[str]
+    initial_password: bool
+    group: Optional[str]         # grant/revoke: the group's DN
+    batch: Optional[object]      # grant/revoke: the memberships.GroupBatch applied as one modify per group
+    password: Optional[str]      # a configured initial password: never in as_dict, changes or diffs
+    guid: Optional[str]          # the account's objectGUID (AD), for the audit trail
+    children: int                # delete: objects under the entry (the pre-flight counts them), deleted with it
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
                  initial_password=False, group=None, batch=None):
@@ -42,11 +57,11 @@ class Operation(object):
         self.modifications = modifications or {}
         self.new_dn = new_dn
         self.initial_password = initial_password
-        self.group = group  # grant/revoke: the group's DN
-        self.batch = batch  # grant/revoke: the GroupBatch applied as one modify per group
-        self.password = None  # a configured initial password: never in as_dict, changes or diffs
-        self.guid = None  # the account's objectGUID (AD), for the audit trail
-        self.children = 0  # delete: objects under the entry (the pre-flight counts them), deleted with it
+        self.group = group
+        self.batch = batch
+        self.password = None
+        self.guid = None
+        self.children = 0
 
     @property
     def changes(self):
@@ -89,17 +104,15 @@ class _NamesNeeded(Exception):
     """Raised inside the planner at the first new or renamed login; ``build`` turns it into data."""
 
 
-class Plan(object):
-    __slots__ = ("operations", "unchanged", "correlation", "problems", "managed", "rules", "names_needed")
-
-    def __init__(self):
-        self.names_needed = False  # planned without the directory's names, and a login needs them
-        self.operations = []
-        self.unchanged = 0
-        self.correlation = None
-        self.problems = []   # {person, action, dn, error}: could not even be planned
-        self.managed = 0     # existing accounts this run manages (base of percentage thresholds)
-        self.rules = {}      # rule name -> {gain: [person ids], lose: [person ids]}
+@dataclass(eq=False, **SLOTS)
+class Plan:
+    operations: List[Operation] = field(default_factory=list)
+    unchanged: int = 0
+    correlation: Optional[Correlation] = None
+    problems: List[dict] = field(default_factory=list)  # {person, action, dn, error}: could not even be planned
+    managed: int = 0     # existing accounts this run manages (base of percentage thresholds)
+    rules: Dict[str, dict] = field(default_factory=dict)  # rule name -> {gain: [person ids], lose: [person ids]}
+    names_needed: bool = False  # planned without the directory's names, and a login needs them
 
     def counts(self):
         summary = dict((key, 0) for key in SUMMARY_KEYS)
@@ -714,6 +727,16 @@ def new_dns(plan):
     return found
 
 
+def _over_limit(limits, attribute, values):
+    """The first value of ``attribute`` longer than its limit, as ``(limit, value)``, or None."""
+    limit = limits.get(attribute.lower())
+    if limit is not None:
+        for value in values:
+            if isinstance(value, str) and len(value) > limit:
+                return limit, value
+    return None
+
+
 def limit_violations(operations, config):
     """``{id(op): reason}`` for creates and updates that write a value over the flavour's limit
     (the RDN is checked too): the directory would refuse them."""
@@ -725,14 +748,14 @@ def limit_violations(operations, config):
         if op.action not in ("create", "update", "move", "enable", "disable"):
             continue
         for attribute, values in op.modifications.items():
-            found = over_limit(limits, attribute, values)
+            found = _over_limit(limits, attribute, values)
             if found:
                 blocked[id(op)] = "%s is %d characters, over the directory's limit of %d: %s" % (
                     attribute, len(found[1]), found[0], found[1])
                 break
         if op.new_dn and id(op) not in blocked:
             attribute = dnlib.first_rdn(op.new_dn).partition("=")[0]
-            found = over_limit(limits, attribute, [dnlib.rdn_value(op.new_dn)])
+            found = _over_limit(limits, attribute, [dnlib.rdn_value(op.new_dn)])
             if found:
                 blocked[id(op)] = "%s is %d characters, over the directory's limit of %d: %s" % (
                     attribute, len(found[1]), found[0], found[1])
