@@ -12,8 +12,8 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
-from ansible_collections.jml.provisioning.plugins.module_utils.collect import (
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
+from ansible_collections.jml.provisioning.plugins.module_utils.collect.collect import (
     CollectError, collect, evaluate_thresholds, read_source,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC

@@ -21,16 +21,15 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
+from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
-from ansible_collections.jml.provisioning.plugins.module_utils import reconcile
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
-from ansible_collections.jml.provisioning.plugins.module_utils.target_config import (
-    ConfigError, build_target_config, reference_date,
-)
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_adapter as ldapadapter
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.config import build_target_config
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import adapter as ldapadapter
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, run_lock, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, vault_secrets, write_private_file,

@@ -5,10 +5,10 @@ page; pipelined writes where one failure fails only its own operation."""
 import ldap3
 import pytest
 
-from ansible_collections.jml.provisioning.plugins.module_utils.memberships import GroupBatch
-from ansible_collections.jml.provisioning.plugins.module_utils.plan import Operation
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as target
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_wire as wire
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.memberships import GroupBatch
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import Operation
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as target
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import wire
 
 PHOTO = b"\xff\xd8\xff\xe0not-utf8\x00\x80"
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.jml.provisioning.plugins.module_utils import collect, limits, plan as planlib
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import collect
+from ansible_collections.jml.provisioning.plugins.module_utils import limits
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
 
 
 @pytest.mark.parametrize("spec, base, bound", [
@@ -48,6 +50,6 @@ def test_every_caller_speaks_the_same_syntax():
 
 
 def test_a_bad_target_threshold_fails_with_the_config_before_any_request(make_config):
-    from ansible_collections.jml.provisioning.plugins.module_utils.target_config import ConfigError
+    from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError
     with pytest.raises(ConfigError, match="thresholds.delete must be a count"):
         make_config(thresholds={"delete": "lots"})

@@ -9,7 +9,7 @@ from ldap3.operation.modifyDn import modify_dn_operation
 from ldap3.protocol.rfc4511 import LDAPMessage, MessageID, ProtocolOp
 from ldap3.utils.asn1 import encode
 
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_wire as wire
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import wire
 
 
 def ldap3_message(message_id, kind, request):
