@@ -13,7 +13,7 @@ source); accounts with no anchor value at all are ``uncorrelated`` (orphans, nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as _field
 from typing import Dict, List, Set
 
 from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
@@ -44,12 +44,12 @@ def person_value(person, path):
 
 @dataclass(eq=False, **SLOTS)
 class Correlation:
-    matched: Dict[str, Account] = field(default_factory=dict)       # person id -> Account
-    uncorrelated_persons: List[str] = field(default_factory=list)   # person ids
-    uncorrelated_accounts: List[str] = field(default_factory=list)  # DNs
-    vanished: List[Account] = field(default_factory=list)
-    conflicts: List[dict] = field(default_factory=list)             # {person(s), accounts, anchor}
-    conflicted_persons: Set[str] = field(default_factory=set)  # left alone because of a conflict: never a new account
+    matched: Dict[str, Account] = _field(default_factory=dict)       # person id -> Account
+    uncorrelated_persons: List[str] = _field(default_factory=list)   # person ids
+    uncorrelated_accounts: List[str] = _field(default_factory=list)  # DNs
+    vanished: List[Account] = _field(default_factory=list)
+    conflicts: List[dict] = _field(default_factory=list)             # {person(s), accounts, anchor}
+    conflicted_persons: Set[str] = _field(default_factory=set)  # left alone because of a conflict: never a new account
 
     def report(self):
         return {

@@ -537,8 +537,8 @@ class _Planner(object):
         values = {}
         for attribute, expression in config.attributes.items():
             values[attribute] = as_values(expression.evaluate(scope))
-        for field, attribute in config.anchors[:1]:
-            anchor = person_value(person, field)
+        for path, attribute in config.anchors[:1]:
+            anchor = person_value(person, path)
             if anchor is not None:
                 values[attribute] = [anchor]
         values[config.username_attribute] = [username]

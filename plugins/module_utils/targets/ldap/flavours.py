@@ -124,4 +124,3 @@ FLAVOURS = {
 
 def flavour(name):
     return FLAVOURS.get(name or "openldap", FLAVOURS["openldap"])
-

@@ -48,7 +48,6 @@ def test_every_caller_speaks_the_same_syntax():
         collect.evaluate_thresholds(changes, 100, 94, {"removed": "some"}, True)
 
 
-
 def test_a_bad_target_threshold_fails_with_the_config_before_any_request(make_config):
     from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError
     with pytest.raises(ConfigError, match="thresholds.delete must be a count"):
