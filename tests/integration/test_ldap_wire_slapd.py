@@ -5,7 +5,7 @@ page; pipelined writes where one failure fails only its own operation."""
 import ldap3
 import pytest
 
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.memberships import GroupBatch
+from ansible_collections.jml.provisioning.plugins.module_utils.provision._memberships import GroupBatch
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import Operation
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as target
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import wire

@@ -19,7 +19,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils import limits
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import compile_expression
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.naming import UsernamePolicy
+from ansible_collections.jml.provisioning.plugins.module_utils.provision._naming import UsernamePolicy
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import ACTION_ORDER, OwnedValues
 
 

@@ -17,13 +17,13 @@ from typing import Dict, List, Optional
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle
-from ansible_collections.jml.provisioning.plugins.module_utils.provision import memberships
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import _memberships as memberships
 from ansible_collections.jml.provisioning.plugins.module_utils import limits as limitslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Correlation, correlate, person_value
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import ExpressionError, make_scope
 from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.naming import NameRegistry, NamingError, allocate, unique_key
+from ansible_collections.jml.provisioning.plugins.module_utils.provision._naming import NameRegistry, NamingError, allocate, unique_key
 
 ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
 SUMMARY_KEYS = ACTION_ORDER + ("unchanged", "failed")

@@ -18,7 +18,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision.config 
     ConfigError, compiled_rules, lifecycle_policy, owned_values, username_policy, validate_thresholds,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import TargetConfig
-from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import flavours
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _flavours as flavours
 
 
 def build_target_config(options):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import compile_expression
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.naming import (
+from ansible_collections.jml.provisioning.plugins.module_utils.provision._naming import (
     NameRegistry, NamingError, UsernamePolicy, allocate,
 )
 

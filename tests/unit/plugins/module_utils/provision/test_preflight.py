@@ -13,7 +13,7 @@ import datetime
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.naming import UsernamePolicy
+from ansible_collections.jml.provisioning.plugins.module_utils.provision._naming import UsernamePolicy
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import compile_expression
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.port import Target
 

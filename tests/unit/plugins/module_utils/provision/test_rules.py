@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.jml.provisioning.plugins.module_utils.provision import memberships
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import _memberships as memberships
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.rules import (
     Entitlements, RuleError, compile_rules, entitlements, group_dn, group_names, managed_groups, resolve_names,
     rules_scope,

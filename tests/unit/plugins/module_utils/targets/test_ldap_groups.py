@@ -7,7 +7,7 @@ themselves are tested against Samba AD in tests/integration/test_ad_samba.py).""
 
 from __future__ import annotations
 
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.memberships import GroupBatch
+from ansible_collections.jml.provisioning.plugins.module_utils.provision._memberships import GroupBatch
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldap
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import wire
 
