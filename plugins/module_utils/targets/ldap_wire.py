@@ -7,319 +7,130 @@
 ldap3 decodes every search result into a generic BER tree, then into formatted and raw attribute
 dictionaries with a configuration look-up per value, and encodes every request through pyasn1:
 at 100k accounts that is most of a run. Here ldap3 still opens, secures and binds the connection
-and compiles search filters; the bulk requests are encoded here, sent on the connection's socket
-and their responses decoded straight into plain values. Only for a synchronous connection after a
-simple bind (no SASL layer on the socket): ``available(conn)`` says so, and callers fall back to
-ldap3's own calls otherwise.
+and compiles search filters; the bulk requests are encoded by ``ldap_ber``, sent on the
+connection's socket and their responses decoded straight into plain values. Only for a
+synchronous connection after a simple bind (no SASL layer on the socket): ``available(conn)``
+says so, and callers fall back to ldap3's own calls otherwise.
 
-BER as LDAP uses it (RFC 4511 section 5.1): definite lengths, tags of one byte.
+This module is the transport: sending, receiving, paging, pipelining. The bytes are
+``ldap_ber``'s; what it takes from ldap3 beyond the public API is ``_ldap3_private``'s.
 """
 
 from __future__ import annotations
 
-import base64
 import socket
-import uuid
-import weakref
+from typing import Optional
 
-try:
-    import ldap3
-    from ldap3.core.results import RESULT_CODES
-    from ldap3.operation.search import search_operation
-    from ldap3.protocol.rfc4511 import ProtocolOp
-    from ldap3.utils.asn1 import encode as _pyasn1_encode
-except ImportError:  # pragma: no cover - reported by the plugins with missing_required_lib
-    ldap3 = None
-    RESULT_CODES = {}
+from ansible_collections.jml.provisioning.plugins.module_utils.targets import _ldap3_private
+from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_ber as ber
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap_ber import WireError
 
-PAGED_RESULTS_OID = b"1.2.840.113556.1.4.319"
-_SEARCH_ENTRY, _SEARCH_DONE = 0x64, 0x65  # other responses: only their LDAPResult is read
-_MODIFY_OPERATIONS = {"add": 0, "delete": 1, "replace": 2}
-_SCOPES = {"base": 0, "one": 1, "subtree": 2}
+__all__ = ["WireError", "available", "describe", "paged_search", "Pipeline", "Wire"]
+
+# The attribute of an ldap3 Connection that holds its Wire: the wire's state lives and dies with
+# the connection, never in a module-level table.
+_WIRE_ATTRIBUTE = "_jml_provisioning_wire"
 
 
-class WireError(Exception):
-    """The server or the connection failed mid-request; the message says how, ``code`` is the
-    LDAP result code when the server answered with one."""
-
-    def __init__(self, message, code=None):
-        Exception.__init__(self, message)
-        self.code = code
-
-
-def available(conn):
+def available(conn) -> bool:
     """True when requests may go straight onto ``conn``'s socket: a bound synchronous connection
     whose socket carries plain LDAP messages (TLS is below the socket object; SASL is not)."""
-    return (ldap3 is not None and getattr(conn, "strategy_type", None) == ldap3.SYNC and conn.bound
-            and not conn.closed and not conn.sasl_mechanism and getattr(conn, "socket", None) is not None
-            and not getattr(conn, "lazy", False))
+    return _ldap3_private.raw_socket(conn) is not None
 
 
-# --- encoding ---------------------------------------------------------------------------------
-
-def _length(size):
-    if size < 0x80:
-        return bytes((size,))
-    body = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((0x80 | len(body),)) + body
-
-
-def tlv(tag, content):
-    return bytes((tag,)) + _length(len(content)) + content
-
-
-def integer(value, tag=0x02):
-    return tlv(tag, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
-
-
-def octets(value, tag=0x04):
-    return tlv(tag, value if isinstance(value, bytes) else str(value).encode("utf-8"))
-
-
-def _values(values):
-    return b"".join(octets(v) for v in values)
-
-
-def message(message_id, operation, controls=b""):
-    """An LDAPMessage: the id, one encoded protocol operation, optional encoded controls."""
-    return tlv(0x30, integer(message_id) + operation + (tlv(0xA0, controls) if controls else b""))
-
-
-def add_request(dn, attributes):
-    """AddRequest [APPLICATION 8]: the entry's DN and every attribute with its values."""
-    body = b"".join(tlv(0x30, octets(name) + tlv(0x31, _values(values)))
-                    for name, values in attributes.items() if values)
-    return tlv(0x68, octets(dn) + tlv(0x30, body))
-
-
-def modify_request(dn, changes):
-    """ModifyRequest [APPLICATION 6]: ``changes`` is ``[(operation, attribute, values)]`` with
-    operation add, delete or replace (an empty replace or delete removes every value)."""
-    body = b"".join(tlv(0x30, integer(_MODIFY_OPERATIONS[op], 0x0A) + tlv(0x30, octets(name) + tlv(0x31, _values(values))))
-                    for op, name, values in changes)
-    return tlv(0x66, octets(dn) + tlv(0x30, body))
-
-
-def modify_dn_request(dn, new_rdn, new_superior=None):
-    """ModifyDNRequest [APPLICATION 12]: the old RDN value is removed (deleteoldrdn TRUE)."""
-    body = octets(dn) + octets(new_rdn) + b"\x01\x01\xff"
-    if new_superior:
-        body += octets(new_superior, 0x80)
-    return tlv(0x6C, body)
-
-
-def delete_request(dn):
-    """DelRequest [APPLICATION 10]: the DN itself is the operation's content."""
-    return octets(dn, 0x4A)
-
-
-TREE_DELETE_OID = "1.2.840.113556.1.4.805"
-
-
-def tree_delete_control():
-    """The tree-delete control (AD, Samba): a delete removes the entry with every object under it."""
-    return tlv(0x30, octets(TREE_DELETE_OID) + b"\x01\x01\xff")
-
-
-def paged_control(size, cookie):
-    value = tlv(0x30, integer(size) + octets(cookie or b""))
-    return tlv(0x30, octets(PAGED_RESULTS_OID) + octets(value))
-
-
-def search_request(base, search_filter, attributes, scope="subtree"):
-    """SearchRequest [APPLICATION 3] as bytes; ldap3 compiles the filter (RFC 4515 syntax)."""
-    request = search_operation(base, search_filter, _SCOPES[scope], ldap3.DEREF_NEVER,
-                               list(attributes) or [ldap3.NO_ATTRIBUTES], 0, 0, False, True, True)
-    return _pyasn1_encode(ProtocolOp().setComponentByName("searchRequest", request))
-
-
-# --- decoding ---------------------------------------------------------------------------------
-
-def _read_length(data, i):
-    """``(length, index after it)`` of the BER length at ``data[i]``."""
-    first = data[i]
-    if first < 0x80:
-        return first, i + 1
-    count = first & 0x7F
-    return int.from_bytes(data[i + 1:i + 1 + count], "big"), i + 1 + count
-
-
-def _message_size(data, start):
-    """Bytes of the complete message at ``data[start]``, or -1 when more must be read first."""
-    if len(data) - start < 2:
-        return -1
-    first = data[start + 1]
-    if first < 0x80:
-        return 2 + first
-    count = first & 0x7F
-    if len(data) - start < 2 + count:
-        return -1
-    return 2 + count + int.from_bytes(data[start + 2:start + 2 + count], "big")
-
-
-def decode_values(values, name=""):
-    """Raw values as text: UTF-8, objectGUID as the GUID's text form, other binary as base64."""
-    if name == "objectguid":  # binary: the GUID's usual text form, never a lucky UTF-8 decode
-        return [str(uuid.UUID(bytes_le=v)) if len(v) == 16 else base64.b64encode(v).decode("ascii") for v in values]
-    out = []
-    for value in values:
-        try:
-            out.append(value.decode("utf-8"))
-        except UnicodeDecodeError:
-            out.append(base64.b64encode(value).decode("ascii"))
-    return out
-
-
-_NAMES = {}  # raw attribute name -> its lower-case text, one string for all entries
-
-
-def _entry(data, i):
-    """SearchResultEntry content at ``data[i]`` -> ``(dn, {lower attribute: [str]})``."""
-    size, i = _read_length(data, i + 1)           # objectName
-    dn = data[i:i + size].decode("utf-8")
-    i += size
-    size, i = _read_length(data, i + 1)           # attributes: SEQUENCE OF PartialAttribute
-    end = i + size
-    attrs = {}
-    while i < end:
-        size, i = _read_length(data, i + 1)       # PartialAttribute SEQUENCE
-        following = i + size
-        size = data[i + 1]                        # type (short lengths inline: the hot loop)
-        i += 2
-        if size >= 0x80:
-            size, i = _read_length(data, i - 1)
-        raw_name = data[i:i + size]
-        name = _NAMES.get(raw_name)
-        if name is None:
-            name = raw_name.decode("utf-8").lower()
-            if len(_NAMES) < 4096:  # a schema has a few hundred names; never grow without bound
-                _NAMES[raw_name] = name
-        i += size
-        size, i = _read_length(data, i + 1)       # vals: SET OF value
-        stop = i + size
-        raw = []
-        while i < stop:
-            size = data[i + 1]
-            i += 2
-            if size >= 0x80:
-                size, i = _read_length(data, i - 1)
-            raw.append(data[i:i + size])
-            i += size
-        if raw:
-            if name == "objectguid":
-                attrs[name] = decode_values(raw, name)
-            else:
-                try:
-                    attrs[name] = [v.decode("utf-8") for v in raw]
-                except UnicodeDecodeError:
-                    attrs[name] = decode_values(raw, name)
-        i = following
-    return dn, attrs
-
-
-def _result(data, i, end):
-    """LDAPResult content at ``data[i]`` -> ``(code, matched DN, diagnostic message)``."""
-    size, i = _read_length(data, i + 1)
-    code = int.from_bytes(data[i:i + size], "big")
-    i += size
-    size, i = _read_length(data, i + 1)
-    matched = data[i:i + size].decode("utf-8", "replace")
-    i += size
-    size, i = _read_length(data, i + 1)
-    diagnostic = data[i:i + size].decode("utf-8", "replace")
-    return code, matched, diagnostic
-
-
-def _paged_cookie(data, i, end):
-    """The paged-results cookie in the controls at ``data[i:end]`` (b"" when none)."""
-    while i < end:
-        size, i = _read_length(data, i + 1)       # Control SEQUENCE
-        following = i + size
-        size, i = _read_length(data, i + 1)
-        oid = data[i:i + size]
-        i += size
-        if oid == PAGED_RESULTS_OID:
-            if data[i] == 0x01:                   # criticality
-                size, i = _read_length(data, i + 1)
-                i += size
-            size, i = _read_length(data, i + 1)   # controlValue OCTET STRING
-            size, i = _read_length(data, i + 1)   # SEQUENCE { size, cookie }
-            size, i = _read_length(data, i + 1)
-            i += size
-            size, i = _read_length(data, i + 1)
-            return data[i:i + size]
-        i = following
-    return b""
-
-
-def describe(code, diagnostic=""):
-    text = RESULT_CODES.get(code, "result %d" % code)
-    return text + (" (%s)" % diagnostic if diagnostic else "")
-
-
-# Bytes read off a connection's socket past the last whole message: kept with the connection, so
-# the next request on it (ours or ldap3's) never starts reading in the middle of a message.
-_PENDING = weakref.WeakKeyDictionary()
+def describe(code: int, diagnostic: str = "") -> str:
+    text = _ldap3_private.result_name(code) or f"result {code}"
+    return text + (f" ({diagnostic})" if diagnostic else "")
 
 
 class Wire(object):
-    """Requests and responses on one bound ldap3 connection's socket, message by message."""
+    """Requests and responses on one bound ldap3 connection's socket, message by message.
 
-    def __init__(self, conn):
+    One per connection (``Wire.of``): the bytes read off the socket past the last whole message
+    stay with it, so the next request on the connection never starts reading mid-message, and
+    so does the attribute-name cache of the entry decoder."""
+
+    def __init__(self, conn, sock):
         self.conn = conn
-        self.sock = conn.socket
+        self.sock = sock
+        self._buffer, self._offset = b"", 0  # unread bytes: _buffer[_offset:] (no copy per message)
+        self.names: dict = {}                # raw attribute name -> lower-case text (ldap_ber.decode_entry)
+        self.broken: Optional[WireError] = None  # set when the stream is out of step: nothing more can be read
+
+    @classmethod
+    def of(cls, conn) -> "Wire":
+        sock = _ldap3_private.raw_socket(conn)
+        if sock is None:
+            raise WireError("the connection cannot carry requests on its socket (not bound, not synchronous or SASL)")
+        wire = getattr(conn, _WIRE_ATTRIBUTE, None)
+        if wire is None or wire.sock is not sock:  # a reopened connection has a new socket and nothing unread
+            wire = cls(conn, sock)
+            setattr(conn, _WIRE_ATTRIBUTE, wire)
+        return wire
 
     @property
-    def pending(self):
-        return _PENDING.get(self.conn, b"")
+    def pending(self) -> bytes:
+        return self._buffer[self._offset:]
 
-    @pending.setter
-    def pending(self, data):
-        _PENDING[self.conn] = data
+    def next_id(self) -> int:
+        return _ldap3_private.next_message_id(self.conn)
 
-    def next_id(self):
-        return self.conn.server.next_message_id()
-
-    def send(self, data):
+    def send(self, data: bytes) -> None:
         try:
             self.sock.sendall(data)
         except (OSError, socket.timeout) as exc:
-            raise WireError("sending to the server failed: %s" % exc)
+            raise WireError(f"sending to the server failed: {exc}")
+
+    def _out_of_step(self, exc: WireError) -> WireError:
+        self.broken = exc
+        self._buffer, self._offset = b"", 0
+        return exc
 
     def messages(self):
-        """Yield ``(message id, tag, data, operation start, operation end, message end)`` as they arrive."""
-        data, start = self.pending, 0
+        """Yield ``(data, ldap_ber.Header)`` of each message as it arrives; the header's offsets
+        are in ``data``. A stream that does not frame into LDAP messages raises ``WireError``,
+        and so does every later read on this connection."""
+        if self.broken is not None:
+            raise WireError(f"the connection is out of step since an earlier response: {self.broken}")
+        data, start = self._buffer, self._offset
         while True:
-            size = _message_size(data, start)
+            try:
+                size = ber.frame_size(data, start)
+            except WireError as exc:
+                raise self._out_of_step(exc)
             if size < 0 or len(data) - start < size:
                 try:
                     chunk = self.sock.recv(1 << 16)
                 except (OSError, socket.timeout) as exc:
-                    raise WireError("reading from the server failed: %s" % exc)
+                    raise WireError(f"reading from the server failed: {exc}")
                 if not chunk:
-                    raise WireError("the server closed the connection")
+                    raise WireError("the server closed the connection" + (" mid-message" if len(data) > start else ""))
                 data, start = data[start:] + chunk, 0
                 continue
             end = start + size
-            dummy, i = _read_length(data, start + 1)  # the LDAPMessage SEQUENCE
-            id_size, i = _read_length(data, i + 1)
-            message_id = int.from_bytes(data[i:i + id_size], "big")
-            i += id_size
-            tag = data[i]
-            op_size, op_start = _read_length(data, i + 1)
-            self.pending = data[end:]
-            yield message_id, tag, data, op_start, op_start + op_size, end
-            data, start = self.pending, 0
+            try:
+                header = ber.decode_header(data, start, end)
+            except WireError as exc:  # whose answer this is cannot be known: nothing after it can be trusted
+                raise self._out_of_step(exc)
+            self._buffer, self._offset = data, end
+            yield data, header
+            data, start = self._buffer, self._offset
+
+
+def _notice(data: bytes, header: ber.Header):
+    """Unsolicited notification (message id 0): the server is closing the connection."""
+    result = ber.decode_result(data, header.start, header.end, header.tag, 0, header.message_start)
+    raise WireError(f"the server ended the session: {describe(result.code, result.diagnostic)}")
 
 
 def paged_search(conn, base, search_filter, attributes, page_size=500, scope="subtree"):
     """Yield ``(dn, {lower attribute: [str]})`` of every entry, page by page (RFC 2696)."""
-    wire = Wire(conn)
-    operation = search_request(base, search_filter, attributes, scope)
+    wire = Wire.of(conn)
+    operation = _ldap3_private.search_request(base, search_filter, attributes, scope)
     cookie = b""
     while True:
         my_id = wire.next_id()
-        wire.send(message(my_id, operation, paged_control(page_size, cookie)))
+        wire.send(ber.message(my_id, operation, ber.paged_control(page_size, cookie)))
         cookie = None
         try:
             cookie = yield from _page(wire, my_id, base, search_filter)
@@ -330,33 +141,43 @@ def paged_search(conn, base, search_filter, attributes, page_size=500, scope="su
             return
 
 
-def _drain(wire, my_id):
-    for message_id, tag, dummy, dummy2, dummy3, dummy4 in wire.messages():
-        if message_id == my_id and tag == _SEARCH_DONE:
+def _drain(wire: Wire, my_id: int) -> None:
+    for dummy, header in wire.messages():
+        if header.message_id == my_id and header.tag == ber.SEARCH_DONE:
             return
 
 
-def _page(wire, my_id, base, search_filter):
+def _page(wire: Wire, my_id: int, base, search_filter):
     """Yield the entries of one page; returns the cookie of the next page (b"" for the last)."""
-    for message_id, tag, data, i, op_end, end in wire.messages():
+    names = wire.names
+    for data, header in wire.messages():
+        message_id = header.message_id
         if message_id != my_id:
-            if message_id == 0:  # unsolicited notification: the server is closing the connection
-                code, dummy, diagnostic = _result(data, i, op_end)
-                raise WireError("the server ended the session: %s" % describe(code, diagnostic))
+            if message_id == 0:
+                _notice(data, header)
             continue
-        if tag == _SEARCH_ENTRY:
-            yield _entry(data, i)
-        elif tag == _SEARCH_DONE:
-            code, dummy, diagnostic = _result(data, i, op_end)
-            if code != 0:
-                raise WireError("search of %s %s failed: %s" % (base, search_filter, describe(code, diagnostic)), code)
-            cookie = b""
-            if op_end < end and data[op_end] == 0xA0:
-                dummy, controls_start = _read_length(data, op_end + 1)
-                cookie = _paged_cookie(data, controls_start, end)
-            return cookie
+        tag = header.tag
+        if tag == ber.SEARCH_ENTRY:
+            try:
+                entry = ber.decode_entry(data, header.start, header.end, names, message_id, header.message_start)
+            except WireError:  # the stream is still in step: leave the socket so for the next request
+                try:
+                    _drain(wire, my_id)
+                except WireError:
+                    pass
+                raise
+            yield entry
+        elif tag == ber.SEARCH_DONE:
+            result = ber.decode_result(data, header.start, header.end, tag, message_id, header.message_start)
+            if result.code != 0:
+                raise WireError(f"search of {base} {search_filter} failed: {describe(result.code, result.diagnostic)}",
+                                result.code)
+            if header.controls == header.message_end:
+                return b""
+            controls = ber.decode_controls(data, header.controls, header.message_end, message_id, header.message_start)
+            return ber.paged_cookie(controls, message_id)
         # a search result reference (a referral elsewhere): not followed
-    return b""
+    return b""  # pragma: no cover - messages() ends only by raising
 
 
 class Pipeline(object):
@@ -370,14 +191,14 @@ class Pipeline(object):
     """
 
     def __init__(self, conn, window=32):
-        self.wire = Wire(conn)
+        self.wire = Wire.of(conn)
         self.window = max(1, window)
         self.waiting = {}  # message id -> callback
 
     def submit(self, operation, callback, controls=b""):
         message_id = self.wire.next_id()
         self.waiting[message_id] = callback
-        self.wire.send(message(message_id, operation, controls))
+        self.wire.send(ber.message(message_id, operation, controls))
         if len(self.waiting) >= self.window:
             self._receive(self.window // 2)
 
@@ -395,14 +216,13 @@ class Pipeline(object):
         """Read answers until at most ``until`` requests are unanswered."""
         if len(self.waiting) <= until:
             return
-        for message_id, tag, data, i, end, dummy in self.wire.messages():
-            callback = self.waiting.pop(message_id, None)
+        for data, header in self.wire.messages():
+            callback = self.waiting.pop(header.message_id, None)
             if callback is None:
-                if message_id == 0:  # unsolicited notification: the server is closing the connection
-                    code, dummy, diagnostic = _result(data, i, end)
-                    raise WireError("the server ended the session: %s" % describe(code, diagnostic))
+                if header.message_id == 0:
+                    _notice(data, header)
                 continue
-            code, dummy, diagnostic = _result(data, i, end)
-            callback(code, diagnostic)
+            result = ber.decode_result(data, header.start, header.end, header.tag, header.message_id, header.message_start)
+            callback(result.code, result.diagnostic)
             if len(self.waiting) <= until:
                 return
