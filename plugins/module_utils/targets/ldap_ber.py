@@ -437,8 +437,8 @@ def paged_cookie(controls, message_id: Optional[int] = None) -> bytes:
             if data[i] != 0x02:
                 raise _Malformed("the paged-results size INTEGER (0x02)")
             size, i = read_length(data, i + 1)
-            if not 0 < size <= 4:
-                raise _Malformed("a paged-results size of 1 to 4 octets")
+            if not 0 < size <= 4 or data[i] >= 0x80:
+                raise _Malformed("a paged-results size of 1 to 4 octets, 0 to 2**31 - 1")
             i += size
             if data[i] != 0x04:
                 raise _Malformed("the paged-results cookie OCTET STRING (0x04)")
