@@ -49,7 +49,7 @@ def test_add_request_is_byte_for_byte_ldap3s():
 def test_modify_request_is_byte_for_byte_ldap3s():
     dn = "cn=staff,ou=groups,dc=example,dc=test"
     ours = ber.message(9, ber.modify_request(dn, [("replace", "title", ["A", "B"]), ("add", "member", ["uid=a"]),
-                                                    ("delete", "member", ["uid=b"]), ("replace", "ou", [])]))
+                                                  ("delete", "member", ["uid=b"]), ("replace", "ou", [])]))
     changes = {"title": [(2, ["A", "B"])], "member": [(0, ["uid=a"]), (1, ["uid=b"])], "ou": [(2, [])]}
     theirs = ldap3_message(9, "modifyRequest", modify_operation(dn, changes, False))
     assert ours == theirs
@@ -63,7 +63,7 @@ def test_modify_dn_and_delete_requests_are_byte_for_byte_ldap3s():
     theirs = ldap3_message(4, "modDNRequest", modify_dn_operation("uid=a,ou=x,dc=t", "uid=b", True, None))
     assert ours == theirs
     assert ber.message(5, ber.delete_request("uid=a,dc=t")) == ldap3_message(5, "delRequest",
-                                                                               delete_operation("uid=a,dc=t"))
+                                                                             delete_operation("uid=a,dc=t"))
 
 
 def entry_message(message_id, dn, attributes):
@@ -91,7 +91,7 @@ def test_a_search_entry_decodes_to_text_values():
 def test_the_paged_cookie_is_found_among_the_controls():
     other = ber.tlv(0x30, ber.octets(b"1.2.3") + ber.octets(b"v"))
     paged = ber.tlv(0x30, ber.octets(ber.PAGED_RESULTS_OID) + b"\x01\x01\x00"
-                     + ber.octets(ber.tlv(0x30, ber.integer(0) + ber.octets(b"\x00\x01cookie"))))
+                    + ber.octets(ber.tlv(0x30, ber.integer(0) + ber.octets(b"\x00\x01cookie"))))
     controls = other + paged
     assert ber.paged_cookie(ber.decode_controls(controls, 0, len(controls))) == b"\x00\x01cookie"
     assert ber.paged_cookie(ber.decode_controls(other, 0, len(other))) == b""

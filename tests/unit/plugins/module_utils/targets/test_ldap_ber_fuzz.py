@@ -27,7 +27,6 @@ from ldap3.protocol.rfc4511 import (AddResponse, AttributeDescription, Attribute
 from ldap3.strategy.base import BaseStrategy
 from ldap3.utils.asn1 import encode
 from pyasn1.codec.ber import decoder as pyasn1_decoder
-from pyasn1.error import PyAsn1Error
 
 from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_ber as ber
 from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_wire
