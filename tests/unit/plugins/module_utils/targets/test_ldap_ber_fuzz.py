@@ -360,3 +360,16 @@ def test_a_stream_out_of_step_raises_wire_error_now_and_on_every_later_read():
         next(wire.messages())
     with pytest.raises(WireError, match="out of step"):
         next(wire.messages())
+
+
+def test_a_malformed_entry_fails_the_search_and_leaves_the_stream_after_the_page():
+    entry = ber.message(7, ber.tlv(0x64, ber.octets("cn=a") + ber.tlv(0x30, ber.tlv(0x30, ber.octets("cn") + ber.tlv(0x31, ber.octets("x"))))))
+    broken = entry.replace(b"\x31\x03\x04\x01x", b"\x31\x03\x05\x01x")  # a value that is no OCTET STRING
+    done = ber.message(7, ber.tlv(0x65, b"\x0a\x01\x00\x04\x00\x04\x00"))
+    after = ber.message(8, ber.tlv(0x67, b"\x0a\x01\x00\x04\x00\x04\x00"))
+    wire = ldap_wire.Wire(None, _Socket(entry + broken + entry + done + after, []))
+    page = ldap_wire._page(wire, 7, "dc=t", "(cn=*)")
+    assert next(page) == ("cn=a", {"cn": ["x"]})
+    with pytest.raises(WireError, match=r"malformed searchResEntry \(message 7\): expected a value OCTET STRING"):
+        next(page)
+    assert wire.broken is None and next(wire.messages())[1].message_id == 8  # the page was read to its end
