@@ -29,7 +29,8 @@ except ImportError:  # pragma: no cover - reported by the plugins with missing_r
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account
-from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import wire as ldap_wire
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _ber as ldap_ber
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _wire as ldap_wire
 
 
 class TargetError(Exception):
@@ -104,7 +105,7 @@ def _ldap3_paged_entries(conn, base, search_filter, attributes, page_size=500, s
             if entry.get("type") != "searchResEntry":
                 continue
             raw = entry.get("raw_attributes") or {}
-            yield entry["dn"], dict((name.lower(), ldap_wire.decode_values(values, name.lower())) for name, values in raw.items() if values)
+            yield entry["dn"], dict((name.lower(), ldap_ber.decode_values(values, name.lower())) for name, values in raw.items() if values)
         controls = (conn.result or {}).get("controls") or {}
         cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
         if not cookie:
@@ -195,7 +196,7 @@ def supports_tree_delete(conn):
         entry = _base_entry(conn, "", "supportedControl")
     except TargetError:
         return False
-    return entry is not None and ldap_wire.TREE_DELETE_OID in entry[1].get("supportedcontrol", ())
+    return entry is not None and ldap_ber.TREE_DELETE_OID in entry[1].get("supportedcontrol", ())
 
 
 def missing_containers(conn, containers):
@@ -281,12 +282,12 @@ def _batch_request(batch, member_attribute, placeholder, object_class, name_attr
         attributes = dict(batch.attributes or {})
         attributes.update({"objectClass": [object_class], member_attribute: adds or [placeholder],
                            name_attribute: [dnlib.rdn_value(batch.dn)]})
-        return "add group", ldap_wire.add_request(batch.dn, attributes)
+        return "add group", ldap_ber.add_request(batch.dn, attributes)
     changes = ([("add", member_attribute, adds)] if adds else []) + \
         ([("delete", member_attribute, removes)] if removes else [])
     if not changes:
         return None, None
-    return "modify group", ldap_wire.modify_request(batch.dn, changes)
+    return "modify group", ldap_ber.modify_request(batch.dn, changes)
 
 
 def _apply_batch(pipeline, batch, config):
@@ -422,7 +423,7 @@ def generate_password(length, avoid=()):
 def _rename_request(dn, new_dn):
     new_parent = dnlib.parent(new_dn)
     superior = new_parent if dnlib.normalise(new_parent) != dnlib.normalise(dnlib.parent(dn)) else None
-    return ldap_wire.modify_dn_request(dn, dnlib.first_rdn(new_dn), superior)
+    return ldap_ber.modify_dn_request(dn, dnlib.first_rdn(new_dn), superior)
 
 
 def password_attributes(attribute, password, must_change=False):
@@ -456,15 +457,15 @@ def operation_requests(op, password_attribute="userPassword", password_length=20
             password = op.password or generate_password(password_length, forbidden_tokens(
                 _first(attributes, "sAMAccountName"), _first(attributes, "displayName") or _first(attributes, "cn")))
             attributes.update(password_attributes(password_attribute, password, must_change))
-        return [("add", ldap_wire.add_request(op.dn, attributes))]
+        return [("add", ldap_ber.add_request(op.dn, attributes))]
     if op.action == "delete":
-        return [("delete", ldap_wire.delete_request(op.dn))]
+        return [("delete", ldap_ber.delete_request(op.dn))]
     if op.action == "container":
-        return [("add container", ldap_wire.add_request(op.dn, op.modifications))]
+        return [("add container", ldap_ber.add_request(op.dn, op.modifications))]
     requests = []
     if op.modifications:
         changes = [("replace", attr, list(values)) for attr, values in op.modifications.items()]
-        requests.append(("modify", ldap_wire.modify_request(op.dn, changes)))
+        requests.append(("modify", ldap_ber.modify_request(op.dn, changes)))
     if op.new_dn:
         requests.append(("rename", _rename_request(op.dn, op.new_dn)))
     return requests
@@ -550,18 +551,18 @@ def _delete_tree(writer, position, op, tree_delete):
     offers it (AD: Exchange's ActiveSync devices under a user), else the children deepest first."""
     pipeline = writer.pipeline
     if tree_delete:
-        code, diagnostic = pipeline.call(ldap_wire.delete_request(op.dn), ldap_wire.tree_delete_control())
+        code, diagnostic = pipeline.call(ldap_ber.delete_request(op.dn), ldap_ber.tree_delete_control())
         if code != 0:
             writer.fail(op, "tree delete: %s" % ldap_wire.describe(code, diagnostic))
             return
         writer.done.append((position, op))
         return
     for child in children_of(pipeline.wire.conn, op.dn):
-        code, diagnostic = pipeline.call(ldap_wire.delete_request(child))
+        code, diagnostic = pipeline.call(ldap_ber.delete_request(child))
         if code not in (0, 32):
             writer.fail(op, "delete of the child %s: %s" % (child, ldap_wire.describe(code, diagnostic)))
             return
-    code, diagnostic = pipeline.call(ldap_wire.delete_request(op.dn))
+    code, diagnostic = pipeline.call(ldap_ber.delete_request(op.dn))
     if code != 0:
         writer.fail(op, "delete: %s" % ldap_wire.describe(code, diagnostic))
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision._memberships import GroupBatch
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldap
-from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import wire
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _ber as ber
 
 
 def test_filter_values_are_escaped():
@@ -23,7 +23,7 @@ def test_a_created_group_is_one_add_with_its_members_and_attributes_of_its_own()
     batch.add = ["CN=1,OU=People,DC=x", "CN=3,OU=People,DC=x"]
     what, request = ldap._batch_request(batch, "member", "", "group", "cn")
     assert what == "add group"
-    assert request == wire.add_request("CN=Sales EU,OU=Groups,DC=x", {
+    assert request == ber.add_request("CN=Sales EU,OU=Groups,DC=x", {
         "sAMAccountName": ["Sales EU"], "groupType": ["-2147483644"], "objectClass": ["group"],
         "member": ["CN=1,OU=People,DC=x", "CN=3,OU=People,DC=x"], "cn": ["Sales EU"]})
 
@@ -34,5 +34,5 @@ def test_an_existing_group_is_one_modify_whatever_its_attributes():
     batch.add, batch.remove = ["CN=1,DC=x"], ["CN=2,DC=x"]
     what, request = ldap._batch_request(batch, "member", "", "group", "cn")
     assert what == "modify group"
-    assert request == wire.modify_request("CN=c,DC=x", [("add", "member", ["CN=1,DC=x"]),
-                                                        ("delete", "member", ["CN=2,DC=x"])])
+    assert request == ber.modify_request("CN=c,DC=x", [("add", "member", ["CN=1,DC=x"]),
+                                                       ("delete", "member", ["CN=2,DC=x"])])
