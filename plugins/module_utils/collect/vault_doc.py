@@ -11,6 +11,7 @@ decrypting and writing files is the controller's job (``plugin_utils/vault_file.
 from __future__ import annotations
 
 import json
+from typing import Dict, Optional
 
 FORMAT = "jml.provisioning/vault/v1"
 
@@ -19,7 +20,7 @@ class VaultFormatError(ValueError):
     """The text is not a vault of a format this collection reads."""
 
 
-def build(persons, sources, collected_at):
+def build(persons: Dict[str, dict], sources: list, collected_at: str) -> dict:
     """A vault document; persons sorted by id so equal content gives equal bytes."""
     return {
         "format": FORMAT,
@@ -29,11 +30,11 @@ def build(persons, sources, collected_at):
     }
 
 
-def dumps(document):
+def dumps(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=False, separators=(",", ":")) + "\n"
 
 
-def loads(text, name="vault"):
+def loads(text: str, name: str = "vault") -> dict:
     try:
         document = json.loads(text)
     except ValueError as exc:
@@ -50,7 +51,7 @@ def _comparable_sources(sources):
     return [dict((k, v) for k, v in s.items() if k != "collected_at") for s in sources or []]
 
 
-def same_content(old, new):
+def same_content(old: Optional[dict], new: dict) -> bool:
     """True when two documents differ at most in their collection timestamps."""
     if old is None:
         return False
@@ -71,7 +72,7 @@ def _changed_fields(before, after, prefix=""):
     return fields
 
 
-def person_changes(old_persons, new_persons):
+def person_changes(old_persons: Dict[str, dict], new_persons: Dict[str, dict]) -> Dict[str, list]:
     """``{joined: [ids], left: [ids], changed: {id: [field names]}}`` between two snapshots."""
     old_persons = old_persons or {}
     joined = sorted(pid for pid in new_persons if pid not in old_persons)

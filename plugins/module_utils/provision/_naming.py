@@ -19,6 +19,7 @@ Exchange and AD refuse an address that any other recipient holds in either attri
 from __future__ import annotations
 
 import re
+from typing import Callable, Optional, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import to_ascii
 
@@ -58,7 +59,7 @@ ADDRESS_ATTRIBUTES = frozenset(("mail", "proxyaddresses"))
 _SMTP_PREFIX = "smtp:"
 
 
-def unique_key(attribute, value):
+def unique_key(attribute: str, value: str) -> Tuple[str, str]:
     """``(namespace, value)`` as uniqueness compares it: case-insensitive, addresses without their
     ``smtp:`` prefix (other proxy address types such as ``X500:`` keep theirs: they never clash
     with a plain address)."""
@@ -89,15 +90,16 @@ class NameRegistry(object):
         self._taken = _keys(taken)
         self.hints = {}  # first-try names -> (iteration, names) the last namesake was given
 
-    def is_free(self, values, own=None):
+    def is_free(self, values: dict, own: Optional[dict] = None) -> bool:
         """True when no value is taken; ``own`` (attribute -> values) are the asking account's own."""
         return not (_keys(values) & self._taken) - _keys(own)
 
-    def reserve(self, values):
+    def reserve(self, values: dict) -> None:
         self._taken.update(_keys(values))
 
 
-def allocate(policy, scope, registry, derived, own=None):
+def allocate(policy: UsernamePolicy, scope: dict, registry: NameRegistry, derived: Callable[[str], dict],
+             own: Optional[dict] = None) -> str:
     """The first free username for a person.
 
     ``scope``: names for the candidate expressions (``person``, ``contract``...); ``derived(name)``

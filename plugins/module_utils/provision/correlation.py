@@ -14,7 +14,7 @@ source); accounts with no anchor value at all are ``uncorrelated`` (orphans, nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field as _field
-from typing import Dict, List, Set
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 
@@ -27,15 +27,15 @@ class Account:
     dn: str
     attrs: Dict[str, List[str]]
 
-    def first(self, name):
+    def first(self, name: str) -> Optional[str]:
         values = self.attrs.get(name.lower())
         return values[0] if values else None
 
-    def values(self, name):
+    def values(self, name: str) -> List[str]:
         return self.attrs.get(name.lower()) or []
 
 
-def person_value(person, path):
+def person_value(person: dict, path: str) -> Optional[str]:
     value = person
     for key in path.split("."):
         value = value.get(key) if isinstance(value, dict) else None
@@ -51,7 +51,7 @@ class Correlation:
     conflicts: List[dict] = _field(default_factory=list)             # {person(s), accounts, anchor}
     conflicted_persons: Set[str] = _field(default_factory=set)  # left alone because of a conflict: never a new account
 
-    def report(self):
+    def report(self) -> dict:
         return {
             "correlated": len(self.matched),
             "uncorrelated_persons": sorted(self.uncorrelated_persons),
@@ -79,7 +79,8 @@ def _outside_conflicts(result, remaining, outside, anchor, blocked):
             result.uncorrelated_persons.remove(pid)
 
 
-def correlate(persons, accounts, anchors, outside=()):
+def correlate(persons: Dict[str, dict], accounts: List[Account], anchors: List[Tuple[str, str]],
+              outside: Iterable[Account] = ()) -> Correlation:
     """Correlate ``persons`` (id -> person) with ``accounts`` (list of Account) over ``anchors``
     (list of ``(person_field, account_attribute)``). ``outside``: accounts found outside the
     managed scope with a joiner's anchor, which make that person a conflict."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import List, Optional
 
 _SPECIAL = ',+"\\<>;='
 
 
-def strip(text):
+def strip(text: str) -> str:
     """``text`` without surrounding white space, but a trailing space that is escaped (``Jan\\ ``,
     an RDN value that ends in a space) is part of the value and stays."""
     stripped = text.strip()
@@ -22,7 +23,7 @@ def strip(text):
     return stripped
 
 
-def split(dn):
+def split(dn: str) -> List[str]:
     """RDNs of a DN, honouring backslash escapes: ``uid=a\\,b,ou=x`` -> [``uid=a\\,b``, ``ou=x``]."""
     if "\\" not in (dn or ""):  # no escapes: every comma separates (the common case, 20x faster)
         return [p for p in (part.strip() for part in (dn or "").split(",")) if p]  # no escaped space either
@@ -44,7 +45,7 @@ def split(dn):
     return [p for p in parts if p]
 
 
-def unescape(value):
+def unescape(value: str) -> str:
     """An RDN value as text: ``\\,`` and RFC 4514 hex escapes (``\\2C``, UTF-8 bytes) decoded."""
     out, i = bytearray(), 0
     while i < len(value):
@@ -69,7 +70,7 @@ def _normalise_rdn(rdn):
 
 
 @functools.lru_cache(maxsize=1 << 18)
-def normalise(dn):
+def normalise(dn: str) -> str:
     """A comparison key: DNs compare case-insensitively and ignore spaces around separators.
 
     Memoised: a reconcile compares the same DNs many times (accounts, managers, members, moves),
@@ -77,16 +78,16 @@ def normalise(dn):
     return ",".join(_normalise_rdn(r) for r in split(dn))
 
 
-def parent(dn):
+def parent(dn: str) -> str:
     return ",".join(split(dn)[1:])
 
 
-def first_rdn(dn):
+def first_rdn(dn: str) -> str:
     parts = split(dn)
     return parts[0] if parts else ""
 
 
-def rdn_value(dn):
+def rdn_value(dn: str) -> str:
     """The unescaped value of the first RDN."""
     return unescape(first_rdn(dn).partition("=")[2])
 
@@ -94,7 +95,7 @@ def rdn_value(dn):
 _NEEDS_ESCAPE = re.compile(r'[,+"\\<>;=\x00]|^[# ]| $')
 
 
-def escape_value(value):
+def escape_value(value: str) -> str:
     """An RDN value as RFC 4514 writes it: the specials, a leading ``#`` or space, a trailing space
     escaped with a backslash, and NUL as ``\\00`` (it cannot stand in a DN string as itself)."""
     if not _NEEDS_ESCAPE.search(value):
@@ -110,11 +111,11 @@ def escape_value(value):
     return "".join(out)
 
 
-def build(attribute, value, container):
+def build(attribute: str, value: str, container: str) -> str:
     return "%s=%s,%s" % (attribute, escape_value(value), container)
 
 
-def domain(dn):
+def domain(dn: str) -> str:
     """The ``dc=`` RDNs that end a DN (the domain naming context in AD), or '' when it has none."""
     tail = []
     for rdn in reversed(split(dn)):
@@ -124,7 +125,7 @@ def domain(dn):
     return ",".join(tail)
 
 
-def is_under(dn, base):
+def is_under(dn: str, base: Optional[str]) -> bool:
     """True when ``dn`` is ``base`` or below it."""
     d, b = normalise(dn), normalise(base)
     return d == b or d.endswith("," + b)

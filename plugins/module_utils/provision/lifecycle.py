@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import List, Optional
 
 from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 
@@ -30,7 +30,7 @@ class Policy:
     primary: Optional[list] = None  # criteria for primary_contract, None: the default order
 
 
-def parse_date(value):
+def parse_date(value) -> Optional[datetime.date]:
     if value is None or isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value)[:10])
@@ -51,11 +51,11 @@ class Status:
             self.employment = {"start": None, "end": None}
 
     @property
-    def wants_account(self):
+    def wants_account(self) -> bool:
         return self.state in (PREHIRE, ACTIVE)
 
     @property
-    def enabled(self):
+    def enabled(self) -> bool:
         return self.state == ACTIVE
 
 
@@ -63,7 +63,7 @@ def _window(contract):
     return parse_date(contract.get("start")), parse_date(contract.get("end"))
 
 
-def is_active(contract, today):
+def is_active(contract: dict, today: datetime.date) -> bool:
     """True when the contract runs on ``today`` (start and end days included)."""
     return _is_active(contract, today)
 
@@ -124,7 +124,7 @@ def _compare(a, b):
         return -1 if str(a) < str(b) else 1
 
 
-def primary_contract(contracts, today, criteria=None):
+def primary_contract(contracts: List[dict], today: datetime.date, criteria: Optional[list] = None) -> Optional[dict]:
     """The contract mappings see as ``contract``.
 
     Default: active first (earliest start: the longest serving), then the next to start, then the
@@ -154,7 +154,7 @@ def primary_contract(contracts, today, criteria=None):
     return best
 
 
-def employment(contracts, today):
+def employment(contracts: List[dict], today: datetime.date) -> dict:
     """``{start, end}`` (ISO dates or None) of a person's whole employment, not of one contract.
 
     Over the contracts that run today or start later (all of them, for a leaver): ``start`` is the
@@ -171,7 +171,7 @@ def employment(contracts, today):
             "end": None if any(e is None for e in ends) else max(ends).isoformat()}
 
 
-def evaluate(person, today, policy):
+def evaluate(person: dict, today: datetime.date, policy: Policy) -> Status:
     """The ``Status`` of a person (a vault person dict) on ``today`` (a date)."""
     status = _evaluate(person, today, policy)
     status.employment = employment(person.get("contracts") or [], today)

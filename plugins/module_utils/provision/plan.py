@@ -13,14 +13,15 @@ in the same run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+import datetime
+from typing import Dict, Iterable, List, Optional, Set
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import _memberships as memberships
 from ansible_collections.jml.provisioning.plugins.module_utils import limits as limitslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Correlation, correlate, person_value
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account, Correlation, correlate, person_value
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import ExpressionError, make_scope
 from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 from ansible_collections.jml.provisioning.plugins.module_utils.provision._naming import NameRegistry, NamingError, allocate, unique_key
@@ -81,7 +82,7 @@ class Operation:
             return None
         return self.dn if self.action == "create" else self.new_dn
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         out = {"action": self.action, "person": self.person, "dn": self.dn, "changes": self.changes,
                "reason": self.reason}
         if self.new_dn:
@@ -115,7 +116,7 @@ class Plan:
     rules: Dict[str, dict] = field(default_factory=dict)  # rule name -> {gain: [person ids], lose: [person ids]}
     names_needed: bool = False  # planned without the directory's names, and a login needs them
 
-    def counts(self):
+    def counts(self) -> Dict[str, int]:
         summary = dict((key, 0) for key in SUMMARY_KEYS)
         for op in self.operations:
             summary[op.action] = summary.get(op.action, 0) + 1  # "container" only when some are created
@@ -229,7 +230,7 @@ class TargetConfig(object):
         if "move" in self.disable_strategy and not disabled_dn:
             raise ValueError("disable strategy 'move' needs disabled_dn")
 
-    def read_attributes(self):
+    def read_attributes(self) -> List[str]:
         """Attributes a reconcile must read: nothing more (cost grows with every attribute)."""
         names = ({self.username_attribute} | set(self.attributes) | set(anchor[1] for anchor in self.anchors)
                  | set(self.rule_attributes.values()))
@@ -240,7 +241,7 @@ class TargetConfig(object):
         return sorted(names, key=str.lower)
 
 
-def as_values(value):
+def as_values(value) -> List[str]:
     """An expression's result as LDAP values: None, '' and [] mean 'no value'."""
     if value is None:
         return []
@@ -643,7 +644,9 @@ class _Planner(object):
             self.plan.unchanged += 1
 
 
-def build(persons, accounts, config, today, taken_names=None, groups=None, held_dns=(), outside=()):
+def build(persons: Dict[str, dict], accounts: List[Account], config: TargetConfig, today: datetime.date,
+          taken_names=None, groups: Optional[Dict[str, dict]] = None, held_dns: Iterable[str] = (),
+          outside: Iterable[Account] = ()) -> Plan:
     """The complete, ordered plan for one target.
 
     ``persons``: vault persons (id -> person); ``accounts``: the managed scope as ``Account``
@@ -700,7 +703,7 @@ def _managers_first(operations, dn_attributes):
     return rest[:first] + ordered + rest[first:]
 
 
-def evaluate_thresholds(plan, thresholds):
+def evaluate_thresholds(plan: Plan, thresholds: Optional[dict]) -> Dict[str, dict]:
     """``{action: {count, limit, exceeded}}`` for every action with a limit.
 
     ``thresholds``: action -> {count: N, percent: P}; a percentage is of the accounts this run
@@ -718,7 +721,7 @@ def evaluate_thresholds(plan, thresholds):
     return out
 
 
-def new_dns(plan):
+def new_dns(plan: Plan) -> Set[str]:
     """Normalised DNs the plan creates or renames entries to: the ones another object may hold."""
     found = set()
     for op in plan.operations:
@@ -738,7 +741,7 @@ def _over_limit(limits, attribute, values):
     return None
 
 
-def limit_violations(operations, config):
+def limit_violations(operations: List[Operation], config: TargetConfig) -> Dict[int, str]:
     """``{id(op): reason}`` for creates and updates that write a value over the flavour's limit
     (the RDN is checked too): the directory would refuse them."""
     limits = config.limits
@@ -763,7 +766,7 @@ def limit_violations(operations, config):
     return blocked
 
 
-def joiner_anchors(plan, persons, config):
+def joiner_anchors(plan: Plan, persons: Dict[str, dict], config: TargetConfig) -> List[str]:
     """The first-anchor values of the persons the plan creates an account for: looked up in the
     whole naming context before anything is created (an account may carry them elsewhere)."""
     field = config.anchors[0][0]
@@ -780,7 +783,7 @@ def joiner_anchors(plan, persons, config):
 CONTAINER_CLASSES = {"ou": ["top", "organizationalUnit"]}
 
 
-def needed_containers(plan):
+def needed_containers(plan: Plan) -> Dict[str, str]:
     """``{normalised DN: DN}`` of the containers the plan's new and moved accounts are placed in."""
     found = {}
     for op in plan.operations:
@@ -790,7 +793,7 @@ def needed_containers(plan):
     return found
 
 
-def container_operations(missing):
+def container_operations(missing: Iterable[str]) -> List[Operation]:
     """Operations that create the ``missing`` containers (DNs), parents first; a container whose
     RDN is not ``ou=`` cannot be made here and is left to the pre-flight to report."""
     ops = []

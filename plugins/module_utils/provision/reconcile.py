@@ -12,6 +12,8 @@ and check mode is the same code with the writes left out.
 from __future__ import annotations
 
 import copy
+import datetime
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
@@ -22,7 +24,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision.port im
 NO_ALERTS = {"sent": 0, "failed": [], "undeliverable": []}
 
 
-def diff_item(op):
+def diff_item(op: planlib.Operation) -> Tuple[str, Optional[dict], Optional[dict]]:
     """``(name, before, after)`` of one operation, for ``--diff``: only the changed attributes."""
     before = dict((a, c[0]) for a, c in op.changes.items())
     after = dict((a, c[1]) for a, c in op.changes.items())
@@ -38,7 +40,7 @@ def diff_item(op):
     return ("%s %s" % (op.action, op.dn), before, after)
 
 
-def notify(notifier, events):
+def notify(notifier: Optional[Callable[[list], dict]], events: list) -> dict:
     """Hand the run's events to ``notifier``; a failing notifier never fails the run (it is reported)."""
     if notifier is None or not events:
         return dict(NO_ALERTS, failed=[], undeliverable=[])
@@ -50,7 +52,7 @@ def notify(notifier, events):
     return dict(NO_ALERTS, **outcome)
 
 
-def with_group_dns(config, target):
+def with_group_dns(config: planlib.TargetConfig, target: Target) -> planlib.TargetConfig:
     """``config`` with every group the rules name by a looked-up name (AD: sAMAccountName) given
     its DN: one ``find_groups`` call for all the names, before planning (which does no I/O)."""
     names = ruleslib.group_names(config.rules)
@@ -163,8 +165,10 @@ def _missing_link(op, missing, dn_attributes):
     return None
 
 
-def run(persons, config, target, today, check_mode=False, thresholds=None, override_thresholds=False,
-        max_actions=1000, notifier=None):
+def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, today: datetime.date,
+        check_mode: bool = False, thresholds: Optional[dict] = None, override_thresholds: bool = False,
+        max_actions: int = 1000, notifier: Optional[Callable[[list], dict]] = None
+        ) -> Tuple[dict, List[planlib.Operation]]:
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``

@@ -10,6 +10,8 @@ fails the task before the first LDAP request.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import (
     ExpressionError, compile_expression, compile_mapping,
 )
@@ -21,7 +23,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan im
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _flavours as flavours
 
 
-def build_target_config(options):
+def build_target_config(options: dict) -> TargetConfig:
     try:
         return _build(options)
     except (ExpressionError, ValueError) as exc:  # ValueError: TargetConfig's own consistency checks
@@ -98,7 +100,7 @@ def _build(options):
     )
 
 
-def group_lookup_base(groups):
+def group_lookup_base(groups: dict) -> Optional[str]:
     """Where ``groups.lookup`` searches: ``lookup_base``, else the domain of ``groups.base`` (a
     sAMAccountName is unique in the whole domain, so the group may be in any OU)."""
     if not groups.get("lookup"):
