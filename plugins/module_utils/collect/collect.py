@@ -13,9 +13,12 @@ row never turns an employee into a leaver.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
+from typing import List
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
+from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
 from ansible_collections.jml.provisioning.plugins.module_utils.collect.mapping import MappingSet, collect_persons
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.csv_file import read_csv
@@ -84,12 +87,23 @@ def read_source(source):
     return SourceData(persons, contracts, lookups, lookups_rows)
 
 
-class CollectResult(object):
-    __slots__ = ("document", "changes", "rejections", "kept", "purged", "thresholds")
+@dataclass(eq=False, **SLOTS)
+class CollectResult:
+    """A collect's outcome, a threshold stop included (as data: the shell decides nothing)."""
 
-    def __init__(self, document, changes, rejections, kept, purged, thresholds):
-        self.document, self.changes, self.rejections = document, changes, rejections
-        self.kept, self.purged, self.thresholds = kept, purged, thresholds
+    document: dict            # the new vault document
+    changes: dict             # joined, left, changed, purged person ids
+    rejections: list          # mapping.Rejection of every rejected row
+    kept: list                # person ids carried forward from the previous vault
+    purged: list              # person ids removed by retention
+    thresholds: dict          # name -> {count, limit, exceeded}
+
+    @property
+    def exceeded(self) -> List[str]:
+        """The exceeded source thresholds, as a reader should see them (empty: no stop)."""
+        return [("source(s) %s read no person (the previous vault had some from them)" % ", ".join(t["sources"]))
+                if name == "empty_source" else "%s %d (limit %d)" % (name, t["count"], t["limit"])
+                for name, t in self.thresholds.items() if t["exceeded"]]
 
 
 def map_source(source, data, previous_persons):
