@@ -17,9 +17,15 @@ failed before planning: connection, bind, configuration); it is rendered as an e
 - Markdown is for a merge-request comment: short, bounded (``max_actions``), every datum escaped
   so a name cannot inject Markdown, HTML or a mention.
 - HTML is one self-contained page (inline CSS, JS and SVG, no external resource, a Content
-  Security Policy that forbids loading any). Every number it shows carries a ``data-*`` attribute
-  naming it (``<td data-summary="create">3</td>``), so tests and scripts can read the page. The
-  actions filter reads ``q`` and ``action`` from the URL fragment or query (``#q=smith&action=create``).
+  Security Policy that forbids loading any), every datum escaped (attributes too). Every number it
+  shows carries a ``data-*`` attribute naming it (``<td data-summary="create">3</td>``), so tests
+  and scripts can read the page. The actions filter reads ``q`` and ``action`` from the URL
+  fragment or query (``#q=smith&action=create``).
+
+Markdown and HTML are Jinja2 templates (``report_templates.py``) over a view model built here
+(``view()``: dataclasses of raw data, no markup). HR data is hostile input: the HTML environment
+autoescapes every value, the Markdown one prints only what the ``md`` filter escaped; both are
+sandboxed and strict (an undefined name is an error, not an empty string).
 """
 
 from __future__ import annotations
@@ -27,6 +33,18 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.jml.provisioning.plugins.module_utils.report_templates import CORRELATION_LABELS, TEMPLATES
+
+try:
+    from jinja2 import DictLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from markupsafe import Markup
+    HAS_JINJA2 = True
+except ImportError:  # pragma: no cover - module_utils must import without it (ansible-test sanity)
+    HAS_JINJA2 = False
 
 FORMAT = "jml.provisioning/impact/v1"
 ACTIONS = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
@@ -162,172 +180,9 @@ def render_json(result, target=None):
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False, default=str) + "\n"
 
 
-# ---------------------------------------------------------------------------------------------
-# Markdown
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!$])")
-
-
-def md(value):
-    """``value`` as inert Markdown text: one line, no emphasis, link, table cell break, HTML or @mention."""
-    if value is None:
-        return ""
-    text = " ".join(str(value).split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("@", "&#64;")
-
-
-def _md_table(header, rows, align=None):
-    align = align or ["---"] * len(header)
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-    lines.extend("| " + " | ".join(row) + " |" for row in rows)
-    return lines
-
-
-def _md_title(sections):
-    dates = sorted(set(str(r.get("reference_date")) for dummy, r in sections if r.get("reference_date")))
-    when = (", reference date " + md(", ".join(dates))) if dates else ""
-    if len(sections) == 1:
-        return "# Impact report: %s%s" % (md(sections[0][0]), when)
-    return "# Impact report: %d targets%s" % (len(sections), when)
-
-
-def render_markdown(result, target=None, max_actions=50):
-    """A merge-request comment: what a real run would do, per target, bounded to ``max_actions`` actions."""
-    sections = targets(result, target)
-    lines = [_md_title(sections), ""]
-    if not sections:
-        return "\n".join(lines + ["No target was evaluated.", ""])
-    over = exceeded(result, target)
-    failures = errors(result, target)
-    for item in over:
-        lines += ["> **Threshold EXCEEDED** on %s: %s %d > limit %d. A real run would write nothing and fail."
-                  % (md(item["target"]), md(item["action"]), item["count"], item["limit"]), ""]
-    for item in failures:
-        lines += ["> **ERROR** on %s: the plan could not be built: %s" % (md(item["target"]), md(item["msg"])), ""]
-    failing = all_failures(result, target)
-    if failing:
-        lines += ["> **FAILURES**: %d operation(s) %s; see the Failures section%s." % (
-            len(failing), "would fail" if all(f.get("predicted") for f in failing) else "failed",
-            "s" if len(sections) > 1 else ""), ""]
-    if not over and not failures and not failing:
-        lines += ["> **OK**: no threshold exceeded; every target was planned.", ""]
-    if len(sections) > 1:
-        keys = _summary_keys([r["summary"] for dummy, r in sections if has_plan(r)])
-        lines.append("## Overview")
-        lines.append("")
-        rows = []
-        for name, res in sections:
-            if has_plan(res):
-                rows.append([md(name)] + [str(_int(res["summary"].get(k))) for k in keys])
-            else:
-                rows.append([md(name)] + ["**no plan**"] + [""] * (len(keys) - 1))
-        total = totals(result, target)
-        rows.append(["**total**"] + ["**%d**" % total.get(k, 0) for k in keys])
-        lines.extend(_md_table(["target"] + keys, rows, ["---"] + ["---:"] * len(keys)))
-        lines.append("")
-    for name, res in sections:
-        lines.extend(_md_section(name, res, multi=len(sections) > 1, max_actions=max_actions))
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _md_section(name, result, multi, max_actions):
-    level = "###" if multi else "##"
-    lines = []
-    if multi:
-        date = result.get("reference_date")
-        lines += ["## %s%s" % (md(name), (", reference date " + md(date)) if date else ""), ""]
-    if not has_plan(result):
-        return lines + ["**ERROR**: the plan could not be built: %s" % md(_no_plan_reason(result)),
-                        ""]
-    mode = "check mode: nothing was written" if result.get("check_mode") else "real run"
-    if "check_mode" in result:
-        lines += ["_%s_" % mode, ""]
-
-    summary = result["summary"]
-    lines += ["%s Totals" % level, ""]
-    keys = _summary_keys([summary])
-    lines += _md_table([md(k) for k in keys], [[str(_int(summary.get(k))) for k in keys]], ["---:"] * len(keys))
-    lines.append("")
-
-    lines += ["%s Thresholds" % level, ""]
-    thresholds = result.get("thresholds") or {}
-    if thresholds:
-        rows = []
-        for action, limit in sorted(thresholds.items()):
-            limit = limit if isinstance(limit, dict) else {}
-            status = "**EXCEEDED**" if limit.get("exceeded") else "ok"
-            rows.append([md(action), str(_int(limit.get("count"))), str(_int(limit.get("limit"))), status])
-        lines += _md_table(["action", "planned", "limit", "status"], rows, ["---", "---:", "---:", "---"])
-    else:
-        lines.append("_No thresholds configured._")
-    lines.append("")
-
-    lines += ["%s Rules" % level, ""]
-    rules = result.get("rules") or {}
-    if rules:
-        rows = []
-        for rule, change in sorted(rules.items()):
-            change = change if isinstance(change, dict) else {}
-            gain, lose = list(change.get("gain") or []), list(change.get("lose") or [])
-            rows.append([md(rule), str(len(gain)), str(len(lose)), _md_ids(gain, max_actions), _md_ids(lose, max_actions)])
-        lines += _md_table(["rule", "gain", "lose", "who gains", "who loses"], rows,
-                           ["---", "---:", "---:", "---", "---"])
-    else:
-        lines.append("_No entitlement changes._")
-    lines.append("")
-
-    actions = list(result.get("actions") or [])
-    total = _actions_total(result)
-    shown = actions[:max(max_actions, 0)]
-    lines += ["%s Actions (%d planned%s)" % (level, total, (", first %d listed" % len(shown)) if len(shown) < total else ""),
-              ""]
-    if shown:
-        rows = []
-        for action in shown:
-            account = md(action.get("dn"))
-            if action.get("new_dn"):
-                account += " &rarr; " + md(action.get("new_dn"))
-            rows.append([md(action.get("action")), md(action.get("person")), account,
-                         md(_names(sorted(action.get("changes") or {}))), md(action.get("reason"))])
-        lines += _md_table(["action", "person", "account", "changes", "reason"], rows)
-        if total > len(shown):
-            lines += ["", "_%d more action(s) not listed here; see the JSON or HTML report._" % (total - len(shown))]
-    else:
-        lines.append("_Nothing to do._")
-    lines.append("")
-
-    failed = failures(result)
-    if failed:
-        lines += ["%s Failures (%d)" % (level, len(failed)), ""]
-        rows = [[md(f.get("action")), md(f.get("person")), md(f.get("dn")), md(f.get("error"))]
-                for f in failed[:max(max_actions, 0)]]
-        lines += _md_table(["action", "person", "account", "error"], rows)
-        if len(failed) > len(rows):
-            lines += ["", "_%d more failure(s) not listed here._" % (len(failed) - len(rows))]
-        lines.append("")
-
-    correlation = result.get("correlation") or {}
-    lines += ["%s Correlation" % level, ""]
-    lines += _md_table(["correlated", "uncorrelated persons", "uncorrelated accounts", "vanished", "conflicts"],
-                       [[str(_count(correlation.get(k))) for k in CORRELATION_KEYS]], ["---:"] * 5)
-    conflicts = list(correlation.get("conflicts") or [])
-    if conflicts:
-        lines.append("")
-        for conflict in conflicts[:max(max_actions, 0)]:
-            lines.append("- " + md(_conflict_text(conflict)))
-        if len(conflicts) > max(max_actions, 0):
-            lines.append("- _%d more conflict(s)_" % (len(conflicts) - max(max_actions, 0)))
-    lines.append("")
-    return lines
-
-
-def _md_ids(ids, limit):
-    text = md(_names(ids[:limit]))
-    if len(ids) > limit:
-        text += " _and %d more_" % (len(ids) - limit)
-    return text
+def _listed(value):
+    """A correlation list (ids, DNs, conflicts); a bare count lists nothing."""
+    return list(value) if isinstance(value, (list, tuple, dict)) else []
 
 
 def _count(value):
@@ -345,303 +200,19 @@ def _conflict_text(conflict):
         conflict.get("problem") or "conflict", who, _names(conflict.get("accounts")), conflict.get("anchor") or "?")
 
 
-# ---------------------------------------------------------------------------------------------
-# HTML
-
-def h(value):
-    """HTML-escaped text (quotes too, so it is safe in attributes)."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-_CSS = """
-:root{--fg:#1f2328;--muted:#59636e;--bg:#f6f8fa;--card:#fff;--line:#d1d9e0;--bad:#cf222e;--ok:#1a7f37}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
-color:var(--fg);background:var(--bg)}
-header.page{background:#24292f;color:#fff;padding:18px 28px}
-header.page h1{margin:0;font-size:22px;font-weight:600}
-header.page p{margin:4px 0 0;color:#c9d1d9}
-main{padding:18px 28px;max-width:1280px}
-.toolbar{position:sticky;top:0;z-index:2;display:flex;gap:10px;align-items:center;padding:10px 28px;
-background:#eaeef2;border-bottom:1px solid var(--line)}
-.toolbar input{flex:0 1 420px;padding:6px 10px;border:1px solid var(--line);border-radius:6px;font:inherit}
-.toolbar select{padding:6px;border:1px solid var(--line);border-radius:6px;font:inherit;background:#fff}
-.toolbar .hint{color:var(--muted)}
-section.target,section.overview{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:0 0 18px}
-section.overview h3{margin-top:0}
-section.target h2{margin:0 0 4px;font-size:19px}
-.meta{color:var(--muted);margin:0 0 12px}
-h3{font-size:15px;margin:18px 0 8px}
-.banner{border-radius:6px;padding:10px 14px;margin:0 0 14px;font-weight:600}
-.banner.bad{background:#ffebe9;border:1px solid #ff818266;color:var(--bad)}
-.banner.good{background:#dafbe1;border:1px solid #4ac26b66;color:var(--ok)}
-.grid{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
-table{border-collapse:collapse;font-size:13px}
-th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top}
-th{background:#f6f8fa;font-weight:600}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.exceeded td{background:#ffebe9;color:var(--bad);font-weight:600}
-table.actions{width:100%}
-table.actions td.dn{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;min-width:22em;
-overflow-wrap:anywhere}
-table.actions details summary{cursor:pointer}
-table.actions dl{margin:4px 0 0;font-size:12px}
-table.actions dt{font-weight:600}
-table.actions dd{margin:0 0 2px 10px;font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
-tr[hidden]{display:none}
-.tag{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff;background:#6e7781}
-.tag.create{background:#1a7f37}.tag.enable{background:#0a7d8c}.tag.move{background:#8250df}
-.tag.update{background:#0969da}.tag.disable{background:#bc4c00}.tag.delete{background:#cf222e}
-.tag.grant{background:#4d7c0f}.tag.revoke{background:#9a6700}.tag.threshold{background:#82071e}
-svg.chart text{font-size:12px;fill:var(--fg)}
-svg.chart .bar{cursor:pointer}
-svg.chart .bar:hover rect{opacity:.8}
-svg.chart rect.create{fill:#2da44e}svg.chart rect.enable{fill:#1b9aaa}svg.chart rect.move{fill:#8250df}
-svg.chart rect.update{fill:#218bff}svg.chart rect.disable{fill:#e16f24}svg.chart rect.delete{fill:#fa4549}
-svg.chart rect.grant{fill:#74a52b}svg.chart rect.revoke{fill:#d4a72c}svg.chart rect.failed{fill:#82071e}
-svg.chart rect.other{fill:#8c959f}
-.muted{color:var(--muted)}
-ul.conflicts{margin:6px 0;padding-left:20px}
-footer{color:var(--muted);padding:0 28px 24px}
-"""
-
-_JS = """
-(function () {
-  "use strict";
-  var input = document.getElementById("filter-text");
-  var select = document.getElementById("filter-action");
-  function wanted() {
-    var query = new URLSearchParams(window.location.search);
-    var fragment = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-    return {q: fragment.get("q") || query.get("q") || "", action: fragment.get("action") || query.get("action") || ""};
-  }
-  function apply(remember) {
-    var terms = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    var action = select.value;
-    var total = 0;
-    document.querySelectorAll("section.target").forEach(function (section) {
-      var shown = 0;
-      section.querySelectorAll("tr.action-row").forEach(function (row) {
-        var text = row.getAttribute("data-search") || "";
-        var ok = (!action || row.getAttribute("data-action") === action) &&
-          terms.every(function (term) { return text.indexOf(term) !== -1; });
-        row.hidden = !ok;
-        if (ok) { shown += 1; }
-      });
-      var count = section.querySelector("[data-visible-count]");
-      if (count) { count.textContent = String(shown); }
-      total += shown;
-    });
-    var all = document.querySelector("[data-visible-total]");
-    if (all) { all.textContent = String(total); }
-    document.body.setAttribute("data-filter", input.value);
-    document.body.setAttribute("data-filter-action", action);
-    if (remember && window.history && window.history.replaceState) {
-      var state = new URLSearchParams();
-      if (input.value) { state.set("q", input.value); }
-      if (action) { state.set("action", action); }
-      var hash = state.toString();
-      window.history.replaceState(null, "", hash ? "#" + hash : window.location.pathname + window.location.search);
-    }
-  }
-  var start = wanted();
-  input.value = start.q;
-  if (select.querySelector('option[value="' + start.action.replace(/[^a-z_]/g, "") + '"]')) {
-    select.value = start.action;
-  }
-  input.addEventListener("input", function () { apply(true); });
-  select.addEventListener("change", function () { apply(true); });
-  document.querySelectorAll("svg.chart .bar").forEach(function (bar) {
-    bar.addEventListener("click", function () {
-      var action = bar.getAttribute("data-chart");
-      select.value = select.value === action ? "" : action;
-      apply(true);
-    });
-  });
-  apply(false);
-  document.body.setAttribute("data-ready", "true");
-}());
-"""
-
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
-
-
-def render_html(result, target=None, max_actions=None):
-    """One self-contained page: totals chart, thresholds, rules, filterable actions, correlation."""
-    sections = targets(result, target)
-    over = exceeded(result, target)
-    failures = errors(result, target)
-    total = totals(result, target)
-    actions_shown = sum(min(len(r.get("actions") or []), max_actions if max_actions is not None else 1 << 62)
-                        for dummy, r in sections)
-    dates = sorted(set(str(r.get("reference_date")) for dummy, r in sections if r.get("reference_date")))
-    title = "Impact report: %s" % (sections[0][0] if len(sections) == 1 else "%d targets" % len(sections))
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy" content="%s">' % _CSP,
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="generator" content="jml.provisioning.impact_report">',
-        "<title>%s</title>" % h(title),
-        "<style>%s</style>" % _CSS,
-        "</head>",
-        '<body data-ready="false">',
-        '<header class="page">',
-        "<h1>%s</h1>" % h(title),
-        '<p>Reference date <span data-reference-dates>%s</span> &middot; <span data-target-count>%d</span> target(s) &middot; what a real run would do</p>'
-        % (h(", ".join(dates) or "unknown"), len(sections)),
-        "</header>",
-        '<div class="toolbar">',
-        '<input id="filter-text" type="search" placeholder="Filter actions: person, DN, attribute, value, reason&hellip;" '
-        'aria-label="Filter actions" autocomplete="off">',
-        '<select id="filter-action" aria-label="Action"><option value="">every action</option>%s</select>'
-        % "".join('<option value="%s">%s</option>' % (a, a) for a in ACTIONS),
-        '<span class="hint"><span data-visible-total>%d</span> of <span data-actions-listed-total>%d</span> listed actions shown</span>'
-        % (actions_shown, actions_shown),
-        "</div>",
-        "<main>",
-    ]
-    for item in over:
-        out.append('<div class="banner bad" data-exceeded="%s:%s">Threshold exceeded on %s: %s - a real run would '
-                   "write nothing and fail.</div>" % (h(item["target"]), h(item["action"]), h(item["target"]), h(item["action"])))
-    for item in failures:
-        out.append('<div class="banner bad" data-error="%s">No plan for %s: %s</div>'
-                   % (h(item["target"]), h(item["target"]), h(item["msg"])))
-    failing = all_failures(result, target)
-    if failing:
-        out.append('<div class="banner bad" data-failures="%d">%d operation(s) %s: see Failures.</div>'
-                   % (len(failing), len(failing), "would fail" if all(f.get("predicted") for f in failing) else "failed"))
-    if sections and not over and not failures and not failing:
-        out.append('<div class="banner good" data-verdict="ok">No threshold exceeded; every target was planned.</div>')
-    if len(sections) > 1:
-        out.extend(_html_overview(sections, total))
-    if not sections:
-        out.append("<p>No target was evaluated.</p>")
-    for index, (name, res) in enumerate(sections):
-        out.extend(_html_section(index, name, res, max_actions))
-    out += [
-        "</main>",
-        "<footer>Written by jml.provisioning.impact_report. It lists personal data: keep it where only "
-        "operators can read it.</footer>",
-        "<script>%s</script>" % _JS,
-        "</body>",
-        "</html>",
-        "",
-    ]
-    return "\n".join(out)
-
-
-def _html_overview(sections, total):
-    keys = _summary_keys([r["summary"] for dummy, r in sections if has_plan(r)])
-    out = ["<section class=\"overview\"><h3>Overview</h3><table class=\"overview\"><thead><tr><th>target</th>%s</tr>"
-           "</thead><tbody>" % "".join('<th class="num">%s</th>' % h(k) for k in keys)]
-    for name, res in sections:
-        if has_plan(res):
-            cells = "".join('<td class="num" data-overview="%s:%s">%d</td>' % (h(name), h(k), _int(res["summary"].get(k)))
-                            for k in keys)
-        else:
-            cells = '<td colspan="%d" class="muted">no plan</td>' % len(keys)
-        out.append("<tr><td>%s</td>%s</tr>" % (h(name), cells))
-    out.append("<tr><th>total</th>%s</tr>" % "".join('<th class="num" data-total="%s">%d</th>' % (h(k), total.get(k, 0))
-                                                     for k in keys))
-    out.append("</tbody></table></section>")
-    return out
-
-
-def _html_section(index, name, result, max_actions):
-    out = ['<section class="target" id="target-%d" data-target="%s">' % (index + 1, h(name)),
-           "<h2>%s</h2>" % h(name)]
-    if not has_plan(result):
-        out.append('<p class="banner bad">The plan could not be built: <span data-section-error>%s</span></p>'
-                   % h(_no_plan_reason(result)))
-        out.append("</section>")
-        return out
-    mode = "check mode - nothing was written" if result.get("check_mode") else "real run"
-    out.append('<p class="meta">Reference date <span data-reference-date>%s</span> &middot; %s</p>'
-               % (h(result.get("reference_date") or "unknown"), mode if "check_mode" in result else "plan"))
-    summary = result["summary"]
-    keys = _summary_keys([summary])
-    out.append('<div class="grid"><div><h3>Planned operations</h3>%s</div>' % _svg_chart(summary))
-    out.append('<div><h3>Totals</h3><table class="summary"><tbody>%s</tbody></table></div></div>'
-               % "".join('<tr><th>%s</th><td class="num" data-summary="%s">%d</td></tr>' % (h(k), h(k), _int(summary.get(k)))
-                         for k in keys))
-    out.extend(_html_thresholds(result.get("thresholds") or {}))
-    out.extend(_html_rules(result.get("rules") or {}))
-    out.extend(_html_actions(result, max_actions))
-    out.extend(_html_failed(failures(result)))
-    out.extend(_html_correlation(result.get("correlation") or {}))
-    out.append("</section>")
-    return out
-
-
-def _svg_chart(summary):
-    """Horizontal bars of the planned operations (``unchanged`` is a caption: it would dwarf them)."""
-    keys = [k for k in _summary_keys([summary]) if k != "unchanged"]
-    counts = [_int(summary.get(k)) for k in keys]
-    top = max(counts + [1])
-    label_w, bar_w, row_h, width = 80, 360, 24, 500
-    height = row_h * len(keys) + 26
-    out = ['<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Planned operations per action" '
-           'width="%d" height="%d" viewBox="0 0 %d %d">' % (width, height, width, height)]
-    for row, (key, count) in enumerate(zip(keys, counts)):
-        y = row * row_h
-        length = 0 if not count else max(2, int(round(bar_w * count / float(top))))
-        css = key if key in ACTIONS or key == "failed" else "other"
-        out.append('<g class="bar" data-chart="%s"><title>%s: %d</title>'
-                   '<text x="0" y="%d">%s</text>'
-                   '<rect class="%s" x="%d" y="%d" width="%d" height="%d" rx="3"></rect>'
-                   '<text x="%d" y="%d" data-chart-value="%s">%d</text></g>'
-                   % (h(key), h(key), count, y + 16, h(key), css, label_w, y + 4, length, row_h - 8,
-                      label_w + length + 6, y + 16, h(key), count))
-    out.append('<text x="0" y="%d" class="caption">unchanged accounts: <tspan data-chart-value="unchanged">%d</tspan></text>'
-               % (height - 6, _int(summary.get("unchanged"))))
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _html_thresholds(thresholds):
-    out = ["<h3>Thresholds</h3>"]
-    if not thresholds:
-        return out + ['<p class="muted" data-thresholds="none">No thresholds configured.</p>']
-    out.append('<table class="thresholds"><thead><tr><th>action</th><th class="num">planned</th><th class="num">limit</th>'
-               "<th>status</th></tr></thead><tbody>")
-    for action, limit in sorted(thresholds.items()):
-        limit = limit if isinstance(limit, dict) else {}
-        bad = bool(limit.get("exceeded"))
-        out.append('<tr class="%s" data-threshold="%s"><td>%s</td><td class="num" data-threshold-count="%s">%d</td>'
-                   '<td class="num" data-threshold-limit="%s">%d</td><td data-threshold-exceeded="%s">%s</td></tr>'
-                   % ("exceeded" if bad else "ok", h(action), h(action), h(action), _int(limit.get("count")),
-                      h(action), _int(limit.get("limit")), h(action), "EXCEEDED" if bad else "ok"))
-    out.append("</tbody></table>")
-    return out
-
-
-def _html_rules(rules):
-    out = ["<h3>Rules</h3>"]
-    if not rules:
-        return out + ['<p class="muted" data-rules="none">No entitlement changes.</p>']
-    out.append('<table class="rules"><thead><tr><th>rule</th><th class="num">gain</th><th class="num">lose</th>'
-               "<th>who gains</th><th>who loses</th></tr></thead><tbody>")
-    for rule, change in sorted(rules.items()):
-        change = change if isinstance(change, dict) else {}
-        gain, lose = list(change.get("gain") or []), list(change.get("lose") or [])
-        out.append('<tr data-rule="%s"><td>%s</td><td class="num" data-rule-gain="%s">%d</td>'
-                   '<td class="num" data-rule-lose="%s">%d</td><td>%s</td><td>%s</td></tr>'
-                   % (h(rule), h(rule), h(rule), len(gain), h(rule), len(lose), h(_names(gain)), h(_names(lose))))
-    out.append("</tbody></table>")
-    return out
-
-
 def _search_text(action):
     """What the filter box matches: action, person, DNs, attribute names and values, reason."""
     parts = [action.get("action"), action.get("person"), action.get("dn"), action.get("new_dn")]
-    for attribute, pair in sorted((action.get("changes") or {}).items()):
+    for attribute, pair in sorted(_changes(action).items()):
         parts.append(attribute)
         parts.extend(_value(v) for v in (pair if isinstance(pair, (list, tuple)) else [pair]) if v is not None)
     parts.append(action.get("reason"))
     return " ".join(" ".join(str(p).split()) for p in parts if p).lower()
+
+
+def _changes(action):
+    changes = action.get("changes") or {}
+    return changes if isinstance(changes, dict) else {}
 
 
 def _value(value):
@@ -659,70 +230,278 @@ def _before_after(pair):
     return None, pair
 
 
-def _html_actions(result, max_actions):
+# ---------------------------------------------------------------------------------------------
+# The view model of the Markdown and HTML reports (report_templates.py lays it out).
+# Values are raw data, never markup: the templates escape them.
+
+@dataclass(frozen=True)
+class Threshold:
+    action: Any
+    count: int
+    limit: int
+    exceeded: bool
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: Any
+    gain: list
+    lose: list
+
+
+@dataclass(frozen=True)
+class Change:
+    attribute: Any
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: Any
+    person: Any
+    dn: Any
+    new_dn: Any
+    changed: list  # the changed attribute names, sorted
+    changes: list[Change]
+    reason: Any
+    search: str  # what the HTML filter box matches
+
+
+@dataclass(frozen=True)
+class Failure:
+    action: Any
+    person: Any
+    dn: Any
+    error: Any
+
+
+@dataclass(frozen=True)
+class Bar:
+    key: str
+    count: int
+    css: str
+    y: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Horizontal bars of the planned operations (``unchanged`` is a caption: it would dwarf them)."""
+    bars: list[Bar]
+    unchanged: int
+    width: int = 500
+    label_width: int = 80
+    bar_width: int = 360
+    row_height: int = 24
+
+    @property
+    def height(self) -> int:
+        return self.row_height * len(self.bars) + 26
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    planned: bool
+    error: str = ""
+    reference_date: Any = None
+    check_mode: bool | None = None  # None: the result does not say
+    summary: list[tuple[str, int]] = field(default_factory=list)  # this target's keys
+    overview: list[tuple[str, int]] = field(default_factory=list)  # the page's keys
+    chart: Chart | None = None
+    thresholds: list[Threshold] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)  # the listed ones
+    actions_total: int = 0
+    actions_unlisted: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    correlation: list[tuple[str, int]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    vanished: list = field(default_factory=list)
+    unanchored: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    sections: list[Section]
+    dates: list[str]
+    exceeded: list[dict]
+    errors: list[dict]
+    failing: int  # failed or predicted operations, over every target
+    predicted: bool  # every one of them only predicted (check mode)
+    ok: bool
+    keys: list[str]  # the summary keys over every target
+    totals: list[tuple[str, int]]
+    actions_shown: int
+
+
+def view(data, target=None, max_actions: int | None = None) -> Page:
+    """The view model of ``data``, listing at most ``max_actions`` actions per target (None: all)."""
+    sections = targets(data, target)
+    limit = None if max_actions is None else max(max_actions, 0)
+    keys = _summary_keys([r["summary"] for dummy, r in sections if has_plan(r)])
+    total = totals(data, target)
+    over, missing, failing = exceeded(data, target), errors(data, target), all_failures(data, target)
+    built = [_section(name, result, keys, limit) for name, result in sections]
+    return Page(
+        title="Impact report: %s" % (sections[0][0] if len(sections) == 1 else "%d targets" % len(sections)),
+        sections=built,
+        dates=sorted(set(str(r.get("reference_date")) for dummy, r in sections if r.get("reference_date"))),
+        exceeded=over,
+        errors=missing,
+        failing=len(failing),
+        predicted=all(f.get("predicted") for f in failing),
+        ok=bool(sections) and not over and not missing and not failing,
+        keys=keys,
+        totals=[(key, total.get(key, 0)) for key in keys],
+        actions_shown=sum(len(s.actions) for s in built),
+    )
+
+
+def _section(name: str, result: dict, keys: list[str], limit: int | None) -> Section:
+    if not has_plan(result):
+        return Section(name=name, planned=False, error=_no_plan_reason(result))
+    summary = result["summary"]
     actions = list(result.get("actions") or [])
-    if max_actions is not None:
-        actions = actions[:max(max_actions, 0)]
+    shown = actions if limit is None else actions[:limit]
     total = _actions_total(result)
-    line = ('<h3>Actions</h3><p class="meta"><span data-visible-count>%d</span> of <span data-actions-listed>%d</span> '
-            "listed actions shown; <span data-actions-total>%d</span> planned" % (len(actions), len(actions), total))
-    if total > len(actions):
-        line += ", <span data-actions-unlisted>%d</span> not listed here (see the plan file)" % (total - len(actions))
-    out = [line + ".</p>"]
-    if not actions:
-        return out + ['<p class="muted">Nothing to do.</p>']
-    out.append('<table class="actions"><thead><tr><th>action</th><th>person</th><th>account</th><th>changes</th>'
-               "<th>reason</th></tr></thead><tbody>")
-    for action in actions:
-        kind = action.get("action") or ""
-        account = h(action.get("dn"))
-        if action.get("new_dn"):
-            account += " &rarr; " + h(action.get("new_dn"))
-        changes = action.get("changes") or {}
-        if changes:
-            details = "".join("<dt>%s</dt><dd>%s &rarr; %s</dd>" % ((h(attr),) + tuple(h(_value(v)) for v in _before_after(pair)))
-                              for attr, pair in sorted(changes.items()))
-            changed = "<details><summary>%s</summary><dl>%s</dl></details>" % (h(_names(sorted(changes))), details)
-        else:
-            changed = '<span class="muted">-</span>'
-        out.append('<tr class="action-row" data-action="%s" data-search="%s"><td><span class="tag %s">%s</span></td>'
-                   '<td>%s</td><td class="dn">%s</td><td>%s</td><td>%s</td></tr>'
-                   % (h(kind), h(_search_text(action)), h(kind), h(kind), h(action.get("person")), account, changed,
-                      h(action.get("reason"))))
-    out.append("</tbody></table>")
-    return out
+    correlation = result.get("correlation") or {}
+    return Section(
+        name=name,
+        planned=True,
+        reference_date=result.get("reference_date"),
+        check_mode=bool(result.get("check_mode")) if "check_mode" in result else None,
+        summary=[(key, _int(summary.get(key))) for key in _summary_keys([summary])],
+        overview=[(key, _int(summary.get(key))) for key in keys],
+        chart=_chart(summary),
+        thresholds=[_threshold(action, limit) for action, limit in sorted((result.get("thresholds") or {}).items())],
+        rules=[_rule(rule, change) for rule, change in sorted((result.get("rules") or {}).items())],
+        actions=[_action(action) for action in shown],
+        actions_total=total,
+        actions_unlisted=max(total - len(shown), 0),
+        failures=[Failure(f.get("action"), f.get("person"), f.get("dn"), f.get("error")) for f in failures(result)],
+        correlation=[(key, _count(correlation.get(key))) for key in CORRELATION_KEYS],
+        conflicts=[_conflict_text(c) for c in _listed(correlation.get("conflicts"))],
+        vanished=_listed(correlation.get("vanished")),
+        unanchored=_listed(correlation.get("uncorrelated_accounts")),
+    )
 
 
-def _html_failed(failed):
-    if not failed:
-        return []
-    out = ['<h3>Failures (<span data-failed-count>%d</span>)</h3>' % len(failed),
-           '<table class="failed"><thead><tr><th>action</th><th>person</th><th>account</th><th>error</th></tr></thead><tbody>']
-    for item in failed:
-        out.append('<tr><td><span class="tag %s">%s</span></td><td>%s</td><td class="dn">%s</td><td>%s</td></tr>'
-                   % (h(item.get("action")), h(item.get("action")), h(item.get("person")), h(item.get("dn")), h(item.get("error"))))
-    out.append("</tbody></table>")
-    return out
+def _chart(summary: dict) -> Chart:
+    keys = [k for k in _summary_keys([summary]) if k != "unchanged"]
+    counts = [_int(summary.get(k)) for k in keys]
+    top = max(counts + [1])
+    bars = []
+    for row, (key, count) in enumerate(zip(keys, counts)):
+        length = 0 if not count else max(2, int(round(Chart.bar_width * count / float(top))))
+        css = key if key in ACTIONS or key == "failed" else "other"  # a key of a newer ldap_accounts: grey
+        bars.append(Bar(key=key, count=count, css=css, y=row * Chart.row_height, length=length))
+    return Chart(bars=bars, unchanged=_int(summary.get("unchanged")))
 
 
-def _html_correlation(correlation):
-    labels = {"correlated": "correlated", "uncorrelated_persons": "persons without an account",
-              "uncorrelated_accounts": "accounts without an anchor (never touched)", "vanished": "vanished accounts",
-              "conflicts": "conflicts (left alone)"}
-    out = ['<h3>Correlation</h3><table class="correlation"><tbody>']
-    for key in CORRELATION_KEYS:
-        out.append('<tr><th>%s</th><td class="num" data-correlation="%s">%d</td></tr>'
-                   % (h(labels[key]), key, _count(correlation.get(key))))
-    out.append("</tbody></table>")
-    conflicts = list(correlation.get("conflicts") or [])
-    if conflicts:
-        out.append('<ul class="conflicts">%s</ul>' % "".join("<li>%s</li>" % h(_conflict_text(c)) for c in conflicts))
-    for key, title in (("vanished", "Vanished accounts"), ("uncorrelated_accounts", "Accounts without an anchor")):
-        values = correlation.get(key)
-        if isinstance(values, list) and values:
-            out.append('<details><summary>%s</summary><ul>%s</ul></details>'
-                       % (h(title), "".join("<li>%s</li>" % h(v) for v in values)))
-    return out
+def _threshold(action, limit) -> Threshold:
+    limit = limit if isinstance(limit, dict) else {}
+    return Threshold(action, _int(limit.get("count")), _int(limit.get("limit")), bool(limit.get("exceeded")))
+
+
+def _rule(rule, change) -> Rule:
+    change = change if isinstance(change, dict) else {}
+    return Rule(rule, list(change.get("gain") or []), list(change.get("lose") or []))
+
+
+def _action(action: dict) -> Action:
+    changes = _changes(action)
+    return Action(
+        kind=action.get("action") or "",
+        person=action.get("person"),
+        dn=action.get("dn"),
+        new_dn=action.get("new_dn"),
+        changed=sorted(action.get("changes") or {}),
+        changes=[Change(attr, *(_value(v) for v in _before_after(pair))) for attr, pair in sorted(changes.items())],
+        reason=action.get("reason"),
+        search=_search_text(action),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Escaping and the template environments
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!$])")
+
+
+def md(value) -> str:
+    """``value`` as inert Markdown text: one line, no emphasis, link, table cell break, HTML or @mention."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("@", "&#64;")
+
+
+def h(value) -> str:
+    """HTML-escaped text (quotes too, so it is safe in attributes)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+class _MdText(str):
+    """Text the ``md`` filter escaped: the only text the Markdown template may print."""
+
+
+def _md_filter(value) -> _MdText:
+    return _MdText(md(value))
+
+
+def _md_finalize(value):
+    # Markdown has no autoescape: refuse any text that skipped |md rather than print it raw.
+    if isinstance(value, _MdText) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"impact report template bug: a {type(value).__name__} was printed without |md")
+
+
+def _html_finalize(value):
+    # Autoescape on top escapes anything that is not Markup; escaping here with the stdlib keeps the
+    # report's entities (&#x27;, &quot;) where markupsafe would write &#39; and &#34;. None prints nothing.
+    return value if isinstance(value, Markup) else Markup(h(value))
+
+
+_ENVIRONMENTS: dict = {}
+
+
+def _environment(kind: str):
+    """The sandboxed environment of ``kind`` (``html`` or ``markdown``), made once."""
+    if not HAS_JINJA2:
+        raise ValueError("jinja2 is required to render the Markdown and HTML reports")
+    if kind not in _ENVIRONMENTS:
+        html_page = kind == "html"
+        env = ImmutableSandboxedEnvironment(
+            loader=DictLoader(TEMPLATES), undefined=StrictUndefined, autoescape=html_page,
+            finalize=_html_finalize if html_page else _md_finalize,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        env.filters["names"] = _names  # a list as plain text: escaped on output like any other value
+        if not html_page:
+            env.filters["md"] = _md_filter
+        _ENVIRONMENTS[kind] = env
+    return _ENVIRONMENTS[kind]
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown and HTML
+
+def render_markdown(result, target=None, max_actions=50) -> str:
+    """A merge-request comment: what a real run would do, per target, bounded to ``max_actions`` actions."""
+    limit = max(max_actions, 0)
+    page = view(result, target, limit)
+    text = _environment("markdown").get_template("impact.md").render(page=page, limit=limit)
+    return text.rstrip("\n") + "\n"
+
+
+def render_html(result, target=None, max_actions=None) -> str:
+    """One self-contained page: totals chart, thresholds, rules, filterable actions, correlation."""
+    return _environment("html").get_template("impact.html").render(
+        page=view(result, target, max_actions), actions=ACTIONS, correlation_labels=CORRELATION_LABELS)
 
 
 # The options of jml.provisioning.impact_report (module documentation stub and action plugin).

@@ -295,3 +295,63 @@ def test_render_dispatch_and_unknown_format():
     assert report.render("markdown", RESULT, "x").startswith("# Impact report")
     with pytest.raises(ValueError):
         report.render("pdf", RESULT)
+
+
+# ---- hostile data in every field ------------------------------------------------------------
+# tests/support/hostile_report.py: script, HTML, entities, Markdown syntax and newlines in every datum
+# HR or the directory controls (names, department, title, manager, DNs, errors, groups, rules, ...).
+
+def test_html_hostile_data_in_every_field_is_text():
+    from hostile_report import HTML_ONLY, NOT_SHOWN, PAYLOADS, base, benign, hostile, results, shape
+    data, fields = results(hostile)
+    page = report.render_html(data)
+    assert page.count("<script") == 1 and "<img" not in page and "<svg onload" not in page  # only the page's own
+    for payload in PAYLOADS:
+        if any(c in payload for c in "<>\"'&"):
+            assert payload not in page, payload
+    assert "&amp;amp; &amp;lt;b&amp;gt; &amp;#60;i&amp;#62;" in page  # entities typed in HR stay as typed
+    # Every element and attribute is the page's own: the same as for plain text in the same places.
+    parsed, twin = shape(page), shape(report.render_html(results(benign)[0]))
+    assert parsed.elements == twin.elements
+    # And every datum reads back as it was written (the filter's lower-cased search text aside).
+    text = "\x00".join(parsed.text)
+    for field in fields:
+        if base(field) not in NOT_SHOWN:
+            assert hostile(field) in text, field
+    assert set(HTML_ONLY) <= set(base(f) for f in fields)
+
+
+def test_markdown_hostile_data_in_every_field_stays_in_its_cell():
+    from hostile_report import HTML_ONLY, NOT_SHOWN, base, benign, hostile, markup, results
+    data, fields = results(hostile)
+    text = report.render_markdown(data)
+    twin = report.render_markdown(results(benign)[0])
+    assert "<" not in text.replace("&lt;", "") and "@" not in text and "\u2028" not in text and "\r" not in text
+    assert "&amp;amp; &amp;lt;b&amp;gt;" in text  # entities typed in HR stay as typed
+    lines, twin_lines = text.split("\n"), twin.split("\n")
+    assert len(lines) == len(twin_lines)  # a newline in a datum adds no line, so no table row
+    for line, plain in zip(lines, twin_lines):
+        assert markup(line) == markup(plain), line  # the same cells, emphasis, code spans, links: none added
+    rows = [line for line in lines if line.startswith("|")]
+    assert rows and all(line.endswith(" |") or line.endswith("|") for line in rows)
+    for field in fields:
+        if base(field) not in HTML_ONLY + NOT_SHOWN:
+            assert report.md(hostile(field)) in text, field
+
+
+def test_markdown_template_refuses_text_that_skipped_the_md_filter():
+    env = report._environment("markdown")
+    assert env.from_string("{{ n }} {{ s|md }}").render(n=3, s="a|b") == "3 a\\|b"
+    with pytest.raises(TypeError):
+        env.from_string("{{ s }}").render(s="<b>raw</b>")
+
+
+def test_templates_are_strict_and_sandboxed():
+    import jinja2.exceptions
+    env = report._environment("html")
+    with pytest.raises(jinja2.exceptions.UndefinedError):
+        env.from_string("{{ page.nothing }}").render(page=report.view(CALM, "x"))
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        env.from_string("{{ values.append(1) }}").render(values=[])
+    assert env.from_string("<a title='{{ v }}'>{{ v }}</a>").render(v="'\"<&") == (
+        "<a title='&#x27;&quot;&lt;&amp;'>&#x27;&quot;&lt;&amp;</a>")
