@@ -236,7 +236,7 @@ def page_html(path):
 def test_hostile_data_in_every_field_runs_no_script_in_chromium(tmp_path):
     """Script and HTML in every HR and directory datum (tests/support/hostile_report.py): in a real browser,
     after the page's own script ran, no payload ran and no element or attribute was added."""
-    from ansible_collections.jml.provisioning.plugins.module_utils import report
+    from ansible_collections.jml.provisioning.plugins.module_utils.report import impact as report
     from hostile_report import PWNED, base, benign, hostile, results, shape
 
     chromium.require()

@@ -22,7 +22,7 @@ failed before planning: connection, bind, configuration); it is rendered as an e
   and scripts can read the page. The actions filter reads ``q`` and ``action`` from the URL
   fragment or query (``#q=smith&action=create``).
 
-Markdown and HTML are Jinja2 templates (``report_templates.py``) over a view model built here
+Markdown and HTML are Jinja2 templates (``_templates.py``) over a view model built here
 (``view()``: dataclasses of raw data, no markup). HR data is hostile input: the HTML environment
 autoescapes every value, the Markdown one prints only what the ``md`` filter escaped; both are
 sandboxed and strict (an undefined name is an error, not an empty string).
@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.jml.provisioning.plugins.module_utils.report_templates import CORRELATION_LABELS, TEMPLATES
+from ansible_collections.jml.provisioning.plugins.module_utils.report._templates import CORRELATION_LABELS, TEMPLATES
 
 try:
     from jinja2 import DictLoader, StrictUndefined
@@ -231,7 +231,7 @@ def _before_after(pair):
 
 
 # ---------------------------------------------------------------------------------------------
-# The view model of the Markdown and HTML reports (report_templates.py lays it out).
+# The view model of the Markdown and HTML reports (_templates.py lays it out).
 # Values are raw data, never markup: the templates escape them.
 
 @dataclass(frozen=True)
