@@ -25,7 +25,7 @@ failed before planning: connection, bind, configuration); it is rendered as an e
 Markdown and HTML are Jinja2 templates (``_templates.py``) over a view model built here
 (``view()``: dataclasses of raw data, no markup). HR data is hostile input: the HTML environment
 autoescapes every value, the Markdown one prints only what the ``md`` filter escaped; both are
-sandboxed and strict (an undefined name is an error, not an empty string).
+strict (an undefined name is an error, not an empty string).
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ from typing import Any
 from ansible_collections.jml.provisioning.plugins.module_utils.report._templates import CORRELATION_LABELS, TEMPLATES
 
 try:
-    from jinja2 import DictLoader, StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from jinja2 import DictLoader, Environment, StrictUndefined
     from markupsafe import Markup
     HAS_JINJA2 = True
 except ImportError:  # pragma: no cover - module_utils must import without it (ansible-test sanity)
@@ -471,12 +470,17 @@ _ENVIRONMENTS: dict = {}
 
 
 def _environment(kind: str):
-    """The sandboxed environment of ``kind`` (``html`` or ``markdown``), made once."""
+    """The environment of ``kind`` (``html`` or ``markdown``), made once.
+
+    Not sandboxed: the templates are the collection's own code and HR data only ever reaches them
+    as values (escaped on output), never as template text; a sandbox would guard against nothing
+    here and made the reports of 20,000 actions ~1.7x slower (measured: HTML 1.6-1.7 s against
+    0.9-1.0 s, Markdown 0.7-0.8 s against 0.4 s)."""
     if not HAS_JINJA2:
         raise ValueError("jinja2 is required to render the Markdown and HTML reports")
     if kind not in _ENVIRONMENTS:
         html_page = kind == "html"
-        env = ImmutableSandboxedEnvironment(
+        env = Environment(
             loader=DictLoader(TEMPLATES), undefined=StrictUndefined, autoescape=html_page,
             finalize=_html_finalize if html_page else _md_finalize,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
