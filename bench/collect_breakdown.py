@@ -62,9 +62,9 @@ def main(argv=None):
 
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
     from ansible.parsing.vault import VaultAES256, VaultLib, VaultSecret, format_vaulttext_envelope
-    from ansible_collections.jml.provisioning.plugins.module_utils import collect as collect_mod
-    from ansible_collections.jml.provisioning.plugins.module_utils import mapping as mapping_mod
-    from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
+    from ansible_collections.jml.provisioning.plugins.module_utils.collect import collect as collect_mod
+    from ansible_collections.jml.provisioning.plugins.module_utils.collect import mapping as mapping_mod
+    from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
 
     with open(args.vars, encoding="utf-8") as handle:
         extra = json.load(handle)

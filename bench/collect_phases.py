@@ -55,8 +55,8 @@ def run(vars_file, password_file, mode, hooks=None):
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
     from ansible.module_utils.common.text.converters import to_bytes, to_text
     from ansible.parsing.vault import VaultLib, VaultSecret, is_encrypted
-    from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
-    from ansible_collections.jml.provisioning.plugins.module_utils import collect as collect_mod
+    from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
+    from ansible_collections.jml.provisioning.plugins.module_utils.collect import collect as collect_mod
     from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
     t.mark("import ansible + collection modules")
 

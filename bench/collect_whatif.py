@@ -193,7 +193,7 @@ def stream_write(path, document, secrets, mark, check=True):
     from cryptography.hazmat.primitives import hashes, hmac as c_hmac, padding
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     from ansible.parsing.vault import VaultAES256, VaultLib
-    from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
+    from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
     data = vault_doc.dumps(document).encode("utf-8")
     mark("write: serialise (vault_doc.dumps)")
     secret = secrets[0][1]
@@ -268,9 +268,9 @@ def main(argv=None):
     from ansible.parsing.vault import VaultLib, VaultSecret
     global ORIGINAL_DECRYPT, ORIGINAL_ENCRYPT
     ORIGINAL_DECRYPT, ORIGINAL_ENCRYPT = VaultLib.decrypt, VaultLib.encrypt
-    from ansible_collections.jml.provisioning.plugins.module_utils import collect as collect_mod
-    from ansible_collections.jml.provisioning.plugins.module_utils import expressions as expressions_mod
-    from ansible_collections.jml.provisioning.plugins.module_utils import mapping as mapping_mod
+    from ansible_collections.jml.provisioning.plugins.module_utils.collect import collect as collect_mod
+    from ansible_collections.jml.provisioning.plugins.module_utils.expressions import expression as expressions_mod
+    from ansible_collections.jml.provisioning.plugins.module_utils.collect import mapping as mapping_mod
     from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
 
     with open(args.vars, encoding="utf-8") as handle:

@@ -87,10 +87,10 @@ def run_phases(args, host, vault_path):
     # pylint: disable=import-outside-toplevel
     from ansible.parsing.vault import VaultSecret
     from ansible_collections.jml.provisioning.plugins.action.ldap_accounts import _LdapTarget, _load_rules
-    from ansible_collections.jml.provisioning.plugins.module_utils import plan as planlib
-    from ansible_collections.jml.provisioning.plugins.module_utils import rules as ruleslib
-    from ansible_collections.jml.provisioning.plugins.module_utils.target_config import build_target_config
-    from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
+    from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
+    from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
+    from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.config import build_target_config
+    from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
     from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
 
     def step(name, func):

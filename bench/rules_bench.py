@@ -24,7 +24,8 @@ sys.path.insert(0, BENCH_DIR)
 
 from generate import rules_document  # noqa: E402  the rules file provision_bench.py uses
 
-from ansible_collections.jml.provisioning.plugins.module_utils import lifecycle, rules  # noqa: E402
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle  # noqa: E402
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules
 
 
 def main():

@@ -12,25 +12,17 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
-from ansible_collections.jml.provisioning.plugins.module_utils.collect import (
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
+from ansible_collections.jml.provisioning.plugins.module_utils.collect.collect import (
     CollectError, collect, evaluate_thresholds, read_source,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
 from ansible_collections.jml.provisioning.plugins.plugin_utils import (
     fingerprint, history, pending_vault, run_lock, vault_file,
 )
 from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_diffs, vault_secrets
-
-
-def _reference_date(value, today):
-    if not value:
-        return today
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise AnsibleActionFail("hr_collect: reference_date %r is not an ISO date (YYYY-MM-DD)" % value)
 
 
 # What an unchanged collect reports again without re-mapping the sources.
@@ -75,7 +67,10 @@ class ActionModule(ActionBase):
         secrets = vault_secrets(self._loader)
         path = args["vault"]
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-        today = _reference_date(args["reference_date"], now.date())
+        try:
+            today = reference_date(args["reference_date"], now.date())
+        except ConfigError as exc:
+            raise AnsibleActionFail("hr_collect: %s" % exc)
         try:
             data = dict((s["name"], read_source(s)) for s in args["sources"])
             key = _fingerprint_secret(secrets, args)
@@ -105,9 +100,7 @@ class ActionModule(ActionBase):
             rejected_count=len(outcome.rejections),
             kept_from_previous=outcome.kept,
         )
-        exceeded = [("source(s) %s read no person (the previous vault had some from them)" % ", ".join(t["sources"]))
-                    if name == "empty_source" else "%s %d (limit %d)" % (name, t["count"], t["limit"])
-                    for name, t in outcome.thresholds.items() if t["exceeded"]]
+        exceeded = outcome.exceeded
         if exceeded and not args["allow_threshold_override"]:
             result.update(changed=False, failed=True,
                           msg="hr_collect: source threshold exceeded: %s; the vault %s was not changed. "

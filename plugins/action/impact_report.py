@@ -16,7 +16,7 @@ import stat
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils import report
+from ansible_collections.jml.provisioning.plugins.module_utils.report import impact as report
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import write_private_file
 
 

@@ -21,16 +21,15 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils import alerts as alertslib
-from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
-from ansible_collections.jml.provisioning.plugins.module_utils import reconcile
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
-from ansible_collections.jml.provisioning.plugins.module_utils.target_config import (
-    ConfigError, build_target_config, reference_date,
-)
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.config import build_target_config
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import adapter as ldapadapter
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, run_lock, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, vault_secrets, write_private_file,
@@ -50,89 +49,6 @@ def _load_rules(path):
     if not isinstance(rules, list):
         raise ConfigError("rules_file %s must hold a list of rules (or a mapping with a 'rules' list)" % path)
     return rules
-
-
-class _LdapTarget(object):
-    """The calls ``reconcile.run`` makes, over one ldap3 connection."""
-
-    def __init__(self, conn, options, config):
-        self.conn, self.options, self.config = conn, options, config
-        self.held = {}  # normalised DN -> held by an object (asked once per run, reused by the pre-flight)
-        self.absent = {}  # normalised container DN -> missing (likewise)
-
-    def read_accounts(self):
-        options = self.options
-        return ldaptarget.read_accounts(self.conn, options["search_base"] or options["accounts_dn"],
-                                        options["search_filter"], self.config.read_attributes(),
-                                        options["connection"]["page_size"])
-
-    def taken_names(self):
-        username = self.options["username"]
-        base = username.get("unique_base") or self.options["search_base"] or self.options["accounts_dn"]
-        return ldaptarget.read_taken(self.conn, base, self.config.unique_attributes,
-                                     self.options["connection"]["page_size"])
-
-    def read_groups(self, groups):
-        return ldaptarget.read_groups(self.conn, groups, self.options["groups"]["member_attribute"])
-
-    def find_groups(self, names):
-        return ldaptarget.find_groups(self.conn, self.config.group_lookup_base, self.options["groups"]["object_class"],
-                                      self.config.group_lookup, names, self.options["connection"]["page_size"])
-
-    def anchored_outside(self, values):
-        options = self.options
-        scope = options["search_base"] or options["accounts_dn"]
-        base = options["anchor"].get("lookup_base") or dnlib.domain(scope) or scope
-        if dnlib.normalise(base) == dnlib.normalise(scope):
-            return []  # the managed scope is the whole naming context: nothing is outside
-        return ldaptarget.anchored_outside(self.conn, base, scope, self.config.anchors[0][1], values,
-                                           self.config.read_attributes(), options["connection"]["page_size"],
-                                           object_filter=options["search_filter"])
-
-    def missing_containers(self, containers):
-        """Asked once per container and run: create_containers and the pre-flight both ask."""
-        unknown = [dn for dn in containers if dnlib.normalise(dn) not in self.absent]
-        if unknown:
-            found = ldaptarget.missing_containers(self.conn, unknown)
-            self.absent.update((dnlib.normalise(dn), dn in found) for dn in unknown)
-        return set(dn for dn in containers if self.absent[dnlib.normalise(dn)])
-
-    def held_dns(self, dns):
-        unknown = [key for key in dns if key not in self.held]
-        if unknown:
-            found = ldaptarget.held_dns(self.conn, unknown, self.options["connection"]["page_size"])
-            self.held.update((key, key in found) for key in unknown)
-        return set(key for key in dns if self.held[key])
-
-    def preflight(self, operations):
-        """What the directory would refuse, read-only: a new DN (joiner, mover) in a container that
-        does not exist, or held by an object this run does not manage."""
-        for op in operations:
-            if op.action == "delete":
-                # Objects under the account (AD: Exchange's ActiveSync devices) are deleted with it.
-                op.children = len(ldaptarget.children_of(self.conn, op.dn, self.options["connection"]["page_size"]))
-        placed = [(op, op.placed_dn) for op in operations if op.placed_dn]
-        if not placed:
-            return []
-        made = set(dnlib.normalise(op.dn) for op in operations if op.action == "container")
-        missing = set(dn for dn in self.missing_containers(set(dnlib.parent(dn) for op, dn in placed))
-                      if dnlib.normalise(dn) not in made)
-        held = self.held_dns(set(dnlib.normalise(dn) for op, dn in placed))
-        blocked = []
-        for op, dn in placed:
-            if dnlib.parent(dn) in missing:
-                blocked.append((op, "the container %s does not exist" % dnlib.parent(dn)))
-            elif dnlib.normalise(dn) in held and dnlib.normalise(dn) != dnlib.normalise(op.dn):  # not itself
-                blocked.append((op, "%s is already held by an object this run does not manage" % dn))
-        return blocked
-
-    def apply(self, operations):
-        password = self.options["initial_password"]
-        tree_delete = any(op.action == "delete" and op.children for op in operations) and \
-            ldaptarget.supports_tree_delete(self.conn)
-        return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
-                                self.options["groups"], password["must_change"], tree_delete=tree_delete,
-                                anchor_attribute=self.config.anchors[0][1])
 
 
 class ActionModule(ActionBase):
@@ -180,7 +96,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
         try:
             outcome, operations = reconcile.run(
-                vault["persons"], config, _LdapTarget(conn, options, config), today,
+                vault["persons"], config, ldapadapter.LdapTarget(conn, options, config), today,
                 check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
                 notifier=notifier)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.jml.provisioning.plugins.module_utils.expressions import (
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import (
     family_name as _family_name,
     initials as _initials,
     slug as _slug,

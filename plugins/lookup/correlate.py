@@ -98,8 +98,8 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils.correlation import Account, correlate
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as ldaptarget
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account, correlate
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import vault_secrets
 

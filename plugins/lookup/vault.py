@@ -74,7 +74,7 @@ import datetime
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils.expressions import ExpressionError, compile_expression, make_scope
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import ExpressionError, compile_expression, make_scope
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import vault_secrets
 

@@ -198,7 +198,7 @@ targets:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.jml.provisioning.plugins.module_utils.report import (
+from ansible_collections.jml.provisioning.plugins.module_utils.report.impact import (
     ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF,
 )
 

@@ -622,7 +622,8 @@ options:
         V(disable), V(delete), V(grant) and V(revoke). Limits are C(count) (a number of
         operations) and/or C(percent) (a percentage of the accounts this run manages - correlated
         plus vanished, at least 1 - rounded down); with both the smaller applies. A plain number
-        is a C(count).'
+        is a C(count), a string such as V(5%) a C(percent) (the syntax of every limit of the
+        collection, as C(max_rejected) of the sources).'
       - When a planned count is higher than its limit, nothing is written, RV(stopped) says which
         limit and the task fails - in check mode too, so an evaluation shows it. The full plan is
         still returned; a threshold stop is no entry of RV(failures).

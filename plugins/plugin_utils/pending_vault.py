@@ -26,7 +26,7 @@ import json
 import os
 import zlib
 
-from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
 from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_envelope, vault_file
 
 FORMAT = "jml.provisioning/pending/v1"

@@ -16,7 +16,7 @@ import tempfile
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
 from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_envelope
 
 

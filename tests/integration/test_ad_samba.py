@@ -444,8 +444,8 @@ def test_vvvv_shows_no_bind_or_initial_password_and_the_passwords_work(collect_w
 def test_group_members_are_read_range_by_range(fresh_ad):
     # AD hands out at most MaxValRange (1,500) members at a time as member;range=0-1499. Samba
     # does not cut plain requests, so the test asks for ranges of 7 and checks all 23 come back.
-    from ansible_collections.jml.provisioning.plugins.module_utils import dn as dnlib
-    from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as target
+    from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
+    from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as target
     conn = target.connect(fresh_ad.ldaps_uri, fresh_ad.admin_dn, fresh_ad.admin_password, ca_file=fresh_ad.ca_file,
                           server_name=fresh_ad.server_name)
     members = []

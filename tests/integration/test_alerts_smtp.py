@@ -13,7 +13,7 @@ import pytest
 from jml_workspace import read_people
 from smtp_server import closed_port, running_smtp
 
-from ansible_collections.jml.provisioning.plugins.module_utils.alerts import Message
+from ansible_collections.jml.provisioning.plugins.module_utils.notify.alerts import Message
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 
 EXPECTED_ACCOUNTS = 33  # see test_openldap_jml.py

@@ -231,3 +231,37 @@ def test_html_report_in_headless_chromium(workspace, directory, tmp_path):
 
 def page_html(path):
     return path.read_text(encoding="utf-8")
+
+
+def test_hostile_data_in_every_field_runs_no_script_in_chromium(tmp_path):
+    """Script and HTML in every HR and directory datum (tests/support/hostile_report.py): in a real browser,
+    after the page's own script ran, no payload ran and no element or attribute was added."""
+    from ansible_collections.jml.provisioning.plugins.module_utils.report import impact as report
+    from hostile_report import PWNED, base, benign, hostile, results, shape
+
+    chromium.require()
+    data, fields = results(hostile)
+    html_file, twin_file = tmp_path / "hostile.html", tmp_path / "plain.html"
+    html_file.write_text(report.render("html", data), encoding="utf-8")
+    twin_file.write_text(report.render("html", results(benign)[0]), encoding="utf-8")
+    # Fail fast: an alert() that ran would block headless Chromium until its timeout.
+    page = page_html(html_file)
+    assert page.count("<script") == 1 and "<img" not in page, "a payload reached the page as markup"
+
+    dom, twin = shape(chromium.dump_dom(html_file)), shape(chromium.dump_dom(twin_file))
+    assert ("body", ("data-filter", "data-filter-action", "data-ready")) in dom.elements  # the page's script ran
+    assert not any(PWNED in names for dummy, names in dom.elements), "a payload ran in the browser"
+    assert [tag for tag, dummy in dom.elements].count("script") == 1
+    assert not any(tag in ("img", "b", "i") for tag, dummy in dom.elements)
+    assert dom.elements == twin.elements  # the same elements and attributes as for plain text
+    text = "\x00".join(dom.text)
+    for field in fields:
+        if base(field) != "uncorrelated":  # counted, never listed
+            assert hostile(field).replace("\r\n", "\n") in text, field  # HTML parsing makes CR LF a LF
+
+    # The filter, fed a payload from the URL: it matches text and still adds nothing.
+    filtered = shape(chromium.dump_dom(html_file, fragment="q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"))
+    assert not any(PWNED in names for dummy, names in filtered.elements)
+    assert [tag for tag, dummy in filtered.elements].count("script") == 1
+    assert [names for tag, names in filtered.elements if tag == "tr" and "data-action" in names
+            and "hidden" in names] == []  # every action holds the payload: none hidden

@@ -5,10 +5,11 @@ page; pipelined writes where one failure fails only its own operation."""
 import ldap3
 import pytest
 
-from ansible_collections.jml.provisioning.plugins.module_utils.memberships import GroupBatch
-from ansible_collections.jml.provisioning.plugins.module_utils.plan import Operation
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap as target
-from ansible_collections.jml.provisioning.plugins.module_utils.targets import ldap_wire as wire
+from ansible_collections.jml.provisioning.plugins.module_utils.provision._memberships import GroupBatch
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import Operation
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as target
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _ber as ber
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _wire as wire
 
 PHOTO = b"\xff\xd8\xff\xe0not-utf8\x00\x80"
 
@@ -24,7 +25,7 @@ def seed(conn, people, count):
 
 def ldap3_read(conn, base, flt, attributes):
     entries = conn.extend.standard.paged_search(base, flt, attributes=attributes, paged_size=7, generator=False)
-    return sorted((e["dn"], dict((k.lower(), wire.decode_values(v, k.lower())) for k, v in e["raw_attributes"].items() if v))
+    return sorted((e["dn"], dict((k.lower(), ber.decode_values(v, k.lower())) for k, v in e["raw_attributes"].items() if v))
                   for e in entries if e.get("type") == "searchResEntry")
 
 

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.jml.provisioning.plugins.module_utils import collect
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import collect
 from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
-from ansible_collections.jml.provisioning.plugins.module_utils.target_config import build_target_config
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.config import build_target_config
 
 ROOT = Path(__file__).resolve().parents[4]
 DEMO = ROOT / "inventories" / "demo"

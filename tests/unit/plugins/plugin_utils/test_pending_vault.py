@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from ansible.parsing.vault import VaultSecret
 
-from ansible_collections.jml.provisioning.plugins.module_utils import vault_doc
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
 
 SECRETS = [("default", VaultSecret(b"unit-test-secret"))]

@@ -1,0 +1,348 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Source mapping sets: raw HR rows in, vault persons out (for internal use).
+
+A mapping set names, for each vault field, one expression over ``row``. Person fields:
+``id``, ``name.<x>``, ``email``, ``manager``, ``custom.<x>``. Contract fields: ``id``, ``start``,
+``end``, ``department.code``, ``department.name``, ``title.code``, ``title.name``, ``location``
+and any further name. Only mapped fields reach the vault. No I/O here: rows come in as data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import (
+    ExpressionError, compile_mapping, make_scope,
+)
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import RowProblem, visible
+
+PERSON_FIELDS = ("id", "name", "email", "manager", "custom")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")  # C0 controls but tab, CR, LF; bidi overrides
+DEFAULT_DATE_FIELDS = ("start", "end")
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+
+
+class MappingError(ValueError):
+    """The mapping set itself is wrong (not the data); nothing can be collected."""
+
+
+class Rejection(object):
+    """One rejected row: where it is and which field is wrong. Never the row's content."""
+
+    __slots__ = ("source", "file", "line", "field", "problem", "person", "key", "unreadable")
+
+    def __init__(self, source, file, line, field, problem, person=None, key=None, unreadable=None):
+        self.source, self.file, self.line = source, file, line
+        self.field, self.problem, self.person = field, visible(problem), person
+        self.key = key  # a broken contract row: the person key it could still be read for
+        # Nobody can tell whose row it is: it could not be read as a whole, or its key is empty.
+        self.unreadable = (isinstance(problem, RowProblem) and person is None and key is None) \
+            if unreadable is None else unreadable
+
+    def as_dict(self):
+        return {"source": self.source, "file": self.file, "row": self.line, "field": self.field,
+                "problem": self.problem, "person": self.person}
+
+    def __str__(self):
+        field = " field %s:" % self.field if self.field else ""
+        return visible("%s:%s:%s %s" % (self.file, self.line, field, self.problem))
+
+
+class _RowProblem(Exception):
+    def __init__(self, field, problem):
+        Exception.__init__(self, problem)
+        self.field, self.problem = field, problem
+
+
+class MappingSet(object):
+    """A compiled mapping set for one source."""
+
+    def __init__(self, spec, label="mapping", lookups=None):
+        if not isinstance(spec, dict):
+            raise MappingError("%s must be a dictionary with 'person' and optionally 'contract'" % label)
+        self.lookups = lookups or {}
+        self._plans = {}
+        self._dates = {}
+        unknown = set(spec) - {"person", "contract", "required", "date_format", "date_fields", "allowed"}
+        if unknown:
+            raise MappingError("%s: unknown keys %s" % (label, ", ".join(sorted(unknown))))
+        try:
+            self.person = compile_mapping(spec.get("person") or {}, "%s.person" % label)
+            self.contract = compile_mapping(spec.get("contract") or {}, "%s.contract" % label)
+        except ExpressionError as exc:
+            raise MappingError(str(exc))
+        if "id" not in self.person:
+            raise MappingError("%s.person must map 'id' (the person key)" % label)
+        for field in self.person:
+            if field.split(".", 1)[0] not in PERSON_FIELDS:
+                raise MappingError("%s.person.%s: not a vault person field; use one of %s, or custom.%s"
+                                   % (label, field, ", ".join(PERSON_FIELDS), field))
+            if field in ("name", "custom"):
+                raise MappingError("%s.person.%s: map the sub-fields (%s.<x>), not the whole object"
+                                   % (label, field, field))
+        self.date_format = spec.get("date_format") or DEFAULT_DATE_FORMAT
+        self.date_fields = set(DEFAULT_DATE_FIELDS) | set(spec.get("date_fields") or ())
+        self.required = list(spec.get("required") or [])
+        for field in self.required:
+            scope, dummy, name = field.partition(".")
+            if scope not in ("person", "contract") or not name:
+                raise MappingError("%s.required: %r must be person.<field> or contract.<field>" % (label, field))
+            if name not in (self.person if scope == "person" else self.contract):
+                raise MappingError("%s.required: %r is not mapped" % (label, field))
+        self.allowed = {}
+        for field, values in (spec.get("allowed") or {}).items():
+            scope, dummy, name = field.partition(".")
+            if scope not in ("person", "contract") or name not in (self.person if scope == "person" else self.contract):
+                raise MappingError("%s.allowed: %r must name a mapped person.<field> or contract.<field>" % (label, field))
+            if not isinstance(values, (list, tuple)):
+                raise MappingError("%s.allowed.%s must be a list of values" % (label, field))
+            self.allowed[field] = set(str(v) for v in values)
+
+    def columns_used(self, part):
+        """Columns the ``person`` or ``contract`` expressions read from ``row``."""
+        exprs = self.person if part == "person" else self.contract
+        used = {}
+        for field, expr in exprs.items():
+            for column in expr.referenced_items("row"):
+                used.setdefault(column, field)
+        return used
+
+    def _plan(self, part):
+        """How to fill one record, decided once: ``(label, keys, expression, is_date)`` per field,
+        then the required and allowed checks of this part. Walking this list is the collect's
+        inner loop (fields x records), so nothing in it parses a name again."""
+        cached = self._plans.get(part)
+        if cached is None:
+            exprs = self.person if part == "person" else self.contract
+            fields = [("%s.%s" % (part, field), tuple(field.split(".")), expr,
+                       part == "contract" and field in self.date_fields) for field, expr in exprs.items()]
+            required = [(name, tuple(name.split(".")[1:])) for name in self.required if name.startswith(part + ".")]
+            allowed = [(name, tuple(name.split(".")[1:]), values) for name, values in self.allowed.items()
+                       if name.startswith(part + ".")]
+            cached = self._plans[part] = (fields, required, allowed)
+        return cached
+
+    def _map(self, part, scope):
+        fields, required, allowed = self._plan(part)
+        out = {}
+        for label, keys, expr, is_date in fields:
+            try:
+                value = expr.evaluate(scope)
+            except ExpressionError as exc:
+                # Jinja's message quotes the data ("no attribute 'Jansen'"): name the error kind only.
+                raise _RowProblem(label, "mapping expression failed on this row (%s)" % (exc.kind or "error"))
+            if isinstance(value, str):
+                value = value.strip() or None
+                if value is not None and _CONTROL.search(value):
+                    # NUL and other control characters are no part of a name, a code or a date:
+                    # a directory refuses them, a terminal or a report would hide them.
+                    raise _RowProblem(label, "contains a control character (U+%04X)" % ord(_CONTROL.search(value).group()))
+            if value is not None and is_date:
+                value = self._date(value, label)
+            if len(keys) == 1:
+                out[keys[0]] = value
+            else:
+                _put_keys(out, keys, value)
+        for name, keys in required:
+            if _get_keys(out, keys) is None:
+                raise _RowProblem(name, "required value is empty")
+        for name, keys, values in allowed:
+            value = _get_keys(out, keys)
+            if value is not None and str(value) not in values:
+                raise _RowProblem(name, "value is not one of the allowed codes")
+        return out
+
+    def _date(self, value, field):
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return value.strftime("%Y-%m-%d")
+        text = str(value).strip()
+        parsed = self._dates.get(text)  # HR exports repeat a few thousand dates over many rows
+        if parsed is None:
+            try:
+                parsed = datetime.datetime.strptime(text, self.date_format).date().isoformat()
+            except ValueError:
+                raise _RowProblem(field, "not a date in the format %s" % self.date_format)
+            self._dates[text] = parsed
+        return parsed
+
+    def map_person(self, row, contract_rows=()):
+        """Person fields of one row (``contracts`` in scope: that person's raw contract rows)."""
+        person = self._map("person", make_scope(row=row, contracts=list(contract_rows), lookups=self.lookups))
+        person["id"] = str(person["id"]) if person.get("id") is not None else None
+        if person["id"] is None:
+            raise _RowProblem("person.id", "required value is empty")
+        return person
+
+    def person_id(self, row):
+        """The person id of a row, or None: lets a rejected row keep its previous vault record."""
+        try:
+            value = _clean(self.person["id"](row=row, contracts=[], lookups=self.lookups))
+        except ExpressionError:
+            return None
+        return None if value is None else str(value)
+
+    def map_contract(self, row, parent=None):
+        """Contract fields of one contract record; ``parent`` is the person's row."""
+        return self._map("contract", make_scope(row=row, parent=parent or {}, lookups=self.lookups))
+
+
+def _clean(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _put_keys(target, keys, value):
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+    target[keys[-1]] = value
+
+
+def _get_keys(source, keys):
+    for key in keys:
+        if not isinstance(source, dict):
+            return None
+        source = source.get(key)
+    return source
+
+
+def _check_columns(mapping, part, rows, source):
+    if rows.columns is None:
+        return  # free-form JSON records: fields may be absent per record
+    missing = [(col, field) for col, field in sorted(mapping.columns_used(part).items()) if col not in rows.columns]
+    if missing:
+        raise MappingError("%s: source %s: column %s used by mapping %s.%s is missing (columns: %s)"
+                           % (rows.name, source, missing[0][0], part, missing[0][1], ", ".join(rows.columns)))
+
+
+def _key(row, column):
+    value = row.get(column)
+    return str(value).strip() if value is not None else ""
+
+
+class _Contracts(object):
+    """Where a person's contract records come from: a joined file, a nested list, or the row itself."""
+
+    def __init__(self, source, mapping, contract_rows, contract_key, contracts_field, person_file):
+        self.source, self.mapping = source, mapping
+        self.rows, self.key, self.field, self.person_file = contract_rows, contract_key, contracts_field, person_file
+        self.grouped = {}
+        self.rejections = []
+        self.broken = {}  # person key -> (file, line) of a contract row of theirs that could not be read
+        if contract_rows is None:
+            return
+        _check_columns(mapping, "contract", contract_rows, source)
+        if contract_rows.columns is not None and contract_key not in contract_rows.columns:
+            raise MappingError("%s: source %s: contract key column %s is missing"
+                               % (contract_rows.name, source, contract_key))
+        for line, row, problem in contract_rows.rows:
+            if row is None:
+                key = _key(getattr(problem, "partial", None) or {}, contract_key)
+                if key:  # whose it is can be read: that person is rejected whole (and keeps their record)
+                    self.broken.setdefault(key, (contract_rows.name, line))
+                self.rejections.append(Rejection(source, contract_rows.name, line, None, str(problem), None,
+                                                 key=key or None))
+                continue
+            key = _key(row, contract_key)
+            if not key:
+                self.rejections.append(Rejection(source, contract_rows.name, line, contract_key, "required value is empty",
+                                                 unreadable=True))
+                continue
+            self.grouped.setdefault(key, []).append((contract_rows.name, line, row))
+
+    def raw(self, key, row, line):
+        """``[(file, origin, record)]`` of one person; a malformed nested list raises _RowProblem."""
+        if self.rows is not None:
+            return self.grouped.get(key, []) if key is not None else []
+        if self.field:
+            nested = row.get(self.field)
+            if nested is None:
+                return []
+            if not isinstance(nested, list) or not all(isinstance(c, dict) for c in nested):
+                raise _RowProblem(self.field, "is not a list of contract objects")
+            return [(self.person_file, "%s.%s[%d]" % (line, self.field, i), c) for i, c in enumerate(nested, 1)]
+        return [(self.person_file, line, row)]
+
+    def orphans(self, used_keys):
+        for key, joined in self.grouped.items():
+            if key not in used_keys:
+                for name, line, dummy in joined:
+                    yield Rejection(self.source, name, line, self.key, "no person with this key in %s" % self.person_file)
+
+
+def collect_persons(source, mapping, persons_rows, contract_rows=None, person_key=None, contract_key=None,
+                    contracts_field=None):
+    """Map one source's records to vault persons.
+
+    Contracts come from ``contract_rows`` joined on ``contract_key`` = ``person_key``, from the list
+    in each person record's ``contracts_field`` (JSON/HTTP), or else from the person row itself.
+    Returns ``(persons, rejections)``; a person with any rejected contract is rejected whole, so
+    a bad row never silently strips a contract. Duplicate person ids are a ``MappingError``
+    naming both rows.
+    """
+    _check_columns(mapping, "person", persons_rows, source)
+    if person_key and persons_rows.columns is not None and person_key not in persons_rows.columns:
+        raise MappingError("%s: source %s: person key column %s is missing" % (persons_rows.name, source, person_key))
+    contracts = _Contracts(source, mapping, contract_rows, contract_key, contracts_field, persons_rows.name)
+    rejections = list(contracts.rejections)
+    persons, origin, used_keys = {}, {}, set()
+    for line, row, problem in persons_rows.rows:
+        if row is None:
+            partial = getattr(problem, "partial", None) or {}
+            guess = mapping.person_id(partial) if partial else None
+            if partial and person_key:
+                used_keys.add(_key(partial, person_key))  # its contracts are not orphans either
+            rejections.append(Rejection(source, persons_rows.name, line, None, problem, guess or None))
+            continue
+        key = _key(row, person_key) if person_key else None
+        used_keys.add(key)  # even if this row is rejected: its contracts are not orphans
+        if key and key in contracts.broken:
+            name, where = contracts.broken[key]
+            rejections.append(Rejection(source, persons_rows.name, line, None,
+                                        "person rejected because its contract row %s:%s could not be read"
+                                        % (name, where), mapping.person_id(row)))
+            continue
+        try:
+            raw = contracts.raw(key, row, line)
+            person = mapping.map_person(row, [r for dummy, dummy2, r in raw])
+        except _RowProblem as exc:
+            guess = mapping.person_id(row)
+            rejections.append(Rejection(source, persons_rows.name, line, exc.field, exc.problem, guess,
+                                        unreadable=guess is None))
+            continue
+        pid = person["id"]
+        # One rule for person keys everywhere (collect, merge, correlation): surrounding spaces are
+        # not part of it and case does not tell two persons apart - ids that differ only in case
+        # are one key, so two rows with them are a duplicate, never two persons in conflict forever.
+        folded = str(pid).lower()
+        if folded in origin:
+            first_line, first_id = origin[folded]
+            raise MappingError("source %s: duplicate person id %r in %s rows %s and %s%s"
+                               % (source, pid, persons_rows.name, first_line, line,
+                                  "" if first_id == pid else " (as %r: ids that differ only in case are one key)"
+                                  % first_id))
+        origin[folded] = (line, pid)
+        mapped, bad = [], None
+        for name, where, record in raw:
+            try:
+                mapped.append(mapping.map_contract(record, parent=row))
+            except _RowProblem as exc:
+                bad = Rejection(source, name, where, exc.field, exc.problem, pid)
+                break
+        if bad is not None:
+            rejections.append(bad)
+            rejections.append(Rejection(source, persons_rows.name, line, None,
+                                        "person rejected because one of its contract rows was rejected", pid))
+            continue
+        for index, contract in enumerate(mapped, 1):
+            contract["id"] = "%s-%d" % (pid, index) if contract.get("id") is None else str(contract["id"])
+        person["source"] = source
+        person["contracts"] = mapped
+        persons[pid] = person
+    rejections.extend(contracts.orphans(used_keys))
+    return persons, rejections

@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The vault document, format ``jml.provisioning/vault/v1`` (for internal use).
+
+Pure functions: build a document, parse and check one, and compare two snapshots. Reading,
+decrypting and writing files is the controller's job (``plugin_utils/vault_file.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Dict, Optional
+
+FORMAT = "jml.provisioning/vault/v1"
+
+
+class VaultFormatError(ValueError):
+    """The text is not a vault of a format this collection reads."""
+
+
+def build(persons: Dict[str, dict], sources: list, collected_at: str) -> dict:
+    """A vault document; persons sorted by id so equal content gives equal bytes."""
+    return {
+        "format": FORMAT,
+        "collected_at": collected_at,
+        "sources": sources,
+        "persons": dict(sorted(persons.items())),
+    }
+
+
+def dumps(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, sort_keys=False, separators=(",", ":")) + "\n"
+
+
+def loads(text: str, name: str = "vault") -> dict:
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise VaultFormatError("%s is not a vault document (invalid JSON: %s)" % (name, exc))
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else type(document).__name__
+        raise VaultFormatError("%s has format %r; this collection reads %s" % (name, found, FORMAT))
+    if not isinstance(document.get("persons"), dict):
+        raise VaultFormatError("%s has no 'persons' mapping" % name)
+    return document
+
+
+def _comparable_sources(sources):
+    return [dict((k, v) for k, v in s.items() if k != "collected_at") for s in sources or []]
+
+
+def same_content(old: Optional[dict], new: dict) -> bool:
+    """True when two documents differ at most in their collection timestamps."""
+    if old is None:
+        return False
+    return old.get("persons") == new.get("persons") and \
+        _comparable_sources(old.get("sources")) == _comparable_sources(new.get("sources"))
+
+
+def _changed_fields(before, after, prefix=""):
+    fields = []
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        if b == a:
+            continue
+        if isinstance(b, dict) and isinstance(a, dict):
+            fields.extend(_changed_fields(b, a, prefix + key + "."))
+        else:
+            fields.append(prefix + key)
+    return fields
+
+
+def person_changes(old_persons: Dict[str, dict], new_persons: Dict[str, dict]) -> Dict[str, list]:
+    """``{joined: [ids], left: [ids], changed: {id: [field names]}}`` between two snapshots."""
+    old_persons = old_persons or {}
+    joined = sorted(pid for pid in new_persons if pid not in old_persons)
+    left = sorted(pid for pid in old_persons if pid not in new_persons)
+    changed = {}
+    for pid, person in new_persons.items():
+        before = old_persons.get(pid)
+        if before is not None and before != person:
+            changed[pid] = _changed_fields(before, person)
+    return {"joined": joined, "left": left, "changed": dict(sorted(changed.items()))}

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Lifecycle: a person's contracts and a date decide the account's state (for internal use).
+
+States: ``future`` (first start beyond the pre-provisioning window: no account yet), ``prehire``
+(start within ``pre_provision_days``: account exists, disabled), ``active`` (a contract runs today,
+or ended within ``grace_days``: enabled), ``leaver`` (all ended: disabled), ``delete`` (ended more
+than ``delete_after_days`` ago). Contract ``end`` is the last working day (inclusive); an empty
+``start`` means "since always" and an empty ``end`` "open-ended". The date is an input: no clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
+
+FUTURE, PREHIRE, ACTIVE, LEAVER, DELETE = "future", "prehire", "active", "leaver", "delete"
+
+
+@dataclass(**SLOTS)
+class Policy:
+    pre_provision_days: int = 14
+    grace_days: int = 0
+    delete_after_days: Optional[int] = None
+    primary: Optional[list] = None  # criteria for primary_contract, None: the default order
+
+
+def parse_date(value) -> Optional[datetime.date]:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+@dataclass(**SLOTS)
+class Status:
+    """The outcome for one person: state, primary contract, a human reason, and the person's
+    ``employment`` (``{start, end}`` over all contracts, see ``employment``)."""
+
+    state: str                # FUTURE, PREHIRE, ACTIVE, LEAVER or DELETE
+    primary: Optional[dict]   # the contract that decides department, title, manager...
+    reason: str
+    employment: dict = field(default_factory=lambda: {"start": None, "end": None})
+
+    def __post_init__(self):
+        if self.employment is None:
+            self.employment = {"start": None, "end": None}
+
+    @property
+    def wants_account(self) -> bool:
+        return self.state in (PREHIRE, ACTIVE)
+
+    @property
+    def enabled(self) -> bool:
+        return self.state == ACTIVE
+
+
+def _window(contract):
+    return parse_date(contract.get("start")), parse_date(contract.get("end"))
+
+
+def is_active(contract: dict, today: datetime.date) -> bool:
+    """True when the contract runs on ``today`` (start and end days included)."""
+    return _is_active(contract, today)
+
+
+def _is_active(contract, today):
+    start, end = _window(contract)
+    return (start is None or start <= today) and (end is None or end >= today)
+
+
+def _default_key(contract, today):
+    start, end = _window(contract)
+    if _is_active(contract, today):
+        return (0, start or datetime.date.min, contract.get("id") or "")
+    if start is not None and start > today:
+        return (1, start, contract.get("id") or "")
+    return (2, -(end.toordinal() if end else 0), contract.get("id") or "")
+
+
+def _activity(contract, today):
+    start, dummy = _window(contract)
+    if _is_active(contract, today):
+        return 0
+    return 1 if start is not None and start > today else 2
+
+
+def _fte(contract, today):
+    try:
+        return float(contract.get("fte"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _start(contract, today):
+    return _window(contract)[0] or datetime.date.min
+
+
+def _end(contract, today):
+    end = _window(contract)[1]
+    return datetime.date.max if end is None else end
+
+
+BUILTIN_CRITERIA = {
+    "active": (_activity, False),                                # active, then upcoming, then ended
+    "start": (_start, False),                                    # earliest start
+    "end": (_end, True),                                         # latest end (open-ended first)
+    "fte": (_fte, True),                                         # highest FTE
+}
+
+
+def _compare(a, b):
+    if a == b:
+        return 0
+    if a is None or b is None:
+        return 1 if a is None else -1  # missing values sort last whatever the order
+    try:
+        return -1 if a < b else 1
+    except TypeError:
+        return -1 if str(a) < str(b) else 1
+
+
+def primary_contract(contracts: List[dict], today: datetime.date, criteria: Optional[list] = None) -> Optional[dict]:
+    """The contract mappings see as ``contract``.
+
+    Default: active first (earliest start: the longest serving), then the next to start, then the
+    one that ended last. ``criteria``: ordered ``[(key(contract, today), descending)]``; the first
+    criterion that tells two contracts apart decides, the contract id breaks ties.
+    """
+    if not contracts:
+        return None
+    if not criteria:
+        return min(contracts, key=lambda c: _default_key(c, today))
+    best = None
+    for contract in contracts:
+        if best is None:
+            best = contract
+            continue
+        for key, descending in criteria:
+            order = _compare(key(contract, today), key(best, today))
+            if order and descending and key(contract, today) is not None and key(best, today) is not None:
+                order = -order
+            if order:
+                if order < 0:
+                    best = contract
+                break
+        else:
+            if str(contract.get("id") or "") < str(best.get("id") or ""):
+                best = contract
+    return best
+
+
+def employment(contracts: List[dict], today: datetime.date) -> dict:
+    """``{start, end}`` (ISO dates or None) of a person's whole employment, not of one contract.
+
+    Over the contracts that run today or start later (all of them, for a leaver): ``start`` is the
+    earliest start and ``end`` the latest end, and ``end`` is None while any of them is open-ended.
+    An account's expiry follows it: someone with a second, open-ended contract is never locked out
+    when the primary one ends."""
+    relevant = [c for c in contracts if (_window(c)[1] or datetime.date.max) >= today] or list(contracts)
+    if not relevant:
+        return {"start": None, "end": None}
+    windows = [_window(c) for c in relevant]
+    starts = [start for start, end in windows]
+    ends = [end for start, end in windows]
+    return {"start": None if any(s is None for s in starts) else min(starts).isoformat(),
+            "end": None if any(e is None for e in ends) else max(ends).isoformat()}
+
+
+def evaluate(person: dict, today: datetime.date, policy: Policy) -> Status:
+    """The ``Status`` of a person (a vault person dict) on ``today`` (a date)."""
+    status = _evaluate(person, today, policy)
+    status.employment = employment(person.get("contracts") or [], today)
+    return status
+
+
+def _evaluate(person, today, policy):
+    contracts = person.get("contracts") or []
+    primary = primary_contract(contracts, today, policy.primary)
+    if not contracts:
+        return Status(LEAVER, None, "leaver: no contract")
+    if any(_is_active(c, today) for c in contracts):
+        return Status(ACTIVE, primary, "active: contract %s runs" % primary.get("id"))
+    windows = [_window(c) for c in contracts]
+    ends = [end for start, end in windows]
+    ended = [end for end in ends if end is not None and end < today]
+    if ended and (today - max(ended)).days <= policy.grace_days:
+        return Status(ACTIVE, primary, "grace: last contract ended %s" % max(ended).isoformat())
+    upcoming = sorted((start, c.get("id")) for c, (start, end) in zip(contracts, windows)
+                      if start is not None and start > today)
+    if upcoming:
+        start, cid = upcoming[0]
+        days = (start - today).days
+        if days <= policy.pre_provision_days:
+            return Status(PREHIRE, primary, "joiner: contract %s starts %s" % (cid, start.isoformat()))
+        if not any(end is not None and end < today for end in ends):
+            return Status(FUTURE, primary, "future joiner: contract %s starts %s" % (cid, start.isoformat()))
+    last_end = max(ended)
+    days = (today - last_end).days
+    if policy.delete_after_days is not None and days > policy.delete_after_days:
+        return Status(DELETE, primary, "leaver: last contract ended %s, over %d days ago"
+                      % (last_end.isoformat(), policy.delete_after_days))
+    return Status(LEAVER, primary, "leaver: last contract ended %s" % last_end.isoformat())

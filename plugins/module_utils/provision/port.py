@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The target port: what the engine asks of any target (for internal use).
+
+``reconcile.run`` talks to a directory, a SCIM service or an export file only through these
+calls. Each is a bulk call over the whole population, made at a fixed point of the run (read,
+between planning passes, pre-flight, apply), never per person from inside the planner. A target
+implements the abstract ones; the others have answers that fit a target without containers,
+foreign objects or a scope outside the managed one.
+
+The flavour's rules (attribute limits, how disable works, attribute kinds) are data the adapter
+puts into the compiled ``TargetConfig`` (``limits``, ``switch``, ``integer_never_attributes``...),
+so planning reads them without asking the target.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Dict, Iterable, List, Set, Tuple
+
+
+class Target(abc.ABC):
+    """One target of one run. ``Account`` and ``Operation`` are the engine's (correlation, plan)."""
+
+    @abc.abstractmethod
+    def read_accounts(self) -> list:
+        """Every account in the managed scope, as ``correlation.Account`` (paged, one pass)."""
+
+    @abc.abstractmethod
+    def taken_names(self) -> Dict[str, List[str]]:
+        """Unique attribute -> the values any object already holds (asked once, between planning
+        passes, and only when a login must be chosen)."""
+
+    def read_groups(self, groups: Iterable[str]) -> Dict[str, dict]:
+        """The managed groups (normalised key -> {dn, exists, members}); asked when rules name groups."""
+        raise NotImplementedError("this target has no groups")
+
+    def find_groups(self, names: Iterable[str]) -> Dict[str, str]:
+        """Group name -> its key, for rules that name groups by a looked-up attribute."""
+        raise NotImplementedError("this target cannot look groups up by name")
+
+    def anchored_outside(self, values: Iterable[str]) -> list:
+        """Accounts outside the managed scope that carry one of these anchor values."""
+        return []
+
+    def held_dns(self, dns: Iterable[str]) -> Set[str]:
+        """Which of these normalised keys an object the run does not manage already holds."""
+        return set()
+
+    def missing_containers(self, containers: Iterable[str]) -> Set[str]:
+        """Which of these containers do not exist."""
+        return set()
+
+    def preflight(self, operations: list) -> List[Tuple[object, str]]:
+        """Read-only: ``(operation, reason)`` for each operation the target would refuse."""
+        return []
+
+    @abc.abstractmethod
+    def apply(self, operations: list) -> Tuple[list, List[dict]]:
+        """Write the operations in order: ``(done, failures)``; a failing one never stops the others."""

@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One reconcile run against any target: plan, check thresholds, apply, report (for internal use).
+
+The target is a ``target_port.Target``: every ``<target>_accounts`` plugin shares this sequence
+(read, plan with the directory's answers between passes, thresholds, pre-flight, apply, alerts),
+and check mode is the same code with the writes left out.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from typing import Callable, Dict, List, Optional, Tuple
+
+from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.port import Target
+
+NO_ALERTS = {"sent": 0, "failed": [], "undeliverable": []}
+
+
+def diff_item(op: planlib.Operation) -> Tuple[str, Optional[dict], Optional[dict]]:
+    """``(name, before, after)`` of one operation, for ``--diff``: only the changed attributes."""
+    before = dict((a, c[0]) for a, c in op.changes.items())
+    after = dict((a, c[1]) for a, c in op.changes.items())
+    if op.action == "create":
+        before = None
+    elif op.action == "delete":
+        after = None
+    if op.new_dn:
+        before = dict(before or {}, dn=op.dn)
+        after = dict(after or {}, dn=op.new_dn)
+    if op.children:
+        before = dict(before or {}, children=op.children)
+    return ("%s %s" % (op.action, op.dn), before, after)
+
+
+def notify(notifier: Optional[Callable[[list], dict]], events: list) -> dict:
+    """Hand the run's events to ``notifier``; a failing notifier never fails the run (it is reported)."""
+    if notifier is None or not events:
+        return dict(NO_ALERTS, failed=[], undeliverable=[])
+    try:
+        outcome = notifier(events)
+    except Exception as exc:  # the writes are done: a mail problem must not hide their result
+        return dict(NO_ALERTS, failed=[{"to": None, "error": "alerts: %s: %s" % (type(exc).__name__, exc)}],
+                    undeliverable=[])
+    return dict(NO_ALERTS, **outcome)
+
+
+def with_group_dns(config: planlib.TargetConfig, target: Target) -> planlib.TargetConfig:
+    """``config`` with every group the rules name by a looked-up name (AD: sAMAccountName) given
+    its DN: one ``find_groups`` call for all the names, before planning (which does no I/O)."""
+    names = ruleslib.group_names(config.rules)
+    if not names:
+        return config
+    resolved = copy.copy(config)  # the caller's compiled config stays as it was
+    resolved.rules = ruleslib.resolve_names(config.rules, target.find_groups(names), config.groups_base,
+                                            config.group_name_attribute, config.group_lookup)
+    return resolved
+
+
+MAX_PLACEMENT_PASSES = 3
+
+
+def _plan_with_directory_answers(persons, accounts, config, target, today, groups):
+    """Plan, then ask the target what only the directory knows about the plan's joiners, and plan
+    again with the answers; the planner stays pure (one bulk look-up between passes):
+
+    - accounts outside the managed scope that already carry a joiner's anchor (made before the
+      collection, moved away by hand): adopted or a conflict, never a second account;
+    - DNs the plan creates or renames to that an object it does not manage already holds (a
+      contact, a group): the joiner gets the next free name instead of a failing add.
+    """
+    held, asked, outside = set(), set(), []
+    names = []  # the directory's taken names, read at most once, only when a login needs them
+
+    def plan_with(**answers):
+        plan = planlib.build(persons, accounts, config, today, groups=groups,
+                             taken_names=names[0] if names else planlib.NAMES_UNKNOWN, **answers)
+        if plan.names_needed:
+            names.append(target.taken_names())
+            plan = planlib.build(persons, accounts, config, today, taken_names=names[0], groups=groups, **answers)
+        return plan
+    plan = plan_with()
+    values = planlib.joiner_anchors(plan, persons, config)
+    outside = target.anchored_outside(values) if values else []
+    if outside:
+        plan = plan_with(outside=outside)
+    for dummy in range(MAX_PLACEMENT_PASSES):
+        wanted = planlib.new_dns(plan) - asked
+        if not wanted:
+            break
+        asked |= wanted
+        found = set(target.held_dns(wanted)) - held
+        if not found:
+            break
+        held |= found
+        plan = plan_with(held_dns=held, outside=outside)
+    return plan
+
+
+def _with_containers(plan, target, config):
+    """With ``create_containers``, the containers the plan needs and the directory lacks (and
+    their missing parents) are created first, as operations of the plan (check mode shows them)."""
+    if not config.create_containers:
+        return
+    frontier = set(target.missing_containers(set(planlib.needed_containers(plan).values())))
+    missing = set()
+    while frontier:
+        missing |= frontier
+        parents = set(dnlib.parent(dn) for dn in frontier if dnlib.parent(dn)) - missing
+        frontier = set(target.missing_containers(parents)) if parents else set()
+    plan.operations[:0] = planlib.container_operations(missing)
+
+
+def _preflight(plan, target, config):
+    """``{id(op): reason}`` for every operation a real run would see fail: the engine's own checks
+    (the flavour's value limits) and the target's read-only ones (missing containers, DNs held
+    by an object the run does not manage). The same in check mode and in a real run."""
+    blocked = planlib.limit_violations(plan.operations, config)
+    for op, reason in target.preflight([op for op in plan.operations if id(op) not in blocked]):
+        blocked.setdefault(id(op), reason)
+    return blocked
+
+
+def _split(operations, blocked, dn_attributes=()):
+    """``(operations to apply, their failures)``: a blocked operation fails with its reason, the
+    later operations of the same account are skipped, and a write that links to an entry a
+    failing create or rename would have made (a report's ``manager``) fails too - as the
+    directory would refuse it (AD checks the link). The operations are in apply order, managers
+    created before their reports, so one pass sees every cause before its consequences."""
+    runnable, failures, broken, missing = [], [], set(), set()
+    for op in operations:
+        reason = blocked.get(id(op))
+        if reason is None and op.person is not None and op.person in broken:
+            reason = "skipped: an earlier operation on this account would fail"
+        if reason is None and missing:
+            reason = _missing_link(op, missing, dn_attributes)
+        if reason is None:
+            runnable.append(op)
+            continue
+        failures.append({"person": op.person, "action": op.action, "dn": op.dn, "error": reason})
+        if op.person is not None:
+            broken.add(op.person)
+        if op.placed_dn:
+            missing.add(dnlib.normalise(op.placed_dn))
+    if broken:  # a group's batch is written as one request: without the accounts that fail
+        batches = dict((id(op.batch), op.batch) for op in runnable if op.batch is not None)
+        for batch in batches.values():
+            batch.operations[:] = [o for o in batch.operations if o.person not in broken]
+    return runnable, failures
+
+
+def _missing_link(op, missing, dn_attributes):
+    for attribute, values in op.modifications.items():
+        if attribute.lower() in dn_attributes:
+            for value in values:
+                if isinstance(value, str) and dnlib.normalise(value) in missing:
+                    return "%s %s would not exist: its own write fails" % (attribute, value)
+    return None
+
+
+def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, today: datetime.date,
+        check_mode: bool = False, thresholds: Optional[dict] = None, override_thresholds: bool = False,
+        max_actions: int = 1000, notifier: Optional[Callable[[list], dict]] = None
+        ) -> Tuple[dict, List[planlib.Operation]]:
+    """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
+
+    ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
+    is the whole ordered plan (for ``--diff`` and the plan file). Nothing raises for an outcome:
+    a threshold stop is ``result["stopped"]`` (with ``failed: true`` and a ``msg``; nothing has
+    been written then), failed operations are ``result["failures"]``.
+
+    Check mode and a real run take the same path up to the writes: the same plan and the same
+    pre-flight, so the failures check mode predicts (``predicted: true``) are the ones the real
+    run reports (it does not attempt them).
+
+    ``notifier(events) -> {sent, failed, undeliverable}`` (see ``alerts.events_from_run``) is
+    called only in a real run, after the writes (or after a threshold stop, with the threshold
+    event); its outcome is the result's ``alerts``. Nothing is ever sent in check mode.
+    """
+    if not isinstance(target, Target):
+        raise TypeError("reconcile.run needs a target_port.Target, got %s" % type(target).__name__)
+    accounts = target.read_accounts()
+    config = with_group_dns(config, target)
+    groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
+    plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups)
+    _with_containers(plan, target, config)
+    threshold_report = planlib.evaluate_thresholds(plan, thresholds)
+    exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
+    operations = plan.operations
+    runnable, blocked = _split(operations, _preflight(plan, target, config), config.dn_attributes)
+    failures = list(plan.problems) + blocked
+    stopped = bool(exceeded and not override_thresholds)
+    applied = []
+    if not check_mode and not stopped and runnable:
+        applied, apply_failed = target.apply(runnable)
+        failures.extend(apply_failed)
+    if check_mode:
+        failures = [dict(f, predicted=True) for f in failures]
+    summary = plan.counts()
+    summary["failed"] = len(failures)
+    result = {
+        # check mode: what a run would change; a real run: whether anything was written.
+        "changed": bool(runnable) if check_mode else bool(applied),
+        "summary": summary,
+        "actions": [op.as_dict() for op in operations[:max_actions]],
+        "actions_truncated": max(len(operations) - max_actions, 0),
+        "correlation": plan.correlation.report(),
+        "rules": plan.rules,
+        "thresholds": threshold_report,
+        "failures": failures,
+        "failed": bool(failures),
+        "applied": len(applied),  # operations the directory confirmed (0 in check mode)
+        "reference_date": today.isoformat(),
+        "alerts": dict(NO_ALERTS, failed=[], undeliverable=[]),
+    }
+    if stopped:
+        text = ", ".join("%s %d > %d" % (a, threshold_report[a]["count"], threshold_report[a]["limit"])
+                         for a in exceeded)
+        result.update(changed=False, failed=True, stopped={"reason": "threshold", "exceeded": exceeded},
+                      msg="threshold exceeded (%s); nothing was written. Set allow_threshold_override to proceed."
+                      % text)
+    if not check_mode:
+        result["alerts"] = notify(notifier, alertslib.events_from_run(
+            applied, failures, threshold_report if stopped else None))
+    return result, operations

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Business rules: who is entitled to which managed groups and attribute values (for internal use).
+
+A rule has a ``name``, a condition (``when``, a Jinja2 expression over ``person``, ``contract``,
+``contracts``, ``account``, ``today``, ``state``) and what it grants: ``groups`` (DNs, or names
+under the groups base, or names looked up in the directory: see ``resolve_names``) and
+``attributes`` (attribute -> expression). With ``any_contract`` the
+rule matches when the condition holds for any active contract (as ``contract``), not only the
+primary one. The managed groups are exactly the groups the rules name: nothing else is touched.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions import fast
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import (
+    FILTERS, ExpressionError, compile_expression, compile_mapping, is_true, jinja_environment, make_scope,
+)
+
+
+class RuleError(ValueError):
+    """A rule is malformed; the message names it."""
+
+
+class Rule(object):
+    __slots__ = ("name", "when", "any_contract", "groups", "group_keys", "attributes", "guard", "names", "rest")
+
+    def __init__(self, name, when, any_contract, groups, attributes, names=()):
+        self.name, self.when, self.any_contract = name, when, any_contract
+        self.groups, self.attributes = groups, attributes
+        self.names = tuple(names)  # group names still to look up (groups.lookup); DNs are in groups
+        self.group_keys = frozenset(dnlib.normalise(dn) for dn in groups)
+        # (path, values, whole): the condition needs the field at path to be one of values
+        # (with any_contract: for the contract that matches).
+        self.guard = None if when.node is None else fast.equality_guard(when.node)
+        # ``<guard> and <rest>``: with the guard met, the condition's value is rest's.
+        self.rest = (fast.guarded_rest(when.node, FILTERS, jinja_environment())
+                     if self.guard is not None and not self.guard[2] else None)
+
+    def holds(self, scope):
+        """The condition for a scope whose value already met the guard (see ``RuleSet``)."""
+        if self.rest is None:
+            return self.when.test(scope)
+        try:
+            value = self.rest(scope)
+        except fast.Fallback:  # a value the closure does not mimic: the whole condition via Jinja2
+            return self.when.test(scope)
+        except fast.UnsupportedCall as exc:
+            raise ExpressionError("%s: expression %r failed: %s" % (self.when.label, self.when.source, exc),
+                                  kind="UndefinedError")
+        return is_true(None if value is fast.UNDEFINED else value)
+
+
+class RuleSet(list):
+    """Compiled rules in order, indexed by their equality guards.
+
+    100 rules over 100,000 persons are ten million conditions; most rules test one field against
+    a few codes (``contract.department.code == 'SALES'``). Indexed by that field, a person is
+    only checked against the rules its value can match: one lookup per field instead of one
+    evaluation per rule.
+    """
+
+    def __init__(self, rules):
+        list.__init__(self, rules)
+        # Rules on the primary contract, and rules on any active contract (looked up per contract).
+        self.unguarded, self.any_unguarded = [], []
+        self.guarded, self.any_guarded = {}, {}  # path -> {value: [rule positions]}
+        for position, rule in enumerate(rules):
+            unguarded, guarded = (self.any_unguarded, self.any_guarded) if rule.any_contract else \
+                (self.unguarded, self.guarded)
+            if rule.guard is None:
+                unguarded.append(position)
+            else:
+                path, values, dummy = rule.guard
+                for value in values:
+                    guarded.setdefault(path, {}).setdefault(value, []).append(position)
+        self.walkers = dict((path, fast.path_walker(path, jinja_environment())) for path in list(self.guarded) + list(self.any_guarded))
+        self.has_any_contract = bool(self.any_unguarded or self.any_guarded)
+
+    def _lookup(self, guarded, scope, found):
+        for path, index in guarded.items():
+            value = self.walkers[path](scope)
+            try:
+                found.extend(index.get(value, ()))
+            except TypeError:  # an unhashable value matches no code
+                continue
+
+    def candidates(self, scope, contract_scopes=()):
+        """Positions of the rules a person can match, in rule order; ``contract_scopes``: the
+        scope once per active contract, for the any_contract rules."""
+        found = list(self.unguarded)
+        self._lookup(self.guarded, scope, found)
+        if self.has_any_contract and contract_scopes:
+            found.extend(self.any_unguarded)
+            for contract_scope in contract_scopes:
+                self._lookup(self.any_guarded, contract_scope, found)
+        return sorted(set(found))
+
+
+def group_dn(value, groups_base, name_attribute="cn"):
+    """A group given by DN stays; a bare name becomes ``cn=<name>,<groups base>``."""
+    if "=" in value:
+        return value
+    if not groups_base:
+        raise RuleError("group %r is a name, but no groups base is configured to place it" % value)
+    return dnlib.build(name_attribute, value, groups_base)
+
+
+def compile_rules(specs, groups_base=None, name_attribute="cn", lookup=False):
+    """Rules from their specs (dicts), every expression compiled once; names must be unique.
+
+    With ``lookup`` a group given by a bare name stays a name (``Rule.names``) until
+    ``resolve_names`` gives it the DN the directory has for it."""
+    rules, seen = [], set()
+    for index, spec in enumerate(specs or []):
+        if not isinstance(spec, dict) or not spec.get("name"):
+            raise RuleError("rules[%d] needs a name" % index)
+        name = str(spec["name"])
+        if name in seen:
+            raise RuleError("rule %s is defined twice" % name)
+        seen.add(name)
+        unknown = set(spec) - {"name", "when", "any_contract", "groups", "attributes", "description"}
+        if unknown:
+            raise RuleError("rule %s: unknown keys %s" % (name, ", ".join(sorted(unknown))))
+        try:
+            when = compile_expression(spec.get("when") or "true", "rule %s when" % name)
+            attributes = compile_mapping(spec.get("attributes") or {}, "rule %s attributes" % name)
+        except ExpressionError as exc:
+            raise RuleError(str(exc))
+        given = [str(g) for g in spec.get("groups") or []]
+        names = [g for g in given if lookup and "=" not in g]
+        groups = [group_dn(g, groups_base, name_attribute) for g in given if g not in names]
+        if not groups and not names and not attributes:
+            raise RuleError("rule %s grants nothing: give groups or attributes" % name)
+        rules.append(Rule(name, when, bool(spec.get("any_contract")), groups, attributes, names))
+    return RuleSet(rules)
+
+
+def group_names(rules):
+    """The group names the rules give that must be looked up, each once (case-insensitive)."""
+    found = {}
+    for rule in rules:
+        for name in rule.names:
+            found.setdefault(name.lower(), name)
+    return sorted(found.values(), key=str.lower)
+
+
+def resolve_names(rules, found, groups_base=None, name_attribute="cn", lookup="the lookup attribute"):
+    """The rules with every looked-up name replaced by its group's DN.
+
+    ``found``: lower-case name -> DNs of the groups holding it (the directory's answer). A name
+    nobody holds becomes ``<name_attribute>=<name>,<groups base>``: the group to create (or an
+    existing group of that DN that lacks the name). A name two groups hold is an error: guessing
+    could grant the wrong group.
+    """
+    resolved = []
+    for rule in rules:
+        groups = list(rule.groups)
+        for name in rule.names:
+            dns = sorted(set(found.get(name.lower()) or []), key=dnlib.normalise)
+            if len(dns) > 1:
+                raise RuleError("rule %s: group %r is the %s of %d groups (%s): name it by DN"
+                                % (rule.name, name, lookup, len(dns), "; ".join(dns)))
+            if not dns and not groups_base:
+                raise RuleError("rule %s: no group has %s %r, and no groups base is configured to create it"
+                                % (rule.name, lookup, name))
+            groups.append(dns[0] if dns else dnlib.build(name_attribute, name, groups_base))
+        resolved.append(Rule(rule.name, rule.when, rule.any_contract, groups, rule.attributes))
+    return RuleSet(resolved)
+
+
+def managed_groups(rules):
+    """``{normalised dn: dn}`` of every group some rule names."""
+    out = {}
+    for rule in rules:
+        for dn in rule.groups:
+            out.setdefault(dnlib.normalise(dn), dn)
+    return out
+
+
+def managed_attributes(rules):
+    """Attribute names (as configured) some rule grants: rules own these attributes."""
+    out = {}
+    for rule in rules:
+        for attribute in rule.attributes:
+            out.setdefault(attribute.lower(), attribute)
+    return out
+
+
+class Entitlements(object):
+    """What a person gets: matched rule names, group normalised DNs, attribute -> values."""
+
+    __slots__ = ("rules", "groups", "attributes")
+
+    def __init__(self):
+        self.rules, self.groups, self.attributes = [], set(), {}
+
+
+def entitlements(rules, scope, today):
+    """Evaluate every rule for one person; ``scope`` is a ``make_scope`` dict (person, contract...)."""
+    out = Entitlements()
+    ruleset = rules if isinstance(rules, RuleSet) else RuleSet(rules)
+    contract_scopes = ()
+    if ruleset.has_any_contract:
+        contract_scopes = [dict(scope, contract=c) for c in scope.get("contracts") or []
+                           if lifecycle.is_active(c, today)]
+    for position in ruleset.candidates(scope, contract_scopes):
+        rule = ruleset[position]
+        if rule.guard is not None and rule.guard[2]:
+            matched = True  # the guard is the whole condition and the index already checked it
+        elif rule.any_contract:
+            matched = any(rule.when.test(contract_scope) for contract_scope in contract_scopes)
+        else:
+            matched = rule.holds(scope)
+        if not matched:
+            continue
+        out.rules.append(rule.name)
+        out.groups.update(rule.group_keys)
+        for attribute, expression in rule.attributes.items():
+            value = expression.evaluate(scope)
+            values = value if isinstance(value, (list, tuple, set)) else [value]
+            bucket = out.attributes.setdefault(attribute, [])
+            for item in values:
+                if item not in (None, "") and str(item) not in bucket:
+                    bucket.append(str(item))
+    return out
+
+
+def rules_scope(person, status, account_view, today_text):
+    return make_scope(person=person, contract=status.primary if status else None,
+                      contracts=person.get("contracts") or [], account=account_view, today=today_text,
+                      state=status.state if status else None, employment=status.employment if status else None)

@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The LDAP adapter of the target port: OpenLDAP and Active Directory (for internal use).
+
+It answers the engine's bulk calls with the paged reads and pipelined writes of ``ldap``, scoped
+by ``ldap_accounts``'s options, and remembers per run what it has asked (held DNs, missing
+containers), so the planning passes and the pre-flight never ask the directory twice.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Set, Tuple
+
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import Operation
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.port import Target
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
+
+
+class LdapTarget(Target):
+    """The target port over one ldap3 connection, for ``ldap_accounts``'s validated options."""
+
+    def __init__(self, conn, options, config):
+        self.conn, self.options, self.config = conn, options, config
+        self.held = {}  # normalised DN -> held by an object (asked once per run, reused by the pre-flight)
+        self.absent = {}  # normalised container DN -> missing (likewise)
+
+    def read_accounts(self) -> List[Account]:
+        options = self.options
+        return ldaptarget.read_accounts(self.conn, options["search_base"] or options["accounts_dn"],
+                                        options["search_filter"], self.config.read_attributes(),
+                                        options["connection"]["page_size"])
+
+    def taken_names(self) -> Dict[str, List[str]]:
+        username = self.options["username"]
+        base = username.get("unique_base") or self.options["search_base"] or self.options["accounts_dn"]
+        return ldaptarget.read_taken(self.conn, base, self.config.unique_attributes,
+                                     self.options["connection"]["page_size"])
+
+    def read_groups(self, groups: Iterable[str]) -> Dict[str, dict]:
+        return ldaptarget.read_groups(self.conn, groups, self.options["groups"]["member_attribute"])
+
+    def find_groups(self, names: Iterable[str]) -> Dict[str, str]:
+        return ldaptarget.find_groups(self.conn, self.config.group_lookup_base, self.options["groups"]["object_class"],
+                                      self.config.group_lookup, names, self.options["connection"]["page_size"])
+
+    def anchored_outside(self, values: Iterable[str]) -> List[Account]:
+        options = self.options
+        scope = options["search_base"] or options["accounts_dn"]
+        base = options["anchor"].get("lookup_base") or dnlib.domain(scope) or scope
+        if dnlib.normalise(base) == dnlib.normalise(scope):
+            return []  # the managed scope is the whole naming context: nothing is outside
+        return ldaptarget.anchored_outside(self.conn, base, scope, self.config.anchors[0][1], values,
+                                           self.config.read_attributes(), options["connection"]["page_size"],
+                                           object_filter=options["search_filter"])
+
+    def missing_containers(self, containers: Iterable[str]) -> Set[str]:
+        """Asked once per container and run: create_containers and the pre-flight both ask."""
+        unknown = [dn for dn in containers if dnlib.normalise(dn) not in self.absent]
+        if unknown:
+            found = ldaptarget.missing_containers(self.conn, unknown)
+            self.absent.update((dnlib.normalise(dn), dn in found) for dn in unknown)
+        return set(dn for dn in containers if self.absent[dnlib.normalise(dn)])
+
+    def held_dns(self, dns: Iterable[str]) -> Set[str]:
+        unknown = [key for key in dns if key not in self.held]
+        if unknown:
+            found = ldaptarget.held_dns(self.conn, unknown, self.options["connection"]["page_size"])
+            self.held.update((key, key in found) for key in unknown)
+        return set(key for key in dns if self.held[key])
+
+    def preflight(self, operations: List[Operation]) -> List[Tuple[Operation, str]]:
+        """What the directory would refuse, read-only: a new DN (joiner, mover) in a container that
+        does not exist, or held by an object this run does not manage."""
+        for op in operations:
+            if op.action == "delete":
+                # Objects under the account (AD: Exchange's ActiveSync devices) are deleted with it.
+                op.children = len(ldaptarget.children_of(self.conn, op.dn, self.options["connection"]["page_size"]))
+        placed = [(op, op.placed_dn) for op in operations if op.placed_dn]
+        if not placed:
+            return []
+        made = set(dnlib.normalise(op.dn) for op in operations if op.action == "container")
+        missing = set(dn for dn in self.missing_containers(set(dnlib.parent(dn) for op, dn in placed))
+                      if dnlib.normalise(dn) not in made)
+        held = self.held_dns(set(dnlib.normalise(dn) for op, dn in placed))
+        blocked = []
+        for op, dn in placed:
+            if dnlib.parent(dn) in missing:
+                blocked.append((op, "the container %s does not exist" % dnlib.parent(dn)))
+            elif dnlib.normalise(dn) in held and dnlib.normalise(dn) != dnlib.normalise(op.dn):  # not itself
+                blocked.append((op, "%s is already held by an object this run does not manage" % dn))
+        return blocked
+
+    def apply(self, operations: List[Operation]) -> Tuple[List[Operation], List[dict]]:
+        password = self.options["initial_password"]
+        tree_delete = any(op.action == "delete" and op.children for op in operations) and \
+            ldaptarget.supports_tree_delete(self.conn)
+        return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
+                                self.options["groups"], password["must_change"], tree_delete=tree_delete,
+                                anchor_attribute=self.config.anchors[0][1])

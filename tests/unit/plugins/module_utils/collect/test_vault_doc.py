@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The vault document: build, parse, compare snapshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
+
+
+def person(pid, display="Jan Jansen", department="SALES"):
+    return {"id": pid, "source": "hr", "name": {"given": "Jan", "display": display},
+            "contracts": [{"id": "%s-1" % pid, "start": "2020-01-01", "end": None, "department": {"code": department}}]}
+
+
+def document(persons, at="2026-11-26T02:00:00Z"):
+    sources = [{"name": "hr", "type": "csv", "collected_at": at, "persons": len(persons), "rejected": 0}]
+    return vault_doc.build(persons, sources, at)
+
+
+def test_build_sorts_persons_by_id_so_equal_content_gives_equal_bytes():
+    one = document({"2": person("2"), "1": person("1")})
+    other = document({"1": person("1"), "2": person("2")})
+    assert list(one["persons"]) == ["1", "2"]
+    assert vault_doc.dumps(one) == vault_doc.dumps(other)
+
+
+def test_dumps_and_loads_round_trip_unicode():
+    doc = document({"1": person("1", display="José Müller")})
+    text = vault_doc.dumps(doc)
+    assert "José Müller" in text and text.endswith("\n")
+    assert vault_doc.loads(text) == doc
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "invalid JSON"),
+    ('{"format": "other/v9", "persons": {}}', "has format 'other/v9'"),
+    ("[]", "has format 'list'"),
+    ('{"format": "jml.provisioning/vault/v1"}', "no 'persons'"),
+])
+def test_loads_refuses_what_is_not_a_v1_vault(text, message):
+    with pytest.raises(vault_doc.VaultFormatError, match=message):
+        vault_doc.loads(text, name="vault.json")
+
+
+def test_same_content_ignores_collection_timestamps():
+    old = document({"1": person("1")}, at="2026-11-25T02:00:00Z")
+    new = document({"1": person("1")}, at="2026-11-26T02:00:00Z")
+    assert vault_doc.same_content(old, new)
+
+
+def test_same_content_sees_person_and_source_changes():
+    old = document({"1": person("1")})
+    assert not vault_doc.same_content(old, document({"1": person("1", department="HR")}))
+    assert not vault_doc.same_content(old, dict(old, sources=[dict(old["sources"][0], rejected=1)]))
+    assert not vault_doc.same_content(None, old)
+
+
+def test_person_changes_lists_joined_left_and_changed_field_names():
+    old = {"1": person("1"), "2": person("2"), "3": person("3")}
+    new = {"1": person("1"), "2": person("2", display="Jan de Jansen", department="HR"), "4": person("4")}
+    assert vault_doc.person_changes(old, new) == {
+        "joined": ["4"],
+        "left": ["3"],
+        "changed": {"2": ["contracts", "name.display"]},
+    }
+
+
+def test_person_changes_against_nothing_is_all_joiners():
+    assert vault_doc.person_changes(None, {"1": person("1")}) == {"joined": ["1"], "left": [], "changed": {}}
+
+
+def test_person_changes_names_added_and_removed_fields():
+    before = {"1": {"id": "1", "email": "a@x", "name": {"given": "Jan"}}}
+    after = {"1": {"id": "1", "name": {"given": "Jan", "family": "Jansen"}, "custom": {"x": 1}}}
+    assert vault_doc.person_changes(before, after)["changed"] == {"1": ["custom", "email", "name.family"]}
