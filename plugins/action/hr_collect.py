@@ -47,7 +47,7 @@ class ActionModule(ActionBase):
         dummy, args = self.validate_argument_spec(argument_spec=HR_COLLECT_SPEC)
         path = args["vault"]
         try:
-            with run_lock.held(run_lock.vault_lock_path(path), "hr_collect of %s" % path, args["lock_timeout"]) as stale:
+            with run_lock.held(run_lock.vault_lock_path(path), f"hr_collect of {path}", args["lock_timeout"]) as stale:
                 # Under the vault's lock no collect is writing: temporary files here are a killed run's.
                 folder = os.path.dirname(os.path.abspath(path))
                 orphans = run_lock.remove_orphans(folder, (vault_file.TEMP_PREFIX,)) + \
@@ -55,7 +55,7 @@ class ActionModule(ActionBase):
                 with paused_gc():
                     result = self._collect(args, result)
         except run_lock.LockError as exc:
-            raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
+            raise AnsibleActionFail(f"hr_collect: {exc}; the vault {path} was not changed")
         if stale or orphans:
             result["warnings"] = result.get("warnings", []) + [
                 "hr_collect: an earlier run was killed before it finished (%s); its lock was taken over%s"
@@ -70,7 +70,7 @@ class ActionModule(ActionBase):
         try:
             today = reference_date(args["reference_date"], now.date())
         except ConfigError as exc:
-            raise AnsibleActionFail("hr_collect: %s" % exc)
+            raise AnsibleActionFail(f"hr_collect: {exc}")
         try:
             data = dict((s["name"], read_source(s)) for s in args["sources"])
             key = _fingerprint_secret(secrets, args)
@@ -86,7 +86,7 @@ class ActionModule(ActionBase):
                               merge=args["merge"], today=today, retention_days=args["retention_days"],
                               thresholds=args["thresholds"])
         except (CollectError, vault_file.VaultFileError) as exc:
-            raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
+            raise AnsibleActionFail(f"hr_collect: {exc}; the vault {path} was not changed")
 
         limit = args["max_reported"]
         result.update(
@@ -116,21 +116,21 @@ class ActionModule(ActionBase):
                 history.apply_retention(path, now, args["retention_days"], outcome.purged, secrets,
                                         args["encrypt"], args["vault_id"])
             except (vault_file.VaultFileError, OSError) as exc:
-                raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
+                raise AnsibleActionFail(f"hr_collect: {exc}; the vault {path} was not changed")
         if changed and self._task.check_mode:
             # The later tasks of this run plan from what this collect would write (encrypted, in memory).
             try:
                 result["ansible_facts"] = {pending_vault.fact_name(path): pending_vault.encode(
                     path, base, previous, outcome.document, secrets, args["encrypt"], args["vault_id"])}
             except vault_file.VaultFileError as exc:
-                raise AnsibleActionFail("hr_collect: %s; the vault %s was not changed" % (exc, path))
+                raise AnsibleActionFail(f"hr_collect: {exc}; the vault {path} was not changed")
         if not self._task.check_mode:
             remembered = dict((k, result[k]) for k in _REMEMBERED)
             remembered["first_rejection"] = str(outcome.rejections[0]) if outcome.rejections else None
             fingerprint.save(path, fingerprint.compute(args, data, today, key, path), remembered, secrets,
                              args["encrypt"], args["vault_id"])
         if outcome.rejections:
-            result["warnings"] = ["%d row(s) rejected, first: %s" % (len(outcome.rejections), outcome.rejections[0])]
+            result["warnings"] = [f"{len(outcome.rejections)} row(s) rejected, first: {outcome.rejections[0]}"]
         if self._task.diff and changed:
             old = (previous or {}).get("persons") or {}
             new = outcome.document["persons"]

@@ -45,7 +45,7 @@ class ActionModule(ActionBase):
                                                      required_one_of=report.REQUIRED_ONE_OF)
         name = options["name"]
         if not name or os.sep in name or name in (".", ".."):
-            raise AnsibleActionFail("impact_report: name %r must be a plain file name (no folder)" % name)
+            raise AnsibleActionFail(f"impact_report: name {name!r} must be a plain file name (no folder)")
         if options["result"] is not None:
             data = {options["target"] or (task_vars or {}).get("inventory_hostname") or "target": options["result"]}
         else:
@@ -55,7 +55,7 @@ class ActionModule(ActionBase):
         try:
             texts = [(fmt, report.render(fmt, data, max_actions=options["max_actions"])) for fmt in formats]
         except (TypeError, ValueError) as exc:
-            raise AnsibleActionFail("impact_report: cannot render the results: %s" % exc)
+            raise AnsibleActionFail(f"impact_report: cannot render the results: {exc}")
 
         folder = options["dest"]
         files, changed = {}, False
@@ -70,7 +70,7 @@ class ActionModule(ActionBase):
                     write_private_file(path, text)
                     changed = True
         except OSError as exc:
-            raise AnsibleActionFail("impact_report: cannot write the report in %s: %s" % (folder, exc))
+            raise AnsibleActionFail(f"impact_report: cannot write the report in {folder}: {exc}")
 
         result.update(
             changed=changed,

@@ -44,10 +44,10 @@ def _load_rules(path):
         with open(path, encoding="utf-8") as handle:
             document = yaml.safe_load(handle)
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError("rules_file %s cannot be read: %s" % (path, exc))
+        raise ConfigError(f"rules_file {path} cannot be read: {exc}")
     rules = document.get("rules") if isinstance(document, dict) else document
     if not isinstance(rules, list):
-        raise ConfigError("rules_file %s must hold a list of rules (or a mapping with a 'rules' list)" % path)
+        raise ConfigError(f"rules_file {path} must hold a list of rules (or a mapping with a 'rules' list)")
     return rules
 
 
@@ -71,17 +71,17 @@ class ActionModule(ActionBase):
                                                    self._task.check_mode, options["encrypt"])
             notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
         except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
-            raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
+            raise AnsibleActionFail(f"ldap_accounts: {exc}; nothing was written")
 
         scope = options["search_base"] or options["accounts_dn"]
         lock = run_lock.target_lock_path(options["lock_dir"] or os.path.dirname(os.path.abspath(options["vault"])),
                                          options["connection"]["server_uri"], scope)
         try:
-            with run_lock.held(lock, "ldap_accounts on %s %s" % (options["connection"]["server_uri"], scope),
+            with run_lock.held(lock, f"ldap_accounts on {options['connection']['server_uri']} {scope}",
                                options["lock_timeout"]) as stale:
                 result = self._reconcile(result, options, config, vault, handed_off, today, notifier)
         except run_lock.LockError as exc:
-            raise AnsibleActionFail("ldap_accounts: %s" % exc)
+            raise AnsibleActionFail(f"ldap_accounts: {exc}")
         if stale:
             result["warnings"] = result.get("warnings", []) + [
                 "ldap_accounts: an earlier run on this target was killed before it finished (%s); its lock was "
@@ -93,7 +93,7 @@ class ActionModule(ActionBase):
         try:
             conn = ldaptarget.connect(**options["connection"])
         except ldaptarget.TargetError as exc:
-            raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
+            raise AnsibleActionFail(f"ldap_accounts: {exc}; nothing was written")
         try:
             outcome, operations = reconcile.run(
                 vault["persons"], config, ldapadapter.LdapTarget(conn, options, config), today,
@@ -101,7 +101,7 @@ class ActionModule(ActionBase):
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
                 notifier=notifier)
         except (ldaptarget.TargetError, ValueError) as exc:
-            raise AnsibleActionFail("ldap_accounts: %s; nothing was written" % exc)
+            raise AnsibleActionFail(f"ldap_accounts: {exc}; nothing was written")
         finally:
             try:
                 conn.unbind()
@@ -117,7 +117,7 @@ class ActionModule(ActionBase):
             try:
                 self._write_plan(options["plan_file"], outcome, operations)
             except OSError as exc:
-                message = "ldap_accounts: plan_file %s cannot be written: %s" % (options["plan_file"], exc)
+                message = f"ldap_accounts: plan_file {options['plan_file']} cannot be written: {exc}"
                 if self._task.check_mode:  # nothing was written: the plan is the point of the run
                     raise AnsibleActionFail(message)
                 # The writes are done: their result must not be lost for want of a file.
@@ -177,7 +177,7 @@ class ActionModule(ActionBase):
             with open(found, encoding="utf-8") as handle:
                 return handle.read()
         except (AnsibleError, OSError, UnicodeDecodeError) as exc:
-            raise alertslib.AlertConfigError("alerts template %s: %s" % (path, exc))
+            raise alertslib.AlertConfigError(f"alerts template {path}: {exc}")
 
     @staticmethod
     def _alert_warnings(alerts):

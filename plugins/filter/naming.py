@@ -25,7 +25,7 @@ def _wrap(name, func):
         try:
             return func(value, *args, **kwargs)
         except Exception as exc:  # any failure is the filter's, with its name
-            raise AnsibleFilterError("jml.provisioning.%s: %s" % (name, exc)) from exc
+            raise AnsibleFilterError(f"jml.provisioning.{name}: {exc}") from exc
     wrapper.__name__ = name
     wrapper.__doc__ = func.__doc__
     return wrapper

@@ -84,7 +84,7 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         if len(terms) != 1:
-            raise AnsibleLookupError("jml.provisioning.vault takes exactly one vault path, got %d" % len(terms))
+            raise AnsibleLookupError(f"jml.provisioning.vault takes exactly one vault path, got {len(terms)}")
         try:
             document = pending_vault.read(terms[0], vault_secrets(self._loader), variables,
                                           bool((variables or {}).get("ansible_check_mode")),

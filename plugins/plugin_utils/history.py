@@ -50,7 +50,7 @@ def keep_previous(vault_path, previous_collected_at, keep):
         return None
     where = folder(vault_path)
     os.makedirs(where, mode=0o700, exist_ok=True)
-    target = os.path.join(where, "vault-%s.json" % _stamp(previous_collected_at))
+    target = os.path.join(where, f"vault-{_stamp(previous_collected_at)}.json")
     with open(vault_path, "rb") as handle:
         data = handle.read()
     _write_bytes(target, data)

@@ -93,11 +93,10 @@ def read(path, secrets, task_vars, check_mode, encrypted=True):
         return vault_file.read(path, secrets, encrypted=encrypted), False
     delta = _decode(blob, secrets, encrypted)
     if delta.get("format") != FORMAT or delta.get("vault") != os.path.abspath(path):
-        raise PendingVaultError("the check-mode collect's hand-off for %s is not one this version reads" % path)
+        raise PendingVaultError(f"the check-mode collect's hand-off for {path} is not one this version reads")
     text = vault_file.read_text(path, secrets, encrypted)
     if digest(text) != delta.get("base"):
-        raise PendingVaultError("the vault %s changed after this run's check-mode collect read it: run the "
-                                "check again" % path)
+        raise PendingVaultError(f"the vault {path} changed after this run's check-mode collect read it: run the check again")
     previous = vault_doc.loads(text, name=path) if text is not None else {"persons": {}}
     persons = dict(previous.get("persons") or {})
     for pid in delta["remove"]:
@@ -120,4 +119,4 @@ def _decode(blob, secrets, encrypted=True):
             packed = vault_envelope.read(blob.encode("ascii"), [(vid, s.bytes) for vid, s in secrets])
         return json.loads(zlib.decompress(packed).decode("utf-8"))
     except (ValueError, zlib.error, vault_envelope.EnvelopeError) as exc:
-        raise PendingVaultError("the check-mode collect's hand-off cannot be read: %s" % exc)
+        raise PendingVaultError(f"the check-mode collect's hand-off cannot be read: {exc}")

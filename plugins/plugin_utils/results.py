@@ -36,7 +36,7 @@ def bounded_diffs(items, limit):
                           "before_header": "...", "after_header": "..."})
             break
         diffs.append({"before": _text(before), "after": _text(after),
-                      "before_header": "%s (before)" % name, "after_header": "%s (after)" % name})
+                      "before_header": f"{name} (before)", "after_header": f"{name} (after)"})
     return diffs
 
 
@@ -44,7 +44,7 @@ def write_private_file(path, text):
     """Write ``text`` (str or bytes) atomically with mode 0600 (reports and plans hold personal data)."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise OSError("the folder %s does not exist" % folder)
+        raise OSError(f"the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".jml-", dir=folder)
     try:
         os.fchmod(fd, 0o600)

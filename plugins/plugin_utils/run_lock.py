@@ -33,7 +33,7 @@ class LockError(Exception):
 def target_lock_path(folder, *identity):
     """The lock file of one target (``identity``: what names it, such as the server and base)."""
     digest = hashlib.sha256("\0".join(str(part).lower() for part in identity).encode("utf-8")).hexdigest()[:16]
-    return os.path.join(folder, ".jml-target-%s.lock" % digest)
+    return os.path.join(folder, f".jml-target-{digest}.lock")
 
 
 def vault_lock_path(vault):
@@ -51,8 +51,7 @@ def _record(handle):
 def describe(record):
     if not isinstance(record, dict):
         return "another run"
-    return "pid %s on %s since %s (%s)" % (record.get("pid"), record.get("host"), record.get("started"),
-                                           record.get("what"))
+    return f"pid {record.get('pid')} on {record.get('host')} since {record.get('started')} ({record.get('what')})"
 
 
 @contextlib.contextmanager
@@ -63,8 +62,7 @@ def held(path, what, timeout=60.0, poll=0.2):
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise LockError("cannot create the run lock %s: %s (set the lock path to a writable folder)"
-                        % (path, exc.strerror or exc))
+        raise LockError(f"cannot create the run lock {path}: {exc.strerror or exc} (set the lock path to a writable folder)")
     handle = os.fdopen(fd, "r+")
     try:
         deadline = time.monotonic() + max(float(timeout), 0.0)
@@ -74,8 +72,7 @@ def held(path, what, timeout=60.0, poll=0.2):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise LockError("another run holds the lock %s: %s; waited %g s (lock timeout), nothing "
-                                    "was written" % (path, describe(_record(handle)), timeout))
+                    raise LockError(f"another run holds the lock {path}: {describe(_record(handle))}; waited {timeout:g} s (lock timeout), nothing was written")
                 time.sleep(poll)
         stale = _record(handle)  # a record nobody holds: that run was killed before it released it
         handle.seek(0)

@@ -36,8 +36,7 @@ def pick_secret(secrets, vault_id):
         for secret_id, secret in secrets:
             if secret_id == vault_id:
                 return secret_id, secret
-        raise VaultFileError("vault id %r is not among the play's vault secrets (%s)"
-                             % (vault_id, ", ".join(entry[0] for entry in secrets)))
+        raise VaultFileError(f"vault id {vault_id!r} is not among the play's vault secrets ({', '.join((entry[0] for entry in secrets))})")
     return secrets[0]
 
 
@@ -62,18 +61,16 @@ def read_text(path, secrets, encrypted=True):
                 handle.seek(0)
                 return to_text(handle.read(), errors="surrogate_or_strict")
             if not secrets:
-                raise VaultFileError("the vault %s is encrypted but no vault secret is configured "
-                                     "(give --vault-id or --vault-password-file)" % path)
+                raise VaultFileError(f"the vault {path} is encrypted but no vault secret is configured (give --vault-id or --vault-password-file)")
             handle.seek(0)
             try:  # in pieces: the envelope's hex text is four times the plaintext
                 data = vault_envelope.read_file(handle, [(vault_id, secret.bytes) for vault_id, secret in secrets])
             except vault_envelope.EnvelopeError as exc:
-                raise VaultFileError("cannot decrypt the vault %s: %s (wrong vault password?)"
-                                     % (path, to_text(exc)))
+                raise VaultFileError(f"cannot decrypt the vault {path}: {to_text(exc)} (wrong vault password?)")
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise VaultFileError("cannot read the vault %s: %s" % (path, exc.strerror or exc))
+        raise VaultFileError(f"cannot read the vault {path}: {exc.strerror or exc}")
     return to_text(data, errors="surrogate_or_strict")
 
 
@@ -87,7 +84,7 @@ def read_with_text(path, secrets, required=True, encrypted=True):
     text = read_text(path, secrets, encrypted)
     if text is None:
         if required:
-            raise VaultFileError("the vault %s does not exist: run hr_collect first" % path)
+            raise VaultFileError(f"the vault {path} does not exist: run hr_collect first")
         return None, None
     try:
         return text, vault_doc.loads(text, name=path)
@@ -101,7 +98,7 @@ def write(path, document, secrets=None, encrypt=True, vault_id=None):
     secret_id, secret = pick_secret(secrets, vault_id) if encrypt else (None, None)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise VaultFileError("the vault's folder %s does not exist" % folder)
+        raise VaultFileError(f"the vault's folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
     try:
         os.fchmod(fd, 0o600)

@@ -51,14 +51,14 @@ def _read_part(source, part):
         return read_json(spec["path"], records=spec.get("records"), encoding=spec.get("encoding") or "utf-8")
     if kind == "http":
         if not spec.get("url"):
-            raise CollectError("source %s: an http source needs persons.url" % source["name"])
+            raise CollectError(f"source {source['name']}: an http source needs persons.url")
         pagination = dict((k, v) for k, v in (spec.get("pagination") or {}).items() if v is not None)
         return read_http(spec["url"], records=spec.get("records"), pagination=pagination or None,
                          auth=source.get("auth"), validate_certs=source.get("validate_certs", True),
                          ca_file=source.get("ca_file"), timeout=source.get("timeout") or 30.0,
                          retries=source.get("retries", 3), backoff=source.get("backoff", 1.0),
                          max_pages=source.get("max_pages") or 10000, time_budget=source.get("time_budget") or 1800.0)
-    raise CollectError("source %s: type %s is not supported" % (source["name"], kind))
+    raise CollectError(f"source {source['name']}: type {kind} is not supported")
 
 
 def _lookup_table(name, rows, key):
@@ -67,7 +67,7 @@ def _lookup_table(name, rows, key):
         if row is not None and row.get(key) not in (None, ""):
             table[str(row[key]).strip()] = row
     if rows.columns is not None and key not in rows.columns:
-        raise CollectError("%s: lookup %s: key column %s is missing" % (rows.name, name, key))
+        raise CollectError(f"{rows.name}: lookup {name}: key column {key} is missing")
     return table
 
 
@@ -79,11 +79,11 @@ def read_source(source):
         lookups, lookups_rows = {}, {}
         for name, spec in (source.get("lookups") or {}).items():
             if not spec.get("key"):
-                raise CollectError("source %s: lookup %s needs a key column" % (source["name"], name))
+                raise CollectError(f"source {source['name']}: lookup {name} needs a key column")
             lookups_rows[name] = _read_part(source, dict(spec, type=spec.get("type") or "csv"))
             lookups[name] = _lookup_table(name, lookups_rows[name], spec["key"])
     except SourceError as exc:
-        raise CollectError("source %s: %s" % (source["name"], exc))
+        raise CollectError(f"source {source['name']}: {exc}")
     return SourceData(persons, contracts, lookups, lookups_rows)
 
 
@@ -101,7 +101,7 @@ class CollectResult:
     @property
     def exceeded(self) -> List[str]:
         """The exceeded source thresholds, as a reader should see them (empty: no stop)."""
-        return [("source(s) %s read no person (the previous vault had some from them)" % ", ".join(t["sources"]))
+        return [f"source(s) {', '.join(t['sources'])} read no person (the previous vault had some from them)"
                 if name == "empty_source" else "%s %d (limit %d)" % (name, t["count"], t["limit"])
                 for name, t in self.thresholds.items() if t["exceeded"]]
 
@@ -110,12 +110,11 @@ def map_source(source, data, previous_persons):
     """One source's persons, its rejections and the ids it carried forward from the previous vault."""
     name = source["name"]
     try:
-        mapping = MappingSet(source["mapping"], label="source %s mapping" % name, lookups=data.lookups)
+        mapping = MappingSet(source["mapping"], label=f"source {name} mapping", lookups=data.lookups)
         person_key = (source["persons"] or {}).get("key")
         contract_key = ((source.get("contracts") or {}).get("key")) or person_key
         if data.contracts is not None and not person_key:
-            raise CollectError("source %s: persons.key (the field that joins contracts) is required "
-                               "when a contracts file is given" % name)
+            raise CollectError(f"source {name}: persons.key (the field that joins contracts) is required when a contracts file is given")
         found, rejected = collect_persons(name, mapping, data.persons, data.contracts, person_key, contract_key,
                                           (source["persons"] or {}).get("contracts_field"))
     except ValueError as exc:  # MappingError, ExpressionError
@@ -124,12 +123,11 @@ def map_source(source, data, previous_persons):
     if source.get("max_rejected") is not None:
         try:
             limit = limits.evaluate(len(rejected), source["max_rejected"], len(data.persons.rows),
-                                    "source %s max_rejected" % name)
+                                    f"source {name} max_rejected")
         except limits.LimitError as exc:
             raise CollectError(str(exc))
         if limit and limit["exceeded"]:
-            raise CollectError("source %s: %d rows rejected, more than max_rejected %s (first: %s)"
-                               % (name, len(rejected), source["max_rejected"], rejected[0]))
+            raise CollectError(f"source {name}: {len(rejected)} rows rejected, more than max_rejected {source['max_rejected']} (first: {rejected[0]})")
     elif unreadable:
         raise CollectError("source %s: %s - the row cannot be read and whose it is cannot be told, so a person "
                            "could vanish from the vault; fix the export, or set max_rejected to collect the other "
@@ -204,7 +202,7 @@ def merge_persons(by_source, merge):
     precedence = list(merge.get("precedence") or names)
     unknown = [n for n in precedence + [s for f in (merge.get("fields") or {}).values() for s in f] if n not in names]
     if unknown:
-        raise CollectError("merge names unknown sources: %s" % ", ".join(sorted(set(unknown))))
+        raise CollectError(f"merge names unknown sources: {', '.join(sorted(set(unknown)))}")
     rank = dict((n, i) for i, n in enumerate(precedence + [n for n in names if n not in precedence]))
     key_field = merge.get("key") or "id"
     groups, order = {}, []
@@ -291,7 +289,7 @@ def evaluate_thresholds(changes, previous_count, new_count, thresholds, has_prev
             continue
         try:
             found = limits.evaluate(counts[name], thresholds.get(name) or None, max(previous_count, 1),
-                                    "thresholds.%s" % name)
+                                    f"thresholds.{name}")
         except limits.LimitError as exc:
             raise CollectError(str(exc))
         if found:
@@ -315,7 +313,7 @@ def collect(sources, data_by_source, previous, collected_at, merge=None, today=N
     """
     names = [s["name"] for s in sources]
     if len(set(names)) != len(names):
-        raise CollectError("source names must be unique: %s" % ", ".join(names))
+        raise CollectError(f"source names must be unique: {', '.join(names)}")
     previous_persons = (previous or {}).get("persons") or {}
     by_source, rejections, kept, entries = [], [], [], []
     for source in sources:
@@ -339,6 +337,6 @@ def collect(sources, data_by_source, previous, collected_at, merge=None, today=N
         name, data = source["name"], data_by_source[source["name"]]
         if data.contracts is not None and not any(row for dummy, row, dummy2 in data.contracts.rows) and any(
                 p.get("source") == name and p.get("contracts") for p in previous_persons.values()):
-            empty.append("%s (its contracts file)" % name)
+            empty.append(f"{name} (its contracts file)")
     found = evaluate_thresholds(changes, len(previous_persons), len(persons), thresholds, previous is not None, empty)
     return CollectResult(document, changes, rejections, sorted(set(kept)), purged, found)

@@ -48,8 +48,8 @@ class Rejection(object):
                 "problem": self.problem, "person": self.person}
 
     def __str__(self):
-        field = " field %s:" % self.field if self.field else ""
-        return visible("%s:%s:%s %s" % (self.file, self.line, field, self.problem))
+        field = f" field {self.field}:" if self.field else ""
+        return visible(f"{self.file}:{self.line}:{field} {self.problem}")
 
 
 class _RowProblem(Exception):
@@ -63,43 +63,41 @@ class MappingSet(object):
 
     def __init__(self, spec, label="mapping", lookups=None):
         if not isinstance(spec, dict):
-            raise MappingError("%s must be a dictionary with 'person' and optionally 'contract'" % label)
+            raise MappingError(f"{label} must be a dictionary with 'person' and optionally 'contract'")
         self.lookups = lookups or {}
         self._plans = {}
         self._dates = {}
         unknown = set(spec) - {"person", "contract", "required", "date_format", "date_fields", "allowed"}
         if unknown:
-            raise MappingError("%s: unknown keys %s" % (label, ", ".join(sorted(unknown))))
+            raise MappingError(f"{label}: unknown keys {', '.join(sorted(unknown))}")
         try:
-            self.person = compile_mapping(spec.get("person") or {}, "%s.person" % label)
-            self.contract = compile_mapping(spec.get("contract") or {}, "%s.contract" % label)
+            self.person = compile_mapping(spec.get("person") or {}, f"{label}.person")
+            self.contract = compile_mapping(spec.get("contract") or {}, f"{label}.contract")
         except ExpressionError as exc:
             raise MappingError(str(exc))
         if "id" not in self.person:
-            raise MappingError("%s.person must map 'id' (the person key)" % label)
+            raise MappingError(f"{label}.person must map 'id' (the person key)")
         for field in self.person:
             if field.split(".", 1)[0] not in PERSON_FIELDS:
-                raise MappingError("%s.person.%s: not a vault person field; use one of %s, or custom.%s"
-                                   % (label, field, ", ".join(PERSON_FIELDS), field))
+                raise MappingError(f"{label}.person.{field}: not a vault person field; use one of {', '.join(PERSON_FIELDS)}, or custom.{field}")
             if field in ("name", "custom"):
-                raise MappingError("%s.person.%s: map the sub-fields (%s.<x>), not the whole object"
-                                   % (label, field, field))
+                raise MappingError(f"{label}.person.{field}: map the sub-fields ({field}.<x>), not the whole object")
         self.date_format = spec.get("date_format") or DEFAULT_DATE_FORMAT
         self.date_fields = set(DEFAULT_DATE_FIELDS) | set(spec.get("date_fields") or ())
         self.required = list(spec.get("required") or [])
         for field in self.required:
             scope, dummy, name = field.partition(".")
             if scope not in ("person", "contract") or not name:
-                raise MappingError("%s.required: %r must be person.<field> or contract.<field>" % (label, field))
+                raise MappingError(f"{label}.required: {field!r} must be person.<field> or contract.<field>")
             if name not in (self.person if scope == "person" else self.contract):
-                raise MappingError("%s.required: %r is not mapped" % (label, field))
+                raise MappingError(f"{label}.required: {field!r} is not mapped")
         self.allowed = {}
         for field, values in (spec.get("allowed") or {}).items():
             scope, dummy, name = field.partition(".")
             if scope not in ("person", "contract") or name not in (self.person if scope == "person" else self.contract):
-                raise MappingError("%s.allowed: %r must name a mapped person.<field> or contract.<field>" % (label, field))
+                raise MappingError(f"{label}.allowed: {field!r} must name a mapped person.<field> or contract.<field>")
             if not isinstance(values, (list, tuple)):
-                raise MappingError("%s.allowed.%s must be a list of values" % (label, field))
+                raise MappingError(f"{label}.allowed.{field} must be a list of values")
             self.allowed[field] = set(str(v) for v in values)
 
     def columns_used(self, part):
@@ -118,7 +116,7 @@ class MappingSet(object):
         cached = self._plans.get(part)
         if cached is None:
             exprs = self.person if part == "person" else self.contract
-            fields = [("%s.%s" % (part, field), tuple(field.split(".")), expr,
+            fields = [(f"{part}.{field}", tuple(field.split(".")), expr,
                        part == "contract" and field in self.date_fields) for field, expr in exprs.items()]
             required = [(name, tuple(name.split(".")[1:])) for name in self.required if name.startswith(part + ".")]
             allowed = [(name, tuple(name.split(".")[1:]), values) for name, values in self.allowed.items()
@@ -140,7 +138,7 @@ class MappingSet(object):
                 if value is not None and _CONTROL.search(value):
                     # NUL and other control characters are no part of a name, a code or a date:
                     # a directory refuses them, a terminal or a report would hide them.
-                    raise _RowProblem(label, "contains a control character (U+%04X)" % ord(_CONTROL.search(value).group()))
+                    raise _RowProblem(label, f"contains a control character (U+{ord(_CONTROL.search(value).group()):04X})")
             if value is not None and is_date:
                 value = self._date(value, label)
             if len(keys) == 1:
@@ -165,7 +163,7 @@ class MappingSet(object):
             try:
                 parsed = datetime.datetime.strptime(text, self.date_format).date().isoformat()
             except ValueError:
-                raise _RowProblem(field, "not a date in the format %s" % self.date_format)
+                raise _RowProblem(field, f"not a date in the format {self.date_format}")
             self._dates[text] = parsed
         return parsed
 
@@ -238,8 +236,7 @@ class _Contracts(object):
             return
         _check_columns(mapping, "contract", contract_rows, source)
         if contract_rows.columns is not None and contract_key not in contract_rows.columns:
-            raise MappingError("%s: source %s: contract key column %s is missing"
-                               % (contract_rows.name, source, contract_key))
+            raise MappingError(f"{contract_rows.name}: source {source}: contract key column {contract_key} is missing")
         for line, row, problem in contract_rows.rows:
             if row is None:
                 key = _key(getattr(problem, "partial", None) or {}, contract_key)
@@ -272,7 +269,7 @@ class _Contracts(object):
         for key, joined in self.grouped.items():
             if key not in used_keys:
                 for name, line, dummy in joined:
-                    yield Rejection(self.source, name, line, self.key, "no person with this key in %s" % self.person_file)
+                    yield Rejection(self.source, name, line, self.key, f"no person with this key in {self.person_file}")
 
 
 def collect_persons(source, mapping, persons_rows, contract_rows=None, person_key=None, contract_key=None,
@@ -287,7 +284,7 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
     """
     _check_columns(mapping, "person", persons_rows, source)
     if person_key and persons_rows.columns is not None and person_key not in persons_rows.columns:
-        raise MappingError("%s: source %s: person key column %s is missing" % (persons_rows.name, source, person_key))
+        raise MappingError(f"{persons_rows.name}: source {source}: person key column {person_key} is missing")
     contracts = _Contracts(source, mapping, contract_rows, contract_key, contracts_field, persons_rows.name)
     rejections = list(contracts.rejections)
     persons, origin, used_keys = {}, {}, set()
@@ -304,8 +301,7 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
         if key and key in contracts.broken:
             name, where = contracts.broken[key]
             rejections.append(Rejection(source, persons_rows.name, line, None,
-                                        "person rejected because its contract row %s:%s could not be read"
-                                        % (name, where), mapping.person_id(row)))
+                                        f"person rejected because its contract row {name}:{where} could not be read", mapping.person_id(row)))
             continue
         try:
             raw = contracts.raw(key, row, line)

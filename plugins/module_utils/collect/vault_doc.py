@@ -38,12 +38,12 @@ def loads(text: str, name: str = "vault") -> dict:
     try:
         document = json.loads(text)
     except ValueError as exc:
-        raise VaultFormatError("%s is not a vault document (invalid JSON: %s)" % (name, exc))
+        raise VaultFormatError(f"{name} is not a vault document (invalid JSON: {exc})")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
-        raise VaultFormatError("%s has format %r; this collection reads %s" % (name, found, FORMAT))
+        raise VaultFormatError(f"{name} has format {found!r}; this collection reads {FORMAT}")
     if not isinstance(document.get("persons"), dict):
-        raise VaultFormatError("%s has no 'persons' mapping" % name)
+        raise VaultFormatError(f"{name} has no 'persons' mapping")
     return document
 
 

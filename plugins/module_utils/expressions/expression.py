@@ -96,7 +96,7 @@ def family_name(name, convention=None):
     partner = joined(name.get("partner_prefix"), name.get("partner"))
     if not partner:
         return birth or None
-    return {"B": birth, "P": partner, "BP": "%s - %s" % (birth, partner), "PB": "%s - %s" % (partner, birth)}[code]
+    return {"B": birth, "P": partner, "BP": f"{birth} - {partner}", "PB": f"{partner} - {birth}"}[code]
 
 
 _FILETIME_EPOCH = datetime.datetime(1601, 1, 1, tzinfo=datetime.timezone.utc)
@@ -121,7 +121,7 @@ def filetime(value, time_zone=None, end_of_day=True):
         try:
             zone = zoneinfo.ZoneInfo(str(time_zone))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("filetime: unknown time zone %r (%s)" % (time_zone, exc))
+            raise ValueError(f"filetime: unknown time zone {time_zone!r} ({exc})")
         moment = midnight.replace(tzinfo=zone)
     else:
         moment = midnight.astimezone()  # a naive time is the controller's local time
@@ -219,12 +219,12 @@ class Expression(object):
             self._walk = fast.path_walker(tuple(self._path), _environment() if HAS_JINJA2 else None)
             return
         if not HAS_JINJA2:
-            raise ExpressionError("jinja2 is required to evaluate %s" % label)
+            raise ExpressionError(f"jinja2 is required to evaluate {label}")
         try:
             self._template = _environment().compile_expression(str(source), undefined_to_none=True)._template
             self.node = _environment().parse("{{ %s }}" % source).body[0].nodes[0]
         except TemplateSyntaxError as exc:
-            raise ExpressionError("%s: invalid expression %r: %s" % (label, source, exc.message))
+            raise ExpressionError(f"{label}: invalid expression {source!r}: {exc.message}")
         self._fast = fast.compile_node(self.node, FILTERS, _environment())
 
     def evaluate(self, scope):
@@ -239,7 +239,7 @@ class Expression(object):
             try:
                 value = self._fast(scope)
             except fast.UnsupportedCall as exc:
-                raise ExpressionError("%s: expression %r failed: %s" % (self.label, self.source, exc),
+                raise ExpressionError(f"{self.label}: expression {self.source!r} failed: {exc}",
                                       kind="UndefinedError")
             except fast.Fallback:
                 value = self._render(scope)
@@ -258,7 +258,7 @@ class Expression(object):
                 pass
             value = context.vars["result"]
         except Exception as exc:  # any error inside the user's expression is a config/data error
-            raise ExpressionError("%s: expression %r failed: %s" % (self.label, self.source, exc),
+            raise ExpressionError(f"{self.label}: expression {self.source!r} failed: {exc}",
                                   kind=type(exc).__name__)
         return None if isinstance(value, Undefined) else value
 
@@ -289,14 +289,14 @@ class Expression(object):
 def compile_expression(source, label):
     """Compile one expression; ``label`` names it in errors (e.g. ``mapping person.id``)."""
     if source is None or (isinstance(source, str) and not source.strip()):
-        raise ExpressionError("%s: empty expression" % label)
+        raise ExpressionError(f"{label}: empty expression")
     if not isinstance(source, str):
-        raise ExpressionError("%s: expression must be a string, got %s" % (label, type(source).__name__))
+        raise ExpressionError(f"{label}: expression must be a string, got {type(source).__name__}")
     return Expression(source, label)
 
 
 def compile_mapping(mapping, label):
     """Compile a ``{field: expression}`` dict, keeping its order."""
     if not isinstance(mapping, dict):
-        raise ExpressionError("%s must be a dictionary of field: expression" % label)
-    return dict((str(field), compile_expression(src, "%s.%s" % (label, field))) for field, src in mapping.items())
+        raise ExpressionError(f"{label} must be a dictionary of field: expression")
+    return dict((str(field), compile_expression(src, f"{label}.{field}")) for field, src in mapping.items())

@@ -227,8 +227,7 @@ def _compile(node, filters, environment):
         def call(scope):
             subject = target(scope)
             if not isinstance(subject, str):
-                raise UnsupportedCall("%s() on a %s" % (method, "missing value" if subject is UNDEFINED
-                                                        else type(subject).__name__))
+                raise UnsupportedCall(f"{method}() on a {'missing value' if subject is UNDEFINED else type(subject).__name__}")
             try:
                 return getattr(subject, method)(*values)
             except (TypeError, ValueError):  # startswith(1), lower('x'): Jinja2 words the error

@@ -120,23 +120,23 @@ class Template(object):
     def __init__(self, source, label):
         self.source, self.label = source, label
         if not HAS_JINJA2:
-            raise ExpressionError("jinja2 is required to render %s" % label)
+            raise ExpressionError(f"jinja2 is required to render {label}")
         try:
             self._compiled = _template_environment().from_string(source)
         except TemplateSyntaxError as exc:
-            raise ExpressionError("%s: invalid template (line %s): %s" % (label, exc.lineno, exc.message))
+            raise ExpressionError(f"{label}: invalid template (line {exc.lineno}): {exc.message}")
 
     def __call__(self, **scope):
         try:
             return self._compiled.render(**scope)
         except Exception as exc:  # any error inside the user's template is a config/data error
-            raise ExpressionError("%s: template failed: %s" % (self.label, exc), kind=type(exc).__name__)
+            raise ExpressionError(f"{self.label}: template failed: {exc}", kind=type(exc).__name__)
 
 
 def compile_template(source, label):
     """Compile one template (``{{ }}`` syntax); ``label`` names it in errors."""
     if not isinstance(source, str):
-        raise ExpressionError("%s: template must be a string, got %s" % (label, type(source).__name__))
+        raise ExpressionError(f"{label}: template must be a string, got {type(source).__name__}")
     return Template(source, label)
 
 
@@ -171,7 +171,7 @@ class Message(object):
                 "rule": self.rule, "events": list(self.events)}
 
     def __repr__(self):
-        return "<Message %s to %s: %r>" % (self.rule, ", ".join(self.to), self.subject)
+        return f"<Message {self.rule} to {', '.join(self.to)}: {self.subject!r}>"
 
 
 def parse_addresses(value):
@@ -226,14 +226,14 @@ def _compile_config(options, read_template):
     sender = options.get("from")
     senders, dummy = parse_addresses(sender)
     if len(senders) != 1:
-        raise AlertConfigError("alerts.from must be one email address, got %r" % (sender,))
+        raise AlertConfigError(f"alerts.from must be one email address, got {sender!r}")
     default_digest = options.get("digest", True) is not False
     rules, names = [], set()
     for index, spec in enumerate(options.get("rules") or []):
         name = spec.get("name") or "rule%d" % (index + 1)
-        label = "alerts.rules[%s]" % name
+        label = f"alerts.rules[{name}]"
         if name in names:
-            raise AlertConfigError("%s: rule names must be unique" % label)
+            raise AlertConfigError(f"{label}: rule names must be unique")
         names.add(name)
         events = list(spec.get("events") or [])
         unknown = [e for e in events if e not in EVENT_KINDS]
@@ -242,25 +242,25 @@ def _compile_config(options, read_template):
                 label, ", ".join(EVENT_KINDS), "; unknown: %s" % ", ".join(map(str, unknown)) if unknown else ""))
         to, rejected = parse_addresses(spec.get("to"))
         if rejected:
-            raise AlertConfigError("%s.to: not an email address: %s" % (label, ", ".join(rejected)))
+            raise AlertConfigError(f"{label}.to: not an email address: {', '.join(rejected)}")
         expression = spec.get("to_expression")
         if not to and not expression:
-            raise AlertConfigError("%s needs recipients: to and/or to_expression" % label)
+            raise AlertConfigError(f"{label} needs recipients: to and/or to_expression")
         if spec.get("template") and spec.get("body"):
-            raise AlertConfigError("%s: template and body are mutually exclusive" % label)
+            raise AlertConfigError(f"{label}: template and body are mutually exclusive")
         digest = default_digest if spec.get("digest") is None else bool(spec["digest"])
         body = spec.get("body")
         if spec.get("template"):
             if read_template is None:
-                raise AlertConfigError("%s.template: no template reader" % label)
+                raise AlertConfigError(f"{label}.template: no template reader")
             body = read_template(spec["template"])
         subject = spec.get("subject") or (DEFAULT_DIGEST_SUBJECT if digest else DEFAULT_SUBJECT)
         rules.append(Rule(
             name, set(events), _unique(to),
-            compile_expression(expression, "%s.to_expression" % label) if expression else None,
-            compile_template(subject, "%s.subject" % label),
+            compile_expression(expression, f"{label}.to_expression") if expression else None,
+            compile_template(subject, f"{label}.subject"),
             compile_template(body or (DEFAULT_DIGEST_BODY if digest else DEFAULT_BODY),
-                             "%s.%s" % (label, "template" if spec.get("template") else "body")),
+                             f"{label}.{'template' if spec.get('template') else 'body'}"),
             digest))
     if not rules:
         raise AlertConfigError("alerts.rules must hold at least one rule")
@@ -339,10 +339,9 @@ def _recipients(rule, item, common, undeliverable):
             return _unique(to)
         found, rejected = parse_addresses(value)
         if rejected:
-            undeliverable.append(_undeliverable(rule, item, "%s.to_expression gave no valid address: %s"
-                                                % (rule.name, ", ".join(rejected))))
+            undeliverable.append(_undeliverable(rule, item, f"{rule.name}.to_expression gave no valid address: {', '.join(rejected)}"))
         elif not found:
-            undeliverable.append(_undeliverable(rule, item, "%s.to_expression gave no address" % rule.name))
+            undeliverable.append(_undeliverable(rule, item, f"{rule.name}.to_expression gave no address"))
         to.extend(found)
     return _unique(to)
 

@@ -30,9 +30,9 @@ def _text(value):
 def describe(exc):
     """A one-line reason for an SMTP or socket error (server replies as ``code text``)."""
     if isinstance(exc, smtplib.SMTPResponseException):
-        return "%s %s" % (exc.smtp_code, " ".join(_text(exc.smtp_error).split()))
+        return f"{exc.smtp_code} {' '.join(_text(exc.smtp_error).split())}"
     text = " ".join(str(exc).split())
-    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def build_email(message):
@@ -62,7 +62,7 @@ def connect(host, port=None, security="starttls", username=None, password=None, 
             validate_certs=True, ca_file=None):
     """An open, secured and logged-in ``smtplib.SMTP``; raises ``OSError`` or ``SMTPException``."""
     if security not in SECURITY:
-        raise ValueError("smtp.security must be one of %s" % ", ".join(SECURITY))
+        raise ValueError(f"smtp.security must be one of {', '.join(SECURITY)}")
     port = port or (465 if security == "tls" else 25)
     timeout = timeout or 30.0
     if security == "tls":
@@ -89,7 +89,7 @@ def _failed(message, error):
 
 def _lost(messages, where, exc):
     # The connection is gone: these messages (the current one and every later one) are not sent.
-    error = "connection to %s lost: %s" % (where.rstrip(":"), describe(exc))
+    error = f"connection to {where.rstrip(':')} lost: {describe(exc)}"
     return [e for m in messages for e in _failed(m, error)]
 
 
@@ -104,11 +104,11 @@ def send(messages, smtp):
         return 0, []
     settings = dict((k, smtp.get(k)) for k in ("host", "port", "security", "username", "password", "timeout",
                                                "validate_certs", "ca_file") if smtp.get(k) is not None)
-    where = "%s:%s" % (settings.get("host"), settings.get("port") or "")
+    where = f"{settings.get('host')}:{settings.get('port') or ''}"
     try:
         conn = connect(**settings)
     except (OSError, smtplib.SMTPException, ValueError) as exc:
-        error = "cannot send through %s: %s" % (where.rstrip(":"), describe(exc))
+        error = f"cannot send through {where.rstrip(':')}: {describe(exc)}"
         return 0, [e for m in messages for e in _failed(m, error)]
     sent, errors = 0, []
     try:
@@ -123,7 +123,7 @@ def send(messages, smtp):
                 return sent, errors + _lost(messages[index:], where, exc)
             except (smtplib.SMTPException, ValueError) as exc:
                 # This message only (sender refused, data refused): the server goes on with the next.
-                errors.extend(_failed(message, "not sent: %s" % describe(exc)))
+                errors.extend(_failed(message, f"not sent: {describe(exc)}"))
                 continue
             except OSError as exc:  # after SMTPException, which is an OSError too
                 return sent, errors + _lost(messages[index:], where, exc)

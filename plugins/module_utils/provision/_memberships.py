@@ -131,7 +131,7 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing, rdn
         if not info.get("exists") and not create_missing:
             for pid in grants:
                 problems.append({"person": pid, "action": "grant", "dn": info["dn"],
-                                 "error": "managed group %s does not exist (set groups.create_missing)" % info["dn"]})
+                                 "error": f"managed group {info['dn']} does not exist (set groups.create_missing)"})
             continue
         batch = GroupBatch(info["dn"])
         batch.create = not info.get("exists")

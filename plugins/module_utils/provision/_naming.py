@@ -35,7 +35,7 @@ class UsernamePolicy(object):
         self.lowercase = lowercase
         self.max_tries = max_tries
         flags = 0 if lowercase else re.IGNORECASE
-        self._disallowed = re.compile("[^%s]" % allowed_characters, flags)
+        self._disallowed = re.compile(f"[^{allowed_characters}]", flags)
 
     def normalise(self, value, n=1):
         """A candidate's value as a name; ``n``: the iteration it was computed for. A name cut to

@@ -34,7 +34,7 @@ def reference_date(value, today):
     try:
         return datetime.date.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError("reference_date %r is not an ISO date (YYYY-MM-DD)" % value)
+        raise ConfigError(f"reference_date {value!r} is not an ISO date (YYYY-MM-DD)")
 
 
 def _expression_key(expression):
@@ -97,9 +97,9 @@ def validate_thresholds(thresholds):
     """Every action named and every limit readable, before the first request to the target."""
     for action, spec in (thresholds or {}).items():
         if action not in ACTION_ORDER:
-            raise ConfigError("thresholds: unknown action %r (known: %s)" % (action, ", ".join(ACTION_ORDER)))
+            raise ConfigError(f"thresholds: unknown action {action!r} (known: {', '.join(ACTION_ORDER)})")
         try:
-            limits.parse(spec, "thresholds.%s" % action)
+            limits.parse(spec, f"thresholds.{action}")
         except limits.LimitError as exc:
             raise ConfigError(str(exc))
 
@@ -117,7 +117,7 @@ def owned_values(option, defaults, mapped):
             continue
         if spec is None:  # owned_values: {proxyAddresses: null}: the mapping owns every value
             continue
-        label = "owned_values.%s" % name
+        label = f"owned_values.{name}"
         if not isinstance(spec, dict) or set(spec) - {"patterns", "keep_replaced"} or not spec.get("patterns"):
             raise ConfigError("%s must be a mapping with patterns (a list of regular expressions) and "
                               "optionally keep_replaced (an expression over value)" % label)
@@ -125,7 +125,7 @@ def owned_values(option, defaults, mapped):
         try:
             compiled = [re.compile(str(p)) for p in patterns]
         except re.error as exc:
-            raise ConfigError("%s.patterns: %s" % (label, exc))
+            raise ConfigError(f"{label}.patterns: {exc}")
         keep = spec.get("keep_replaced")
         out[key] = OwnedValues(compiled, compile_expression(keep, label + ".keep_replaced") if keep else None)
     return out

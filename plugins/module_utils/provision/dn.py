@@ -66,7 +66,7 @@ def unescape(value: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _normalise_rdn(rdn):
     attr, dummy, value = rdn.partition("=")
-    return "%s=%s" % (attr.strip().lower(), escape_value(unescape(strip(value)).lower()))
+    return f"{attr.strip().lower()}={escape_value(unescape(strip(value)).lower())}"
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -112,7 +112,7 @@ def escape_value(value: str) -> str:
 
 
 def build(attribute: str, value: str, container: str) -> str:
-    return "%s=%s,%s" % (attribute, escape_value(value), container)
+    return f"{attribute}={escape_value(value)},{container}"
 
 
 def domain(dn: str) -> str:

@@ -184,24 +184,24 @@ def _evaluate(person, today, policy):
     if not contracts:
         return Status(LEAVER, None, "leaver: no contract")
     if any(_is_active(c, today) for c in contracts):
-        return Status(ACTIVE, primary, "active: contract %s runs" % primary.get("id"))
+        return Status(ACTIVE, primary, f"active: contract {primary.get('id')} runs")
     windows = [_window(c) for c in contracts]
     ends = [end for start, end in windows]
     ended = [end for end in ends if end is not None and end < today]
     if ended and (today - max(ended)).days <= policy.grace_days:
-        return Status(ACTIVE, primary, "grace: last contract ended %s" % max(ended).isoformat())
+        return Status(ACTIVE, primary, f"grace: last contract ended {max(ended).isoformat()}")
     upcoming = sorted((start, c.get("id")) for c, (start, end) in zip(contracts, windows)
                       if start is not None and start > today)
     if upcoming:
         start, cid = upcoming[0]
         days = (start - today).days
         if days <= policy.pre_provision_days:
-            return Status(PREHIRE, primary, "joiner: contract %s starts %s" % (cid, start.isoformat()))
+            return Status(PREHIRE, primary, f"joiner: contract {cid} starts {start.isoformat()}")
         if not any(end is not None and end < today for end in ends):
-            return Status(FUTURE, primary, "future joiner: contract %s starts %s" % (cid, start.isoformat()))
+            return Status(FUTURE, primary, f"future joiner: contract {cid} starts {start.isoformat()}")
     last_end = max(ended)
     days = (today - last_end).days
     if policy.delete_after_days is not None and days > policy.delete_after_days:
         return Status(DELETE, primary, "leaver: last contract ended %s, over %d days ago"
                       % (last_end.isoformat(), policy.delete_after_days))
-    return Status(LEAVER, primary, "leaver: last contract ended %s" % last_end.isoformat())
+    return Status(LEAVER, primary, f"leaver: last contract ended {last_end.isoformat()}")

@@ -226,7 +226,7 @@ class TargetConfig(object):
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
-            raise ValueError("attributes %s are both mapped and granted by rules: give each one owner" % ", ".join(both))
+            raise ValueError(f"attributes {', '.join(both)} are both mapped and granted by rules: give each one owner")
         if "move" in self.disable_strategy and not disabled_dn:
             raise ValueError("disable strategy 'move' needs disabled_dn")
 
@@ -415,7 +415,7 @@ class _Planner(object):
                 return candidate
             if account is not None and key == dnlib.normalise(account.dn):
                 return account.dn
-        raise NamingError("no free %s for %r in %s" % (config.rdn_attribute, wanted, container))
+        raise NamingError(f"no free {config.rdn_attribute} for {wanted!r} in {container}")
 
     def derived_names(self, scope):
         config = self.config
@@ -519,7 +519,7 @@ class _Planner(object):
                 self.plan.operations.append(op)
                 continue
             if change.kind == "grant":
-                reason = "rule %s" % ", ".join(change.rules) if change.rules else "rule"
+                reason = f"rule {', '.join(change.rules)}" if change.rules else "rule"
                 shown = {config.member_attribute + " of " + change.group: [None, change.account_dn]}
             else:
                 reason = "no rule grants it any more" + (" (leaver)" if not self.entitled[change.person].rules
@@ -590,7 +590,7 @@ class _Planner(object):
             current_dn, moved = target, False
         elif moved and (enabled or not was_enabled):
             renamed = dnlib.rdn_value(target) != dnlib.rdn_value(account.dn)
-            why = "rename: the login name follows the name" if renamed else "mover: %s" % status.reason
+            why = "rename: the login name follows the name" if renamed else f"mover: {status.reason}"
             ops.append(Operation("move", pid, current_dn, why, new_dn=target))
             current_dn, moved = target, False
         values = self.desired(person, status, account, username)
@@ -714,8 +714,8 @@ def evaluate_thresholds(plan: Plan, thresholds: Optional[dict]) -> Dict[str, dic
     base = max(plan.managed, 1)
     for action, limit in sorted((thresholds or {}).items()):
         if action not in ACTION_ORDER:
-            raise ValueError("threshold for unknown action %r (known: %s)" % (action, ", ".join(ACTION_ORDER)))
-        found = limitslib.evaluate(counts[action], limit, base, "thresholds.%s" % action)
+            raise ValueError(f"threshold for unknown action {action!r} (known: {', '.join(ACTION_ORDER)})")
+        found = limitslib.evaluate(counts[action], limit, base, f"thresholds.{action}")
         if found:
             out[action] = found
     return out

@@ -37,7 +37,7 @@ def diff_item(op: planlib.Operation) -> Tuple[str, Optional[dict], Optional[dict
         after = dict(after or {}, dn=op.new_dn)
     if op.children:
         before = dict(before or {}, children=op.children)
-    return ("%s %s" % (op.action, op.dn), before, after)
+    return (f"{op.action} {op.dn}", before, after)
 
 
 def notify(notifier: Optional[Callable[[list], dict]], events: list) -> dict:
@@ -47,7 +47,7 @@ def notify(notifier: Optional[Callable[[list], dict]], events: list) -> dict:
     try:
         outcome = notifier(events)
     except Exception as exc:  # the writes are done: a mail problem must not hide their result
-        return dict(NO_ALERTS, failed=[{"to": None, "error": "alerts: %s: %s" % (type(exc).__name__, exc)}],
+        return dict(NO_ALERTS, failed=[{"to": None, "error": f"alerts: {type(exc).__name__}: {exc}"}],
                     undeliverable=[])
     return dict(NO_ALERTS, **outcome)
 
@@ -161,7 +161,7 @@ def _missing_link(op, missing, dn_attributes):
         if attribute.lower() in dn_attributes:
             for value in values:
                 if isinstance(value, str) and dnlib.normalise(value) in missing:
-                    return "%s %s would not exist: its own write fails" % (attribute, value)
+                    return f"{attribute} {value} would not exist: its own write fails"
     return None
 
 
@@ -185,7 +185,7 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     event); its outcome is the result's ``alerts``. Nothing is ever sent in check mode.
     """
     if not isinstance(target, Target):
-        raise TypeError("reconcile.run needs a target_port.Target, got %s" % type(target).__name__)
+        raise TypeError(f"reconcile.run needs a target_port.Target, got {type(target).__name__}")
     accounts = target.read_accounts()
     config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
@@ -224,8 +224,7 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
         text = ", ".join("%s %d > %d" % (a, threshold_report[a]["count"], threshold_report[a]["limit"])
                          for a in exceeded)
         result.update(changed=False, failed=True, stopped={"reason": "threshold", "exceeded": exceeded},
-                      msg="threshold exceeded (%s); nothing was written. Set allow_threshold_override to proceed."
-                      % text)
+                      msg=f"threshold exceeded ({text}); nothing was written. Set allow_threshold_override to proceed.")
     if not check_mode:
         result["alerts"] = notify(notifier, alertslib.events_from_run(
             applied, failures, threshold_report if stopped else None))

@@ -50,7 +50,7 @@ class Rule(object):
         except fast.Fallback:  # a value the closure does not mimic: the whole condition via Jinja2
             return self.when.test(scope)
         except fast.UnsupportedCall as exc:
-            raise ExpressionError("%s: expression %r failed: %s" % (self.when.label, self.when.source, exc),
+            raise ExpressionError(f"{self.when.label}: expression {self.when.source!r} failed: {exc}",
                                   kind="UndefinedError")
         return is_true(None if value is fast.UNDEFINED else value)
 
@@ -106,7 +106,7 @@ def group_dn(value, groups_base, name_attribute="cn"):
     if "=" in value:
         return value
     if not groups_base:
-        raise RuleError("group %r is a name, but no groups base is configured to place it" % value)
+        raise RuleError(f"group {value!r} is a name, but no groups base is configured to place it")
     return dnlib.build(name_attribute, value, groups_base)
 
 
@@ -121,21 +121,21 @@ def compile_rules(specs, groups_base=None, name_attribute="cn", lookup=False):
             raise RuleError("rules[%d] needs a name" % index)
         name = str(spec["name"])
         if name in seen:
-            raise RuleError("rule %s is defined twice" % name)
+            raise RuleError(f"rule {name} is defined twice")
         seen.add(name)
         unknown = set(spec) - {"name", "when", "any_contract", "groups", "attributes", "description"}
         if unknown:
-            raise RuleError("rule %s: unknown keys %s" % (name, ", ".join(sorted(unknown))))
+            raise RuleError(f"rule {name}: unknown keys {', '.join(sorted(unknown))}")
         try:
-            when = compile_expression(spec.get("when") or "true", "rule %s when" % name)
-            attributes = compile_mapping(spec.get("attributes") or {}, "rule %s attributes" % name)
+            when = compile_expression(spec.get("when") or "true", f"rule {name} when")
+            attributes = compile_mapping(spec.get("attributes") or {}, f"rule {name} attributes")
         except ExpressionError as exc:
             raise RuleError(str(exc))
         given = [str(g) for g in spec.get("groups") or []]
         names = [g for g in given if lookup and "=" not in g]
         groups = [group_dn(g, groups_base, name_attribute) for g in given if g not in names]
         if not groups and not names and not attributes:
-            raise RuleError("rule %s grants nothing: give groups or attributes" % name)
+            raise RuleError(f"rule {name} grants nothing: give groups or attributes")
         rules.append(Rule(name, when, bool(spec.get("any_contract")), groups, attributes, names))
     return RuleSet(rules)
 
@@ -163,11 +163,9 @@ def resolve_names(rules, found, groups_base=None, name_attribute="cn", lookup="t
         for name in rule.names:
             dns = sorted(set(found.get(name.lower()) or []), key=dnlib.normalise)
             if len(dns) > 1:
-                raise RuleError("rule %s: group %r is the %s of %d groups (%s): name it by DN"
-                                % (rule.name, name, lookup, len(dns), "; ".join(dns)))
+                raise RuleError(f"rule {rule.name}: group {name!r} is the {lookup} of {len(dns)} groups ({'; '.join(dns)}): name it by DN")
             if not dns and not groups_base:
-                raise RuleError("rule %s: no group has %s %r, and no groups base is configured to create it"
-                                % (rule.name, lookup, name))
+                raise RuleError(f"rule {rule.name}: no group has {lookup} {name!r}, and no groups base is configured to create it")
             groups.append(dns[0] if dns else dnlib.build(name_attribute, name, groups_base))
         resolved.append(Rule(rule.name, rule.when, rule.any_contract, groups, rule.attributes))
     return RuleSet(resolved)

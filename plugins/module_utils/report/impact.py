@@ -64,8 +64,7 @@ def targets(data, target=None):
             return []
         return [(str(target) if target is not None else "target", _clean(data))]
     if not isinstance(data, dict):
-        raise TypeError("expected an ldap_accounts result or a mapping target -> result, got %s"
-                        % type(data).__name__)
+        raise TypeError(f"expected an ldap_accounts result or a mapping target -> result, got {type(data).__name__}")
     return [(str(name), _clean(data[name])) for name in sorted(data, key=str)]
 
 
@@ -75,7 +74,7 @@ def _is_result(value):
 
 def _clean(result):
     if not isinstance(result, dict):
-        return {"failed": True, "msg": "not a result: %r" % (result,)}
+        return {"failed": True, "msg": f"not a result: {result!r}"}
     return dict((k, v) for k, v in result.items()
                 if not str(k).startswith("_ansible") and k not in _DROPPED_KEYS)
 
@@ -195,8 +194,7 @@ def _conflict_text(conflict):
     if not isinstance(conflict, dict):
         return str(conflict)
     who = conflict.get("person") or _names(conflict.get("persons"))
-    return "%s: person(s) %s, account(s) %s (anchor %s)" % (
-        conflict.get("problem") or "conflict", who, _names(conflict.get("accounts")), conflict.get("anchor") or "?")
+    return f"{conflict.get('problem') or 'conflict'}: person(s) {who}, account(s) {_names(conflict.get('accounts'))} (anchor {conflict.get('anchor') or '?'})"
 
 
 def _search_text(action):
@@ -532,4 +530,4 @@ def render(fmt, data, target=None, max_actions=50):
         return render_markdown(data, target, max_actions=max_actions)
     if fmt == "html":
         return render_html(data, target)
-    raise ValueError("unknown report format %r" % (fmt,))
+    raise ValueError(f"unknown report format {fmt!r}")

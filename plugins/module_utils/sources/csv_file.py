@@ -24,14 +24,14 @@ def read_csv(path, delimiter=",", encoding="utf-8", quotechar='"'):
     try:
         header = next(reader)
     except StopIteration:
-        raise SourceError("%s: the file is empty (no header line)" % name)
+        raise SourceError(f"{name}: the file is empty (no header line)")
     except csv.Error as exc:
-        raise SourceError("%s:1: %s" % (name, exc))
+        raise SourceError(f"{name}:1: {exc}")
     header = [h.strip() for h in header]
     seen = set()
     for column in header:
         if column in seen:
-            raise SourceError("%s:1: column %r appears twice in the header" % (name, column))
+            raise SourceError(f"{name}:1: column {column!r} appears twice in the header")
         seen.add(column)
     rows = []
     width = len(header)

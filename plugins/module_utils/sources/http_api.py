@@ -100,7 +100,7 @@ def _link_next(value):
 
 
 def _seconds(value):
-    return "%g" % value
+    return f"{value:g}"
 
 
 def _retry_after(headers):
@@ -119,20 +119,20 @@ def _pagination(pagination):
     options = dict((k, v) for k, v in (pagination or {}).items() if v is not None)
     style = options.pop("style", "none")
     if style not in STYLES:
-        raise ValueError("pagination style %r is not one of: %s" % (style, ", ".join(sorted(STYLES))))
+        raise ValueError(f"pagination style {style!r} is not one of: {', '.join(sorted(STYLES))}")
     known = set(option for defaults in STYLES.values() for option in defaults)
     for option in sorted(options):
         if option not in known:
-            raise ValueError("unknown pagination option %r" % option)
+            raise ValueError(f"unknown pagination option {option!r}")
         if option not in STYLES[style]:
-            raise ValueError("pagination option %r does not apply to style %s" % (option, style))
+            raise ValueError(f"pagination option {option!r} does not apply to style {style}")
     settings = dict(STYLES[style], **options)
     for option, value in settings.items():
         if option in _INT_OPTIONS:
             if isinstance(value, bool) or not isinstance(value, int) or value < _INT_OPTIONS[option]:
                 raise ValueError("pagination option %r must be an integer >= %d, not %r" % (option, _INT_OPTIONS[option], value))
         elif not isinstance(value, str) or not value:
-            raise ValueError("pagination option %r must be a non-empty string" % option)
+            raise ValueError(f"pagination option {option!r} must be a non-empty string")
     return style, settings
 
 
@@ -154,14 +154,14 @@ def _credentials(url, auth):
     kind = auth.get("type")
     allowed = {"bearer": ("type", "token"), "basic": ("type", "username", "password")}
     if kind not in allowed:
-        raise ValueError("auth type %r is not one of: basic, bearer" % (kind,))
+        raise ValueError(f"auth type {kind!r} is not one of: basic, bearer")
     for option in sorted(auth):
         if auth[option] is not None and option not in allowed[kind]:
-            raise ValueError("auth option %r does not apply to type %s" % (option, kind))
+            raise ValueError(f"auth option {option!r} does not apply to type {kind}")
     if kind == "bearer":
         if not auth.get("token"):
             raise ValueError("auth type bearer needs a token")
-        headers["Authorization"] = "Bearer %s" % auth["token"]
+        headers["Authorization"] = f"Bearer {auth['token']}"
     else:
         if not auth.get("username"):
             raise ValueError("auth type basic needs a username")
@@ -188,7 +188,7 @@ class _HttpSource(object):
             raise ValueError("the url of an http source must start with http:// or https://")
         for label, value, smallest in (("timeout", timeout, 0.0), ("backoff", backoff, 0.0)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < smallest:
-                raise ValueError("%s must be a number >= %g" % (label, smallest))
+                raise ValueError(f"{label} must be a number >= {smallest:g}")
         if timeout <= 0:
             raise ValueError("timeout must be a number > 0")
         for label, value, smallest in (("retries", retries, 0), ("max_pages", max_pages, 1)):
@@ -222,10 +222,9 @@ class _HttpSource(object):
     def check_target(self, url, page, what):
         """Refuse a next link or redirect that is not http(s), or leaves the server with credentials."""
         if urlsplit(url).scheme.lower() not in ("http", "https"):
-            raise self.fail(page, "%s is not an http(s) URL" % what)
+            raise self.fail(page, f"{what} is not an http(s) URL")
         if self.secret and _origin(url) != self.origin:
-            raise self.fail(page, "%s leads to another server (%s); not sending the source's credentials there"
-                            % (what, _host(urlsplit(url))))
+            raise self.fail(page, f"{what} leads to another server ({_host(urlsplit(url))}); not sending the source's credentials there")
 
     # --- one page --------------------------------------------------------------------------
 
@@ -237,12 +236,12 @@ class _HttpSource(object):
         if isinstance(error, ssl.SSLError):
             return self.fail(page, "TLS error: %s" % (error.reason or error.__class__.__name__))
         if isinstance(error, _TIMEOUTS):
-            return _Retry("timed out after %s s" % _seconds(self.timeout))
+            return _Retry(f"timed out after {_seconds(self.timeout)} s")
         if isinstance(error, OSError):
             return _Retry("cannot connect: %s" % (error.strerror or error.__class__.__name__))
         if isinstance(error, HTTPException):
-            return _Retry("connection broken (%s)" % error.__class__.__name__)
-        return self.fail(page, "cannot connect: %s" % error)
+            return _Retry(f"connection broken ({error.__class__.__name__})")
+        return self.fail(page, f"cannot connect: {error}")
 
     def http_failure(self, error, page):
         """``_Retry`` or ``SourceError`` for an HTTP error status (not a redirect)."""
@@ -305,7 +304,7 @@ class _HttpSource(object):
         try:
             text = body.decode(charset)
         except LookupError:
-            raise self.fail(page, "unknown charset %r in the Content-Type" % charset) from None
+            raise self.fail(page, f"unknown charset {charset!r} in the Content-Type") from None
         except UnicodeDecodeError as exc:
             raise self.fail(page, "cannot decode the body as %s (byte 0x%02x at offset %d)" % (charset, body[exc.start], exc.start)) from None
         if text.startswith("\ufeff"):
@@ -314,8 +313,8 @@ class _HttpSource(object):
             return json.loads(text)
         except json.JSONDecodeError as exc:
             kind = headers.get("Content-Type") or ""
-            hint = "" if not kind or "json" in kind.lower() else " (the server sent %s)" % kind.split(";")[0].strip()
-            raise self.fail(page, "malformed JSON: %s%s" % (exc, hint)) from None
+            hint = "" if not kind or "json" in kind.lower() else f" (the server sent {kind.split(';')[0].strip()})"
+            raise self.fail(page, f"malformed JSON: {exc}{hint}") from None
         except RecursionError:
             raise self.fail(page, "malformed JSON: nested too deeply") from None
 
@@ -379,17 +378,17 @@ class _HttpSource(object):
     def next_link(self, document, headers, current, number, seen):
         path = self.settings["next_path"]
         link = lookup(document, path)
-        where = "the next link at %s" % path
+        where = f"the next link at {path}"
         if link is None:
             link, where = _link_next(headers.get("Link")), "the Link header's next"
         if link is None or link == "":
             return None
         if not isinstance(link, str):
-            raise self.fail(number, "%s is %s, not a URL" % (where, json_type(link)))
+            raise self.fail(number, f"{where} is {json_type(link)}, not a URL")
         url = urljoin(current, link)
         self.check_target(url, number, where)
         if url in seen:
-            raise self.fail(number, "%s leads back to %s, already read; stopping to avoid a loop" % (where, display_url(url)))
+            raise self.fail(number, f"{where} leads back to {display_url(url)}, already read; stopping to avoid a loop")
         return url
 
     def next_cursor(self, document, number, cursors):
@@ -398,10 +397,10 @@ class _HttpSource(object):
         if cursor is None or cursor == "":
             return None
         if isinstance(cursor, bool) or not isinstance(cursor, (str, int)):
-            raise self.fail(number, "the cursor at %s is %s, not a string" % (path, json_type(cursor)))
+            raise self.fail(number, f"the cursor at {path} is {json_type(cursor)}, not a string")
         cursor = str(cursor)
         if cursor in cursors:
-            raise self.fail(number, "the cursor at %s repeats one already used; stopping to avoid a loop" % path)
+            raise self.fail(number, f"the cursor at {path} repeats one already used; stopping to avoid a loop")
         cursors.add(cursor)
         return _with_params(self.url, {self.settings["cursor_param"]: cursor})
 

@@ -74,22 +74,22 @@ def find_records(document, path, where="the document"):
         found = _step(value, part)
         if found is _NO_VALUE:
             if isinstance(value, dict):
-                problem = "no key %r in %s" % (part, container)
+                problem = f"no key {part!r} in {container}"
             elif isinstance(value, list):
-                problem = "%s is a list of %d, %r is not an index in it" % (container, len(value), part)
+                problem = f"{container} is a list of {len(value)}, {part!r} is not an index in it"
             else:
-                problem = "%s is %s, not an object" % (container, json_type(value))
-            raise ValueError("records path %s: %s" % (path, problem))
+                problem = f"{container} is {json_type(value)}, not an object"
+            raise ValueError(f"records path {path}: {problem}")
         value = found
     if not isinstance(value, list):
         if path:
-            raise ValueError("records path %s: is %s, not a list" % (path, json_type(value)))
+            raise ValueError(f"records path {path}: is {json_type(value)}, not a list")
         hint = ""
         if isinstance(value, dict):
             keys = sorted(k for k, v in value.items() if isinstance(v, list))
             hint = "; set records to the path of the list of records (%s)" % (
                 "keys holding a list: %s" % ", ".join(keys) if keys else "no key holds a list")
-        raise ValueError("%s is %s, not a list of records%s" % (where, json_type(value), hint))
+        raise ValueError(f"{where} is {json_type(value)}, not a list of records{hint}")
     return value
 
 
@@ -113,15 +113,15 @@ def read_json(path, records=None, encoding="utf-8"):
     name = os.path.basename(path)
     raw, text = read_text_file(path, encoding)
     if not text.strip():
-        raise SourceError("%s: the file is empty (no JSON document)" % name)
+        raise SourceError(f"{name}: the file is empty (no JSON document)")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError("%s:%d:%d: malformed JSON: %s" % (name, exc.lineno, exc.colno, exc.msg))
     except RecursionError:
-        raise SourceError("%s: malformed JSON: nested too deeply" % name)
+        raise SourceError(f"{name}: malformed JSON: nested too deeply")
     try:
         items = find_records(document, records)
     except ValueError as exc:
-        raise SourceError("%s: %s" % (name, exc))
+        raise SourceError(f"{name}: {exc}")
     return SourceRows(name=name, columns=None, rows=record_rows(items), digest=hashlib.sha256(raw).hexdigest())

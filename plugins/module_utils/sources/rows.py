@@ -28,7 +28,7 @@ class RowProblem(str):
         return made
 
 
-_INVISIBLE = dict((code, "\\u%04x" % code) for code in list(range(0, 32)) + [0x7F, 0xFEFF, 0x200B, 0x200E, 0x200F]
+_INVISIBLE = dict((code, f"\\u{code:04x}") for code in list(range(0, 32)) + [0x7F, 0xFEFF, 0x200B, 0x200E, 0x200F]
                   if chr(code) not in "\t")
 
 
@@ -61,7 +61,7 @@ def decode_text(name, raw, encoding):
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise SourceError("%s: unknown encoding %r" % (name, encoding))
+        raise SourceError(f"{name}: unknown encoding {encoding!r}")
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -77,6 +77,6 @@ def read_text_file(path, encoding):
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
-        raise SourceError("%s: cannot read: %s" % (path, exc.strerror or exc))
+        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}")
     text = decode_text(os.path.basename(path), raw, encoding)
     return raw, text[1:] if text.startswith("\ufeff") else text

@@ -89,9 +89,9 @@ class LdapTarget(Target):
         blocked = []
         for op, dn in placed:
             if dnlib.parent(dn) in missing:
-                blocked.append((op, "the container %s does not exist" % dnlib.parent(dn)))
+                blocked.append((op, f"the container {dnlib.parent(dn)} does not exist"))
             elif dnlib.normalise(dn) in held and dnlib.normalise(dn) != dnlib.normalise(op.dn):  # not itself
-                blocked.append((op, "%s is already held by an object this run does not manage" % dn))
+                blocked.append((op, f"{dn} is already held by an object this run does not manage"))
         return blocked
 
     def apply(self, operations: List[Operation]) -> Tuple[List[Operation], List[dict]]:

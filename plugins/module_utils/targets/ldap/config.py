@@ -43,13 +43,13 @@ def _build(options):
     strategy = set(disable["strategy"])
     unknown = strategy - {"lock", "move", "uac"}
     if unknown or not strategy or ({"lock", "uac"} <= strategy):
-        raise ConfigError("disable.strategy must be a list of lock or uac, and/or move, got %s" % sorted(strategy))
+        raise ConfigError(f"disable.strategy must be a list of lock or uac, and/or move, got {sorted(strategy)}")
     if "move" in strategy and not disable.get("disabled_dn"):
         raise ConfigError("disable.strategy move needs disable.disabled_dn")
     search_base = options.get("search_base") or options["accounts_dn"]
     if "move" in strategy and not dnlib.is_under(disable["disabled_dn"], search_base):
         # Accounts moved out of sight would look absent on the next run: a rehire would get a second account.
-        raise ConfigError("disable.disabled_dn %s must be inside search_base %s" % (disable["disabled_dn"], search_base))
+        raise ConfigError(f"disable.disabled_dn {disable['disabled_dn']} must be inside search_base {search_base}")
     life = options["lifecycle"]
     groups = options.get("groups") or {}
     rules = compiled_rules(list(options.get("rules") or []) + list(options.get("loaded_rules") or []),

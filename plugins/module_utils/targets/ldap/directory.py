@@ -56,13 +56,13 @@ def connect(server_uri, bind_dn=None, bind_password=None, start_tls=False, valid
     try:
         conn.open(read_server_info=False)  # returns nothing useful: failures raise
         if conn.closed:
-            raise TargetError("cannot connect to %s" % server_uri)
+            raise TargetError(f"cannot connect to {server_uri}")
         if start_tls and not conn.start_tls():
-            raise TargetError("StartTLS with %s failed: %s" % (server_uri, _describe(conn)))
+            raise TargetError(f"StartTLS with {server_uri} failed: {_describe(conn)}")
         if not conn.bind():
-            raise TargetError("cannot bind to %s as %s: %s" % (server_uri, bind_dn or "anonymous", _describe(conn)))
+            raise TargetError(f"cannot bind to {server_uri} as {bind_dn or 'anonymous'}: {_describe(conn)}")
     except LDAPException as exc:
-        raise TargetError("cannot connect to %s: %s" % (server_uri, exc))
+        raise TargetError(f"cannot connect to {server_uri}: {exc}")
     return conn
 
 
@@ -70,7 +70,7 @@ def _describe(conn):
     result = conn.result or {}
     text = result.get("description") or "error"
     if result.get("message"):
-        text += " (%s)" % result["message"]
+        text += f" ({result['message']})"
     return text
 
 
@@ -83,7 +83,7 @@ def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="s
         except ldap_wire.WireError as exc:
             raise TargetError(str(exc), exc.code)
         except LDAPException as exc:  # the filter, compiled by ldap3
-            raise TargetError("search of %s failed: %s" % (base, exc))
+            raise TargetError(f"search of {base} failed: {exc}")
         return
     yield from _ldap3_paged_entries(conn, base, search_filter, attributes, page_size, scope)
 
@@ -97,9 +97,9 @@ def _ldap3_paged_entries(conn, base, search_filter, attributes, page_size=500, s
             ok = conn.search(base, search_filter, search_scope=ldap_scope, attributes=list(attributes) or [ldap3.NO_ATTRIBUTES],
                              paged_size=page_size, paged_cookie=cookie)
         except LDAPException as exc:
-            raise TargetError("search of %s failed: %s" % (base, exc))
+            raise TargetError(f"search of {base} failed: {exc}")
         if not ok and (conn.result or {}).get("result") not in (0, None):
-            raise TargetError("search of %s %s failed: %s" % (base, search_filter, _describe(conn)),
+            raise TargetError(f"search of {base} {search_filter} failed: {_describe(conn)}",
                               (conn.result or {}).get("result"))
         for entry in conn.response or ():
             if entry.get("type") != "searchResEntry":
@@ -139,10 +139,10 @@ def held_dns(conn, dns, page_size=500, chunk=100):
     for parent, keys in sorted(by_parent.items()):
         keys.sort()
         for start in range(0, len(keys), chunk):
-            terms = "".join("(%s=%s)" % (dnlib.first_rdn(key).partition("=")[0], _filter_value(dnlib.rdn_value(key)))
+            terms = "".join(f"({dnlib.first_rdn(key).partition('=')[0]}={_filter_value(dnlib.rdn_value(key))})"
                             for key in keys[start:start + chunk])
             try:
-                for dn, dummy in paged_entries(conn, parent, "(|%s)" % terms, ["1.1"], page_size, scope="one"):
+                for dn, dummy in paged_entries(conn, parent, f"(|{terms})", ["1.1"], page_size, scope="one"):
                     held.add(dnlib.normalise(dn))
             except TargetError as exc:
                 if exc.code != 32:  # noSuchObject: the container is missing (the pre-flight says so)
@@ -159,7 +159,7 @@ def anchored_outside(conn, base, scope_base, attribute, values, attributes, page
     if not wanted:
         return []
     if len(wanted) > presence_above:
-        filters = ["(%s=*)" % attribute]
+        filters = [f"({attribute}=*)"]
     else:
         ordered = sorted(wanted)
         filters = ["(|%s)" % "".join("(%s=%s)" % (attribute, _filter_value(wanted[key])) for key in ordered[i:i + chunk])
@@ -206,7 +206,7 @@ def missing_containers(conn, containers):
 
 def _filter_value(value):
     """A value inside a search filter, with RFC 4515's escapes."""
-    return "".join("\\%02x" % ord(ch) if ch in "*()\\\x00" else ch for ch in value)
+    return "".join(f"\\{ord(ch):02x}" if ch in "*()\\\x00" else ch for ch in value)
 
 
 def find_groups(conn, base, object_class, attribute, names, page_size=500, chunk=100):
@@ -216,8 +216,8 @@ def find_groups(conn, base, object_class, attribute, names, page_size=500, chunk
     ordered = sorted(wanted.values(), key=str.lower)
     found = {}
     for start in range(0, len(ordered), chunk):
-        terms = "".join("(%s=%s)" % (attribute, _filter_value(name)) for name in ordered[start:start + chunk])
-        search_filter = "(&(objectClass=%s)(|%s))" % (_filter_value(object_class), terms)
+        terms = "".join(f"({attribute}={_filter_value(name)})" for name in ordered[start:start + chunk])
+        search_filter = f"(&(objectClass={_filter_value(object_class)})(|{terms}))"
         for dn, attrs in paged_entries(conn, base, search_filter, [attribute], page_size):
             for value in attrs.get(attribute.lower(), ()):
                 if value.lower() in wanted:  # a multi-valued attribute may hold other names too
@@ -267,7 +267,7 @@ def _base_entry(conn, dn, attribute):
     except TargetError as exc:
         if exc.code == 32:  # noSuchObject
             return None
-        raise TargetError("reading group %s failed: %s" % (dn, exc))
+        raise TargetError(f"reading group {dn} failed: {exc}")
     return found[0] if found else None
 
 
@@ -296,7 +296,7 @@ def _apply_batch(pipeline, batch, config):
     if request is not None:
         code, diagnostic = pipeline.call(request)
         if code != 0:
-            raise TargetError("%s: %s" % (what, ldap_wire.describe(code, diagnostic)), code)
+            raise TargetError(f"{what}: {ldap_wire.describe(code, diagnostic)}", code)
 
 
 # noSuchAttribute, attributeOrValueExists: the group changed under us (slapd's refint renames a
@@ -431,7 +431,7 @@ def password_attributes(attribute, password, must_change=False):
     UTF-16LE (only accepted over TLS), with pwdLastSet 0 to force a change at first logon; an
     LDAP userPassword is stored as an {SSHA} hash, with ppolicy's pwdReset for a forced change."""
     if attribute.lower() == "unicodepwd":
-        values = {attribute: [('"%s"' % password).encode("utf-16-le")]}
+        values = {attribute: [f'"{password}"'.encode("utf-16-le")]}
         if must_change:
             values["pwdLastSet"] = ["0"]
         return values
@@ -528,7 +528,7 @@ class _Writer(object):
             for what, request in requests:
                 code, diagnostic = self.pipeline.call(request)
                 if code != 0:
-                    self.fail(op, "%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
+                    self.fail(op, f"{what}: {ldap_wire.describe(code, diagnostic)}")
                     return
             self.done.append((position, op))
             return
@@ -538,9 +538,9 @@ class _Writer(object):
             if code == 0:
                 self.done.append((position, op))
             elif code == 68 and op.action == "create":  # entryAlreadyExists: whose? (at the barrier)
-                self.existing.append((position, op, "%s: %s" % (what, ldap_wire.describe(code, diagnostic))))
+                self.existing.append((position, op, f"{what}: {ldap_wire.describe(code, diagnostic)}"))
             else:
-                self.fail(op, "%s: %s" % (what, ldap_wire.describe(code, diagnostic)))
+                self.fail(op, f"{what}: {ldap_wire.describe(code, diagnostic)}")
         self.pipeline.submit(request, answered)
         if op.action in ("create", "container"):
             self.in_flight.add(dnlib.normalise(op.dn))
@@ -553,18 +553,18 @@ def _delete_tree(writer, position, op, tree_delete):
     if tree_delete:
         code, diagnostic = pipeline.call(ldap_ber.delete_request(op.dn), ldap_ber.tree_delete_control())
         if code != 0:
-            writer.fail(op, "tree delete: %s" % ldap_wire.describe(code, diagnostic))
+            writer.fail(op, f"tree delete: {ldap_wire.describe(code, diagnostic)}")
             return
         writer.done.append((position, op))
         return
     for child in children_of(pipeline.wire.conn, op.dn):
         code, diagnostic = pipeline.call(ldap_ber.delete_request(child))
         if code not in (0, 32):
-            writer.fail(op, "delete of the child %s: %s" % (child, ldap_wire.describe(code, diagnostic)))
+            writer.fail(op, f"delete of the child {child}: {ldap_wire.describe(code, diagnostic)}")
             return
     code, diagnostic = pipeline.call(ldap_ber.delete_request(op.dn))
     if code != 0:
-        writer.fail(op, "delete: %s" % ldap_wire.describe(code, diagnostic))
+        writer.fail(op, f"delete: {ldap_wire.describe(code, diagnostic)}")
         return
     writer.done.append((position, op))
 
@@ -623,6 +623,5 @@ def _after_lost_connection(operations, writer, exc):
         if id(op) in answered or (op.person, op.action, op.dn) in failed_keys:
             continue
         failed.append({"person": op.person, "action": op.action, "dn": op.dn,
-                       "error": "%s before this operation was answered (%s): it may or may not have been "
-                                "applied; the next run converges" % (LOST, exc)})
+                       "error": f"{LOST} before this operation was answered ({exc}): it may or may not have been applied; the next run converges"})
     return done, failed
