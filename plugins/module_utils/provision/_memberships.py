@@ -36,15 +36,16 @@ class GroupBatch(object):
         self.moved = {}
 
 
-def new_group_attributes(dn, lookup=None, group_type=None):
+def new_group_attributes(dn, lookup=None, extra=None):
     """What a group this run creates carries besides objectClass, RDN and members: the name rules
     look it up by (AD would invent a sAMAccountName such as ``$624E9B7E-...``, and the next run
-    would not find it), and its ``groupType`` when one is configured (else the DC's default)."""
+    would not find it), and the target's ``extra`` attributes of a created group (AD: its
+    ``groupType`` when one is configured, else the DC's default)."""
     attributes = {}
     if lookup:
         attributes[lookup] = [dnlib.rdn_value(dn)]
-    if group_type is not None:
-        attributes["groupType"] = [str(group_type)]
+    for attribute, values in (extra or {}).items():
+        attributes[attribute] = list(values)
     return attributes
 
 

@@ -175,7 +175,7 @@ class TargetConfig(object):
                  rename_usernames=False, rules=None, placeholder_member="cn=nobody", create_missing_groups=False,
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
-                 groups_base=None, group_name_attribute="cn", group_type=None, limits=None, owned_values=None,
+                 groups_base=None, group_name_attribute="cn", group_attributes=None, limits=None, owned_values=None,
                  adopt_outside=False, create_containers=False, audit_id_attribute=""):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
@@ -215,7 +215,7 @@ class TargetConfig(object):
         # group_lookup_base; groups created under groups_base as <group_name_attribute>=<name>.
         self.group_lookup, self.group_lookup_base = group_lookup, group_lookup_base
         self.groups_base, self.group_name_attribute = groups_base, group_name_attribute
-        self.group_type = group_type  # groupType of created groups (AD), None: the DC's default
+        self.group_attributes = dict(group_attributes or {})  # more attributes of a created group (AD: groupType)
         # attribute (lower case) -> longest value the directory takes (flavours.AD_LIMITS)
         self.limits = dict((a.lower(), n) for a, n in (limits or {}).items())
         # lower attribute -> OwnedValues: the values of it this mapping owns (others are kept)
@@ -508,7 +508,7 @@ class _Planner(object):
         self.plan.problems.extend(problems)
         for batch in batches:
             if batch.create:
-                batch.attributes = memberships.new_group_attributes(batch.dn, config.group_lookup, config.group_type)
+                batch.attributes = memberships.new_group_attributes(batch.dn, config.group_lookup, config.group_attributes)
         for change in changes:
             if change.kind == "relink":
                 olds = change.batch.moved[change.person][0]

@@ -92,7 +92,7 @@ def _build(options):
         group_lookup_base=lookup_base,
         groups_base=groups.get("base"),
         group_name_attribute=groups.get("name_attribute") or "cn",
-        group_type=groups.get("group_type"),
+        group_attributes={} if groups.get("group_type") is None else {"groupType": [str(groups["group_type"])]},
         limits=flavour.limits,
         adopt_outside=anchor.get("adopt", False),
         create_containers=options.get("create_containers", False),

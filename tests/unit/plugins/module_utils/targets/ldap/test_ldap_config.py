@@ -68,8 +68,8 @@ def test_reference_date_defaults_to_the_callers_today():
 def test_group_lookup_searches_the_domain_of_the_groups_base_unless_told(make_config):
     groups = {"base": "OU=Groups,DC=example,DC=test", "lookup": "sAMAccountName", "group_type": -2147483644}
     config = make_config(groups=groups, rules=[{"name": "r", "groups": ["Sales-EU", "CN=ict,OU=Groups,DC=x"]}])
-    assert (config.group_lookup, config.group_lookup_base, config.group_type) == (
-        "sAMAccountName", "DC=example,DC=test", -2147483644)
+    assert (config.group_lookup, config.group_lookup_base, config.group_attributes) == (
+        "sAMAccountName", "DC=example,DC=test", {"groupType": ["-2147483644"]})
     assert config.rules[0].names == ("Sales-EU",) and config.rules[0].groups == ["CN=ict,OU=Groups,DC=x"]
     assert make_config(groups=dict(groups, lookup_base="OU=EU,DC=example,DC=test")).group_lookup_base == \
         "OU=EU,DC=example,DC=test"
