@@ -98,7 +98,8 @@ def _walker(path, environment):
     def walk(scope):
         value = scope.get(head, UNDEFINED)
         for key in rest:
-            if type(value) is dict:
+            # Exactly dict (JSON data): a subclass may answer attributes its own way, so Jinja2 is asked.
+            if type(value) is dict:  # pylint: disable=unidiomatic-typecheck
                 found = value.get(key, UNDEFINED)
                 if found is not UNDEFINED or key not in _DICT_ATTRIBUTES:  # a miss no dict method shadows
                     value = found

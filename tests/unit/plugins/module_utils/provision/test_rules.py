@@ -179,8 +179,8 @@ def test_a_name_two_groups_hold_or_one_with_nowhere_to_create_it_is_an_error():
 
 
 def test_a_created_group_carries_its_lookup_name_and_group_type():
-    assert memberships.new_group_attributes("CN=Sales EU,OU=Groups,DC=x", "sAMAccountName",
-                                       {"groupType": ["-2147483644"]}) == {
+    extra = {"groupType": ["-2147483644"]}
+    assert memberships.new_group_attributes("CN=Sales EU,OU=Groups,DC=x", "sAMAccountName", extra) == {
         "sAMAccountName": ["Sales EU"], "groupType": ["-2147483644"]}
     assert memberships.new_group_attributes("cn=staff,dc=x") == {}
 
