@@ -264,7 +264,7 @@ def decode_entry(data: bytes, i: int, end: int, names: dict, message_id: Optiona
             raise _Malformed("attributes that end with the entry")
         attrs = {}
         # The lengths below are read inline, read_length called only for the long form: this loop
-        # runs once per attribute and value of a 100k-account read, where a call per length shows.
+        # runs once per attribute and value (some 30 lengths per entry, 3 million in a 100k-account read).
         while i < end:
             if data[i] != 0x30:
                 raise _Malformed("a PartialAttribute SEQUENCE (0x30)")
