@@ -86,7 +86,8 @@ def main(argv=None):
 def run_phases(args, host, vault_path):
     # pylint: disable=import-outside-toplevel
     from ansible.parsing.vault import VaultSecret
-    from ansible_collections.jml.provisioning.plugins.action.ldap_accounts import _LdapTarget, _load_rules
+    from ansible_collections.jml.provisioning.plugins.action.ldap_accounts import _load_rules
+    from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.adapter import LdapTarget
     from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
     from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
     from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.config import build_target_config
@@ -109,11 +110,11 @@ def run_phases(args, host, vault_path):
     vault = step("vault read", lambda: vault_file.read(vault_path, [("default", secret)]))
     today = datetime.date.fromisoformat(options["reference_date"])
     conn = step("connect", lambda: ldaptarget.connect(**options["connection"]))
-    target = _LdapTarget(conn, options, config)
+    target = LdapTarget(conn, options, config)
     if args.apply_first:
         accounts = target.read_accounts()
         groups = target.read_groups(ruleslib.managed_groups(config.rules))
-        plan = planlib.build(vault["persons"], accounts, config, today, taken_names=target.taken_names, groups=groups)
+        plan = planlib.build(vault["persons"], accounts, config, today, taken_names=target.taken_names(), groups=groups)
         done, failed = step("apply %d operations" % len(plan.operations), lambda: target.apply(plan.operations))
         print("  applied %d, %d failed" % (len(done), len(failed)))
     profiler = cProfile.Profile() if args.profile else None
@@ -123,7 +124,11 @@ def run_phases(args, host, vault_path):
         accounts = step("read accounts", target.read_accounts)
         groups = step("read groups", lambda: target.read_groups(ruleslib.managed_groups(config.rules)))
         plan = step("plan", lambda: planlib.build(vault["persons"], accounts, config, today,
-                                                  taken_names=target.taken_names, groups=groups))
+                                                  taken_names=planlib.NAMES_UNKNOWN, groups=groups))
+        if plan.names_needed:  # as reconcile does: the names in one look-up, then plan again
+            taken = step("taken names", target.taken_names)
+            plan = step("plan again", lambda: planlib.build(vault["persons"], accounts, config, today,
+                                                            taken_names=taken, groups=groups))
         if profiler:
             profiler.disable()
         print("  %d accounts, %d groups, %d operations, %d unchanged"
