@@ -44,11 +44,7 @@ class Status:
     state: str                # FUTURE, PREHIRE, ACTIVE, LEAVER or DELETE
     primary: Optional[dict]   # the contract that decides department, title, manager...
     reason: str
-    employment: dict = field(default_factory=lambda: {"start": None, "end": None})
-
-    def __post_init__(self):
-        if self.employment is None:
-            self.employment = {"start": None, "end": None}
+    employment: dict = field(default_factory=lambda: {"start": None, "end": None})  # evaluate() sets it
 
     @property
     def wants_account(self) -> bool:

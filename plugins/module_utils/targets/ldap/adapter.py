@@ -11,7 +11,7 @@ containers), so the planning passes and the pre-flight never ask the directory t
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Set, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account
@@ -59,18 +59,13 @@ class LdapTarget(Target):
 
     def missing_containers(self, containers: Iterable[str]) -> Set[str]:
         """Asked once per container and run: create_containers and the pre-flight both ask."""
-        unknown = [dn for dn in containers if dnlib.normalise(dn) not in self.absent]
-        if unknown:
-            found = ldaptarget.missing_containers(self.conn, unknown)
-            self.absent.update((dnlib.normalise(dn), dn in found) for dn in unknown)
-        return set(dn for dn in containers if self.absent[dnlib.normalise(dn)])
+        return _asked_once(self.absent, containers, dnlib.normalise,
+                           lambda unknown: ldaptarget.missing_containers(self.conn, unknown))
 
     def held_dns(self, dns: Iterable[str]) -> Set[str]:
-        unknown = [key for key in dns if key not in self.held]
-        if unknown:
-            found = ldaptarget.held_dns(self.conn, unknown, self.options["connection"]["page_size"])
-            self.held.update((key, key in found) for key in unknown)
-        return set(key for key in dns if self.held[key])
+        """Asked once per DN and run: the planning passes and the pre-flight both ask."""
+        return _asked_once(self.held, dns, lambda key: key,
+                           lambda unknown: ldaptarget.held_dns(self.conn, unknown, self.options["connection"]["page_size"]))
 
     def preflight(self, operations: List[Operation]) -> List[Tuple[Operation, str]]:
         """What the directory would refuse, read-only: a new DN (joiner, mover) in a container that
@@ -101,3 +96,15 @@ class LdapTarget(Target):
         return ldaptarget.apply(self.conn, operations, password["attribute"], password["length"],
                                 self.options["groups"], password["must_change"], tree_delete=tree_delete,
                                 anchor_attribute=self.config.anchors[0][1])
+
+
+def _asked_once(cache: Dict[str, bool], items: Iterable[str], key: Callable[[str], str],
+                look_up: Callable[[List[str]], Set[str]]) -> Set[str]:
+    """The ``items`` the directory answers yes for, each asked at most once per run: ``cache``
+    keeps ``key(item) -> answer``, ``look_up(unknown)`` returns the unknown items that are yes."""
+    items = list(items)
+    unknown = [item for item in items if key(item) not in cache]
+    if unknown:
+        found = look_up(unknown)
+        cache.update((key(item), item in found) for item in unknown)
+    return set(item for item in items if cache[key(item)])
