@@ -152,6 +152,12 @@ def _mutable(value):
     return isinstance(value, list) or isinstance(value, tuple) and any(_mutable(item) for item in value)
 
 
+def _cannot_fail(closure):
+    """Mark a closure that always returns (a constant, a path walked with the sandbox's help)."""
+    closure.cannot_fail = True
+    return closure
+
+
 def _compare(op, left, right):
     if op in _ORDER:
         order = _ORDER[op]
@@ -168,6 +174,20 @@ def _compare(op, left, right):
     if op == "ne":
         return lambda scope: left(scope) != right(scope)
     if op in ("in", "notin"):
+        if getattr(left, "cannot_fail", False):
+            # A path or a constant cannot fail, so skipping it when nothing can contain it changes no
+            # outcome; it saves a walk per rule on the common "department in missing list" miss.
+            def contains(scope):
+                container = right(scope)
+                if container is UNDEFINED:
+                    return op != "in"
+                try:
+                    found = left(scope) in container
+                except TypeError:
+                    raise Fallback()
+                return found if op == "in" else not found
+            return contains
+
         def contains(scope):
             item, container = left(scope), right(scope)  # both, in Jinja2's order: either may fail
             if container is UNDEFINED:
@@ -195,10 +215,12 @@ def _compile(node, filters, environment):
     sub = functools.partial(_compile, filters=filters, environment=environment)
     ok, value = _constant(node)
     if ok:
-        return (lambda scope: _fresh(value)) if _mutable(value) else (lambda scope: value)
+        return _cannot_fail((lambda scope: _fresh(value)) if _mutable(value) else (lambda scope: value))
     path = path_of(node)
     if path is not None:
-        return _walker(path, environment)
+        walk = _walker(path, environment)
+        # Without an environment a walk may raise Fallback (an attribute only Jinja2 can find).
+        return walk if environment is None else _cannot_fail(walk)
     if isinstance(node, nodes.Compare) and len(node.ops) == 1:
         left, right = sub(node.expr), sub(node.ops[0].expr)
         if left is None or right is None:
