@@ -17,7 +17,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.collect.collect i
     CollectError, collect, evaluate_thresholds, read_source,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.lifecycle import reference_date
 from ansible_collections.jml.provisioning.plugins.plugin_utils import (
     fingerprint, history, pending_vault, run_lock, vault_file,
 )
@@ -69,7 +69,7 @@ class ActionModule(ActionBase):
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
         try:
             today = reference_date(args["reference_date"], now.date())
-        except ConfigError as exc:
+        except ValueError as exc:
             raise AnsibleActionFail(f"hr_collect: {exc}")
         try:
             data = dict((s["name"], read_source(s)) for s in args["sources"])

@@ -12,7 +12,6 @@ is compiled and validated here, before the target is read: a typo fails the task
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
@@ -28,13 +27,11 @@ class ConfigError(ValueError):
 
 
 def reference_date(value, today):
-    """``reference_date`` option (ISO date or empty) -> date; ``today`` is the caller's clock."""
-    if not value:
-        return today
+    """``lifecycle.reference_date`` with the target options' error type."""
     try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(f"reference_date {value!r} is not an ISO date (YYYY-MM-DD)")
+        return lifecycle.reference_date(value, today)
+    except ValueError as exc:
+        raise ConfigError(str(exc))
 
 
 def _expression_key(expression):

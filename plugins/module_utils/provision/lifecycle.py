@@ -30,6 +30,17 @@ class Policy:
     primary: Optional[list] = None  # criteria for primary_contract, None: the default order
 
 
+def reference_date(value, today: datetime.date) -> datetime.date:
+    """``reference_date`` option (ISO date or empty) -> date; ``today`` is the caller's clock.
+    Here rather than in ``provision/config`` so that hr_collect need not import the planner."""
+    if not value:
+        return today
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"reference_date {value!r} is not an ISO date (YYYY-MM-DD)")
+
+
 def parse_date(value) -> Optional[datetime.date]:
     if value is None or isinstance(value, datetime.date):
         return value
