@@ -1,0 +1,155 @@
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A real SCIM 2.0 service provider for the tests: ``scim2-server`` on 127.0.0.1, over HTTPS.
+
+``scim2-server`` (PyPI) is an in-memory SCIM 2.0 server with a bearer token and a configurable
+``/ServiceProviderConfig``, so each discovery path of a client can be tested. It serves plain
+HTTP only; this launcher runs the same command line with the listening socket wrapped in TLS
+(a throwaway self-signed certificate for 127.0.0.1), because the collection's client verifies
+certificates by default and the tests must take that path.
+
+    with running_scim(token="s3cret") as scim:
+        scim.url        # https://127.0.0.1:PORT/v2
+        scim.ca_file    # the certificate to trust
+
+The server is a child process, stopped by its PID (SIGTERM, which it turns into a clean stop that
+writes ``--dump-resources`` when asked).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hr_api import _make_cert  # noqa: E402  pylint: disable=wrong-import-position
+
+READY_SECONDS = 30.0
+
+
+@dataclass
+class ScimServer:
+    url: str
+    ca_file: str
+    token: Optional[str]
+    pid: int
+    dump_file: Optional[str]
+
+    def get(self, path: str, token: Optional[str] = None) -> tuple[int, dict]:
+        """``GET url+path`` with the bearer token (or ``token``): (status, JSON body)."""
+        request = urllib.request.Request(self.url + path, headers={"Accept": "application/scim+json"})
+        used = self.token if token is None else token
+        if used:
+            request.add_header("Authorization", f"Bearer {used}")
+        context = ssl.create_default_context(cafile=self.ca_file)
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=10) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            body = exc.read()
+            return exc.code, json.loads(body) if body else {}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_scim(token: Optional[str] = "scim-test-token", service_provider_config: Optional[dict] = None,
+                 dump: bool = False, workdir: Optional[str] = None) -> Iterator[ScimServer]:
+    """A started server for the with-block. ``service_provider_config``: what it announces
+    (default: scim2-server's, every feature but cursors); ``dump``: write the resources to
+    ``dump_file`` when it stops (read it after the block)."""
+    own = workdir is None
+    work = Path(tempfile.mkdtemp(prefix="scim-") if own else workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    cert, key = _make_cert(work)
+    port = _free_port()
+    command = [sys.executable, os.path.abspath(__file__), "--cert", cert, "--key", key,
+               "--port", str(port), "--hostname", "127.0.0.1"]
+    if token:
+        command += ["--bearer-token", token]
+    if service_provider_config is not None:
+        config_file = work / "service-provider-config.json"
+        config_file.write_text(json.dumps(service_provider_config), encoding="utf-8")
+        command += ["--service-provider-config", str(config_file)]
+    dump_file = str(work / "resources.json") if dump else None
+    if dump_file:
+        command += ["--dump-resources", dump_file]
+    log = open(work / "scim-server.log", "wb")  # pylint: disable=consider-using-with
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
+    server = ScimServer(f"https://127.0.0.1:{port}/v2", cert, token, process.pid, dump_file)
+    try:
+        _wait_ready(server, process, work / "scim-server.log")
+        yield server
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+        if own and not dump:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _wait_ready(server: ScimServer, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"scim2-server exited with {process.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            status, dummy = server.get("/ServiceProviderConfig")
+            if status == 200:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"scim2-server did not answer in {READY_SECONDS:.0f} s: {log.read_text(errors='replace')[-2000:]}")
+
+
+def _serve(argv: list[str]) -> None:
+    """The ``scim2-server`` command line, over TLS: ``--cert`` and ``--key`` are ours, the rest its own."""
+    import argparse  # pylint: disable=import-outside-toplevel
+    from scim2_server.testserver import cli  # pylint: disable=import-outside-toplevel
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cert", required=True)
+    parser.add_argument("--key", required=True)
+    ours, rest = parser.parse_known_args(argv)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(ours.cert, ours.key)
+    plain_make_server = cli.make_server
+
+    def make_tls_server(*args, **kwargs):
+        server = plain_make_server(*args, **kwargs)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        return server
+
+    cli.make_server = make_tls_server
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stop by PID ends it like Ctrl-C
+    sys.argv = ["scim2-server"] + rest
+    cli.main()
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1:])
