@@ -20,6 +20,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 
 from scim_server import running_scim  # noqa: E402  pylint: disable=wrong-import-position
 
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.scim import discovery  # noqa: E402
+
 pytest.importorskip("scim2_server")
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -42,6 +44,12 @@ def test_https_with_token_and_discovery():
         assert config["patch"]["supported"] is True
         assert config["bulk"]["supported"] is True and config["bulk"]["maxOperations"] > 0
         assert config["etag"]["supported"] is True
+        # What the SCIM target's discovery makes of it (the unit tests' fixture is this answer).
+        found = discovery.features(config)
+        assert found.patch and found.bulk and found.etag and found.filter_max_results == 1000
+        # Behind TLS it still names http:// locations (it cannot know): a client must build URLs
+        # from its own base and the resource id, never follow meta.location.
+        assert config["meta"]["location"].startswith("http://")
         status, dummy = scim.get("/Users", token="wrong")
         assert status == 401
         status, types = scim.get("/ResourceTypes")
@@ -62,6 +70,8 @@ def test_announces_less_when_told():
         dummy, announced = scim.get("/ServiceProviderConfig")
         assert announced["patch"]["supported"] is False and announced["bulk"]["supported"] is False
         assert announced["filter"]["maxResults"] == 2
+        found = discovery.features(announced)
+        assert (found.patch, found.bulk, found.page_size(100)) == (False, False, 2)
 
 
 def test_users_page_and_carry_etags():
@@ -93,3 +103,53 @@ def test_the_field_client_library_talks_to_it():
         assert created.id and created.external_id == "10023"
         found = client.query(User)
         assert [u.user_name for u in found.resources] == ["jose.muller"]
+
+
+def _request(scim, method, path, body=None):
+    request = urllib.request.Request(scim.url + path, data=None if body is None else json.dumps(body).encode(),
+                                     method=method, headers={"Content-Type": "application/scim+json",
+                                                             "Authorization": f"Bearer {scim.token}"})
+    context = ssl.create_default_context(cafile=scim.ca_file)
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def test_the_target_paths_and_minimal_patch_on_the_real_server():
+    """What paths.resource builds the server takes; what paths.patch_operations sends it applies,
+    and reading back through paths.read gives exactly the wanted values."""
+    from ansible_collections.jml.provisioning.plugins.module_utils.targets.scim import paths  # pylint: disable=import-outside-toplevel
+    mapped = [paths.parse(p) for p in ("userName", "name.givenName", "name.familyName", 'emails[type eq "work"].value',
+                                       paths.ENTERPRISE_USER + ":department", "title")]
+    by_text = dict((p.text, p) for p in mapped)
+    with running_scim() as scim:
+        new = paths.resource([USER_SCHEMA], {by_text["userName"]: ["ana.lopez"], by_text["name.givenName"]: ["Ana"],
+                                             by_text["name.familyName"]: ["López"],
+                                             by_text[paths.ENTERPRISE_USER + ":department"]: ["IT"]})
+        status, created = _request(scim, "POST", "/Users", new)
+        assert status == 201, created
+        wanted = {by_text["name.givenName"]: ["Anna"], by_text['emails[type eq "work"].value']: ["ana@example.com"],
+                  by_text[paths.ENTERPRISE_USER + ":department"]: [], by_text["title"]: ["Engineer"],
+                  by_text["userName"]: ["ana.lopez"]}
+        operations = paths.patch_operations(created, wanted)
+        assert len(operations) == 4  # userName is unchanged: not sent
+        status, patched = _request(scim, "PATCH", "/Users/" + created["id"],
+                                   {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
+        assert status in (200, 204), patched  # RFC 7644 3.5.2: 204 without a body is a success too
+        status, read_back = _request(scim, "GET", "/Users/" + created["id"])
+        flat = paths.flatten(read_back, mapped)
+        assert flat == {"userName": ["ana.lopez"], "name.givenName": ["Anna"], "name.familyName": ["López"],
+                        'emails[type eq "work"].value': ["ana@example.com"], paths.ENTERPRISE_USER + ":department": [],
+                        "title": ["Engineer"]}
+        # Now the element exists: the next change goes through the filter, and nothing else is sent.
+        again = paths.patch_operations(read_back, {by_text['emails[type eq "work"].value']: ["ana.lopez@example.com"],
+                                                   by_text["title"]: ["Engineer"]})
+        assert again == [{"op": "replace", "path": 'emails[type eq "work"].value', "value": "ana.lopez@example.com"}]
+        status, dummy = _request(scim, "PATCH", "/Users/" + created["id"],
+                                 {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": again})
+        assert status in (200, 204)
+        dummy, final = _request(scim, "GET", "/Users/" + created["id"])
+        assert paths.read(final, by_text['emails[type eq "work"].value']) == ["ana.lopez@example.com"]
+        assert paths.patch_operations(final, {by_text['emails[type eq "work"].value']: ["ana.lopez@example.com"]}) == []

@@ -22,6 +22,7 @@ ALLOWED = {
     "notify": {"", "notify", "expressions"},
     "report": {"", "report"},
     "targets/ldap": {"", "targets/ldap", "provision", "expressions"},
+    "targets/scim": {"", "targets/scim", "provision", "expressions"},
     "": {""},
 }
 
