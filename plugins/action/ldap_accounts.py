@@ -4,199 +4,45 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Action plugin of jml.provisioning.ldap_accounts: reconciles one LDAP target on the controller.
 
-It runs here rather than as a remote module because the vault is decrypted with the play's
-vault secrets, which only the controller holds, and because shipping 100k persons as module
-arguments would cost more than the reconcile itself.
+What every target shares (validation, vault, lock, reconcile, result) is
+``plugin_utils/target_action.py``; this file says what is LDAP's: the options, the connection
+and the lock's name (server URI and search base).
 """
 
 from __future__ import annotations
 
-import datetime
-import json
-import os
-
-import yaml
-
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleActionFail
 from ansible.module_utils.basic import missing_required_lib
-from ansible.plugins.action import ActionBase
 
-from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
-from ansible_collections.jml.provisioning.plugins.module_utils import limits
-from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
-from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.config import build_target_config
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import adapter as ldapadapter
-from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, run_lock, vault_file
-from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
-    bounded_diffs, vault_secrets, write_private_file,
-)
+from ansible_collections.jml.provisioning.plugins.plugin_utils.target_action import TargetAction, load_rules
+
+_load_rules = load_rules  # the name bench/provision_phases.py and older callers import
 
 
-def _load_rules(path):
-    """Rules from a YAML file: a list of rules, or a mapping with a ``rules`` list."""
-    if not path:
-        return []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"rules_file {path} cannot be read: {exc}")
-    rules = document.get("rules") if isinstance(document, dict) else document
-    if not isinstance(rules, list):
-        raise ConfigError(f"rules_file {path} must hold a list of rules (or a mapping with a 'rules' list)")
-    return rules
+class ActionModule(TargetAction):
 
+    NAME = "ldap_accounts"
+    SPEC = LDAP_ACCOUNTS_SPEC
+    TARGET_ERRORS = (ldaptarget.TargetError,)
+    LOST = ldaptarget.LOST
 
-class ActionModule(ActionBase):
-
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
+    def check_requirements(self):
         if not ldaptarget.HAS_LDAP3:
             raise AnsibleActionFail(missing_required_lib("ldap3"))
-        dummy, options = self.validate_argument_spec(argument_spec=LDAP_ACCOUNTS_SPEC)
-        try:
-            options["loaded_rules"] = _load_rules(options["rules_file"])
-            config = build_target_config(options)
-            today = reference_date(options["reference_date"], datetime.date.today())
-            # In check mode, what this run's check-mode collect would have written (site.yml --check).
-            vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
-                                                   self._task.check_mode, options["encrypt"])
-            notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
-        except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
-            raise AnsibleActionFail(f"ldap_accounts: {exc}; nothing was written")
 
-        scope = options["search_base"] or options["accounts_dn"]
-        lock = run_lock.target_lock_path(options["lock_dir"] or os.path.dirname(os.path.abspath(options["vault"])),
-                                         options["connection"]["server_uri"], scope)
-        try:
-            with run_lock.held(lock, f"ldap_accounts on {options['connection']['server_uri']} {scope}",
-                               options["lock_timeout"]) as stale:
-                result = self._reconcile(result, options, config, vault, handed_off, today, notifier)
-        except run_lock.LockError as exc:
-            raise AnsibleActionFail(f"ldap_accounts: {exc}")
-        if stale:
-            result["warnings"] = result.get("warnings", []) + [
-                "ldap_accounts: an earlier run on this target was killed before it finished (%s); its lock was "
-                "taken over (the plan was made from the directory as that run left it)" % run_lock.describe(stale)]
-        return result
+    def build_config(self, options):
+        return build_target_config(options)
 
-    def _reconcile(self, result, options, config, vault, handed_off, today, notifier):
-        """Connect, reconcile and shape the result; runs under the target's lock."""
-        try:
-            conn = ldaptarget.connect(**options["connection"])
-        except ldaptarget.TargetError as exc:
-            raise AnsibleActionFail(f"ldap_accounts: {exc}; nothing was written")
-        try:
-            outcome, operations = reconcile.run(
-                vault["persons"], config, ldapadapter.LdapTarget(conn, options, config), today,
-                check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
-                override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
-                notifier=notifier)
-        except (ldaptarget.TargetError, ValueError) as exc:
-            raise AnsibleActionFail(f"ldap_accounts: {exc}; nothing was written")
-        finally:
-            try:
-                conn.unbind()
-            except Exception:  # pylint: disable=broad-except
-                pass  # a dead socket's clean-up must never mask what happened to the writes
-        # Which HR data the plan is of: this run's check-mode collect, or the vault on disk.
-        outcome["vault_source"] = "collect" if handed_off else "vault"
-        result.update(outcome)
-        result["check_mode"] = bool(self._task.check_mode)
-        if outcome.get("msg"):
-            result["msg"] = "ldap_accounts: " + outcome["msg"]
-        if options["plan_file"]:
-            try:
-                self._write_plan(options["plan_file"], outcome, operations)
-            except OSError as exc:
-                message = f"ldap_accounts: plan_file {options['plan_file']} cannot be written: {exc}"
-                if self._task.check_mode:  # nothing was written: the plan is the point of the run
-                    raise AnsibleActionFail(message)
-                # The writes are done: their result must not be lost for want of a file.
-                result["warnings"] = result.get("warnings", []) + [message + "; the run's result is this task's"]
-        if self._task.diff and operations:
-            result["diff"] = bounded_diffs(map(reconcile.diff_item, operations), options["max_actions"])
-        warnings = self._alert_warnings(outcome["alerts"]) + self._conflict_warnings(outcome["correlation"])
-        if warnings:
-            result["warnings"] = result.get("warnings", []) + warnings
-        failures = outcome["failures"]
-        lost = [f for f in failures if str(f.get("error", "")).startswith(ldaptarget.LOST)]
-        if lost and not result.get("msg"):
-            result["msg"] = ("ldap_accounts: the connection to %s was lost during the writes: %d operation(s) "
-                             "applied, %d failed, %d not known to be applied; the next run converges; see 'failures'"
-                             % (options["connection"]["server_uri"], outcome.get("applied", 0),
-                                len(failures) - len(lost), len(lost)))
-        if failures and not result.get("msg"):
-            first = failures[0]
-            verb = "would fail" if self._task.check_mode else "failed, the others were applied"
-            result["msg"] = ("ldap_accounts: %d operation(s) %s; first: %s %s: %s; see 'failures'"
-                             % (len(failures), verb, first.get("action"), first.get("dn") or first.get("person"),
-                                first.get("error")))
-        return result
+    def server(self, options):
+        return options["connection"]["server_uri"]
 
-    @staticmethod
-    def _conflict_warnings(correlation, shown=5):
-        """A conflict is never guessed: the persons involved are left alone, which the operator must know."""
-        conflicts = correlation.get("conflicts") or []
-        warnings = []
-        for conflict in conflicts[:shown]:
-            persons = conflict.get("persons") or [conflict.get("person")]
-            warnings.append("ldap_accounts: correlation conflict (%s) on %s: person(s) %s, account(s) %s; "
-                            "left alone" % (conflict.get("problem"), conflict.get("anchor"), ", ".join(map(str, persons)),
-                                            "; ".join(conflict.get("accounts") or [])))
-        if len(conflicts) > shown:
-            warnings.append("ldap_accounts: %d more correlation conflict(s); see correlation.conflicts"
-                            % (len(conflicts) - shown))
-        return warnings
+    def scope(self, options):
+        return options["search_base"] or options["accounts_dn"]
 
-    def _notifier(self, alerts, persons, today, target):
-        """``reconcile.run``'s notifier for the ``alerts`` option (None when not set): events ->
-        messages (compiled here, before anything is written) -> one SMTP connection."""
-        if not alerts:
-            return None
-        config = alertslib.compile_config(alerts, self._read_template)
-
-        def notifier(events):
-            messages, undeliverable = alertslib.plan_messages(events, persons, config, today, target=target)
-            sent, errors = smtp.send(messages, alerts["smtp"])
-            return {"sent": sent, "failed": errors, "undeliverable": undeliverable}
-        return notifier
-
-    def _read_template(self, path):
-        # Found like ansible.builtin.template's src: the role's or playbook's templates/, or as given.
-        try:
-            found = self._find_needle("templates", path)
-            with open(found, encoding="utf-8") as handle:
-                return handle.read()
-        except (AnsibleError, OSError, UnicodeDecodeError) as exc:
-            raise alertslib.AlertConfigError(f"alerts template {path}: {exc}")
-
-    @staticmethod
-    def _alert_warnings(alerts):
-        """Mail problems are warnings: the provisioning they report on was done (or stopped) anyway."""
-        warnings = []
-        if alerts["failed"]:
-            first = alerts["failed"][0]
-            warnings.append("ldap_accounts: %d alert recipient(s) did not get their message (provisioning is not "
-                            "affected), first: %s: %s; see alerts.failed"
-                            % (len(alerts["failed"]), first.get("to"), first.get("error")))
-        if alerts["undeliverable"]:
-            first = alerts["undeliverable"][0]
-            warnings.append("ldap_accounts: %d alert event(s) had no recipient, first: rule %s, %s %s: %s; "
-                            "see alerts.undeliverable" % (len(alerts["undeliverable"]), first["rule"], first["event"],
-                                                          first["person"] or first["dn"] or "", first["error"]))
-        return warnings
-
-    @staticmethod
-    def _write_plan(path, outcome, operations):
-        # The plan names people and their attributes: private (0600) and atomic like the vault.
-        document = dict(outcome, actions=[op.as_dict() for op in operations], actions_truncated=0)
-        write_private_file(path, json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True))
+    def open_target(self, options, config):
+        conn = ldaptarget.connect(**options["connection"])
+        return ldapadapter.LdapTarget(conn, options, config), conn.unbind

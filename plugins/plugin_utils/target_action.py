@@ -1,0 +1,229 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The action shell every target module shares (for internal use).
+
+A target's action plugin (``ldap_accounts``; ``scim_accounts`` and ``file_accounts`` next)
+subclasses ``TargetAction`` and says only what is its own: its argument spec, how its options
+become a ``TargetConfig``, which lock it takes, how it opens and closes its target. Everything
+else is here, once: validation, rules, the vault (or this run's check-mode collect), alerts, the
+target lock, ``reconcile.run``, the result, the plan file, the diff and the warnings.
+
+It runs on the controller rather than as a remote module because the vault is decrypted with
+the play's vault secrets, which only the controller holds, and because shipping 100k persons as
+module arguments would cost more than the reconcile itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+
+import yaml
+
+from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
+from ansible_collections.jml.provisioning.plugins.module_utils import limits
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
+from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
+from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, run_lock, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
+    bounded_diffs, vault_secrets, write_private_file,
+)
+
+
+def load_rules(path):
+    """Rules from a YAML file: a list of rules, or a mapping with a ``rules`` list."""
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"rules_file {path} cannot be read: {exc}")
+    rules = document.get("rules") if isinstance(document, dict) else document
+    if not isinstance(rules, list):
+        raise ConfigError(f"rules_file {path} must hold a list of rules (or a mapping with a 'rules' list)")
+    return rules
+
+
+class TargetAction(ActionBase):
+    """The shared run of a target module; subclasses fill in the class attributes and hooks."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    NAME = ""               # the module's short name, the prefix of every message
+    SPEC: dict = {}         # its argument spec (module_utils/options.py)
+    TARGET_ERRORS = ()      # the adapter's own error types: "nothing was written" before the writes
+    LOST = None             # the prefix of a failure whose write may or may not have been applied
+
+    # ---- hooks -------------------------------------------------------------------------
+    def check_requirements(self):
+        """Raise AnsibleActionFail when a library the target needs is missing."""
+
+    def build_config(self, options):
+        raise NotImplementedError
+
+    def server(self, options) -> str:
+        """The target as messages and the lock name it (a URI, a URL, a path)."""
+        raise NotImplementedError
+
+    def scope(self, options) -> str:
+        """The managed scope within ``server`` (the lock is per server and scope)."""
+        return ""
+
+    def open_target(self, options, config):
+        """``(target, close)``: a connected ``port.Target`` and the call that releases it."""
+        raise NotImplementedError
+
+    # ---- the shared run ------------------------------------------------------------------
+    def run(self, tmp=None, task_vars=None):
+        result = super(TargetAction, self).run(tmp, task_vars)
+        del tmp
+        self.check_requirements()
+        dummy, options = self.validate_argument_spec(argument_spec=self.SPEC)
+        try:
+            options["loaded_rules"] = load_rules(options["rules_file"])
+            config = self.build_config(options)
+            today = reference_date(options["reference_date"], datetime.date.today())
+            # In check mode, what this run's check-mode collect would have written (site.yml --check).
+            vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
+                                                   self._task.check_mode, options["encrypt"])
+            notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
+        except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
+            raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
+
+        server, scope = self.server(options), self.scope(options)
+        lock = run_lock.target_lock_path(options["lock_dir"] or os.path.dirname(os.path.abspath(options["vault"])),
+                                         server, scope)
+        try:
+            with run_lock.held(lock, f"{self.NAME} on {server} {scope}".rstrip(), options["lock_timeout"]) as stale:
+                result = self._reconcile(result, options, config, vault, handed_off, today, notifier)
+        except run_lock.LockError as exc:
+            raise AnsibleActionFail(f"{self.NAME}: {exc}")
+        if stale:
+            result["warnings"] = result.get("warnings", []) + [
+                "%s: an earlier run on this target was killed before it finished (%s); its lock was "
+                "taken over (the plan was made from the target as that run left it)" % (self.NAME, run_lock.describe(stale))]
+        return result
+
+    def _reconcile(self, result, options, config, vault, handed_off, today, notifier):
+        """Open the target, reconcile and shape the result; runs under the target's lock."""
+        try:
+            target, close = self.open_target(options, config)
+        except self.TARGET_ERRORS as exc:
+            raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
+        try:
+            outcome, operations = reconcile.run(
+                vault["persons"], config, target, today,
+                check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
+                override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
+                notifier=notifier)
+        except self.TARGET_ERRORS + (ValueError,) as exc:
+            raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
+        finally:
+            try:
+                close()
+            except Exception:  # pylint: disable=broad-except
+                pass  # a dead connection's clean-up must never mask what happened to the writes
+        # Which HR data the plan is of: this run's check-mode collect, or the vault on disk.
+        outcome["vault_source"] = "collect" if handed_off else "vault"
+        result.update(outcome)
+        result["check_mode"] = bool(self._task.check_mode)
+        if outcome.get("msg"):
+            result["msg"] = f"{self.NAME}: " + outcome["msg"]
+        if options["plan_file"]:
+            try:
+                self._write_plan(options["plan_file"], outcome, operations)
+            except OSError as exc:
+                message = f"{self.NAME}: plan_file {options['plan_file']} cannot be written: {exc}"
+                if self._task.check_mode:  # nothing was written: the plan is the point of the run
+                    raise AnsibleActionFail(message)
+                # The writes are done: their result must not be lost for want of a file.
+                result["warnings"] = result.get("warnings", []) + [message + "; the run's result is this task's"]
+        if self._task.diff and operations:
+            result["diff"] = bounded_diffs(map(reconcile.diff_item, operations), options["max_actions"])
+        warnings = self._alert_warnings(outcome["alerts"]) + self._conflict_warnings(outcome["correlation"])
+        if warnings:
+            result["warnings"] = result.get("warnings", []) + warnings
+        self._failure_message(result, outcome, options)
+        return result
+
+    def _failure_message(self, result, outcome, options):
+        failures = outcome["failures"]
+        lost = [f for f in failures if self.LOST and str(f.get("error", "")).startswith(self.LOST)]
+        if lost and not result.get("msg"):
+            result["msg"] = ("%s: the connection to %s was lost during the writes: %d operation(s) "
+                             "applied, %d failed, %d not known to be applied; the next run converges; see 'failures'"
+                             % (self.NAME, self.server(options), outcome.get("applied", 0),
+                                len(failures) - len(lost), len(lost)))
+        if failures and not result.get("msg"):
+            first = failures[0]
+            verb = "would fail" if self._task.check_mode else "failed, the others were applied"
+            result["msg"] = ("%s: %d operation(s) %s; first: %s %s: %s; see 'failures'"
+                             % (self.NAME, len(failures), verb, first.get("action"), first.get("dn") or first.get("person"),
+                                first.get("error")))
+
+    def _conflict_warnings(self, correlation, shown=5):
+        """A conflict is never guessed: the persons involved are left alone, which the operator must know."""
+        conflicts = correlation.get("conflicts") or []
+        warnings = []
+        for conflict in conflicts[:shown]:
+            persons = conflict.get("persons") or [conflict.get("person")]
+            warnings.append("%s: correlation conflict (%s) on %s: person(s) %s, account(s) %s; "
+                            "left alone" % (self.NAME, conflict.get("problem"), conflict.get("anchor"),
+                                            ", ".join(map(str, persons)), "; ".join(conflict.get("accounts") or [])))
+        if len(conflicts) > shown:
+            warnings.append("%s: %d more correlation conflict(s); see correlation.conflicts"
+                            % (self.NAME, len(conflicts) - shown))
+        return warnings
+
+    def _notifier(self, alerts, persons, today, target):
+        """``reconcile.run``'s notifier for the ``alerts`` option (None when not set): events ->
+        messages (compiled here, before anything is written) -> one SMTP connection."""
+        if not alerts:
+            return None
+        config = alertslib.compile_config(alerts, self._read_template)
+
+        def notifier(events):
+            messages, undeliverable = alertslib.plan_messages(events, persons, config, today, target=target)
+            sent, errors = smtp.send(messages, alerts["smtp"])
+            return {"sent": sent, "failed": errors, "undeliverable": undeliverable}
+        return notifier
+
+    def _read_template(self, path):
+        # Found like ansible.builtin.template's src: the role's or playbook's templates/, or as given.
+        try:
+            found = self._find_needle("templates", path)
+            with open(found, encoding="utf-8") as handle:
+                return handle.read()
+        except (AnsibleError, OSError, UnicodeDecodeError) as exc:
+            raise alertslib.AlertConfigError(f"alerts template {path}: {exc}")
+
+    def _alert_warnings(self, alerts):
+        """Mail problems are warnings: the provisioning they report on was done (or stopped) anyway."""
+        warnings = []
+        if alerts["failed"]:
+            first = alerts["failed"][0]
+            warnings.append("%s: %d alert recipient(s) did not get their message (provisioning is not "
+                            "affected), first: %s: %s; see alerts.failed"
+                            % (self.NAME, len(alerts["failed"]), first.get("to"), first.get("error")))
+        if alerts["undeliverable"]:
+            first = alerts["undeliverable"][0]
+            warnings.append("%s: %d alert event(s) had no recipient, first: rule %s, %s %s: %s; "
+                            "see alerts.undeliverable" % (self.NAME, len(alerts["undeliverable"]), first["rule"],
+                                                          first["event"], first["person"] or first["dn"] or "",
+                                                          first["error"]))
+        return warnings
+
+    @staticmethod
+    def _write_plan(path, outcome, operations):
+        # The plan names people and their attributes: private (0600) and atomic like the vault.
+        document = dict(outcome, actions=[op.as_dict() for op in operations], actions_truncated=0)
+        write_private_file(path, json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True))
