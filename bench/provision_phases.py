@@ -86,7 +86,7 @@ def main(argv=None):
 def run_phases(args, host, vault_path):
     # pylint: disable=import-outside-toplevel
     from ansible.parsing.vault import VaultSecret
-    from ansible_collections.jml.provisioning.plugins.action.ldap_accounts import _load_rules
+    from ansible_collections.jml.provisioning.plugins.plugin_utils.target_action import load_rules
     from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.adapter import LdapTarget
     from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
     from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
@@ -103,7 +103,7 @@ def run_phases(args, host, vault_path):
         return value
 
     options = step("options", lambda: options_for(host, vault_path))
-    options["loaded_rules"] = _load_rules(options["rules_file"])
+    options["loaded_rules"] = load_rules(options["rules_file"])
     config = step("configuration", lambda: build_target_config(options))
     with open(os.path.join(cb.WORK, "vault-pass"), "rb") as handle:
         secret = VaultSecret(handle.read().strip())

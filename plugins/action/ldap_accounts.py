@@ -18,9 +18,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.options import LD
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.config import build_target_config
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import adapter as ldapadapter
-from ansible_collections.jml.provisioning.plugins.plugin_utils.target_action import TargetAction, load_rules
-
-_load_rules = load_rules  # the name bench/provision_phases.py and older callers import
+from ansible_collections.jml.provisioning.plugins.plugin_utils.target_action import TargetAction
 
 
 class ActionModule(TargetAction):

@@ -7,7 +7,6 @@ announces what it is told to, pagination, and the field's own client library tal
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
 import sys
@@ -28,12 +27,7 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 def _post_user(scim, user_name, external_id):
-    body = json.dumps({"schemas": [USER_SCHEMA], "userName": user_name, "externalId": external_id}).encode()
-    request = urllib.request.Request(scim.url + "/Users", data=body, method="POST",
-                                     headers={"Content-Type": "application/scim+json",
-                                              "Authorization": f"Bearer {scim.token}"})
-    with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=scim.ca_file), timeout=10) as response:
-        return response.status, json.loads(response.read())
+    return scim.request("POST", "/Users", {"schemas": [USER_SCHEMA], "userName": user_name, "externalId": external_id})
 
 
 def test_https_with_token_and_discovery():
@@ -108,18 +102,6 @@ def test_the_field_client_library_talks_to_it():
         assert [u.user_name for u in found.resources] == ["jose.muller"]
 
 
-def _request(scim, method, path, body=None):
-    request = urllib.request.Request(scim.url + path, data=None if body is None else json.dumps(body).encode(),
-                                     method=method, headers={"Content-Type": "application/scim+json",
-                                                             "Authorization": f"Bearer {scim.token}"})
-    context = ssl.create_default_context(cafile=scim.ca_file)
-    try:
-        with urllib.request.urlopen(request, context=context, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-
-
 def test_the_target_paths_and_minimal_patch_on_the_real_server():
     """What paths.resource builds the server takes; what paths.patch_operations sends it applies,
     and reading back through paths.read gives exactly the wanted values."""
@@ -131,17 +113,17 @@ def test_the_target_paths_and_minimal_patch_on_the_real_server():
         new = paths.resource([USER_SCHEMA], {by_text["userName"]: ["ana.lopez"], by_text["name.givenName"]: ["Ana"],
                                              by_text["name.familyName"]: ["López"],
                                              by_text[paths.ENTERPRISE_USER + ":department"]: ["IT"]})
-        status, created = _request(scim, "POST", "/Users", new)
+        status, created = scim.request("POST", "/Users", new)
         assert status == 201, created
         wanted = {by_text["name.givenName"]: ["Anna"], by_text['emails[type eq "work"].value']: ["ana@example.com"],
                   by_text[paths.ENTERPRISE_USER + ":department"]: [], by_text["title"]: ["Engineer"],
                   by_text["userName"]: ["ana.lopez"]}
         operations = paths.patch_operations(created, wanted)
         assert len(operations) == 4  # userName is unchanged: not sent
-        status, patched = _request(scim, "PATCH", "/Users/" + created["id"],
-                                   {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
+        status, patched = scim.request("PATCH", "/Users/" + created["id"],
+                                       {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
         assert status in (200, 204), patched  # RFC 7644 3.5.2: 204 without a body is a success too
-        status, read_back = _request(scim, "GET", "/Users/" + created["id"])
+        status, read_back = scim.request("GET", "/Users/" + created["id"])
         flat = paths.flatten(read_back, mapped)
         assert flat == {"userName": ["ana.lopez"], "name.givenName": ["Anna"], "name.familyName": ["López"],
                         'emails[type eq "work"].value': ["ana@example.com"], paths.ENTERPRISE_USER + ":department": [],
@@ -150,9 +132,9 @@ def test_the_target_paths_and_minimal_patch_on_the_real_server():
         again = paths.patch_operations(read_back, {by_text['emails[type eq "work"].value']: ["ana.lopez@example.com"],
                                                    by_text["title"]: ["Engineer"]})
         assert again == [{"op": "replace", "path": 'emails[type eq "work"].value', "value": "ana.lopez@example.com"}]
-        status, dummy = _request(scim, "PATCH", "/Users/" + created["id"],
-                                 {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": again})
+        status, dummy = scim.request("PATCH", "/Users/" + created["id"],
+                                     {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": again})
         assert status in (200, 204)
-        dummy, final = _request(scim, "GET", "/Users/" + created["id"])
+        dummy, final = scim.request("GET", "/Users/" + created["id"])
         assert paths.read(final, by_text['emails[type eq "work"].value']) == ["ana.lopez@example.com"]
         assert paths.patch_operations(final, {by_text['emails[type eq "work"].value']: ["ana.lopez@example.com"]}) == []

@@ -50,9 +50,13 @@ class ScimServer:
     pid: int
     dump_file: Optional[str]
 
-    def get(self, path: str, token: Optional[str] = None) -> tuple[int, dict]:
-        """``GET url+path`` with the bearer token (or ``token``): (status, JSON body)."""
-        request = urllib.request.Request(self.url + path, headers={"Accept": "application/scim+json"})
+    def request(self, method: str, path: str, body: Optional[dict] = None,
+                token: Optional[str] = None) -> tuple[int, dict]:
+        """``method url+path`` with the bearer token (or ``token``): (status, JSON body or {})."""
+        request = urllib.request.Request(self.url + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Accept": "application/scim+json",
+                                                  "Content-Type": "application/scim+json"})
         used = self.token if token is None else token
         if used:
             request.add_header("Authorization", f"Bearer {used}")
@@ -61,8 +65,10 @@ class ScimServer:
             with urllib.request.urlopen(request, context=context, timeout=10) as response:
                 return response.status, json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
-            body = exc.read()
-            return exc.code, json.loads(body) if body else {}
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    def get(self, path: str, token: Optional[str] = None) -> tuple[int, dict]:
+        return self.request("GET", path, token=token)
 
 
 def _free_port() -> int:

@@ -119,7 +119,6 @@ class Quirks:
     """How a server family departs from RFC 7643/7644, as data the adapter reads."""
 
     name: str
-    username_case_insensitive: bool = True   # RFC 7643: userName's caseExact is false
     features: dict = field(default_factory=dict)  # Features fields the server announces wrongly
     notes: str = ""
 
