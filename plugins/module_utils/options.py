@@ -169,7 +169,43 @@ ALERTS_SPEC = {
         )),
 }
 
-LDAP_ACCOUNTS_SPEC = dict(
+def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
+    """The options every target module shares (the contract's vocabulary: vault, anchor,
+    username, attributes, lifecycle, rules, thresholds, alerts, plan_file...) and the target's ``own``."""
+    username = copy.deepcopy(USERNAME_SPEC)
+    username["attribute"] = dict(type="str", default=username_attribute)
+    spec = dict(
+        more_anchors=dict(type="list", elements="dict", default=[], options=dict(
+            person=dict(type="str", required=True),
+            attribute=dict(type="str", required=True),
+        )),
+        anchor=dict(type="dict", default={}, options=dict(
+            person=dict(type="str", default="id"),
+            attribute=dict(type="str", default=anchor_attribute),
+            lookup_base=dict(type="str"),
+            adopt=dict(type="bool", default=False),
+        )),
+        username=dict(type="dict", required=True, options=username),
+        attributes=dict(type="dict", required=True),
+        create_only=dict(type="list", elements="str", default=[]),
+        lifecycle=dict(type="dict", default={}, options=copy.deepcopy(LIFECYCLE_SPEC)),
+        rules=dict(type="list", elements="dict", default=[]),
+        rules_file=dict(type="path"),
+        reference_date=dict(type="str"),
+        thresholds=dict(type="dict"),
+        allow_threshold_override=dict(type="bool", default=False),
+        max_actions=dict(type="int", default=1000),
+        plan_file=dict(type="path"),
+        lock_dir=dict(type="path"),
+        alerts=dict(type="dict", options=copy.deepcopy(ALERTS_SPEC)),
+        **copy.deepcopy(VAULT_SPEC)
+    )
+    spec.update(own)
+    return spec
+
+
+LDAP_ACCOUNTS_SPEC = target_spec(
+    "employeeNumber", "uid",
     connection=dict(type="dict", required=True, options=LDAP_CONNECTION_SPEC),
     flavour=dict(type="str", default="openldap", choices=["openldap", "ad"]),
     rdn=dict(type="dict", options=dict(
@@ -182,19 +218,6 @@ LDAP_ACCOUNTS_SPEC = dict(
     container=dict(type="str"),
     create_containers=dict(type="bool", default=False),
     object_classes=dict(type="list", elements="str", default=["inetOrgPerson"]),
-    more_anchors=dict(type="list", elements="dict", default=[], options=dict(
-        person=dict(type="str", required=True),
-        attribute=dict(type="str", required=True),
-    )),
-    anchor=dict(type="dict", default={}, options=dict(
-        person=dict(type="str", default="id"),
-        attribute=dict(type="str", default="employeeNumber"),
-        lookup_base=dict(type="str"),
-        adopt=dict(type="bool", default=False),
-    )),
-    username=dict(type="dict", required=True, options=USERNAME_SPEC),
-    attributes=dict(type="dict", required=True),
-    create_only=dict(type="list", elements="str", default=[]),
     owned_values=dict(type="dict", default={}),
     dn_attributes=dict(type="list", elements="str", default=["manager"]),
     disable=dict(type="dict", default={}, options=dict(
@@ -210,16 +233,5 @@ LDAP_ACCOUNTS_SPEC = dict(
         must_change=dict(type="bool", default=False),
         value=dict(type="str", no_log=False),
     )),
-    lifecycle=dict(type="dict", default={}, options=LIFECYCLE_SPEC),
-    rules=dict(type="list", elements="dict", default=[]),
-    rules_file=dict(type="path"),
     groups=dict(type="dict", default={}, options=GROUPS_SPEC),
-    reference_date=dict(type="str"),
-    thresholds=dict(type="dict"),
-    allow_threshold_override=dict(type="bool", default=False),
-    max_actions=dict(type="int", default=1000),
-    plan_file=dict(type="path"),
-    lock_dir=dict(type="path"),
-    alerts=dict(type="dict", options=ALERTS_SPEC),
-    **copy.deepcopy(VAULT_SPEC)
 )

@@ -93,7 +93,8 @@ class _Owners(object):
         return held, stale
 
 
-def plan(managed, entitled, groups_info, rules, placeholder, create_missing, rdn_is_login=False):
+def plan(managed, entitled, groups_info, rules, placeholder, create_missing, rdn_is_login=False,
+         members_follow=False):
     """Membership changes, batches, the per-rule report and problems.
 
     ``managed``: person -> (current DN or None for a new account, DN after this run);
@@ -101,15 +102,17 @@ def plan(managed, entitled, groups_info, rules, placeholder, create_missing, rdn
     absent from it is not judged this run and keeps their memberships);
     ``groups_info``: normalised DN -> {dn, exists, members}; ``rules``: compiled rules;
     ``rdn_is_login``: the accounts' RDN is their unique login, so a member DN with an account's
-    RDN at another place is that account's stale DN (cleaned up: ``relink``).
+    RDN at another place is that account's stale DN (cleaned up: ``relink``);
+    ``members_follow``: a group holds its members by an identifier a rename keeps (SCIM's ``id``),
+    so a moved account stays a member as it is: nothing to relink.
     """
     names = dict((rule.name, set(dnlib.normalise(dn) for dn in rule.groups)) for rule in rules)
     report = dict((rule.name, {"gain": [], "lose": []}) for rule in rules)
     changes, batches, problems = [], [], []
     placeholder_key = dnlib.normalise(placeholder) if placeholder else None
     owners = _Owners(managed, rdn_is_login, placeholder_key)
-    moving = set(pid for pid, (current, final) in managed.items()
-                 if current and dnlib.normalise(current) != dnlib.normalise(final))
+    moving = set() if members_follow else set(
+        pid for pid, (current, final) in managed.items() if current and dnlib.normalise(current) != dnlib.normalise(final))
     wanted_by_group = {}  # one pass over the persons, not one per group
     for pid, granted in entitled.items():
         if pid in managed:

@@ -176,7 +176,7 @@ class TargetConfig(object):
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
                  groups_base=None, group_name_attribute="cn", group_attributes=None, limits=None, owned_values=None,
-                 adopt_outside=False, create_containers=False, audit_id_attribute=""):
+                 adopt_outside=False, create_containers=False, audit_id_attribute="", members_follow_renames=False):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -223,6 +223,8 @@ class TargetConfig(object):
         self.adopt_outside = adopt_outside  # an account outside the scope with a joiner's anchor
         self.create_containers = create_containers  # a missing OU is created, not a predicted failure
         self.audit_id_attribute = audit_id_attribute  # AD: objectGUID, recorded in the actions
+        # Groups hold members by an identifier a rename keeps (SCIM's id): a move needs no relink.
+        self.members_follow_renames = members_follow_renames
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -503,7 +505,8 @@ class _Planner(object):
         changes, batches, report, problems = memberships.plan(
             self.managed_accounts, self.entitled, self.groups, config.rules, config.placeholder_member,
             config.create_missing_groups, rdn_is_login=config.rdn_value is None
-            and config.rdn_attribute.lower() == config.username_attribute.lower())
+            and config.rdn_attribute.lower() == config.username_attribute.lower(),
+            members_follow=config.members_follow_renames)
         self.plan.rules = report
         self.plan.problems.extend(problems)
         for batch in batches:

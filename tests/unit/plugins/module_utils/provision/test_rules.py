@@ -126,6 +126,15 @@ def test_a_moved_account_is_still_the_same_member():
     assert change.batch.add == [] and change.batch.remove == []
 
 
+def test_where_members_follow_renames_a_moved_member_needs_nothing():
+    """SCIM groups hold members by id: a renamed account is still the member it was."""
+    managed = {"1": ("userName=a,ou=Users", "userName=a2,ou=Users")}
+    changes, batches, dummy2, dummy3 = memberships.plan(
+        managed, {"1": _entitled("staff")}, _info("staff", "userName=a,ou=Users"),
+        compile_rules([{"name": "staff", "groups": ["staff"]}], GROUPS), None, False, members_follow=True)
+    assert changes == [] and batches == []
+
+
 def test_a_moved_account_that_loses_a_group_is_revoked_by_the_dn_the_group_holds():
     managed = {"1": ("uid=a,ou=old,dc=x", "uid=a,ou=new,dc=x")}
     changes, dummy, dummy2, dummy3 = memberships.plan(
