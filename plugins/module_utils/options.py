@@ -235,3 +235,34 @@ LDAP_ACCOUNTS_SPEC = target_spec(
     )),
     groups=dict(type="dict", default={}, options=GROUPS_SPEC),
 )
+
+SCIM_CONNECTION_SPEC = dict(
+    base_url=dict(type="str", required=True),
+    auth=dict(type="dict", required=True, no_log=False, options=copy.deepcopy(AUTH_SPEC)),
+    validate_certs=dict(type="bool", default=True),
+    ca_file=dict(type="path"),
+    timeout=dict(type="float", default=30.0),
+    retries=dict(type="int", default=5),
+    max_retry_wait=dict(type="float", default=120.0),
+    page_size=dict(type="int", default=100),
+    bulk=dict(type="bool", default=True),
+    quirks=dict(type="str", default="rfc"),
+)
+
+SCIM_ACCOUNTS_SPEC = target_spec(
+    "externalId", "userName",
+    connection=dict(type="dict", required=True, options=SCIM_CONNECTION_SPEC),
+    filter=dict(type="str"),
+    dn_attributes=dict(type="list", elements="str",
+                       default=["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"]),
+    initial_password=dict(type="dict", default={}, no_log=False, options=dict(
+        generate=dict(type="bool", default=False),
+        length=dict(type="int", default=20),
+        value=dict(type="str", no_log=False),
+    )),
+    groups=dict(type="dict", default={}, options=dict(
+        create_missing=dict(type="bool", default=False),
+        revoke_on_disable=dict(type="bool", default=True),
+        batch_size=dict(type="int", default=100),
+    )),
+)

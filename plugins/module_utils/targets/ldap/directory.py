@@ -14,8 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import re
-import secrets as _secrets
 import ssl
 import time
 
@@ -29,6 +27,7 @@ except ImportError:  # pragma: no cover - reported by the plugins with missing_r
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.passwords import forbidden_tokens, generate_password
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _ber as ldap_ber
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _wire as ldap_wire
 
@@ -388,36 +387,6 @@ def ssha(password):
     salt = os.urandom(8)
     digest = hashlib.sha1(password.encode("utf-8") + salt).digest()
     return "{SSHA}" + base64.b64encode(digest + salt).decode("ascii")
-
-
-def forbidden_tokens(login=None, display_name=None):
-    """What Windows' complexity check refuses in a password: the sAMAccountName (when it is
-    longer than 2 characters) and every token of 3 or more characters of the display name, split
-    at the characters Windows splits at (comma, period, dash, underscore, hash, white space)."""
-    tokens = set()
-    if login and len(login) > 2:
-        tokens.add(login.lower())
-    for token in re.split(r"[,.\-_#\s\t]+", display_name or ""):
-        if len(token) >= 3:
-            tokens.add(token.lower())
-    return tokens
-
-
-def generate_password(length, avoid=()):
-    """A random password of ``length`` characters (at least 12) with an upper-case letter, a
-    lower-case letter, a digit and a symbol: it meets AD's default complexity policy. ``avoid``:
-    texts it must not contain, case-insensitively (``forbidden_tokens``): drawn again until it
-    does not (a 3-letter token turns up by chance in about one password in a few thousand)."""
-    classes = ("ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "-_.!#%+")
-    alphabet = "".join(classes)
-    length = max(length, 12)
-    while True:
-        chosen = [_secrets.choice(c) for c in classes] + [_secrets.choice(alphabet) for dummy in range(length - 4)]
-        _secrets.SystemRandom().shuffle(chosen)
-        password = "".join(chosen)
-        lowered = password.lower()
-        if not any(token in lowered for token in avoid):
-            return password
 
 
 def _rename_request(dn, new_dn):

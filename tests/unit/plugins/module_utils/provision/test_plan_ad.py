@@ -13,7 +13,8 @@ import pytest
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import filetime
-from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.directory import generate_password, password_attributes
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.passwords import generate_password
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.directory import password_attributes
 
 TODAY = datetime.date(2026, 6, 1)
 PEOPLE = "OU=People,DC=example,DC=test"
@@ -264,7 +265,7 @@ def test_a_case_only_name_change_renames_the_cn(ad_proxy):
 
 
 def test_generated_passwords_never_hold_the_login_or_a_display_name_token():
-    from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap.directory import forbidden_tokens
+    from ansible_collections.jml.provisioning.plugins.module_utils.provision.passwords import forbidden_tokens
     avoid = forbidden_tokens("jan.jansen", "Jan de Vries-Ham")
     assert avoid == {"jan.jansen", "jan", "vries", "ham"}
     # With a 12-character password and tokens of 3 letters, a clash turns up often enough to test.
