@@ -82,6 +82,10 @@ class TargetAction(ActionBase):
         """``(target, close)``: a connected ``port.Target`` and the call that releases it."""
         raise NotImplementedError
 
+    def report(self, target) -> dict:
+        """Result keys of the target's own, after the run (SCIM: the requests it sent)."""
+        return {}
+
     # ---- the shared run ------------------------------------------------------------------
     def run(self, tmp=None, task_vars=None):
         result = super(TargetAction, self).run(tmp, task_vars)
@@ -132,6 +136,7 @@ class TargetAction(ActionBase):
                 close()
             except Exception:  # pylint: disable=broad-except
                 pass  # a dead connection's clean-up must never mask what happened to the writes
+        outcome.update(self.report(target))
         # Which HR data the plan is of: this run's check-mode collect, or the vault on disk.
         outcome["vault_source"] = "collect" if handed_off else "vault"
         result.update(outcome)

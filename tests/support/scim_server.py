@@ -49,6 +49,18 @@ class ScimServer:
     token: Optional[str]
     pid: int
     dump_file: Optional[str]
+    request_log: Optional[str] = None
+
+    def requests(self) -> list:
+        """The requests the server received so far (with ``log_requests``), oldest first."""
+        if not self.request_log or not os.path.exists(self.request_log):
+            return []
+        with open(self.request_log, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    def clear_requests(self) -> None:
+        if self.request_log and os.path.exists(self.request_log):
+            os.unlink(self.request_log)
 
     def request(self, method: str, path: str, body: Optional[dict] = None,
                 token: Optional[str] = None) -> tuple[int, dict]:
@@ -79,7 +91,9 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_scim(token: Optional[str] = "scim-test-token", service_provider_config: Optional[dict] = None,
-                 dump: bool = False, workdir: Optional[str] = None) -> Iterator[ScimServer]:
+                 dump: bool = False, workdir: Optional[str] = None, log_requests: bool = False,
+                 throttle_writes: int = 0, retry_after: str = "1", touch_before_write: bool = False
+                 ) -> Iterator[ScimServer]:
     """A started server for the with-block. ``service_provider_config``: what it announces
     (default: scim2-server's, every feature but cursors); ``dump``: write the resources to
     ``dump_file`` when it stops (read it after the block)."""
@@ -96,12 +110,19 @@ def running_scim(token: Optional[str] = "scim-test-token", service_provider_conf
         config_file = work / "service-provider-config.json"
         config_file.write_text(json.dumps(service_provider_config), encoding="utf-8")
         command += ["--service-provider-config", str(config_file)]
+    request_log = str(work / "requests.jsonl") if log_requests else None
+    if request_log:
+        command += ["--request-log", request_log]
+    if throttle_writes:
+        command += ["--throttle-writes", str(throttle_writes), "--retry-after", retry_after]
+    if touch_before_write:
+        command += ["--touch-before-write"]
     dump_file = str(work / "resources.json") if dump else None
     if dump_file:
         command += ["--dump-resources", dump_file]
     log = open(work / "scim-server.log", "wb")  # pylint: disable=consider-using-with
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
-    server = ScimServer(f"https://127.0.0.1:{port}/v2", cert, token, process.pid, dump_file)
+    server = ScimServer(f"https://127.0.0.1:{port}/v2", cert, token, process.pid, dump_file, request_log)
     try:
         _wait_ready(server, process, work / "scim-server.log")
         yield server
@@ -133,6 +154,48 @@ def _wait_ready(server: ScimServer, process: subprocess.Popen, log: Path) -> Non
     raise RuntimeError(f"scim2-server did not answer in {READY_SECONDS:.0f} s: {log.read_text(errors='replace')[-2000:]}")
 
 
+class _Recorder(object):
+    """WSGI middleware around scim2-server's application, for what the tests must see or cause:
+    ``--request-log``: every request (method, path, query, JSON body) as one JSON line;
+    ``--throttle-writes N``: the first N writes are answered 429 with ``Retry-After``;
+    ``--touch-before-write``: before a write carrying If-Match, another client changes the same
+    resource (a PATCH of nickName through the server itself), so the server's own ETag check
+    answers 412 as it would to a real concurrent change."""
+
+    def __init__(self, app, options):
+        self.app, self.options = app, options
+        self.throttled = 0
+        self.lock = __import__("threading").Lock()
+
+    def __call__(self, environ, start_response):
+        import io  # pylint: disable=import-outside-toplevel
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0) or 0)
+        environ["wsgi.input"] = io.BytesIO(body)
+        method = environ["REQUEST_METHOD"]
+        with self.lock:
+            if self.options.request_log:
+                entry = {"method": method, "path": environ.get("PATH_INFO"), "query": environ.get("QUERY_STRING", ""),
+                         "if_match": environ.get("HTTP_IF_MATCH"), "body": json.loads(body) if body else None}
+                with open(self.options.request_log, "a", encoding="utf-8") as log:
+                    log.write(json.dumps(entry) + "\n")
+            if method in ("POST", "PUT", "PATCH", "DELETE") and self.throttled < self.options.throttle_writes:
+                self.throttled += 1
+                start_response("429 Too Many Requests", [("Retry-After", self.options.retry_after),
+                                                         ("Content-Type", "application/scim+json")])
+                return [json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "429",
+                                    "detail": "slow down"}).encode()]
+        if self.options.touch_before_write and environ.get("HTTP_IF_MATCH") and method in ("PUT", "PATCH", "DELETE"):
+            touch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                     "Operations": [{"op": "replace", "path": "nickName", "value": "changed by another client"}]}
+            data = json.dumps(touch).encode()
+            other = dict(environ, REQUEST_METHOD="PATCH", CONTENT_LENGTH=str(len(data)))
+            other.pop("HTTP_IF_MATCH", None)
+            other["wsgi.input"] = io.BytesIO(data)
+            b"".join(self.app(other, lambda *a, **k: None))
+            environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+
 def _serve(argv: list[str]) -> None:
     """The ``scim2-server`` command line, over TLS: ``--cert`` and ``--key`` are ours, the rest its own."""
     import argparse  # pylint: disable=import-outside-toplevel
@@ -141,13 +204,17 @@ def _serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cert", required=True)
     parser.add_argument("--key", required=True)
+    parser.add_argument("--request-log")
+    parser.add_argument("--throttle-writes", type=int, default=0)
+    parser.add_argument("--retry-after", default="1")
+    parser.add_argument("--touch-before-write", action="store_true")
     ours, rest = parser.parse_known_args(argv)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(ours.cert, ours.key)
     plain_make_server = cli.make_server
 
-    def make_tls_server(*args, **kwargs):
-        server = plain_make_server(*args, **kwargs)
+    def make_tls_server(host, port, app, *args, **kwargs):
+        server = plain_make_server(host, port, _Recorder(app, ours), *args, **kwargs)
         server.socket = context.wrap_socket(server.socket, server_side=True)
         return server
 

@@ -133,3 +133,63 @@ def quirks(name: Optional[str]) -> Quirks:
     if (name or "rfc") not in QUIRKS:
         raise DiscoveryError(f"unknown quirk profile {name!r} (known: {', '.join(sorted(QUIRKS))})")
     return QUIRKS[name or "rfc"]
+
+
+CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+@dataclass(frozen=True)
+class AttributeInfo:
+    """What ``/Schemas`` says of one attribute (or sub-attribute)."""
+
+    type: str = "string"
+    mutability: str = "readWrite"
+    multi_valued: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """A resource type as ``/ResourceTypes`` announces it: its endpoint and schemas."""
+
+    name: str
+    endpoint: str
+    schema: str
+    extensions: tuple = ()
+
+
+def resource_types(documents) -> dict:
+    """``/ResourceTypes`` resources -> ``{name: ResourceInfo}``."""
+    out = {}
+    for document in documents or []:
+        if not isinstance(document, Mapping) or not document.get("name") or not document.get("endpoint"):
+            continue
+        extensions = tuple(str(e.get("schema")) for e in document.get("schemaExtensions") or []
+                           if isinstance(e, Mapping) and e.get("schema"))
+        out[str(document["name"])] = ResourceInfo(str(document["name"]), "/" + str(document["endpoint"]).strip("/"),
+                                                  str(document.get("schema") or ""), extensions)
+    return out
+
+
+def attribute_types(documents) -> dict:
+    """``/Schemas`` resources -> ``{(schema urn, attribute, sub-attribute or None): AttributeInfo}``,
+    names lower-cased (SCIM attribute names are case-insensitive)."""
+    out = {}
+    for schema in documents or []:
+        if not isinstance(schema, Mapping) or not schema.get("id"):
+            continue
+        urn = str(schema["id"]).lower()
+        for attribute in schema.get("attributes") or []:
+            if not isinstance(attribute, Mapping) or not attribute.get("name"):
+                continue
+            name = str(attribute["name"]).lower()
+            out[(urn, name, None)] = _info(attribute)
+            for sub in attribute.get("subAttributes") or []:
+                if isinstance(sub, Mapping) and sub.get("name"):
+                    out[(urn, name, str(sub["name"]).lower())] = _info(sub)
+    return out
+
+
+def _info(attribute: Mapping) -> AttributeInfo:
+    return AttributeInfo(str(attribute.get("type") or "string"), str(attribute.get("mutability") or "readWrite"),
+                         bool(attribute.get("multiValued")))

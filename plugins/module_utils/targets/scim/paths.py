@@ -104,13 +104,17 @@ def flatten(resource: dict, paths: List[Path]) -> Dict[str, List[str]]:
     return dict((path.text, read(resource, path)) for path in paths)
 
 
-def _single(path: Path, values: List[str]):
+def _single(path: Path, values: List[str], convert=None):
+    """The one value of a single-valued path, as ``convert(path, text)`` makes it (the schema's
+    type: a boolean, an integer), or the text."""
     if len(values) > 1:
         raise PathError(f"{path.text}: one value expected, got {len(values)}")
-    return values[0] if values else None
+    if not values:
+        return None
+    return convert(path, values[0]) if convert else values[0]
 
 
-def resource(schemas: List[str], values: Dict[Path, List[str]]) -> dict:
+def resource(schemas: List[str], values: Dict[Path, List[str]], convert=None) -> dict:
     """A new resource's JSON from path -> values (empty values left out)."""
     out: dict = {"schemas": list(schemas)}
     for path, wanted in values.items():
@@ -121,7 +125,7 @@ def resource(schemas: List[str], values: Dict[Path, List[str]]) -> dict:
             holder = out.setdefault(path.urn, {})
             if path.urn not in out["schemas"]:
                 out["schemas"].append(path.urn)
-        value = _single(path, wanted)
+        value = _single(path, wanted, convert)
         if path.key is not None:
             holder.setdefault(path.attribute, []).append({path.key: path.value, path.sub: value})
         elif path.sub is not None:
@@ -135,7 +139,7 @@ def _full(path: Path, attribute_part: str) -> str:
     return f"{path.urn}:{attribute_part}" if path.urn else attribute_part
 
 
-def patch_operations(current: dict, changes: Dict[Path, List[str]]) -> List[dict]:
+def patch_operations(current: dict, changes: Dict[Path, List[str]], convert=None) -> List[dict]:
     """PATCH ``Operations`` (RFC 7644 section 3.5.2) taking ``current`` to ``changes`` (path ->
     wanted values, ``[]`` to remove), one operation per changed path and nothing for the rest.
 
@@ -149,10 +153,45 @@ def patch_operations(current: dict, changes: Dict[Path, List[str]]) -> List[dict
         if not wanted:
             operations.append({"op": "remove", "path": path.text})
             continue
-        value = _single(path, wanted)
+        value = _single(path, wanted, convert)
         if path.key is not None and _pick(_container(current, path).get(path.attribute), path) is None:
             operations.append({"op": "add", "path": _full(path, path.attribute),
                                "value": [{path.key: path.value, path.sub: value}]})
         else:
             operations.append({"op": "replace", "path": path.text, "value": value})
     return operations
+
+
+def attribute_name(path: Path) -> str:
+    """The name to ask for in ``attributes=`` (a filter is not allowed there: the whole attribute)."""
+    return _full(path, path.attribute)
+
+
+def assign(resource: dict, path: Path, wanted: List[str], convert=None) -> None:
+    """Set ``path`` in ``resource`` (in place) to ``wanted`` ([] removes it), for a PUT of the
+    whole resource where the server has no PATCH: every other attribute stays as read."""
+    holder = resource
+    if path.urn is not None:
+        holder = resource.setdefault(path.urn, {})
+        if path.urn not in resource.setdefault("schemas", []):
+            resource["schemas"].append(path.urn)
+    value = _single(path, wanted, convert) if wanted else None
+    if path.key is not None:
+        elements = holder.setdefault(path.attribute, [])
+        element = _pick(elements, path)
+        if element is None and value is not None:
+            elements.append({path.key: path.value, path.sub: value})
+        elif element is not None and value is None:
+            element.pop(path.sub, None)
+        elif element is not None:
+            element[path.sub] = value
+    elif path.sub is not None:
+        complex_value = holder.setdefault(path.attribute, {})
+        if value is None:
+            complex_value.pop(path.sub, None)
+        else:
+            complex_value[path.sub] = value
+    elif value is None:
+        holder.pop(path.attribute, None)
+    else:
+        holder[path.attribute] = value

@@ -1,0 +1,215 @@
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""jml.provisioning.scim_accounts against a real SCIM 2.0 server (scim2-server over TLS), seeded
+the way a SaaS tenant is: users nobody manages, users made before the collection, a user whose
+login a joiner wants, groups with members that are not ours, co-owned emails."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from scim_server import running_scim  # noqa: E402  pylint: disable=wrong-import-position
+
+pytest.importorskip("scim2_client.engines.httpx2")
+
+TODAY = datetime.date(2026, 12, 1)
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+BIN = os.path.dirname(sys.executable)
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def day(offset):
+    return (TODAY + datetime.timedelta(days=offset)).isoformat()
+
+
+def person(pid, given, family, start, end=None, department="IT", manager=None):
+    return {"id": pid, "source": "hr", "name": {"given": given, "family": family, "display": f"{given} {family}"},
+            "email": f"{given.lower()}.{family.lower()}@example.com", "manager": manager,
+            "contracts": [{"id": pid + "-1", "start": start, "end": end, "title": "Engineer",
+                           "department": {"code": department, "name": department}}]}
+
+
+PERSONS = {
+    "1001": person("1001", "Ana", "Lopez", day(-400)),                       # joiner, her login is held
+    "1002": person("1002", "Bo", "Berg", day(5)),                           # prehire: created disabled
+    "1003": person("1003", "Cy", "Chen", day(-900), day(-10)),              # leaver: disabled
+    "1004": person("1004", "Di", "Diaz", day(-900), day(-100)),             # retention over: deleted
+    "1005": person("1005", "Ed", "Eng", day(-30), department="Sales", manager="1001"),  # rehire + mover
+}
+
+OPTIONS = {
+    "username": {"candidates": ["person.name.given | ascii | lower ~ '.' ~ person.name.family | ascii | lower",
+                                "person.name.given | ascii | lower ~ '.' ~ person.name.family | ascii | lower ~ n"]},
+    "attributes": {
+        "name.givenName": "person.name.given",
+        "name.familyName": "person.name.family",
+        "displayName": "person.name.display",
+        'emails[type eq "work"].value': "person.email",
+        "title": "contract.title",
+        ENTERPRISE + ":department": "contract.department.name",
+        ENTERPRISE + ":manager.value": "manager_dn",
+    },
+    "lifecycle": {"delete_after_days": 30, "delete_accounts": True},
+    "rules": [{"name": "it", "when": "contract.department.code == 'IT'", "groups": ["IT Staff"]},
+              {"name": "sales", "when": "contract.department.code == 'Sales'", "groups": ["Sales"]}],
+    "groups": {"create_missing": True},
+    "reference_date": TODAY.isoformat(),
+    "thresholds": {"disable": {"count": 10}, "delete": {"count": 10}},
+}
+
+
+def seed(scim):
+    """The tenant before the collection's first run."""
+    ids = {}
+
+    def user(body):
+        status, created = scim.request("POST", "/Users", dict({"schemas": [USER]}, **body))
+        assert status == 201, created
+        ids[body["userName"]] = created["id"]
+        return created["id"]
+    user({"userName": "ana.lopez", "displayName": "Ana Lopez (contractor, not in HR)"})   # holds the login
+    user({"userName": "svc.backup", "displayName": "Backup robot"})                       # unmanaged
+    user({"userName": "cy.chen", "externalId": "1003", "active": True, "title": "Engineer",
+          "emails": [{"type": "work", "value": "cy.chen@example.com"}, {"type": "home", "value": "cy@home.example"}]})
+    user({"userName": "di.diaz", "externalId": "1004", "active": False})
+    user({"userName": "ed.eng", "externalId": "1005", "active": False, "title": "Intern", "nickName": "eddie",
+          "emails": [{"type": "work", "value": "ed.eng@example.com", "primary": True}]})
+    status, group = scim.request("POST", "/Groups", {"schemas": [GROUP], "displayName": "IT Staff",
+                                                     "members": [{"value": ids["svc.backup"]}, {"value": ids["cy.chen"]}]})
+    assert status == 201, group
+    return ids
+
+
+class Run(object):
+    def __init__(self, rc, result, text):
+        self.rc, self.result, self.text = rc, result, text
+
+    def __repr__(self):
+        return "%s\n%s" % (self.result.get("msg"), self.text[-3000:])
+
+
+def play(tmp_path, scim, options, check=False, diff=False, persons=None, extra_env=None, verbosity=0):
+    vault = tmp_path / "vault.json"
+    if persons is not None or not vault.exists():
+        vault.write_text(json.dumps({"format": "jml.provisioning/vault/v1", "collected_at": "2026-12-01T00:00:00Z",
+                                     "sources": [], "persons": persons if persons is not None else PERSONS}))
+    args = dict(options, vault=str(vault), encrypt=False,
+                connection=dict({"base_url": scim.url, "auth": {"type": "bearer", "token": scim.token},
+                                 "ca_file": scim.ca_file}, **options.get("connection", {})))
+    out = tmp_path / "result.json"
+    if out.exists():
+        out.unlink()
+    playbook = tmp_path / "scim.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "reconcile", "jml.provisioning.scim_accounts": args, "register": "r", "ignore_errors": True},
+        {"name": "keep", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(out)}, "check_mode": False},
+    ]}]))
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook),
+               "-e", "ansible_python_interpreter=" + sys.executable]
+    command += ["--check"] if check else []
+    command += ["--diff"] if diff else []
+    command += ["-" + "v" * verbosity] if verbosity else []
+    home = tmp_path / "ansible-home"
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_HOME=str(home),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCAL_TEMP=str(home / "tmp"), PATH="%s:%s" % (BIN, os.environ.get("PATH", "")),
+               **(extra_env or {}))
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300)
+    result = json.loads(out.read_text()) if out.exists() else {}
+    # The task ignores its errors so its result is kept: a failed task is rc 2, as without.
+    return Run(done.returncode or (2 if result.get("failed") or not result else 0), result, done.stdout + done.stderr)
+
+
+def users(scim):
+    status, page = scim.get("/Users?count=1000")
+    assert status == 200
+    return dict((u["userName"], u) for u in page.get("Resources") or [])
+
+
+def groups(scim):
+    status, page = scim.get("/Groups?count=1000")
+    return dict((g["displayName"], sorted(m["value"] for m in g.get("members") or [])) for g in page.get("Resources") or [])
+
+
+def writes(scim):
+    return [r for r in scim.requests() if r["method"] != "GET"]
+
+
+def sent(scim):
+    """Every write, the operations of a /Bulk request one by one: ``(method, path, body)``."""
+    out = []
+    for request in writes(scim):
+        if request["path"].endswith("/Bulk"):
+            out.extend((o["method"], "/v2" + o["path"], o.get("data")) for o in request["body"]["Operations"])
+        else:
+            out.append((request["method"], request["path"], request["body"]))
+    return out
+
+
+def test_every_transition_check_mode_predicts_and_a_rerun_writes_nothing(tmp_path):
+    with running_scim(log_requests=True) as scim:
+        ids = seed(scim)
+        before = users(scim)
+        scim.clear_requests()
+        check = play(tmp_path, scim, OPTIONS, check=True, diff=True)
+        assert check.rc == 0, check
+        assert writes(scim) == [], "check mode wrote"
+        assert users(scim) == before
+        planned = [(a["action"], a["person"], a["dn"]) for a in check.result["actions"]]
+        assert ("create", "1001", "userName=ana.lopez1,ou=Users") in planned, planned  # the held login is taken
+        assert ("create", "1002", "userName=bo.berg,ou=Users") in planned
+        assert ("disable", "1003", "userName=cy.chen,ou=Users") in planned
+        assert ("delete", "1004", "userName=di.diaz,ou=Users") in planned
+        assert ("enable", "1005", "userName=ed.eng,ou=Users") in planned
+        assert ("update", "1005", "userName=ed.eng,ou=Users") in planned
+        assert ("revoke", "1003", "userName=cy.chen,ou=Users") in planned  # a leaver loses IT Staff
+        assert check.result["correlation"]["uncorrelated_accounts"] == sorted(
+            ["userName=ana.lopez,ou=Users", "userName=svc.backup,ou=Users"])
+
+        run = play(tmp_path, scim, OPTIONS, diff=True)
+        assert run.rc == 0, run
+        assert run.result["actions"] == check.result["actions"], "the run did what check mode said"
+        assert run.result["failures"] == []
+        after = users(scim)
+        assert after["ana.lopez"]["displayName"] == "Ana Lopez (contractor, not in HR)", "an unmanaged user was touched"
+        assert after["svc.backup"] == before["svc.backup"]
+        ana = after["ana.lopez1"]
+        assert ana["externalId"] == "1001" and ana["active"] is True and ana["title"] == "Engineer"
+        assert ana[ENTERPRISE]["department"] == "IT"
+        assert after["bo.berg"]["active"] is False, "a prehire is created disabled"
+        assert after["cy.chen"]["active"] is False
+        assert {"type": "home", "value": "cy@home.example"} in after["cy.chen"]["emails"], "a co-owned email was lost"
+        assert "di.diaz" not in after
+        ed = after["ed.eng"]
+        assert ed["active"] is True and ed["title"] == "Engineer" and ed["nickName"] == "eddie"
+        assert ed[ENTERPRISE]["manager"]["value"] == ana["id"], "the manager is a reference by id"
+        assert [e for e in ed["emails"] if e["type"] == "work"][0].get("primary") is True, "the element's other values stay"
+        members = groups(scim)
+        assert members["IT Staff"] == sorted([ids["svc.backup"], ana["id"], after["bo.berg"]["id"]]), \
+            "a foreign member was revoked, or the leaver kept the group"
+        assert members["Sales"] == [ed["id"]], "the missing group was created with its member"
+
+        # PATCH minimality: the mover's PATCH names only what changed.
+        patches = [body for method, path, body in sent(scim) if method == "PATCH" and path.endswith(ids["ed.eng"])]
+        paths = sorted(o["path"] for body in patches for o in body["Operations"])
+        assert paths == sorted(["active", "displayName", "name.givenName", "name.familyName", "title",
+                                ENTERPRISE + ":department", ENTERPRISE + ":manager.value"]), paths
+
+        scim.clear_requests()
+        again = play(tmp_path, scim, OPTIONS)
+        assert again.rc == 0, again
+        assert again.result["changed"] is False and again.result["actions"] == []
+        assert writes(scim) == [], "a re-run with the same data wrote"
+        assert set(again.result["requests"]["requests"]) == {"GET"}
+
