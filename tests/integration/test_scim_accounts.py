@@ -132,9 +132,16 @@ def play(tmp_path, scim, options, check=False, diff=False, persons=None, extra_e
 
 
 def users(scim):
-    status, page = scim.get("/Users?count=1000")
-    assert status == 200
-    return dict((u["userName"], u) for u in page.get("Resources") or [])
+    """Every user, read page by page (a server may cap the page size below what is asked)."""
+    found, start = {}, 1
+    while True:
+        status, page = scim.get("/Users?startIndex=%d&count=1000" % start)
+        assert status == 200
+        resources = page.get("Resources") or []
+        found.update((u["userName"], u) for u in resources)
+        start += len(resources)
+        if not resources or start > page["totalResults"]:
+            return found
 
 
 def groups(scim):
@@ -213,3 +220,96 @@ def test_every_transition_check_mode_predicts_and_a_rerun_writes_nothing(tmp_pat
         assert writes(scim) == [], "a re-run with the same data wrote"
         assert set(again.result["requests"]["requests"]) == {"GET"}
 
+
+def _announcing(**changes):
+    """scim2-server's default ServiceProviderConfig with ``changes`` (what it announces)."""
+    config = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+              "patch": {"supported": True}, "bulk": {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576},
+              "filter": {"supported": True, "maxResults": 1000}, "changePassword": {"supported": True},
+              "sort": {"supported": True}, "etag": {"supported": True},
+              "authenticationSchemes": [{"type": "oauthbearertoken", "name": "bearer", "description": "token"}]}
+    config.update(changes)
+    return config
+
+
+def _many(count):
+    return dict((str(2000 + n), person(str(2000 + n), "User", "N%03d" % n, day(-100))) for n in range(count))
+
+
+def test_small_pages_and_bulk_within_the_announced_limits(tmp_path):
+    spc = _announcing(bulk={"supported": True, "maxOperations": 3, "maxPayloadSize": 1048576},
+                      filter={"supported": True, "maxResults": 4})
+    with running_scim(service_provider_config=spc, log_requests=True) as scim:
+        seed(scim)
+        options = dict(OPTIONS, connection={"page_size": 50})  # the server caps pages at 4
+        run = play(tmp_path, scim, options, persons=_many(10))
+        assert run.rc == 0, run
+        bulks = [r for r in writes(scim) if r["path"].endswith("/Bulk")]
+        assert bulks and all(len(r["body"]["Operations"]) <= 3 for r in bulks)
+        assert len(users(scim)) == 5 + 10
+        reads = [r for r in scim.requests() if r["method"] == "GET" and r["path"].endswith("/Users")
+                 and "attributes=" in r["query"]]  # the module's, not this test's
+        assert reads and all("count=4" in r["query"] for r in reads), reads[:2]
+        scim.clear_requests()
+        again = play(tmp_path, scim, options)
+        assert again.rc == 0 and again.result["actions"] == [], again
+        assert writes(scim) == []
+        pages = [r for r in scim.requests() if r["method"] == "GET" and r["path"].endswith("/Users")]
+        assert len(pages) == 4, "15 users in pages of 4"
+        assert all("attributes=" in r["query"] for r in pages), "only the mapped attributes are asked for"
+
+
+def test_without_patch_or_bulk_a_put_keeps_every_attribute_it_does_not_map(tmp_path):
+    spc = _announcing(patch={"supported": False}, bulk={"supported": False, "maxOperations": 0, "maxPayloadSize": 0})
+    with running_scim(service_provider_config=spc, log_requests=True) as scim:
+        seed(scim)
+        run = play(tmp_path, scim, OPTIONS)
+        assert run.rc == 0, run
+        methods = set(r["method"] for r in writes(scim))
+        assert "PATCH" not in methods and not any(r["path"].endswith("/Bulk") for r in writes(scim))
+        ed = users(scim)["ed.eng"]
+        assert ed["nickName"] == "eddie" and ed["active"] is True and ed["title"] == "Engineer"
+        cy = users(scim)["cy.chen"]
+        assert {"type": "home", "value": "cy@home.example"} in cy["emails"]
+        assert play(tmp_path, scim, OPTIONS).result["actions"] == []
+
+
+def test_a_change_on_the_server_between_read_and_write_is_a_reported_failure(tmp_path):
+    spc = _announcing(bulk={"supported": False, "maxOperations": 0, "maxPayloadSize": 0})
+    with running_scim(service_provider_config=spc, touch_before_write=True) as scim:
+        seed(scim)
+        run = play(tmp_path, scim, OPTIONS)
+        assert run.rc != 0
+        failed = dict(((f["person"], f["action"]), f["error"]) for f in run.result["failures"])
+        assert "412" in failed[("1005", "enable")] and "If-Match" in failed[("1005", "enable")], failed
+        assert ("1005", "update") in failed, "the later operations of that account are skipped"
+        assert users(scim)["ana.lopez1"]["active"] is True, "the other accounts were written"
+    with running_scim(service_provider_config=spc) as scim:  # the next run, without the other client, converges
+        seed(scim)
+        assert play(tmp_path, scim, OPTIONS).rc == 0
+
+
+def test_429_with_retry_after_is_waited_for_and_the_token_never_shows(tmp_path):
+    with running_scim(throttle_writes=2, retry_after="1", log_requests=True) as scim:
+        seed(scim)
+        run = play(tmp_path, scim, OPTIONS, verbosity=4)
+        assert run.rc == 0, run
+        assert run.result["requests"]["retried"] >= 2 and run.result["requests"]["waited"] >= 2
+        assert "ana.lopez1" in users(scim)
+        assert scim.token not in run.text, "the bearer token is in the output"
+
+
+def test_a_filter_scopes_the_managed_users_and_a_wrong_token_writes_nothing(tmp_path):
+    with running_scim(log_requests=True) as scim:
+        seed(scim)
+        scim.request("POST", "/Users", {"schemas": [USER], "userName": "ghost", "externalId": "GHOST", "userType": "Partner"})
+        options = dict(OPTIONS, filter='userType ne "Partner"')
+        run = play(tmp_path, scim, options)
+        assert run.rc == 0, run
+        assert users(scim)["ghost"].get("active") is not False, "a user outside the filter was disabled"
+        bad = dict(OPTIONS, connection={"auth": {"type": "bearer", "token": "not-the-token"}})
+        scim.clear_requests()
+        refused = play(tmp_path, scim, bad)
+        assert refused.rc != 0 and "nothing was written" in refused.result["msg"], refused
+        assert "not-the-token" not in refused.text
+        assert writes(scim) == []

@@ -157,7 +157,8 @@ def _wait_ready(server: ScimServer, process: subprocess.Popen, log: Path) -> Non
 class _Recorder(object):
     """WSGI middleware around scim2-server's application, for what the tests must see or cause:
     ``--request-log``: every request (method, path, query, JSON body) as one JSON line;
-    ``--throttle-writes N``: the first N writes are answered 429 with ``Retry-After``;
+    ``--throttle-writes N``: the first N writes of the client under test (not the test's own
+    seeding through urllib) are answered 429 with ``Retry-After``;
     ``--touch-before-write``: before a write carrying If-Match, another client changes the same
     resource (a PATCH of nickName through the server itself), so the server's own ETag check
     answers 412 as it would to a real concurrent change."""
@@ -178,7 +179,9 @@ class _Recorder(object):
                          "if_match": environ.get("HTTP_IF_MATCH"), "body": json.loads(body) if body else None}
                 with open(self.options.request_log, "a", encoding="utf-8") as log:
                     log.write(json.dumps(entry) + "\n")
-            if method in ("POST", "PUT", "PATCH", "DELETE") and self.throttled < self.options.throttle_writes:
+            test_itself = environ.get("HTTP_USER_AGENT", "").startswith("Python-urllib")  # the seeding
+            if method in ("POST", "PUT", "PATCH", "DELETE") and not test_itself \
+                    and self.throttled < self.options.throttle_writes:
                 self.throttled += 1
                 start_response("429 Too Many Requests", [("Retry-After", self.options.retry_after),
                                                          ("Content-Type", "application/scim+json")])
