@@ -266,3 +266,7 @@ SCIM_ACCOUNTS_SPEC = target_spec(
         batch_size=dict(type="int", default=100),
     )),
 )
+# What only LDAP has: a base to look for names and anchors in, accounts outside a scope to adopt.
+del SCIM_ACCOUNTS_SPEC["username"]["options"]["unique_base"]
+del SCIM_ACCOUNTS_SPEC["anchor"]["options"]["lookup_base"]
+del SCIM_ACCOUNTS_SPEC["anchor"]["options"]["adopt"]

@@ -57,6 +57,7 @@ author:
   - jml.provisioning maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - jml.provisioning.ldap_connection
+  - jml.provisioning.target
 attributes:
   check_mode:
     support: full
@@ -78,43 +79,6 @@ attributes:
     platforms: posix
     description: Runs on the controller; the target host of the play is not contacted.
 options:
-  vault:
-    description: Path of the vault file on the controller, as written by M(jml.provisioning.hr_collect).
-    type: path
-    required: true
-  vault_id:
-    description:
-      - Vault id of the secret the vault is encrypted with. Not needed to read it - decryption tries
-        every vault secret of the play. Accepted so the same variables serve
-        M(jml.provisioning.hr_collect) and this module.
-    type: str
-  lock_timeout:
-    description:
-      - 'One run at a time: the run holds an exclusive lock (C(flock)) - per target
-        (O(connection.server_uri) and O(search_base)), in O(lock_dir) - for its whole duration, in
-        check mode too. A second run waits at most this many seconds for it, then fails
-        with who holds it (PID, host, since when), writing nothing.'
-      - The kernel releases the lock when a run ends however it ends, so a killed run never blocks
-        the next one; the next run reports that it took over a killed run's lock.
-      - The lock keeps runs from the same controller apart (and from several hosts sharing an NFSv4
-        folder). Runs from several AWX/AAP nodes are kept apart by the job template's "concurrent
-        jobs" setting (off by default), not by this lock.
-    type: float
-    default: 60.0
-  lock_dir:
-    description:
-      - Folder of the target's lock file (C(.jml-target-<digest>.lock)). Default - the folder of O(vault),
-        where the run's state lives anyway.
-    type: path
-  encrypt:
-    description:
-      - The vault is an ansible-vault envelope, which authenticates it (its HMAC is keyed by the vault
-        secret). With a vault secret in the play, a plain vault at O(vault) is refused before anything
-        is read from the directory - anyone who can write that file could have forged it.
-      - Set V(false) only to read a plain vault on purpose (one written with
-        O(jml.provisioning.hr_collect#module:encrypt=false)).
-    type: bool
-    default: true
   flavour:
     description:
       - The kind of directory - V(openldap) (the C(inetOrgPerson) schema and, for locking, the
@@ -220,24 +184,6 @@ options:
             such an account is a conflict - reported, warned about, and the person left alone.
         type: bool
         default: false
-  more_anchors:
-    description:
-      - Further anchors tried in order after O(anchor) for persons it did not match, the first
-        match wins (for example V(email) <-> V(mail) to adopt accounts made before this
-        collection). An account already claimed, or in a conflict, is never matched again.
-      - Only O(anchor) is written to accounts; accounts found through a later anchor get it on this run.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      person:
-        description: Dotted path of the field in the vault person.
-        type: str
-        required: true
-      attribute:
-        description: The account attribute compared with it (case-insensitively).
-        type: str
-        required: true
   username:
     description:
       - How joiners are named. The username is the value of the RDN of the account's DN.
@@ -359,13 +305,6 @@ options:
         mapping them has no effect.
     type: dict
     required: true
-  create_only:
-    description:
-      - Attributes of O(attributes) set when an account is created and never compared or updated
-        afterwards (for example an initial C(mail) that users may change). Case-insensitive.
-    type: list
-    elements: str
-    default: []
   owned_values:
     description:
       - 'For multi-valued attributes that other systems co-own, which values the mapping owns -
@@ -464,84 +403,6 @@ options:
             O(attributes)); an empty result falls back to a generated password. The value is
             used only in the add and never appears in results, diffs or plan files.
         type: str
-  lifecycle:
-    description: When accounts are created, enabled, disabled and deleted.
-    type: dict
-    default: {}
-    suboptions:
-      pre_provision_days:
-        description:
-          - A joiner's account is created (disabled) this many days before their first contract
-            starts, and enabled on the start date.
-        type: int
-        default: 14
-      grace_days:
-        description: The account stays enabled this many days after the last contract's end date.
-        type: int
-        default: 0
-      delete_after_days:
-        description:
-          - A leaver whose last contract ended more than this many days ago is in state V(delete).
-            Never, when not set.
-        type: int
-      delete_accounts:
-        description:
-          - Delete the accounts of persons in state V(delete). With V(false), such accounts are no
-            longer managed - left as they are (disabled) and not counted.
-          - An account with objects under it (Exchange's ActiveSync devices under an AD user) is
-            deleted with them - with the tree-delete control where the server announces it (AD,
-            Samba), else the children first, deepest first (OpenLDAP). The pre-flight counts them -
-            the action's C(children), in check mode too.
-        type: bool
-        default: false
-      vanished:
-        description:
-          - What to do with an account whose anchor value is no longer in the vault (the person left
-            every HR source) - V(disable) it, or V(ignore) it.
-        type: str
-        default: disable
-        choices: [disable, ignore]
-      exclude:
-        description:
-          - Jinja2 expression; persons for whom it is true are left out entirely - no account is
-            created and an existing account is not touched. Names in scope as in O(attributes)
-            (without C(username) and C(manager_dn)).
-          - 'Example: V(person.custom.blocked).'
-        type: str
-      primary:
-        description:
-          - How the primary contract (C(contract) in expressions) is chosen among several - ordered
-            criteria, the first that tells two contracts apart decides, the contract id breaks ties.
-          - Each item is a built-in name - V(active) (running, then upcoming, then ended), V(start)
-            (earliest first), V(end) (latest first, open-ended first), V(fte) (highest first) - or
-            a dict with C(name) or C(expression) (over C(contract) and C(today)) and C(order)
-            (V(asc) or V(desc)).
-          - Default - active first (the longest serving), then the next to start, then the one
-            that ended last.
-        type: list
-        elements: raw
-  rules:
-    description:
-      - Business rules, evaluated once per person per run. Each is a dict with C(name) (unique),
-        C(when) (a Jinja2 expression over C(person), C(contract), C(contracts), C(account),
-        C(today), C(state); default V(true)), C(any_contract) (match when the condition holds for
-        any active contract as C(contract), not only the primary one), C(groups) (DNs, or names -
-        placed under O(groups.base), or looked up by O(groups.lookup)) and C(attributes)
-        (attribute -> expression), and an optional C(description).
-      - The managed groups are exactly the groups some rule names. A membership of a managed
-        account in a managed group that no rule grants any more is revoked; groups no rule names,
-        and memberships of accounts this run does not manage, are never touched. Attributes a
-        rule grants are owned by the rules (removed from persons no rule grants them to) and
-        must not also be in O(attributes).
-      - The result's RV(rules) shows for every rule who gains and who loses its groups.
-    type: list
-    elements: dict
-    default: []
-  rules_file:
-    description:
-      - A YAML file of rules in the same shape (a list, or a mapping with a C(rules) list), added
-        to O(rules). Keeping rules in a file lets a change be reviewed and evaluated like code.
-    type: path
   groups:
     description: Where the rules' groups live and how memberships are written.
     type: dict
@@ -607,182 +468,6 @@ options:
         description: Leavers (and accounts of persons gone from the vault) lose their managed group memberships.
         type: bool
         default: true
-  reference_date:
-    description:
-      - The date (ISO, V(YYYY-MM-DD)) lifecycle states are decided on and C(today) is in
-        expressions. Defaults to the controller's current date.
-      - Set it with check mode to see what a later date would do (a what-if). A real run with a
-        reference date applies that date's states.
-    type: str
-  thresholds:
-    description:
-      - Limits per action that stop a run before it writes anything - protection against a
-        truncated or empty HR export disabling everyone.
-      - 'A dictionary action -> limits; actions are V(create), V(enable), V(move), V(update),
-        V(disable), V(delete), V(grant) and V(revoke). Limits are C(count) (a number of
-        operations) and/or C(percent) (a percentage of the accounts this run manages - correlated
-        plus vanished, at least 1 - rounded down); with both the smaller applies. A plain number
-        is a C(count), a string such as V(5%) a C(percent) (the syntax of every limit of the
-        collection, as C(max_rejected) of the sources).'
-      - When a planned count is higher than its limit, nothing is written, RV(stopped) says which
-        limit and the task fails - in check mode too, so an evaluation shows it. The full plan is
-        still returned; a threshold stop is no entry of RV(failures).
-      - An unknown action fails the task before anything is read.
-      - 'B(Safe by default.) Not set, the limits are C({disable: {count: 50, percent: 10}, delete:
-        {count: 50, percent: 10}}) - a run that would disable or delete more than 10% of the accounts
-        it manages (or more than 50) stops before any write. Set your own to raise or lower them;
-        V({}) switches them off.'
-    type: dict
-  allow_threshold_override:
-    description:
-      - Apply the plan even when a threshold is exceeded (after checking the evaluation).
-        RV(thresholds) still reports the excess.
-    type: bool
-    default: false
-  max_actions:
-    description:
-      - At most this many operations are listed in RV(actions) and as diffs; RV(actions_truncated)
-        counts the rest. RV(summary) always counts all of them.
-      - Only the report is bounded - every planned operation is applied.
-    type: int
-    default: 1000
-  plan_file:
-    description:
-      - Path of a file on the controller to write the complete plan to as JSON (the result with
-        every action, none truncated), for M(jml.provisioning.impact_report) or a review.
-      - Written on every run, in check mode too and when a threshold stops the run (then it is
-        exactly the plan that was refused). Written atomically with mode 0600.
-      - It holds attribute values of persons - keep it somewhere only operators can read.
-    type: path
-  alerts:
-    description:
-      - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),
-        V(deleted) or V(moved), a V(threshold) that stopped the run, and V(failed) operations
-        (the entries of RV(failures)). Updates raise no event.
-      - Sent once per run, after the writes (or after a threshold stop, which writes nothing).
-        Never in check mode.
-      - A mail that cannot be sent (server unreachable, TLS or login refused, a recipient refused)
-        is listed in RV(alerts.failed) with a warning; it never fails the task nor undoes
-        provisioning. An event for which a rule finds no recipient is listed in
-        RV(alerts.undeliverable).
-      - Subjects and bodies are Jinja2 templates (C({{ }}) syntax, rendered on the controller in the
-        same sandbox as the O(attributes) expressions, with the same filters). Write them as
-        C(!unsafe) strings or in a template file, so Ansible does not render them first.
-      - 'Names in scope for a message about one event (O(alerts.rules[].digest=false)) and in
-        O(alerts.rules[].to_expression) - C(event) (C(kind), C(title), C(action), C(person_id),
-        C(name) (display name), C(dn), C(new_dn), C(account_dn) (the DN after the event),
-        C(reason), C(error), C(thresholds) (action -> C(count), C(limit)), C(person), C(manager)),
-        C(person) (the vault person, empty for a vanished account or a threshold), C(manager) (the
-        vault person of the person''s C(manager), or empty), C(account_dn), C(today) (the reference
-        date), C(target) (the inventory host name) and, in templates, C(recipients) and C(rule).'
-      - 'Names in scope for a digest - C(events) (the list of events, as C(event) above), C(groups)
-        (the events per kind in the order above, each with C(kind), C(title) and C(events)),
-        C(summary) (for example C(3 created, 1 disabled)), C(today), C(target), C(recipients) and
-        C(rule).'
-      - The messages hold no secrets - no password ever reaches an event.
-    type: dict
-    suboptions:
-      smtp:
-        description: The mail server the alerts are sent through, over one connection per run.
-        type: dict
-        required: true
-        suboptions:
-          host:
-            description: Host name or address of the SMTP server.
-            type: str
-            required: true
-          port:
-            description: TCP port. Defaults to V(465) with O(alerts.smtp.security=tls), otherwise V(25).
-            type: int
-          security:
-            description:
-              - V(starttls) upgrades the connection with STARTTLS and fails when the server does not
-                offer it (never falls back to plain text); V(tls) speaks TLS from the start (SMTPS);
-                V(none) sends in plain text.
-            type: str
-            default: starttls
-            choices: [none, starttls, tls]
-          username:
-            description: User to log in as (SMTP AUTH); no login when not set.
-            type: str
-          password:
-            description:
-              - Password of O(alerts.smtp.username). Keep it in an ansible-vault encrypted variable or
-                an AWX/AAP credential.
-            type: str
-          timeout:
-            description: Seconds to wait for the server on connect and on each command.
-            type: float
-            default: 30.0
-          validate_certs:
-            description: Verify the server's TLS certificate and host name.
-            type: bool
-            default: true
-          ca_file:
-            description: PEM file with the CA certificate(s) on the controller; the system's CAs when not set.
-            type: path
-      from:
-        description: Sender address of the alerts, for example V(jml@example.com).
-        type: str
-        required: true
-      digest:
-        description:
-          - V(true) - per rule, one message per recipient listing all their events of the run
-            (recipients with the same events share one message). V(false) - one message per event.
-          - The default of O(alerts.rules[].digest).
-        type: bool
-        default: true
-      rules:
-        description:
-          - Who is told about which events. Every rule that names an event sends it, so one event
-            can go to the IT team in a digest and to the manager on its own.
-        type: list
-        elements: dict
-        required: true
-        suboptions:
-          name:
-            description: Name of the rule, unique; reported in RV(alerts.undeliverable).
-            type: str
-            required: true
-          events:
-            description: The events this rule sends.
-            type: list
-            elements: str
-            required: true
-            choices: [created, enabled, disabled, deleted, moved, threshold, failed]
-          to:
-            description: Static recipient addresses.
-            type: list
-            elements: str
-          to_expression:
-            description:
-              - Jinja2 expression (the syntax of C(when)) giving the recipient address(es) of one
-                event - an address, a comma-separated string or a list, for example
-                V(manager.email). Names in scope as described for O(alerts).
-              - When it fails, or gives no valid address, the event is not sent for this rule (but
-                still to O(alerts.rules[].to)) and is listed in RV(alerts.undeliverable).
-              - At least one of O(alerts.rules[].to) and O(alerts.rules[].to_expression) is required.
-            type: str
-          digest:
-            description: One digest per recipient, or one message per event; defaults to O(alerts.digest).
-            type: bool
-          subject:
-            description:
-              - 'Jinja2 template of the subject, rendered to one line. A built-in subject when not
-                set - C([jml <target>] Account disabled: <name>), or for a digest
-                C([jml <target>] Provisioning <date>: <summary>).'
-            type: str
-          template:
-            description:
-              - Path of a Jinja2 template file on the controller for the body (plain text), looked up
-                like the C(src) of M(ansible.builtin.template) - in the role's or playbook's
-                C(templates) folder, or as given. Read and compiled before anything is written.
-              - Mutually exclusive with O(alerts.rules[].body). A built-in body (one for an event, one
-                for a digest) when neither is set.
-            type: path
-          body:
-            description: Jinja2 template of the body (plain text), inline.
-            type: str
 notes:
   - 'Performance: the managed scope is read with one paged search asking only for the attributes
     the plan needs (those of O(attributes), the anchor, username and lock attributes). The

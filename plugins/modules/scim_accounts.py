@@ -11,16 +11,554 @@ module: scim_accounts
 short_description: Reconcile the users and groups of a SCIM 2.0 service provider with the JML vault
 version_added: 0.2.0
 description:
-  - TODO
+  - Brings the Users (and the Groups the O(rules) name) of one SCIM 2.0 service provider
+    (RFC 7643 and RFC 7644 - the protocol of most SaaS applications) in line with the persons in
+    B(the vault) written by M(jml.provisioning.hr_collect), with the lifecycle, naming, rules,
+    thresholds, check mode and result of M(jml.provisioning.ldap_accounts).
+  - B(Discovery first.) C(/ServiceProviderConfig), C(/ResourceTypes) and C(/Schemas) decide what
+    is sent - PATCH only where announced (else a C(PUT) of the whole user, read first, so nothing
+    unmapped is lost), C(/Bulk) within its C(maxOperations) and C(maxPayloadSize), C(If-Match)
+    with the version read where ETags are announced, filters only where filtering is. A mapped
+    attribute the server's schema does not have, or has read-only, and a schema extension it does
+    not announce for its Users fail the task before the first write.
+  - B(Reads in bulk.) The Users in pages (C(startIndex)/C(count), no larger than the announced
+    C(filter.maxResults)), asking only for the mapped attributes; the managed Groups by
+    C(displayName) filters. Users are correlated on O(anchor) (C(externalId) by default), users
+    without it are never touched, a conflict is never guessed.
+  - B(Minimal writes.) POST for a joiner, PATCH with only the changed paths for a mover (an element
+    such as C(emails[type eq "work"].value) is changed through its filter, so its other
+    sub-attributes and the other elements stay), C(active=false) to disable and C(true) to
+    enable, DELETE after retention, C(members) added and removed by PATCH in batches of
+    O(groups.batch_size). Members of a managed group that are not users of this run are never
+    removed.
+  - The engine names users and groups with keys that look like DNs - C(userName=<login>,ou=Users)
+    and C(displayName=<name>,ou=Groups) - in the result, the diff, the plan file and the impact
+    report; they never reach the server, which knows the users by C(id) (recorded as the
+    action's C(guid)). A rename (O(username.rename)) is a C(move) that PATCHes C(userName);
+    group memberships follow it (they are held by C(id)).
+  - A 412 (the user changed on the server between the read and the write), and any other refusal,
+    is a failure of that account only - its later operations are skipped, the others are
+    written, and the next run converges. A 429 or 503 is retried after its C(Retry-After).
+  - Runs on the controller (action plugin), where the vault secrets are. Needs Python 3.11 or later
+    and C(scim2-client[httpx2]) and C(scim2-models) (see the README for why and which versions).
 author:
   - jml.provisioning maintainers (!UNKNOWN)
-options: {}
+extends_documentation_fragment:
+  - jml.provisioning.target
+attributes:
+  check_mode:
+    support: full
+    description:
+      - Reads the service provider and the vault, computes the same plan and result as a real run
+        and sends no write. Thresholds are evaluated too.
+  diff_mode:
+    support: full
+    description:
+      - One diff per planned operation, holding only the changed attributes (as paths).
+  action:
+    support: full
+    description: Runs as an action plugin on the controller, where the vault and its secrets are.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the controller; the target host of the play is not contacted.
+options:
+  connection:
+    description: How to reach the service provider.
+    type: dict
+    required: true
+    suboptions:
+      base_url:
+        description:
+          - The SCIM base URL, the one C(/Users) and C(/ServiceProviderConfig) are under (for
+            example V(https://scim.example.com/v2)).
+        type: str
+        required: true
+      auth:
+        description: How to authenticate - a bearer token (OAuth) or HTTP basic.
+        type: dict
+        required: true
+        suboptions:
+          type:
+            description: The scheme.
+            type: str
+            required: true
+            choices: [bearer, basic]
+          token:
+            description: The bearer token. Never shown, even at C(-vvvv).
+            type: str
+          username:
+            description: The basic authentication user.
+            type: str
+          password:
+            description: The basic authentication password. Never shown.
+            type: str
+      validate_certs:
+        description: Verify the server's TLS certificate. Set V(false) only for a throwaway test server.
+        type: bool
+        default: true
+      ca_file:
+        description: A PEM file of the CAs to trust instead of the system's.
+        type: path
+      timeout:
+        description: Seconds to wait for an answer to one request.
+        type: float
+        default: 30.0
+      retries:
+        description:
+          - How often a request answered 429 or 503 (or a connection refused before anything was
+            sent) is tried again, after the server's C(Retry-After) (seconds or an HTTP date), else
+            after 0.5, 1, 2... seconds.
+        type: int
+        default: 5
+      max_retry_wait:
+        description:
+          - The longest C(Retry-After) the run waits for; a server asking for more gets its answer
+            reported as the operation's failure.
+        type: float
+        default: 120.0
+      page_size:
+        description: Users per page of the read; capped by the announced C(filter.maxResults).
+        type: int
+        default: 100
+      bulk:
+        description:
+          - Send the account writes as C(/Bulk) requests when the server announces bulk, within its
+            limits. V(false) sends one request per write.
+        type: bool
+        default: true
+      quirks:
+        description:
+          - The quirk profile of the server family - what it announces wrongly, as data (see the
+            README). V(rfc) takes what discovery announces as it is.
+        type: str
+        default: rfc
+  filter:
+    description:
+      - A SCIM filter (RFC 7644 section 3.4.2.2) that scopes the managed users, for example
+        V(userType eq "Employee"). Users outside it are never changed, but their logins count
+        as taken, and one carrying a joiner's anchor is a conflict. Needs a server that announces
+        filtering.
+      - Without it every user of the service provider is in scope - one with an C(externalId) no
+        vault person has is a vanished account and is disabled (see O(lifecycle.vanished)).
+    type: str
+  anchor:
+    description: The person field and the user attribute that tie a person to their account.
+    type: dict
+    default: {}
+    suboptions:
+      person:
+        description: Dotted path of the person field (V(id), V(employee_number)...).
+        type: str
+        default: id
+      attribute:
+        description: The user attribute path holding it.
+        type: str
+        default: externalId
+  username:
+    description:
+      - How joiners are named - their C(userName). Existing users keep theirs unless
+        O(username.rename=true).
+    type: dict
+    required: true
+    suboptions:
+      attribute:
+        description: The login attribute.
+        type: str
+        default: userName
+      candidates:
+        description:
+          - Jinja2 expressions giving login candidates, tried in order for C(n) = 1, 2, ... until one
+            is free among every user of the service provider (compared without case).
+        type: list
+        elements: str
+        required: true
+      unique_attributes:
+        description:
+          - Attribute paths in which a new login must be free too (for example
+            V(emails[type eq "work"].value) when the address derives from it). Defaults to the login alone.
+        type: list
+        elements: str
+      max_length:
+        description: Maximum length of a login. Default V(255).
+        type: int
+      allowed_characters:
+        description: Characters a login may contain, as the body of a regular expression character class.
+        type: str
+        default: a-z0-9._-
+      lowercase:
+        description: Lower-case the candidates.
+        type: bool
+        default: true
+      max_tries:
+        description: Highest value of C(n); a joiner with no free candidate is a failure of that joiner.
+        type: int
+        default: 50
+      rename:
+        description: Rename existing users when the candidates give another login (a PATCH of C(userName)).
+        type: bool
+        default: false
+  attributes:
+    description:
+      - SCIM attribute path -> Jinja2 expression over C(person), C(contract), C(contracts),
+        C(account), C(today), C(username), C(state), C(employment) and C(manager_dn) (the
+        manager's key after this run). Paths - V(title), V(name.givenName),
+        V(emails[type eq "work"].value) (one element of a multi-valued attribute, picked by one
+        equality), and the same inside a schema extension,
+        V(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department).
+      - Only these paths (and the login, the anchor and C(active)) are read, compared and written;
+        every other attribute of a user is never touched. An expression giving none, V('') or
+        V([]) removes the value. Values are typed as the server's schema types them.
+      - C(id), C(active) and the login attribute are the target's own and cannot be mapped.
+    type: dict
+    required: true
+  dn_attributes:
+    description:
+      - Paths whose values are references to users (their C(id) on the server); the expressions
+        give keys (C(manager_dn)), the adapter sends ids. A user created in the same run is
+        created before the users that point to it.
+    type: list
+    elements: str
+    default: ["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"]
+  initial_password:
+    description: A C(password) sent with a joiner's POST (write-only on every server; never read back or shown).
+    type: dict
+    default: {}
+    suboptions:
+      generate:
+        description: Generate a random password for each joiner.
+        type: bool
+        default: false
+      length:
+        description: Length of a generated password (at least 12).
+        type: int
+        default: 20
+      value:
+        description: An expression giving the password instead (same names as O(attributes)).
+        type: str
+  groups:
+    description: How the groups the O(rules) name are kept (by C(displayName)).
+    type: dict
+    default: {}
+    suboptions:
+      create_missing:
+        description: Create a managed group the server does not have (POST with its members); else a failure of each grant.
+        type: bool
+        default: false
+      revoke_on_disable:
+        description: Leavers lose the groups the rules gave them.
+        type: bool
+        default: true
+      batch_size:
+        description: Members added or removed per PATCH of a group.
+        type: int
+        default: 100
 """
 
 EXAMPLES = r"""
+- name: Reconcile the SaaS tenant with the vault
+  jml.provisioning.scim_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      base_url: https://scim.example.com/v2
+      auth:
+        type: bearer
+        token: "{{ scim_token }}"
+    username:
+      candidates:
+        - "person.name.given | ascii | lower ~ '.' ~ person.name.family | ascii | lower"
+        - "person.name.given | ascii | lower ~ '.' ~ person.name.family | ascii | lower ~ n"
+    attributes:
+      name.givenName: person.name.given
+      name.familyName: person.name.family
+      displayName: person.name.display
+      emails[type eq "work"].value: person.email
+      title: contract.title
+      urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department: contract.department.name
+      urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value: manager_dn
+    lifecycle:
+      pre_provision_days: 14
+      delete_after_days: 90
+      delete_accounts: true
+    rules:
+      - name: engineering
+        when: contract.department.code == 'ENG'
+        groups: [Engineering]
+    groups:
+      create_missing: true
+    thresholds:
+      disable: {percent: 10}
+      delete: {count: 20}
+  register: scim_result
+
+- name: Only the employees, through a SCIM filter; every write one request
+  jml.provisioning.scim_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      base_url: https://tenant.example.com/scim/v2
+      auth: {type: basic, username: provisioning, password: "{{ scim_password }}"}
+      ca_file: /etc/pki/tls/certs/internal-ca.pem
+      bulk: false
+    filter: userType eq "Employee"
+    username:
+      candidates: ["person.email"]
+      allowed_characters: a-z0-9._@-
+    attributes:
+      displayName: person.name.display
+      userType: "'Employee'"
 """
 
 RETURN = r"""
+changed:
+  description:
+    - Whether anything was (in check mode - would be) written. V(false) when a threshold stopped the run.
+  returned: always
+  type: bool
+summary:
+  description: Number of planned operations per action, unchanged accounts and failures.
+  returned: always
+  type: dict
+  contains:
+    create:
+      description: Accounts created (joiners).
+      type: int
+    update:
+      description: Accounts whose attributes are changed.
+      type: int
+    move:
+      description: Accounts moved to another container (movers).
+      type: int
+    enable:
+      description: Accounts enabled (starters, returning persons).
+      type: int
+    disable:
+      description: Accounts disabled (leavers, vanished accounts).
+      type: int
+    delete:
+      description: Accounts deleted.
+      type: int
+    grant:
+      description: Group memberships granted (one per account and group).
+      type: int
+    revoke:
+      description: Group memberships revoked (one per account and group).
+      type: int
+    unchanged:
+      description: Managed accounts that need no operation.
+      type: int
+    failed:
+      description:
+        - Operations that could not be planned, that the pre-flight predicts would fail, or that
+          failed when applied (the length of RV(failures)). A threshold stop is not counted here.
+      type: int
+    relink:
+      description:
+        - Memberships that follow an account to its new DN (a mover, or a stale member DN an
+          earlier move left in a directory without refint). Present only when there are any.
+      type: int
+      returned: when memberships follow accounts
+    container:
+      description: Containers created (O(create_containers)). Present only when there are any.
+      type: int
+      returned: when containers are created
+  sample: {create: 3, update: 5, move: 1, enable: 0, disable: 2, delete: 0,
+           grant: 0, revoke: 0, unchanged: 1190, failed: 0}
+actions:
+  description:
+    - The planned operations in apply order (at most O(max_actions)), in check mode too.
+    - One account can have several (for example V(enable) then V(update)).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    action:
+      description:
+        - V(create), V(enable), V(move), V(update), V(disable) or V(delete) for an account; V(grant),
+          V(revoke) or V(relink) for a membership (V(relink) - still a member, the group's member
+          DN follows the account; written only where the directory did not rename it itself);
+          V(container) for a container O(create_containers) makes.
+      type: str
+    person:
+      description: Id of the vault person; for a vanished account, its anchor value.
+      type: str
+    dn:
+      description: DN of the account before the operation (for a create, the new account's DN).
+      type: str
+    new_dn:
+      description: DN after the operation, when it moves the account.
+      type: str
+      returned: when the account is moved
+    group:
+      description: The group's DN, for V(grant), V(revoke) and V(relink).
+      type: str
+      returned: for group memberships
+    children:
+      description: For a V(delete), the number of objects under the entry, deleted with it.
+      type: int
+      returned: for a delete of an entry with children
+    guid:
+      description: The account's C(objectGUID) (Active Directory), recorded for the audit trail.
+      type: str
+      returned: for existing AD accounts
+    changes:
+      description:
+        - Changed attributes, each as C([before, after]); V(null) means absent, several values are
+          a list. Empty for a move or delete.
+      type: dict
+    reason:
+      description: 'Why, for example C(joiner: contract 10023-1 starts 2026-12-01).'
+      type: str
+  sample:
+    - action: create
+      person: "10023"
+      dn: uid=jose.muller,ou=people,dc=example,dc=test
+      changes: {givenName: [null, José], employeeNumber: [null, "10023"]}
+      reason: "joiner: contract 10023-1 starts 2026-12-01"
+    - action: disable
+      person: "10007"
+      dn: uid=an.jansen,ou=people,dc=example,dc=test
+      changes: {pwdAccountLockedTime: [null, 000001010000Z]}
+      reason: "leaver: last contract ended 2026-11-30"
+actions_truncated:
+  description: Number of planned operations left out of RV(actions) because of O(max_actions).
+  returned: always
+  type: int
+  sample: 0
+correlation:
+  description: How vault persons and the managed accounts were matched.
+  returned: always
+  type: dict
+  contains:
+    correlated:
+      description: Number of persons matched with exactly one account.
+      type: int
+    uncorrelated_persons:
+      description: Ids of persons without an account (joiners, future joiners and leavers without one).
+      type: list
+      elements: str
+    uncorrelated_accounts:
+      description: DNs of accounts in scope without an anchor value; never touched.
+      type: list
+      elements: str
+    vanished:
+      description: DNs of accounts whose anchor value no vault person has.
+      type: list
+      elements: str
+    conflicts:
+      description:
+        - Ambiguous matches, left alone - C(person) with several C(accounts), or several C(persons)
+          with one account, with the C(anchor) attribute and the C(problem).
+      type: list
+      elements: dict
+  sample:
+    correlated: 1195
+    uncorrelated_persons: ["10023"]
+    uncorrelated_accounts: ["uid=svc-backup,ou=people,dc=example,dc=test"]
+    vanished: []
+    conflicts: []
+rules:
+  description:
+    - Per business rule, the ids of the persons who C(gain) a group of the rule (a grant the rule
+      gives) and who C(lose) one (a revoke of a group the rule names) in this plan. In check
+      mode this is the impact of a rule change - exactly what the real run then does.
+  returned: always
+  type: dict
+  sample: {sales-staff: {gain: ["10023"], lose: []}}
+thresholds:
+  description: Per action with a limit in O(thresholds), the planned C(count), the effective C(limit) and whether it is C(exceeded).
+  returned: always
+  type: dict
+  sample: {disable: {count: 2, limit: 10, exceeded: false}}
+failures:
+  description:
+    - Operations that could not be planned, that the pre-flight found the directory would refuse,
+      or that failed when applied, each with C(person), C(action), C(dn) and C(error); in check
+      mode each also has C(predicted=true). A real run reports exactly the entries check mode
+      predicted (plus anything the directory refuses that could not be foreseen).
+    - Non-empty, it fails the task - after everything else was applied.
+    - Version 0.1.0 returned this list as C(failed); see the changelog for the migration.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - person: "10023"
+      action: create
+      dn: uid=jose.muller,ou=people,dc=example,dc=test
+      error: "add: objectClassViolation"
+applied:
+  description: Number of operations the directory confirmed in this run (0 in check mode).
+  returned: always
+  type: int
+  sample: 12
+stopped:
+  description: Why nothing was written - C(reason) V(threshold) and the C(exceeded) actions.
+  returned: when a threshold stopped the run
+  type: dict
+  sample: {reason: threshold, exceeded: [disable]}
+alerts:
+  description:
+    - What the O(alerts) did. Zero and empty when O(alerts) is not set, in check mode, and when
+      the run raised no event.
+  returned: always
+  type: dict
+  contains:
+    sent:
+      description: Number of messages the mail server accepted (for at least one recipient).
+      type: int
+    failed:
+      description:
+        - Recipients that did not get their message, each with C(to), C(subject) and C(error) (the
+          connection, TLS, login or recipient error). Also shown as a warning; the task does not fail.
+      type: list
+      elements: dict
+    undeliverable:
+      description:
+        - Events a rule found no recipient for, each with C(rule), C(event), C(person), C(dn) and
+          C(error) (the failing or empty O(alerts.rules[].to_expression), or a template error).
+      type: list
+      elements: dict
+  sample:
+    sent: 2
+    failed:
+      - to: it@example.com
+        subject: "[jml ldap1] Provisioning 2026-11-26: 3 created, 1 disabled"
+        error: "refused: 550 5.1.1 mailbox unavailable"
+    undeliverable:
+      - rule: managers
+        event: disabled
+        person: "10007"
+        dn: uid=an.jansen,ou=people,dc=example,dc=test
+        error: managers.to_expression gave no address
+reference_date:
+  description: The date the lifecycle was evaluated on (ISO).
+  returned: always
+  type: str
+  sample: "2026-11-26"
+check_mode:
+  description: Whether this was a check-mode run (the plan only, nothing written).
+  returned: always
+  type: bool
+vault_source:
+  description:
+    - Which HR data the plan is of - V(collect) (in check mode, the would-be vault of this run's
+      check-mode M(jml.provisioning.hr_collect), as in C(site.yml --check)) or V(vault) (the vault
+      on disk; always in a real run).
+  returned: always
+  type: str
+  sample: collect
+msg:
+  description: Why the task failed.
+  returned: when a threshold stopped the run or an operation failed
+  type: str
+  sample: "scim_accounts: 1 operation(s) failed, the others were applied; first: update
+    userName=jose.muller,ou=Users: 412 Failed to update. Resource has changed on the server; see 'failures'"
+requests:
+  description:
+    - What the run sent to the service provider - requests by HTTP method (a re-run with no change
+      sends C(GET) only), how many were retried after a 429 or 503 and the seconds waited.
+  returned: when the service provider was reached
+  type: dict
+  sample: {"requests": {"GET": 4, "PATCH": 2, "POST": 3}, "retried": 0, "waited": 0.0}
 """
 
 from ansible.module_utils.basic import AnsibleModule

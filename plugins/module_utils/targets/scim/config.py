@@ -95,8 +95,6 @@ def _build(options):
         if reserved.lower() in mapped:
             raise ConfigError(f"attributes: {reserved} is the target's own (the id, the account switch, the login): "
                               "it cannot be mapped")
-    if anchor.get("adopt") or anchor.get("lookup_base"):
-        raise ConfigError("anchor.adopt and anchor.lookup_base are LDAP's (a SCIM service has no scopes to look outside)")
     groups = options.get("groups") or {}
     rules = compiled_rules(list(options.get("rules") or []) + list(options.get("loaded_rules") or []),
                            GROUPS, GROUP_NAME, False)
