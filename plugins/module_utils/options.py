@@ -169,6 +169,7 @@ ALERTS_SPEC = {
         )),
 }
 
+
 def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
     """The options every target module shares (the contract's vocabulary: vault, anchor,
     username, attributes, lifecycle, rules, thresholds, alerts, plan_file...) and the target's ``own``."""

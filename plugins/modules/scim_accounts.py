@@ -351,16 +351,6 @@ summary:
         - Operations that could not be planned, that the pre-flight predicts would fail, or that
           failed when applied (the length of RV(failures)). A threshold stop is not counted here.
       type: int
-    relink:
-      description:
-        - Memberships that follow an account to its new DN (a mover, or a stale member DN an
-          earlier move left in a directory without refint). Present only when there are any.
-      type: int
-      returned: when memberships follow accounts
-    container:
-      description: Containers created (O(create_containers)). Present only when there are any.
-      type: int
-      returned: when containers are created
   sample: {create: 3, update: 5, move: 1, enable: 0, disable: 2, delete: 0,
            grant: 0, revoke: 0, unchanged: 1190, failed: 0}
 actions:
@@ -373,23 +363,21 @@ actions:
   contains:
     action:
       description:
-        - V(create), V(enable), V(move), V(update), V(disable) or V(delete) for an account; V(grant),
-          V(revoke) or V(relink) for a membership (V(relink) - still a member, the group's member
-          DN follows the account; written only where the directory did not rename it itself);
-          V(container) for a container O(create_containers) makes.
+        - V(create), V(enable), V(move) (a rename), V(update), V(disable) or V(delete) for a user;
+          V(grant) or V(revoke) for a group membership.
       type: str
     person:
       description: Id of the vault person; for a vanished account, its anchor value.
       type: str
     dn:
-      description: DN of the account before the operation (for a create, the new account's DN).
+      description: Key of the user before the operation (C(userName=<login>,ou=Users); for a create, the new user's).
       type: str
     new_dn:
-      description: DN after the operation, when it moves the account.
+      description: The key after the operation, when it renames the user.
       type: str
       returned: when the account is moved
     group:
-      description: The group's DN, for V(grant), V(revoke) and V(relink).
+      description: The group's key (C(displayName=<name>,ou=Groups)), for V(grant) and V(revoke).
       type: str
       returned: for group memberships
     children:
@@ -397,9 +385,9 @@ actions:
       type: int
       returned: for a delete of an entry with children
     guid:
-      description: The account's C(objectGUID) (Active Directory), recorded for the audit trail.
+      description: The user's C(id) on the service provider, recorded for the audit trail.
       type: str
-      returned: for existing AD accounts
+      returned: for existing users
     changes:
       description:
         - Changed attributes, each as C([before, after]); V(null) means absent, several values are
@@ -437,11 +425,11 @@ correlation:
       type: list
       elements: str
     uncorrelated_accounts:
-      description: DNs of accounts in scope without an anchor value; never touched.
+      description: Keys of users in scope without an anchor value; never touched.
       type: list
       elements: str
     vanished:
-      description: DNs of accounts whose anchor value no vault person has.
+      description: Keys of users whose anchor value no vault person has.
       type: list
       elements: str
     conflicts:
@@ -471,12 +459,11 @@ thresholds:
   sample: {disable: {count: 2, limit: 10, exceeded: false}}
 failures:
   description:
-    - Operations that could not be planned, that the pre-flight found the directory would refuse,
+    - Operations that could not be planned, that the pre-flight found the service provider would refuse,
       or that failed when applied, each with C(person), C(action), C(dn) and C(error); in check
       mode each also has C(predicted=true). A real run reports exactly the entries check mode
-      predicted (plus anything the directory refuses that could not be foreseen).
+      predicted (plus anything the service provider refuses that could not be foreseen).
     - Non-empty, it fails the task - after everything else was applied.
-    - Version 0.1.0 returned this list as C(failed); see the changelog for the migration.
   returned: always
   type: list
   elements: dict
@@ -486,7 +473,7 @@ failures:
       dn: uid=jose.muller,ou=people,dc=example,dc=test
       error: "add: objectClassViolation"
 applied:
-  description: Number of operations the directory confirmed in this run (0 in check mode).
+  description: Number of operations the service provider confirmed in this run (0 in check mode).
   returned: always
   type: int
   sample: 12
@@ -521,7 +508,7 @@ alerts:
     sent: 2
     failed:
       - to: it@example.com
-        subject: "[jml ldap1] Provisioning 2026-11-26: 3 created, 1 disabled"
+        subject: "[jml saas1] Provisioning 2026-11-26: 3 created, 1 disabled"
         error: "refused: 550 5.1.1 mailbox unavailable"
     undeliverable:
       - rule: managers

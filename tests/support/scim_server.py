@@ -227,5 +227,65 @@ def _serve(argv: list[str]) -> None:
     cli.main()
 
 
+def start_detached(workdir: str, token: Optional[str] = None, service_provider_config: Optional[dict] = None) -> dict:
+    """A server that outlives this process (the demo, molecule): ``{base_url, ca_file, token, pid}``,
+    also written to ``workdir/state.json``; stopped by ``stop_detached(workdir)``."""
+    import secrets  # pylint: disable=import-outside-toplevel
+    work = Path(workdir)
+    stop_detached(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    cert, key = _make_cert(work)
+    port = _free_port()
+    token = token or secrets.token_urlsafe(24)
+    command = [sys.executable, os.path.abspath(__file__), "--cert", cert, "--key", key, "--port", str(port),
+               "--hostname", "127.0.0.1", "--bearer-token", token]
+    if service_provider_config is not None:
+        (work / "service-provider-config.json").write_text(json.dumps(service_provider_config), encoding="utf-8")
+        command += ["--service-provider-config", str(work / "service-provider-config.json")]
+    with open(work / "scim-server.log", "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
+                                   start_new_session=True)
+    server = ScimServer(f"https://127.0.0.1:{port}/v2", cert, token, process.pid, None)
+    _wait_ready(server, process, work / "scim-server.log")
+    state = {"base_url": server.url, "ca_file": cert, "token": token, "pid": process.pid}
+    state_file = work / "state.json"
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    os.chmod(state_file, 0o600)  # it holds the token
+    return state
+
+
+def stop_detached(workdir: str) -> None:
+    """Stop the server ``start_detached`` started from ``workdir`` (by its PID); nothing when none runs."""
+    state_file = Path(workdir) / "state.json"
+    if not state_file.exists():
+        return
+    pid = json.loads(state_file.read_text(encoding="utf-8"))["pid"]
+    try:
+        os.kill(pid, signal.SIGTERM)
+        for dummy in range(100):
+            os.kill(pid, 0)
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    state_file.unlink()
+
+
+def main(argv: list[str]) -> int:
+    """``scim_server.py start --dir DIR`` (prints the state JSON) / ``stop --dir DIR``."""
+    import argparse  # pylint: disable=import-outside-toplevel
+    parser = argparse.ArgumentParser(prog="scim_server.py")
+    parser.add_argument("command", choices=["start", "stop"])
+    parser.add_argument("--dir", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "start":
+        print(json.dumps(start_detached(args.dir)))
+    else:
+        stop_detached(args.dir)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] in (["start"], ["stop"]):
+        sys.exit(main(sys.argv[1:]))
     _serve(sys.argv[1:])

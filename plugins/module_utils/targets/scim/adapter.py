@@ -99,7 +99,7 @@ class ScimTarget(Target):
         announced = set(s.lower() for s in (self.users_type.schema,) + self.users_type.extensions)
         written = set(a.lower() for a in self.config.attributes) | set(
             a[1].lower() for a in self.config.anchors[:1]) | {self.config.username_attribute.lower()}
-        for key, path in self.settings.paths.items():
+        for key, path in self.settings.attribute_paths.items():
             if key in (ID,):
                 continue
             if path.urn and path.urn.lower() not in announced:
@@ -129,7 +129,7 @@ class ScimTarget(Target):
 
     # ---- reads -----------------------------------------------------------------------
     def _attributes(self, extra=()) -> List[str]:
-        names = set(paths.attribute_name(p) for k, p in self.settings.paths.items() if k != ID)
+        names = set(paths.attribute_name(p) for k, p in self.settings.attribute_paths.items() if k != ID)
         names.update(extra)
         if self.features.etag:
             names.add("meta.version")
@@ -139,7 +139,7 @@ class ScimTarget(Target):
         login = paths.read(resource, self.settings.username)
         if not login or not resource.get("id"):
             return None  # a user without a login is nobody the engine can name or manage
-        attrs = dict((key, paths.read(resource, path)) for key, path in self.settings.paths.items() if key != ID)
+        attrs = dict((key, paths.read(resource, path)) for key, path in self.settings.attribute_paths.items() if key != ID)
         attrs[ID] = [str(resource["id"])]
         return Account(user_key(login[0]), attrs)
 
@@ -162,7 +162,7 @@ class ScimTarget(Target):
     def _references(self, accounts):
         """Values of the reference paths (the enterprise manager) are ids: the engine compares keys."""
         for key in self.settings.references:
-            if key not in self.settings.paths:
+            if key not in self.settings.attribute_paths:
                 continue
             for account in accounts:
                 values = account.attrs.get(key)
@@ -259,7 +259,7 @@ class ScimTarget(Target):
                                         "displayName; never guessed"))
                 continue
             for attribute, values in op.modifications.items():
-                path = self.settings.paths.get(attribute.lower())
+                path = self.settings.attribute_paths.get(attribute.lower())
                 if path is None:
                     continue
                 try:
@@ -355,7 +355,7 @@ class _Writer(object):
         for attribute, values in op.modifications.items():
             if attribute == "objectClass":
                 continue
-            path = target.settings.paths.get(attribute.lower()) or paths.parse(attribute)
+            path = target.settings.attribute_paths.get(attribute.lower()) or paths.parse(attribute)
             out[path] = target.reference(attribute, list(values))
         return out
 

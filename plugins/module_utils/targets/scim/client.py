@@ -183,8 +183,7 @@ class Connection(object):
                 params["filter"] = search_filter
             page = self.get(endpoint, params)
             resources = page.get("Resources") or []
-            for resource in resources:
-                yield resource
+            yield from resources
             total = page.get("totalResults")
             start += len(resources)
             if not resources or not isinstance(total, int) or start > total:

@@ -43,7 +43,7 @@ ID = "id"  # recorded in the actions (the audit trail): a user is known by it wh
 class ScimSettings:
     """What the adapter needs besides the ``TargetConfig``."""
 
-    paths: Dict[str, paths.Path]            # lower-cased path text -> Path, every path read or written
+    attribute_paths: Dict[str, paths.Path]  # lower-cased path text -> Path, every path read or written
     username: paths.Path
     filter: Optional[str] = None
     page_size: int = 100
@@ -54,7 +54,7 @@ class ScimSettings:
     password_length: int = 20
 
     def path(self, attribute: str) -> paths.Path:
-        return self.paths[attribute.lower()]
+        return self.attribute_paths[attribute.lower()]
 
 
 def user_key(login: str) -> str:
@@ -140,7 +140,7 @@ def _build(options):
     if groups.get("batch_size", 100) < 1:
         raise ConfigError("groups.batch_size must be at least 1")
     settings = ScimSettings(
-        paths=read,
+        attribute_paths=read,
         username=read[login.lower()],
         filter=options.get("filter") or None,
         page_size=connection["page_size"],
