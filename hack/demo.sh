@@ -15,10 +15,11 @@ PLAY_ARGS=()
 # What a previous demo left running is stopped first; ours is stopped on any exit.
 stop_all() {
   "$PY" tests/support/slapd.py stop --dir "$DEMO/slapd" >/dev/null 2>&1 || true
+  "$PY" tests/support/scim_server.py stop --dir "$DEMO/scim" >/dev/null 2>&1 || true
   stop_hr_api
 }
 stop_all
-rm -rf "$DEMO/slapd" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO/vault.json.fingerprint" \
+rm -rf "$DEMO/slapd" "$DEMO/scim" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO/vault.json.fingerprint" \
   "$DEMO"/plan-*.json "$DEMO"/logs/* "$DEMO/report"
 trap stop_all EXIT
 
@@ -28,10 +29,13 @@ umask 077
 "$PY" tests/support/helloid.py "$DEMO/hr"   # the vendor's exact bytes, BOM included
 
 "$PY" tests/support/slapd.py start --dir "$DEMO/slapd" > "$DEMO/slapd-state.json"
+"$PY" tests/support/scim_server.py start --dir "$DEMO/scim" > "$DEMO/scim-state.json"   # a SaaS tenant
 start_hr_api   # the second HR system: ACME's paginated JSON API with a bearer token
-write_connection "$DEMO/slapd-state.json"
+write_connection "$DEMO/slapd-state.json" "$DEMO/scim-state.json"
 uri=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["ldaps_uri"])' "$DEMO/slapd-state.json")
-echo "== Throwaway slapd on $uri (data in $DEMO/slapd); ACME HR API on http://127.0.0.1:$HR_API_PORT"
+scim=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["base_url"])' "$DEMO/scim-state.json")
+echo "== Three targets from one vault, in parallel: throwaway slapd on $uri, SCIM 2.0 tenant on $scim"
+echo "   ACME HR API on http://127.0.0.1:$HR_API_PORT"
 
 play "Collect HelloID (CSV) and ACME (HTTP API) into one vault, and provision" site.yml
 play "Run again: nothing may change" site.yml
@@ -50,4 +54,4 @@ assert_quiet
 
 echo
 echo "== Done. The vault is encrypted: ansible-vault view --vault-password-file $DEMO/vault-pass $DEMO/vault.json"
-echo "   Logs of every step: $DEMO/logs/. The slapd is stopped now."
+echo "   Logs of every step: $DEMO/logs/. The slapd and the SCIM server are stopped now."

@@ -10,7 +10,7 @@ mkdir -p "$DEMO/logs"
 
 # shellcheck source=hack/demo_lib.sh
 . hack/demo_lib.sh
-PLAY_ARGS=(-e @inventories/demo/ad.yml)
+PLAY_ARGS=(-e @inventories/demo/ad.yml -e jml_targets=ldap_targets)  # the AD DC only: no SCIM tenant runs
 
 stop_all() {
   "$PY" tests/support/samba_ad.py stop --dir "$DEMO/dc" >/dev/null 2>&1 || true

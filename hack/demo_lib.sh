@@ -19,12 +19,15 @@ stop_hr_api() {
   fi
 }
 
-# write_connection STATE_JSON: the target's state plus the HR API, as jml_demo_connection.
+# write_connection STATE_JSON [SCIM_STATE_JSON]: the targets' state plus the HR API, as jml_demo_connection.
 write_connection() {
-  "$PY" - "$DEMO" "$HR_API_PORT" "$1" <<'PYEOF'
+  "$PY" - "$DEMO" "$HR_API_PORT" "$1" "${2:-}" <<'PYEOF'
 import json, sys, yaml
-demo, port, state_file = sys.argv[1:4]
+demo, port, state_file, scim_file = sys.argv[1:5]
 state = json.load(open(state_file))
+if scim_file:
+    scim = json.load(open(scim_file))
+    state.update(scim_url=scim["base_url"], scim_token=scim["token"], scim_ca_file=scim["ca_file"])
 state["acme_url"] = "http://127.0.0.1:%s/api/persons" % port
 state["acme_token"] = open(demo + "/acme-token").read().strip()
 with open(demo + "/connection.yml", "w") as f:
@@ -44,14 +47,15 @@ play() {
   echo
   echo "== $step. $title"
   if ! ansible-playbook "playbooks/$playbook" --vault-password-file "$DEMO/vault-pass" \
-      -e @"$DEMO/connection.yml" -e jml_ldap_plan_file="$DEMO/plan-$step.json" "${PLAY_ARGS[@]}" "$@" \
+      -e @"$DEMO/connection.yml" -e jml_ldap_plan_file="$DEMO/plan-$step.json" \
+      -e jml_scim_plan_file="$DEMO/plan-scim-$step.json" "${PLAY_ARGS[@]}" "$@" \
       >"$log" 2>&1; then
     tail -n 30 "$log"
     echo "!! step failed; full output in $log"
     exit 1
   fi
   grep -E '^\s+msg: ' "$log" | sed -E 's/^\s+msg: /   /' | tr -d "'" || true
-  grep -E '^(localhost|demo_openldap)\s+:' "$log" | sed -E 's/^/   /; s/ +unreachable.*//' || true
+  grep -E '^(localhost|demo_[a-z]+)\s+:' "$log" | sed -E 's/^/   /; s/ +unreachable.*//' || true
 }
 
 # assert_quiet: the last step changed nothing.
