@@ -78,7 +78,9 @@ class Workspace(object):
         self.runs += 1
         vars_file = self.path / ("vars-%d.yml" % self.runs)
         plan_file = self.path / ("plan-%d.json" % self.runs)
-        vars_file.write_text(yaml.safe_dump(dict(self.vars, jml_ldap_plan_file=str(plan_file))))
+        # The demo inventory's directory only: its SCIM and file targets are the demo's, not this test's.
+        vars_file.write_text(yaml.safe_dump(dict({"jml_targets": "ldap_targets", **self.vars},
+                                                 jml_ldap_plan_file=str(plan_file))))
         cmd = [str(BIN / "ansible-playbook"), str(ROOT / "playbooks" / playbook),
                "-i", str(ROOT / "inventories" / "demo" / "hosts.yml"),
                "--vault-password-file", str(vault_pass or self.vault_pass), "-e", "@%s" % vars_file]
