@@ -113,7 +113,7 @@ def requests_of(log_path):
     with open(log_path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             if "REQUESTS " in line:
-                return json.loads(line.split("REQUESTS ", 1)[1].strip().strip('"').replace('\\"', '"'))
+                return json.loads(line.split("REQUESTS ", 1)[1].strip().rstrip("'\""))
     return None
 
 
