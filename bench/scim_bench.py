@@ -30,7 +30,6 @@ import datetime
 import json
 import os
 import statistics
-import subprocess
 import sys
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
