@@ -234,7 +234,9 @@ class ScimTarget(Target):
             if resource is not None:
                 self.groups[key] = _Resource(str(resource.get("id")), _version(resource), resource)
             members = []
-            for member in (resource or {}).get("members") or []:
+            # An ambiguous group's members are those of every group of that name: the plan shows
+            # what would change, and the pre-flight fails its grants and revokes, named.
+            for member in [m for r in resources for m in r.get("members") or []]:
                 value = str(member.get("value")) if isinstance(member, dict) and member.get("value") else None
                 if value:
                     members.append(self.key_of_id.get(value) or _MEMBER_PREFIX + value)
@@ -317,6 +319,7 @@ class _Writer(object):
         self.bulk = features.bulk and target.settings.bulk
         self.pending: List[_Request] = []
         self.pending_keys: Set[str] = set()
+        self.pending_persons: Set[Optional[str]] = set()
         self.done, self.failed = [], []
         self.broken: Set[str] = set()   # persons with a failed operation: their later ones are skipped
         self.batches_done: Set[int] = set()
@@ -331,6 +334,10 @@ class _Writer(object):
         if op.person in self.broken:
             self.fail(op, "skipped: an earlier operation on this account failed")
             return
+        if self.bulk and self._depends_on_pending(op):
+            # The same account again (its version, its key after a rename), or a link to one this
+            # batch creates (its id): the batch goes first.
+            self.flush()
         try:
             request = self._account_request(op)
         except (ValueError, paths.PathError) as exc:
@@ -339,15 +346,22 @@ class _Writer(object):
         if not self.bulk:
             self._send(request)
             return
-        depends = set(dnlib.normalise(v) for vs in op.modifications.values() for v in vs
-                      if isinstance(v, str) and dnlib.normalise(v) in self.pending_keys)
-        if dnlib.normalise(request.key) in self.pending_keys or depends:
-            self.flush()  # the same account twice, or a link to one created in this batch: its id first
-            request = self._account_request(op)
         self.pending.append(request)
         self.pending_keys.add(dnlib.normalise(request.key))
+        if op.new_dn:
+            self.pending_keys.add(dnlib.normalise(op.new_dn))
+        self.pending_persons.add(op.person)
         if len(self.pending) >= self.target.features.bulk_max_operations:
             self.flush()
+
+    def _depends_on_pending(self, op) -> bool:
+        if not self.pending:
+            return False
+        if op.person in self.pending_persons or dnlib.normalise(op.dn) in self.pending_keys:
+            return True
+        references = self.target.settings.references
+        return any(isinstance(v, str) and dnlib.normalise(v) in self.pending_keys
+                   for attribute, values in op.modifications.items() if attribute.lower() in references for v in values)
 
     def _values(self, op) -> Dict[paths.Path, List[str]]:
         target = self.target
@@ -456,7 +470,7 @@ class _Writer(object):
 
     # -- sending
     def flush(self):
-        pending, self.pending, self.pending_keys = self.pending, [], set()
+        pending, self.pending, self.pending_keys, self.pending_persons = self.pending, [], set(), set()
         if not pending:
             return
         if len(pending) == 1 or not self.bulk:
