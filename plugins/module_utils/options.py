@@ -247,7 +247,7 @@ SCIM_CONNECTION_SPEC = dict(
     max_retry_wait=dict(type="float", default=120.0),
     page_size=dict(type="int", default=100),
     bulk=dict(type="bool", default=True),
-    quirks=dict(type="str", default="rfc"),
+    quirks=dict(type="str", default="rfc", choices=["rfc", "github", "eq-only", "scim2-server"]),
 )
 
 SCIM_ACCOUNTS_SPEC = target_spec(

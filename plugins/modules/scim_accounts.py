@@ -129,10 +129,17 @@ options:
         default: true
       quirks:
         description:
-          - The quirk profile of the server family - what it announces wrongly, as data (see the
-            README). V(rfc) takes what discovery announces as it is.
+          - The quirk profile of the server family - how it departs from the RFCs, as data
+            (C(targets/scim/discovery.py) C(QUIRKS)). V(rfc) takes what discovery announces as it is.
+          - V(github) - PATCH paths with a filter are refused (GitHub Enterprise managed users); a
+            changed element such as the work email is sent as the whole C(emails) attribute,
+            every other element as read.
+          - V(eq-only) - the filter takes one C(eq) comparison, no C(or); the managed groups are
+            read one per request.
+          - V(scim2-server) - the reference server of the tests (as V(rfc)).
         type: str
         default: rfc
+        choices: [rfc, github, eq-only, scim2-server]
   filter:
     description:
       - A SCIM filter (RFC 7644 section 3.4.2.2) that scopes the managed users, for example

@@ -274,6 +274,22 @@ def test_without_patch_or_bulk_a_put_keeps_every_attribute_it_does_not_map(tmp_p
         assert play(tmp_path, scim, OPTIONS).result["actions"] == []
 
 
+def test_a_server_without_filtered_patch_paths_gets_the_whole_emails_every_other_element_kept(tmp_path):
+    with running_scim(log_requests=True) as scim:
+        ids = seed(scim)
+        options = dict(OPTIONS, connection={"quirks": "github", "bulk": False})
+        persons = dict(PERSONS, **{"1003": dict(PERSONS["1003"], email="cy@example.com")})
+        run = play(tmp_path, scim, options, persons=persons)
+        assert run.rc == 0, run
+        sent = [o for r in writes(scim) if r["method"] == "PATCH" and r["path"].endswith(ids["cy.chen"])
+                for o in r["body"]["Operations"]]
+        assert "emails" in [o["path"] for o in sent] and not any("[" in o["path"] for o in sent), sent
+        cy = users(scim)["cy.chen"]
+        assert sorted((e["type"], e["value"]) for e in cy["emails"]) == [("home", "cy@home.example"),
+                                                                        ("work", "cy@example.com")]
+        assert play(tmp_path, scim, options).result["actions"] == []
+
+
 def test_a_change_on_the_server_between_read_and_write_is_a_reported_failure(tmp_path):
     spc = _announcing(bulk={"supported": False, "maxOperations": 0, "maxPayloadSize": 0})
     with running_scim(service_provider_config=spc, touch_before_write=True) as scim:

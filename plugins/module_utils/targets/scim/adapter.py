@@ -33,7 +33,6 @@ from ansible_collections.jml.provisioning.plugins.module_utils.targets.scim.conf
 )
 
 ACCOUNT_ACTIONS = ("create", "update", "enable", "disable", "move", "delete")
-FILTER_CHUNK = 10  # group names per filter request (displayName eq "a" or ...)
 # RFC 7643 section 3.1: every resource has them, no resource schema lists them.
 COMMON_ATTRIBUTES = {"externalid": discovery.AttributeInfo("string", "readWrite"),
                      "id": discovery.AttributeInfo("string", "readOnly")}
@@ -217,8 +216,9 @@ class ScimTarget(Target):
         found: Dict[str, List[dict]] = {}
         if self.features.filter:
             names = sorted(wanted.values())
-            for start in range(0, len(names), FILTER_CHUNK):
-                chunk = names[start:start + FILTER_CHUNK]
+            chunk_size = max(self.settings.quirks.filter_or_terms, 1)
+            for start in range(0, len(names), chunk_size):
+                chunk = names[start:start + chunk_size]
                 expression = " or ".join(f'displayName eq "{_escape(n)}"' for n in chunk)
                 for resource in self.conn.pages(self.groups_type.endpoint, attributes, self.page_size, expression):
                     self._found_group(found, resource)
@@ -395,7 +395,8 @@ class _Writer(object):
         if target.features.patch:
             operations = []
             for path, wanted in values.items():
-                operations.extend(paths.patch_operations(user.raw, {path: wanted}, target.convert))
+                operations.extend(paths.patch_operations(user.raw, {path: wanted}, target.convert,
+                                                         target.settings.quirks.filtered_patch_paths))
             return _Request("PATCH", url, {"schemas": [PATCH_OP], "Operations": operations}, version, [op], op.dn)
         full = self.conn.get(url)  # a PUT replaces the whole user: every attribute as the server holds it
         body = copy.deepcopy(full)

@@ -120,12 +120,20 @@ class Quirks:
 
     name: str
     features: dict = field(default_factory=dict)  # Features fields the server announces wrongly
+    # PATCH paths may pick an element (emails[type eq "work"].value); else the whole attribute is replaced
+    filtered_patch_paths: bool = True
+    filter_or_terms: int = 10  # comparisons joined by "or" in one filter (1: the server takes one eq)
     notes: str = ""
 
 
 QUIRKS = {
     "rfc": Quirks("rfc", notes="RFC 7643/7644 as written; what discovery announces is used as is"),
     "scim2-server": Quirks("scim2-server", notes="the reference server of the tests; pages in its own order"),
+    "github": Quirks("github", filtered_patch_paths=False,
+                     notes="GitHub Enterprise (managed users): PATCH paths with filters are not supported, "
+                           "so a changed email is sent as the whole emails attribute"),
+    "eq-only": Quirks("eq-only", filter_or_terms=1,
+                      notes="services whose filter takes one eq comparison and no 'or': one group per request"),
 }
 
 

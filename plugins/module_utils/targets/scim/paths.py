@@ -22,7 +22,7 @@ Values are strings, as the engine's other targets hold them (a boolean is ``true
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional
 
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -139,13 +139,15 @@ def _full(path: Path, attribute_part: str) -> str:
     return f"{path.urn}:{attribute_part}" if path.urn else attribute_part
 
 
-def patch_operations(current: dict, changes: Dict[Path, List[str]], convert=None) -> List[dict]:
+def patch_operations(current: dict, changes: Dict[Path, List[str]], convert=None, filters: bool = True) -> List[dict]:
     """PATCH ``Operations`` (RFC 7644 section 3.5.2) taking ``current`` to ``changes`` (path ->
     wanted values, ``[]`` to remove), one operation per changed path and nothing for the rest.
 
     A filtered path the resource has no element for is added as a new element (``replace`` on
     a filter that matches nothing is a ``noTarget`` error in RFC 7644); an element's value is
     replaced through the filter, so its other sub-attributes (``primary``, ``display``) stay."""
+    if not filters:
+        return _unfiltered(current, changes, convert)
     operations = []
     for path, wanted in changes.items():
         if read(current, path) == list(wanted):
@@ -195,3 +197,26 @@ def assign(resource: dict, path: Path, wanted: List[str], convert=None) -> None:
         holder.pop(path.attribute, None)
     else:
         holder[path.attribute] = value
+
+
+def _unfiltered(current: dict, changes: Dict[Path, List[str]], convert=None) -> List[dict]:
+    """``patch_operations`` for a server whose PATCH paths take no filter (a quirk profile's
+    ``filtered_patch_paths: false``): a changed element is sent as a replace of its whole
+    multi-valued attribute - every element as read, the one changed - the other paths as usual."""
+    operations, whole = [], {}
+    for path, wanted in changes.items():
+        if read(current, path) == list(wanted):
+            continue
+        if path.key is None:
+            operations.extend(patch_operations(current, {path: wanted}, convert))
+            continue
+        name = _full(path, path.attribute)
+        if name not in whole:
+            elements = _container(current, path).get(path.attribute)
+            whole[name] = {"schemas": [], path.attribute: [dict(e) for e in elements if isinstance(e, dict)]
+                           if isinstance(elements, list) else []}
+        assign(whole[name], replace(path, urn=None), wanted, convert)
+    for name, holder in whole.items():
+        attribute = name.rpartition(":")[2] if name.startswith("urn:") else name
+        operations.append({"op": "replace", "path": name, "value": holder[attribute]})
+    return operations

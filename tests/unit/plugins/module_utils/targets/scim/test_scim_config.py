@@ -98,3 +98,18 @@ def test_a_retry_waits_what_the_server_asks_else_backs_off():
     assert retry_wait("3", 1) == 3.0
     assert retry_wait("Wed, 21 Oct 2015 07:28:00 GMT", 1, now=1445412470.0) == 10.0
     assert retry_wait(None, 1) == 0.5 and retry_wait("soon", 3) == 2.0
+
+
+def test_without_filtered_patch_paths_the_whole_attribute_is_replaced_every_other_element_kept():
+    current = {"emails": [{"type": "home", "value": "h@x"}, {"type": "work", "value": "w@x", "primary": True}],
+               "title": "Old"}
+    changes = {paths.parse('emails[type eq "work"].value'): ["new@x"], paths.parse("title"): ["New"],
+               paths.parse('emails[type eq "other"].value'): ["o@x"]}
+    operations = paths.patch_operations(current, changes, filters=False)
+    assert {"op": "replace", "path": "title", "value": "New"} in operations
+    [emails] = [o for o in operations if o["path"] == "emails"]
+    assert emails == {"op": "replace", "path": "emails", "value": [
+        {"type": "home", "value": "h@x"}, {"type": "work", "value": "new@x", "primary": True},
+        {"type": "other", "value": "o@x"}]}
+    assert paths.patch_operations(current, {paths.parse('emails[type eq "work"].value'): ["w@x"]}, filters=False) == []
+    assert discovery.quirks("github").filtered_patch_paths is False and discovery.quirks("eq-only").filter_or_terms == 1
