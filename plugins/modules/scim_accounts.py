@@ -21,8 +21,9 @@ description:
     with the version read where ETags are announced, filters only where filtering is. A mapped
     attribute the server's schema does not have, or has read-only, and a schema extension it does
     not announce for its Users fail the task before the first write.
-  - B(Reads in bulk.) The Users in pages (C(startIndex)/C(count), no larger than the announced
-    C(filter.maxResults)), asking only for the mapped attributes; the managed Groups by
+  - B(Reads in bulk.) The Users in pages (by cursor where the server announces RFC 9865 cursors,
+    else C(startIndex)/C(count); no larger than the announced C(filter.maxResults) and
+    C(pagination.maxPageSize)), asking only for the mapped attributes; the managed Groups by
     C(displayName) filters. Users are correlated on O(anchor) (C(externalId) by default), users
     without it are never touched, a conflict is never guessed.
   - B(Minimal writes.) POST for a joiner, PATCH with only the changed paths for a mover (an element

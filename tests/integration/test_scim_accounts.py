@@ -259,6 +259,19 @@ def test_small_pages_and_bulk_within_the_announced_limits(tmp_path):
         assert all("attributes=" in r["query"] for r in pages), "only the mapped attributes are asked for"
 
 
+def test_cursor_pagination_where_announced(tmp_path):
+    spc = _announcing(pagination={"cursor": True, "index": True, "defaultPaginationMethod": "index", "maxPageSize": 3})
+    with running_scim(service_provider_config=spc, log_requests=True) as scim:
+        seed(scim)
+        run = play(tmp_path, scim, OPTIONS, persons=_many(7))
+        assert run.rc == 0, run
+        scim.clear_requests()
+        again = play(tmp_path, scim, OPTIONS)
+        assert again.rc == 0 and again.result["actions"] == [], again
+        reads = [r["query"] for r in scim.requests() if r["path"].endswith("/Users")]
+        assert len(reads) == 4 and all("cursor=" in q and "startIndex" not in q and "count=3" in q for q in reads), reads
+
+
 def test_without_patch_or_bulk_a_put_keeps_every_attribute_it_does_not_map(tmp_path):
     spc = _announcing(patch={"supported": False}, bulk={"supported": False, "maxOperations": 0, "maxPayloadSize": 0})
     with running_scim(service_provider_config=spc, log_requests=True) as scim:

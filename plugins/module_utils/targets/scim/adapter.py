@@ -145,7 +145,7 @@ class ScimTarget(Target):
     def read_accounts(self) -> List[Account]:
         accounts = []
         for resource in self.conn.pages(self.users_type.endpoint, self._attributes(), self.page_size,
-                                        self.settings.filter):
+                                        self.settings.filter, self.features.cursor):
             account = self._account(resource)
             if account is None:
                 continue
@@ -175,7 +175,7 @@ class ScimTarget(Target):
             anchors = [paths.attribute_name(paths.parse(a[1])) for a in self.config.anchors]
             self.outside = list(self.conn.pages(self.users_type.endpoint,
                                                 sorted(set(unique + anchors + [self.settings.username.text])),
-                                                self.page_size))
+                                                self.page_size, cursor=self.features.cursor))
         return self.outside
 
     def taken_names(self) -> Dict[str, List[str]]:

@@ -170,13 +170,19 @@ class Connection(object):
         schemas = self.get("/Schemas")
         return config, _resources(types), _resources(schemas)
 
-    def pages(self, endpoint: str, attributes: List[str], page_size: int, search_filter: Optional[str] = None
-              ) -> Iterator[dict]:
-        """Every resource of ``endpoint`` (index/count pagination, RFC 7644 section 3.4.2.4), with
-        only ``attributes``; in the server's order (it has none to promise)."""
-        start = 1
+    def pages(self, endpoint: str, attributes: List[str], page_size: int, search_filter: Optional[str] = None,
+              cursor: bool = False) -> Iterator[dict]:
+        """Every resource of ``endpoint`` with only ``attributes``, in the server's order (it has
+        none to promise): by ``cursor`` where the server announces cursors (RFC 9865: a page is
+        not shifted by a user created or deleted meanwhile), else by index and count (RFC 7644
+        section 3.4.2.4)."""
+        start, next_cursor = 1, ""
         for dummy in range(LIST_MAX_PAGES):
-            params = {"startIndex": start, "count": page_size}
+            params = {"count": page_size}
+            if cursor:
+                params["cursor"] = next_cursor
+            else:
+                params["startIndex"] = start
             if attributes:
                 params["attributes"] = ",".join(attributes)
             if search_filter:
@@ -184,6 +190,11 @@ class Connection(object):
             page = self.get(endpoint, params)
             resources = page.get("Resources") or []
             yield from resources
+            if cursor:
+                next_cursor = page.get("nextCursor")
+                if not next_cursor or not resources:
+                    return
+                continue
             total = page.get("totalResults")
             start += len(resources)
             if not resources or not isinstance(total, int) or start > total:

@@ -8,7 +8,8 @@ Pure: the JSON of ``/ServiceProviderConfig`` (RFC 7643 section 5) in, a ``Featur
 The SCIM target reads discovery first and sends nothing the server does not announce: no PATCH
 where ``patch.supported`` is false (PUT instead), no ``/Bulk`` beyond ``maxOperations`` and
 ``maxPayloadSize``, no ``If-Match`` without ``etag.supported``, no filter without
-``filter.supported``, pages no larger than ``filter.maxResults``.
+``filter.supported``, pages no larger than ``filter.maxResults`` (and RFC 9865's
+``pagination.maxPageSize``), cursors only where ``pagination.cursor`` is true.
 
 Known servers deviate from the RFC in ways discovery does not show; those are ``QUIRKS``, a
 table of data (one profile per server family) that the adapter reads, so no quirk becomes a code
@@ -36,13 +37,15 @@ class Features:
     etag: bool = False
     sort: bool = False
     cursor: bool = False            # RFC 9865 cursor pagination
+    max_page_size: int = 0          # RFC 9865 pagination.maxPageSize (0: not announced)
     authentication_schemes: tuple = ()
 
     def page_size(self, wanted: int) -> int:
         """The page size to ask for: ``wanted``, capped by what the server returns at most."""
         if wanted < 1:
             raise DiscoveryError(f"page size must be at least 1, got {wanted}")
-        return min(wanted, self.filter_max_results) if self.filter_max_results else wanted
+        caps = [c for c in (self.filter_max_results, self.max_page_size) if c]
+        return min([wanted] + caps)
 
     def bulk_batches(self, sizes: list) -> list:
         """Split operations (their JSON sizes in bytes, in order) into ``/Bulk`` requests within
@@ -105,7 +108,9 @@ def features(config: Mapping, overrides: Optional[Mapping] = None) -> Features:
         filter_max_results=_count(_section(config, "filter"), "maxResults", "filter"),
         etag=_supported(config, "etag"),
         sort=_supported(config, "sort"),
-        cursor=_supported(config, "pagination") and bool(_section(config, "pagination").get("cursor")),
+        # RFC 9865 section 4: pagination has cursor and index booleans (no "supported").
+        cursor=_section(config, "pagination").get("cursor") is True,
+        max_page_size=_count(_section(config, "pagination"), "maxPageSize", "pagination"),
         authentication_schemes=tuple(str(s.get("type", "")) for s in config.get("authenticationSchemes") or []
                                      if isinstance(s, Mapping)),
     )

@@ -84,3 +84,10 @@ def test_quirk_profiles_are_data_and_may_correct_the_announcement():
     assert discovery.features(SCIM2_SERVER, profile.features).etag is False
     with pytest.raises(discovery.DiscoveryError, match="unknown quirk profile 'nope'"):
         discovery.quirks("nope")
+
+
+def test_cursor_pagination_is_rfc_9865s_pagination_object_and_its_max_page_size_caps_the_pages():
+    found = discovery.features({"pagination": {"cursor": True, "index": True, "maxPageSize": 50},
+                                "filter": {"supported": True, "maxResults": 200}})
+    assert found.cursor and found.page_size(1000) == 50 and found.page_size(10) == 10
+    assert not discovery.features({"pagination": {"cursor": False, "index": True}}).cursor
