@@ -169,6 +169,7 @@ ALERTS_SPEC = {
         )),
 }
 
+
 def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
     """The options every target module shares (the contract's vocabulary: vault, anchor,
     username, attributes, lifecycle, rules, thresholds, alerts, plan_file...) and the target's ``own``."""
@@ -234,4 +235,26 @@ LDAP_ACCOUNTS_SPEC = target_spec(
         value=dict(type="str", no_log=False),
     )),
     groups=dict(type="dict", default={}, options=GROUPS_SPEC),
+)
+
+
+FILE_ACCOUNTS_SPEC = target_spec(
+    "employee_id", "username",
+    path=dict(type="path", required=True),
+    format=dict(type="str", default="csv", choices=["csv", "jsonl"]),
+    csv=dict(type="dict", default={}, options=dict(
+        delimiter=dict(type="str", default=","),
+        encoding=dict(type="str", default="utf-8"),
+        quoting=dict(type="str", default="minimal", choices=["minimal", "all"]),
+        quotechar=dict(type="str", default='"'),
+        group_separator=dict(type="str", default=";"),
+    )),
+    columns=dict(type="list", elements="str"),
+    active_column=dict(type="str", default="active"),
+    encrypt_export=dict(type="bool", default=False),
+    delta_path=dict(type="path"),
+    groups=dict(type="dict", default={}, options=dict(
+        column=dict(type="str", default="groups"),
+        revoke_on_disable=dict(type="bool", default=True),
+    )),
 )
