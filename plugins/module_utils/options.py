@@ -247,7 +247,7 @@ FILE_ACCOUNTS_SPEC = target_spec(
         encoding=dict(type="str", default="utf-8"),
         quoting=dict(type="str", default="minimal", choices=["minimal", "all"]),
         quotechar=dict(type="str", default='"'),
-        group_separator=dict(type="str", default=";"),
+        group_separator=dict(type="str"),
     )),
     columns=dict(type="list", elements="str"),
     active_column=dict(type="str", default="active"),

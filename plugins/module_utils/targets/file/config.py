@@ -11,6 +11,7 @@ a typo in a mapping or a column named twice fails the task before anything is re
 
 from __future__ import annotations
 
+import codecs
 from typing import List, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import (
@@ -62,7 +63,11 @@ def _build(options):
     anchor = options["anchor"]
     csv_options = options.get("csv") or {}
     file_format = options.get("format") or "csv"
-    separator = csv_options.get("group_separator") or ";"
+    separator = csv_options.get("group_separator") or ("|" if csv_options.get("delimiter") == ";" else ";")
+    try:
+        codecs.lookup(csv_options.get("encoding") or "utf-8")
+    except LookupError:
+        raise ConfigError(f"csv.encoding: unknown encoding {csv_options.get('encoding')!r}")
     attributes = compile_mapping(options["attributes"], "attributes")
     if file_format == "csv":
         attributes = dict((name, _Joined(expression, separator)) for name, expression in attributes.items())
