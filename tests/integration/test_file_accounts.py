@@ -5,6 +5,7 @@ keeping its own export, checked by reading the file directly (csv, json, Ansible
 Each invocation holds several tasks (check, real, re-run...) and dumps what they registered, so
 the whole module makes a handful of ansible-playbook runs."""
 
+import ast
 import base64
 import copy
 import csv
@@ -291,3 +292,24 @@ def test_an_export_that_cannot_be_read_stops_the_run_and_nothing_is_written(env,
     assert nowhere["failed"] and all(f["predicted"] for f in nowhere["failures"])
     assert "the folder %s does not exist" % missing.parent in nowhere["msg"]
     assert PASSWORD.decode() not in proc.stdout
+
+
+def test_the_examples_of_ansible_doc_run_as_written(env, tmp_path):
+    """Only the paths (vault, exports, plan file) point at the test's."""
+    tree = ast.parse((ROOT / "plugins" / "modules" / "file_accounts.py").read_text(encoding="utf-8"))
+    text = next(node.value.value for node in tree.body
+                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "EXAMPLES")
+    tasks = yaml.safe_load(text)
+    for task in tasks:
+        module = task.get("jml.provisioning.file_accounts")
+        if module is not None:
+            module["vault"] = str(env.v1)
+            for key in ("path", "delta_path", "plan_file"):
+                if key in module:
+                    module[key] = str(tmp_path / os.path.basename(module[key]))
+    proc = env.playbook(tasks)
+    assert proc.returncode == 0, proc.stdout
+    assert "failed=0" in proc.stdout
+    assert len(rows(tmp_path / "accounts.csv", ";")) == 30  # no exclude in the example: OlegF (blocked) too
+    assert (tmp_path / "employees.jsonl").read_bytes().startswith(b"$ANSIBLE_VAULT;1.1;AES256")
+    assert (tmp_path / "badge-plan.json").exists()

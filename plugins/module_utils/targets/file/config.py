@@ -20,6 +20,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expre
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import (
     ConfigError, compiled_rules, lifecycle_policy, username_policy, validate_thresholds,
 )
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import TargetConfig
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.switch import ActiveFlag
@@ -86,6 +87,7 @@ def _build(options):
         for attribute in rule.attributes:
             if attribute.lower() in taken:
                 raise ConfigError(f"rule {rule.name}: {attribute} is a column of its own: rules cannot grant it")
+    _check_group_names(rules, separator if file_format == "csv" else None)
     wants_groups = any(rule.groups for rule in rules)
     managed = _managed_columns(username["attribute"], anchor["attribute"], list(attributes),
                                list(ruleslib.managed_attributes(rules).values()), active,
@@ -129,6 +131,19 @@ def _build(options):
         members_follow_renames=True,
     )
     return layout, config
+
+
+def _check_group_names(rules, separator):
+    """A file's group is a name in a cell: not a DN (it would never be read back as one), and
+    not holding the CSV separator (the cell would read back as two groups)."""
+    base = dnlib.normalise(exportlib.GROUPS_BASE)
+    for rule in rules:
+        for dn in rule.groups:
+            name = dnlib.rdn_value(dn)
+            if dnlib.normalise(dnlib.parent(dn)) != base:
+                raise ConfigError(f"rule {rule.name}: group {dn!r} is a DN; a file target's groups are names")
+            if separator and separator in name:
+                raise ConfigError(f"rule {rule.name}: group {name!r} holds the group separator {separator!r}")
 
 
 def _managed_columns(username, anchor, mapped, granted, active, groups) -> List[str]:

@@ -69,6 +69,8 @@ def test_the_default_columns_follow_the_mapping():
     assert config.members_follow_renames and config.placeholder_member is None
     without_rules, dummy = configlib.build(options(rules=[]))
     assert without_rules.columns[-1] == "active" and without_rules.groups is None
+    semicolon, dummy = configlib.build(options(csv={"delimiter": ";"}))
+    assert semicolon.group_separator == "|"
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -76,6 +78,9 @@ def test_the_default_columns_follow_the_mapping():
     (dict(attributes={"active": "true"}), "a column of its own"),
     (dict(attributes={"Display": "1", "display": "2"}), "named twice"),
     (dict(csv={"group_separator": ","}), "differ from csv.delimiter"),
+    (dict(csv={"encoding": "klingon"}), "unknown encoding"),
+    (dict(rules=[{"name": "x", "groups": ["cn=x,ou=groups,dc=example,dc=test"]}]), "is a DN; a file target's groups are names"),
+    (dict(rules=[{"name": "x", "groups": ["a;b"]}]), "holds the group separator"),
 ])
 def test_bad_columns_are_refused_before_anything_is_read(changes, message):
     with pytest.raises(ConfigError, match=message):
