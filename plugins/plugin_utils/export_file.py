@@ -24,7 +24,7 @@ class ExportFile(object):
         self.secrets, self.encrypt, self.encoding = list(secrets or []), encrypt, encoding
         self.vault_id = vault_id
         # Chosen now, before anything is read: no secret for an encrypted export fails the task first.
-        self.secret = pick_secret(self.secrets, vault_id) if encrypt else None
+        self.secret_id, self.secret = pick_secret(self.secrets, vault_id) if encrypt else (None, None)
 
     def load(self, path):
         try:
@@ -58,8 +58,7 @@ class ExportFile(object):
         except UnicodeEncodeError as exc:
             raise OSError(f"a value cannot be written in {self.encoding}: {exc.object[exc.start:exc.end]!r}")
         if self.encrypt:
-            secret_id, secret = self.secret
             buffer = io.BytesIO()
-            vault_envelope.write(buffer, data, secret.bytes, secret_id if self.vault_id else None)
+            vault_envelope.write(buffer, data, self.secret.bytes, self.secret_id if self.vault_id else None)
             data = buffer.getvalue()
         write_private_file(path, data)

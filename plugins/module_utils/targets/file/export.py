@@ -134,7 +134,9 @@ def _parse_csv(text, layout):
     rows = []
     for line, fields, raw in records:
         if not fields:
-            continue  # a blank line is no record
+            if header is not None:
+                rows.append(Row({}, raw, line))  # a blank line: no record, but kept where it is
+            continue
         if header is None:
             header, header_raw = fields, raw
             lowered = [h.lower() for h in header]
@@ -159,6 +161,7 @@ def _parse_jsonl(text, layout):
     rows = []
     for number, line in enumerate(io.StringIO(text, newline=""), 1):
         if not line.strip():
+            rows.append(Row({}, line, number))  # a blank line: no record, but kept where it is
             continue
         try:
             cells = json.loads(line)
@@ -271,7 +274,8 @@ def header_of(layout: Layout, previous: Export) -> List[str]:
 def render(export: Export, layout: Layout) -> str:
     """The export's text; a row still holding its raw text is written as it was read."""
     if layout.format == "jsonl":
-        return "".join(_line(row.raw) if row.raw is not None else _jsonl_row(row, layout, export.header)
+        return "".join(_line(row.raw) if row.raw is not None else (_jsonl_row(row, layout, export.header)
+                                                                   if row.cells else NEWLINE)
                        for row in export.rows)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=layout.delimiter, quotechar=layout.quotechar,
@@ -283,6 +287,8 @@ def render(export: Export, layout: Layout) -> str:
     for row in export.rows:
         if row.raw is not None:
             out.write(_line(row.raw))
+        elif not row.cells:
+            out.write(NEWLINE)
         else:
             writer.writerow([_csv_cell(row.cells.get(_key(row.cells, column)), layout) for column in export.header])
     return out.getvalue()

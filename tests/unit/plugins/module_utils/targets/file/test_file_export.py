@@ -119,6 +119,16 @@ def test_an_unchanged_plan_renders_the_same_text():
     assert ex.render(ex.apply(export, [], layout()).export, layout()) == CSV
 
 
+def test_blank_lines_stay_where_they_are():
+    text = CSV.replace("ann.smit", "\nann.smit")
+    export = ex.parse(text, layout())
+    assert len(ex.accounts(export, layout())) == 3
+    applied = ex.apply(export, [op("update", "ann.smit", {"display_name": ["Ann"]}, person="1002")], layout())
+    assert ex.render(applied.export, layout()) == text.replace("Ann Smit", "Ann")
+    jsonl = '{"username": "a", "employee_id": "1"}\n\n{"username": "b"}\n'
+    assert ex.render(ex.apply(ex.parse(jsonl, layout("jsonl")), [], layout("jsonl")).export, layout("jsonl")) == jsonl
+
+
 def test_a_file_without_final_newline_gets_one_before_an_appended_row():
     export = ex.parse(CSV.rstrip("\n"), layout())
     create = op("create", "piet.puk", {"username": ["piet.puk"], "employee_id": ["1003"], "active": ["true"]}, person="1003")
