@@ -33,6 +33,7 @@ class FileTarget(Target):
         self.unique_attributes = list(unique_attributes) or [layout.username]
         self.text = None
         self.previous = None
+        self.accounts = None  # the rows' accounts, made once (read, then the taken names)
         self.written = False  # the export was rewritten by this run
         self.delta_rows = 0
 
@@ -43,11 +44,13 @@ class FileTarget(Target):
         return self.previous
 
     def read_accounts(self) -> list:
-        return exportlib.accounts(self._read(), self.layout)
+        if self.accounts is None:
+            self.accounts = exportlib.accounts(self._read(), self.layout)
+        return self.accounts
 
     def taken_names(self) -> Dict[str, List[str]]:
         taken = dict((a, set()) for a in self.unique_attributes)
-        for account in exportlib.accounts(self._read(), self.layout):
+        for account in self.read_accounts():
             for attribute in self.unique_attributes:
                 taken[attribute].update(account.values(attribute))
         return taken

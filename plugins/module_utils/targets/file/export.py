@@ -240,7 +240,12 @@ def account_of(row: Row, layout: Layout) -> Optional[Account]:
     attrs = {}
     for column, value in row.cells.items():
         key = column.lower()
-        attrs[key] = group_names(row, layout) if key == groups else cell_values(value)
+        if key == groups:
+            attrs[key] = group_names(row, layout)
+        elif isinstance(value, str):  # the common case (every CSV cell): one value or none
+            attrs[key] = [value] if value else []
+        else:
+            attrs[key] = cell_values(value)
     return Account(layout.dn(login), attrs)
 
 

@@ -159,3 +159,18 @@ def test_a_save_that_fails_fails_the_whole_write():
     assert result["failed"] and result["applied"] == 0 and result["changed"] is False
     assert {f["error"] for f in result["failures"]} == {
         "the export could not be written: /tmp/export.csv: No space left on device; the previous export is unchanged"}
+
+
+def test_an_attribute_a_rule_grants_is_a_column_of_its_own():
+    rules = OPTIONS["rules"] + [{"name": "badge", "when": "contract.department.code == 'SALES'",
+                                 "attributes": {"badge_level": "'2'"}}]
+    layout, dummy = configlib.build(options(rules=rules))
+    assert layout.columns == ["username", "employee_id", "display_name", "department", "codes", "badge_level",
+                              "active", "groups"]
+    memory = Memory()
+    run({"1001": person("1001", "Jan", "Jansen"), "1002": person("1002", "Ann", "Smit", department="ICT")}, memory,
+        rules=rules)
+    assert memory.text.splitlines()[1:] == ["ann.smit,1002,Ann Smit,ICT,ICT;X,,true,staff",
+                                            "jan.jansen,1001,Jan Jansen,SALES,SALES;X,2,true,sales;staff"]
+    assert run({"1001": person("1001", "Jan", "Jansen"), "1002": person("1002", "Ann", "Smit", department="ICT")},
+               memory, rules=rules)["changed"] is False
