@@ -572,6 +572,7 @@ options:
         O(groups.column)); further names are written empty for new rows (and kept for existing ones).
       - Default - O(username.attribute), O(anchor.attribute), the O(attributes) in their order, the
         attributes rules grant, O(active_column), O(groups.column).
+      - A new order alone changes no account, so it is written with the next run that changes a row.
     type: list
     elements: str
   active_column:

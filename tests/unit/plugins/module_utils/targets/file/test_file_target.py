@@ -63,6 +63,14 @@ def run(persons, memory, today=TODAY, check_mode=False, **changes):
     return result
 
 
+def test_a_file_holds_no_passwords_and_the_options_are_the_shared_ones():
+    assert "initial_password" not in FILE_ACCOUNTS_SPEC and "connection" not in FILE_ACCOUNTS_SPEC
+    for shared in ("vault", "anchor", "username", "attributes", "lifecycle", "rules", "thresholds", "alerts", "plan_file"):
+        assert shared in FILE_ACCOUNTS_SPEC
+    assert FILE_ACCOUNTS_SPEC["anchor"]["options"]["attribute"]["default"] == "employee_id"
+    assert FILE_ACCOUNTS_SPEC["username"]["options"]["attribute"]["default"] == "username"
+
+
 def test_the_default_columns_follow_the_mapping():
     layout, config = configlib.build(options())
     assert layout.columns == ["username", "employee_id", "display_name", "department", "codes", "active", "groups"]
