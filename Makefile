@@ -41,6 +41,7 @@ integration: collection
 molecule: collection
 	cd roles/ldap_target && $(BIN)/molecule test
 	cd roles/scim_target && $(BIN)/molecule test
+	cd roles/file_target && $(BIN)/molecule test
 
 sanity:
 	bash hack/sanity.sh

@@ -271,3 +271,24 @@ SCIM_ACCOUNTS_SPEC = target_spec(
 del SCIM_ACCOUNTS_SPEC["username"]["options"]["unique_base"]
 del SCIM_ACCOUNTS_SPEC["anchor"]["options"]["lookup_base"]
 del SCIM_ACCOUNTS_SPEC["anchor"]["options"]["adopt"]
+
+FILE_ACCOUNTS_SPEC = target_spec(
+    "employee_id", "username",
+    path=dict(type="path", required=True),
+    format=dict(type="str", default="csv", choices=["csv", "jsonl"]),
+    csv=dict(type="dict", default={}, options=dict(
+        delimiter=dict(type="str", default=","),
+        encoding=dict(type="str", default="utf-8"),
+        quoting=dict(type="str", default="minimal", choices=["minimal", "all"]),
+        quotechar=dict(type="str", default='"'),
+        group_separator=dict(type="str"),
+    )),
+    columns=dict(type="list", elements="str"),
+    active_column=dict(type="str", default="active"),
+    encrypt_export=dict(type="bool", default=False),
+    delta_path=dict(type="path"),
+    groups=dict(type="dict", default={}, options=dict(
+        column=dict(type="str", default="groups"),
+        revoke_on_disable=dict(type="bool", default=True),
+    )),
+)

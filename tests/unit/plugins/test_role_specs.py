@@ -2,18 +2,20 @@
 # Copyright (c) jml.provisioning contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The ldap_target role exposes every option of ldap_accounts: an option the module gains and
-the role does not pass on would be silently ignored by everyone who uses the role."""
+"""The ldap_target and file_target roles expose every option of their module: an option the
+module gains and the role does not pass on would be silently ignored by everyone who uses the role."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
-from ansible_collections.jml.provisioning.plugins.module_utils.options import LDAP_ACCOUNTS_SPEC
+from ansible_collections.jml.provisioning.plugins.module_utils.options import FILE_ACCOUNTS_SPEC, LDAP_ACCOUNTS_SPEC
 
-ROLE = Path(__file__).resolve().parents[3] / "roles" / "ldap_target"
+ROLES = Path(__file__).resolve().parents[3] / "roles"
+ROLE = ROLES / "ldap_target"
 # Module option -> the role variable that feeds it, where the name is not jml_ldap_<option>.
 RENAMED = {"vault": "jml_vault_path", "vault_id": "jml_vault_id", "encrypt": "jml_vault_encrypt"}
 
@@ -49,3 +51,25 @@ def test_role_defaults_match_the_argument_specs():
     wrong = dict((k, (v, specs[k].get("default"))) for k, v in defaults.items()
                  if k in specs and "default" in specs[k] and specs[k]["default"] != v)
     assert wrong == {}
+
+
+def _file_options():
+    for name in FILE_ACCOUNTS_SPEC:
+        yield name, RENAMED.get(name, "jml_file_" + name)
+
+
+@pytest.mark.parametrize("test", ["options", "defaults"])
+def test_the_file_target_role_passes_every_option_on_with_the_specs_defaults(test):
+    role = ROLES / "file_target"
+    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    if test == "options":
+        task = yaml.safe_load((role / "tasks" / "main.yml").read_text())[0]["jml.provisioning.file_accounts"]
+        assert [var for dummy, var in _file_options() if var not in specs] == [], "role argument_specs lack these variables"
+        assert [o for o, var in _file_options() if o not in task or var not in str(task[o])] == [], \
+            "the role's task does not pass these options on"
+        assert "initial_password" not in task  # a file holds no passwords
+    else:
+        defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+        assert dict((k, (v, specs[k].get("default"))) for k, v in defaults.items()
+                    if k in specs and "default" in specs[k] and specs[k]["default"] != v) == {}
+        assert set(defaults) <= set(specs), "a default for a variable the role does not declare"

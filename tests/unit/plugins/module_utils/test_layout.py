@@ -23,6 +23,7 @@ ALLOWED = {
     "report": {"", "report"},
     "targets/ldap": {"", "targets/ldap", "provision", "expressions"},
     "targets/scim": {"", "targets/scim", "provision", "expressions"},
+    "targets/file": {"", "targets/file", "provision", "expressions"},
     "": {""},
 }
 
