@@ -19,7 +19,7 @@ stop_all() {
   stop_hr_api
 }
 stop_all
-rm -rf "$DEMO/slapd" "$DEMO/scim" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO/vault.json.fingerprint" \
+rm -rf "$DEMO/slapd" "$DEMO/scim" "$DEMO/export" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO/vault.json.fingerprint" \
   "$DEMO"/plan-*.json "$DEMO"/logs/* "$DEMO/report"
 trap stop_all EXIT
 
@@ -30,11 +30,13 @@ umask 077
 
 "$PY" tests/support/slapd.py start --dir "$DEMO/slapd" > "$DEMO/slapd-state.json"
 "$PY" tests/support/scim_server.py start --dir "$DEMO/scim" > "$DEMO/scim-state.json"   # a SaaS tenant
+mkdir -p "$DEMO/export"   # the badge system's import file is written here
 start_hr_api   # the second HR system: ACME's paginated JSON API with a bearer token
 write_connection "$DEMO/slapd-state.json" "$DEMO/scim-state.json"
 uri=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["ldaps_uri"])' "$DEMO/slapd-state.json")
 scim=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["base_url"])' "$DEMO/scim-state.json")
-echo "== Three targets from one vault, in parallel: throwaway slapd on $uri, SCIM 2.0 tenant on $scim"
+echo "== Three targets from one vault, in parallel: throwaway slapd on $uri, SCIM 2.0 tenant on $scim,"
+echo "   badge system CSV in $DEMO/export/badge.csv"
 echo "   ACME HR API on http://127.0.0.1:$HR_API_PORT"
 
 play "Collect HelloID (CSV) and ACME (HTTP API) into one vault, and provision" site.yml

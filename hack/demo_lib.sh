@@ -48,7 +48,8 @@ play() {
   echo "== $step. $title"
   if ! ansible-playbook "playbooks/$playbook" --vault-password-file "$DEMO/vault-pass" \
       -e @"$DEMO/connection.yml" -e jml_ldap_plan_file="$DEMO/plan-$step.json" \
-      -e jml_scim_plan_file="$DEMO/plan-scim-$step.json" "${PLAY_ARGS[@]}" "$@" \
+      -e jml_scim_plan_file="$DEMO/plan-scim-$step.json" -e jml_file_plan_file="$DEMO/plan-csv-$step.json" \
+      "${PLAY_ARGS[@]}" "$@" \
       >"$log" 2>&1; then
     tail -n 30 "$log"
     echo "!! step failed; full output in $log"
