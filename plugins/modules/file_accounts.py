@@ -40,6 +40,8 @@ description:
     memory only.
 author:
   - jml.provisioning maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - jml.provisioning.target
 attributes:
   check_mode:
     support: full
@@ -60,16 +62,6 @@ attributes:
     platforms: posix
     description: Runs on the controller; the target host of the play is not contacted.
 options:
-  vault:
-    description: Path of the vault file on the controller, as written by M(jml.provisioning.hr_collect).
-    type: path
-    required: true
-  vault_id:
-    description:
-      - Vault id of the secret the vault is encrypted with. Not needed to read it - decryption tries
-        every vault secret of the play. Accepted so the same variables serve
-        M(jml.provisioning.hr_collect) and this module.
-    type: str
   lock_timeout:
     description:
       - 'One run at a time: the run holds an exclusive lock (C(flock)) - per target
@@ -83,11 +75,6 @@ options:
         jobs" setting (off by default), not by this lock.
     type: float
     default: 60.0
-  lock_dir:
-    description:
-      - Folder of the target's lock file (C(.jml-target-<digest>.lock)). Default - the folder of O(vault),
-        where the run's state lives anyway.
-    type: path
   encrypt:
     description:
       - The vault is an ansible-vault envelope, which authenticates it (its HMAC is keyed by the vault
@@ -334,187 +321,6 @@ options:
     type: list
     elements: dict
     default: []
-  rules_file:
-    description:
-      - A YAML file of rules in the same shape (a list, or a mapping with a C(rules) list), added
-        to O(rules). Keeping rules in a file lets a change be reviewed and evaluated like code.
-    type: path
-  reference_date:
-    description:
-      - The date (ISO, V(YYYY-MM-DD)) lifecycle states are decided on and C(today) is in
-        expressions. Defaults to the controller's current date.
-      - Set it with check mode to see what a later date would do (a what-if). A real run with a
-        reference date applies that date's states.
-    type: str
-  thresholds:
-    description:
-      - Limits per action that stop a run before it writes anything - protection against a
-        truncated or empty HR export disabling everyone.
-      - 'A dictionary action -> limits; actions are V(create), V(enable), V(move), V(update),
-        V(disable), V(delete), V(grant) and V(revoke). Limits are C(count) (a number of
-        operations) and/or C(percent) (a percentage of the accounts this run manages - correlated
-        plus vanished, at least 1 - rounded down); with both the smaller applies. A plain number
-        is a C(count), a string such as V(5%) a C(percent) (the syntax of every limit of the
-        collection, as C(max_rejected) of the sources).'
-      - When a planned count is higher than its limit, nothing is written, RV(stopped) says which
-        limit and the task fails - in check mode too, so an evaluation shows it. The full plan is
-        still returned; a threshold stop is no entry of RV(failures).
-      - An unknown action fails the task before anything is read.
-      - 'B(Safe by default.) Not set, the limits are C({disable: {count: 50, percent: 10}, delete:
-        {count: 50, percent: 10}}) - a run that would disable or delete more than 10% of the accounts
-        it manages (or more than 50) stops before any write. Set your own to raise or lower them;
-        V({}) switches them off.'
-    type: dict
-  allow_threshold_override:
-    description:
-      - Apply the plan even when a threshold is exceeded (after checking the evaluation).
-        RV(thresholds) still reports the excess.
-    type: bool
-    default: false
-  max_actions:
-    description:
-      - At most this many operations are listed in RV(actions) and as diffs; RV(actions_truncated)
-        counts the rest. RV(summary) always counts all of them.
-      - Only the report is bounded - every planned operation is applied.
-    type: int
-    default: 1000
-  plan_file:
-    description:
-      - Path of a file on the controller to write the complete plan to as JSON (the result with
-        every action, none truncated), for M(jml.provisioning.impact_report) or a review.
-      - Written on every run, in check mode too and when a threshold stops the run (then it is
-        exactly the plan that was refused). Written atomically with mode 0600.
-      - It holds attribute values of persons - keep it somewhere only operators can read.
-    type: path
-  alerts:
-    description:
-      - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),
-        V(deleted) or V(moved), a V(threshold) that stopped the run, and V(failed) operations
-        (the entries of RV(failures)). Updates raise no event.
-      - Sent once per run, after the writes (or after a threshold stop, which writes nothing).
-        Never in check mode.
-      - A mail that cannot be sent (server unreachable, TLS or login refused, a recipient refused)
-        is listed in RV(alerts.failed) with a warning; it never fails the task nor undoes
-        provisioning. An event for which a rule finds no recipient is listed in
-        RV(alerts.undeliverable).
-      - Subjects and bodies are Jinja2 templates (C({{ }}) syntax, rendered on the controller in the
-        same sandbox as the O(attributes) expressions, with the same filters). Write them as
-        C(!unsafe) strings or in a template file, so Ansible does not render them first.
-      - 'Names in scope for a message about one event (O(alerts.rules[].digest=false)) and in
-        O(alerts.rules[].to_expression) - C(event) (C(kind), C(title), C(action), C(person_id),
-        C(name) (display name), C(dn), C(new_dn), C(account_dn) (the DN after the event),
-        C(reason), C(error), C(thresholds) (action -> C(count), C(limit)), C(person), C(manager)),
-        C(person) (the vault person, empty for a vanished account or a threshold), C(manager) (the
-        vault person of the person''s C(manager), or empty), C(account_dn), C(today) (the reference
-        date), C(target) (the inventory host name) and, in templates, C(recipients) and C(rule).'
-      - 'Names in scope for a digest - C(events) (the list of events, as C(event) above), C(groups)
-        (the events per kind in the order above, each with C(kind), C(title) and C(events)),
-        C(summary) (for example C(3 created, 1 disabled)), C(today), C(target), C(recipients) and
-        C(rule).'
-      - The messages hold no secrets - no password ever reaches an event.
-    type: dict
-    suboptions:
-      smtp:
-        description: The mail server the alerts are sent through, over one connection per run.
-        type: dict
-        required: true
-        suboptions:
-          host:
-            description: Host name or address of the SMTP server.
-            type: str
-            required: true
-          port:
-            description: TCP port. Defaults to V(465) with O(alerts.smtp.security=tls), otherwise V(25).
-            type: int
-          security:
-            description:
-              - V(starttls) upgrades the connection with STARTTLS and fails when the server does not
-                offer it (never falls back to plain text); V(tls) speaks TLS from the start (SMTPS);
-                V(none) sends in plain text.
-            type: str
-            default: starttls
-            choices: [none, starttls, tls]
-          username:
-            description: User to log in as (SMTP AUTH); no login when not set.
-            type: str
-          password:
-            description:
-              - Password of O(alerts.smtp.username). Keep it in an ansible-vault encrypted variable or
-                an AWX/AAP credential.
-            type: str
-          timeout:
-            description: Seconds to wait for the server on connect and on each command.
-            type: float
-            default: 30.0
-          validate_certs:
-            description: Verify the server's TLS certificate and host name.
-            type: bool
-            default: true
-          ca_file:
-            description: PEM file with the CA certificate(s) on the controller; the system's CAs when not set.
-            type: path
-      from:
-        description: Sender address of the alerts, for example V(jml@example.com).
-        type: str
-        required: true
-      digest:
-        description:
-          - V(true) - per rule, one message per recipient listing all their events of the run
-            (recipients with the same events share one message). V(false) - one message per event.
-          - The default of O(alerts.rules[].digest).
-        type: bool
-        default: true
-      rules:
-        description:
-          - Who is told about which events. Every rule that names an event sends it, so one event
-            can go to the IT team in a digest and to the manager on its own.
-        type: list
-        elements: dict
-        required: true
-        suboptions:
-          name:
-            description: Name of the rule, unique; reported in RV(alerts.undeliverable).
-            type: str
-            required: true
-          events:
-            description: The events this rule sends.
-            type: list
-            elements: str
-            required: true
-            choices: [created, enabled, disabled, deleted, moved, threshold, failed]
-          to:
-            description: Static recipient addresses.
-            type: list
-            elements: str
-          to_expression:
-            description:
-              - Jinja2 expression (the syntax of C(when)) giving the recipient address(es) of one
-                event - an address, a comma-separated string or a list, for example
-                V(manager.email). Names in scope as described for O(alerts).
-              - When it fails, or gives no valid address, the event is not sent for this rule (but
-                still to O(alerts.rules[].to)) and is listed in RV(alerts.undeliverable).
-              - At least one of O(alerts.rules[].to) and O(alerts.rules[].to_expression) is required.
-            type: str
-          digest:
-            description: One digest per recipient, or one message per event; defaults to O(alerts.digest).
-            type: bool
-          subject:
-            description:
-              - 'Jinja2 template of the subject, rendered to one line. A built-in subject when not
-                set - C([jml <target>] Account disabled: <name>), or for a digest
-                C([jml <target>] Provisioning <date>: <summary>).'
-            type: str
-          template:
-            description:
-              - Path of a Jinja2 template file on the controller for the body (plain text), looked up
-                like the C(src) of M(ansible.builtin.template) - in the role's or playbook's
-                C(templates) folder, or as given. Read and compiled before anything is written.
-              - Mutually exclusive with O(alerts.rules[].body). A built-in body (one for an event, one
-                for a digest) when neither is set.
-            type: path
-          body:
-            description: Jinja2 template of the body (plain text), inline.
-            type: str
   path:
     description:
       - Path of the export on the controller. B(The previous export is the target) - it is read at
