@@ -372,3 +372,42 @@ def test_a_group_two_server_groups_answer_to_is_a_predicted_failure_and_a_rename
             ("move", "userName=ed.eng,ou=Users", "userName=ed.eng-ito,ou=Users")]
         assert users(scim)["ed.eng-ito"]["id"] == ids["ed.eng"], "a rename is the same user"
         assert play(tmp_path, scim, renaming).result["actions"] == []
+
+
+def test_the_examples_of_ansible_doc_run_as_written(tmp_path):
+    """Only the server, the credentials (the test server takes a bearer token), the CA and the
+    vault path point at the test's; the vault is encrypted, as the examples expect."""
+    import ast  # pylint: disable=import-outside-toplevel
+    from ansible.parsing.vault import VaultLib, VaultSecret  # pylint: disable=import-outside-toplevel
+    tree = ast.parse(open(os.path.join(ROOT, "plugins", "modules", "scim_accounts.py"), encoding="utf-8").read())
+    text = next(node.value.value for node in tree.body
+                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "EXAMPLES")
+    tasks = yaml.safe_load(text)
+    password = tmp_path / "vault-pass"
+    password.write_text("examples-secret")
+    vault = tmp_path / "vault.json"
+    document = json.dumps({"format": "jml.provisioning/vault/v1", "collected_at": "2026-12-01T00:00:00Z",
+                           "sources": [], "persons": PERSONS})
+    vault.write_bytes(VaultLib([("default", VaultSecret(b"examples-secret"))]).encrypt(document))
+    with running_scim() as scim:
+        for task in tasks:
+            module = task["jml.provisioning.scim_accounts"]
+            module["vault"] = str(vault)
+            module["connection"].update(base_url=scim.url, ca_file=scim.ca_file,
+                                        auth={"type": "bearer", "token": scim.token})
+            module["reference_date"] = TODAY.isoformat()
+        playbook = tmp_path / "examples.yml"
+        playbook.write_text(yaml.safe_dump([{"name": "scim_accounts EXAMPLES", "hosts": "localhost",
+                                             "gather_facts": False, "tasks": tasks}], sort_keys=False))
+        home = tmp_path / "ansible-home"
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_HOME=str(home),
+                   ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_LOCAL_TEMP=str(home / "tmp"))
+        done = subprocess.run([os.path.join(BIN, "ansible-playbook"), str(playbook), "-i", "localhost,", "-c", "local",
+                               "-e", "ansible_python_interpreter=" + sys.executable,
+                               "--vault-password-file", str(password)],
+                              capture_output=True, text=True, env=env, timeout=300, check=False)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        found = users(scim)
+        assert "ana.lopez" in found and found["ana.lopez"]["externalId"] == "1001"
+        assert "examples-secret" not in done.stdout and scim.token not in done.stdout
