@@ -41,6 +41,10 @@ class ActionModule(TargetAction):
     def scope(self, options):
         return options["search_base"] or options["accounts_dn"]
 
+    def connection_warnings(self, options):
+        reason = ldaptarget.clear_text_bind(options["connection"])
+        return [f"{self.NAME}: {reason}"] if reason else []
+
     def open_target(self, options, config):
         conn = ldaptarget.connect(**options["connection"])
         return ldapadapter.LdapTarget(conn, options, config), conn.unbind

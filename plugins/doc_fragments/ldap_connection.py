@@ -15,18 +15,18 @@ options:
     description:
       - How to reach and bind to the directory. One connection is opened per task, on the
         controller, and closed at its end.
-      - To fill these options from an AWX/AAP credential, let the credential inject extra vars
-        (for example C(jml_ldap_server_uri), C(jml_ldap_bind_dn) and C(jml_ldap_bind_password),
-        the variables the M(jml.provisioning.ldap_accounts) task of the C(jml.provisioning.ldap_target)
-        role reads) rather than environment variables.
+      - 'Options not given fall back to environment variables, which an AWX/AAP credential type
+        injects (see the README): C(JML_LDAP_SERVER), C(JML_LDAP_BIND_DN), C(JML_LDAP_BIND_PASSWORD),
+        C(JML_LDAP_CA_FILE). An option given in the task wins.'
     type: dict
-    required: true
     suboptions:
       server_uri:
         description:
           - URI of the directory server, for example V(ldaps://ldap.example.com) or
             V(ldap://ldap.example.com:389).
           - An C(ldaps://) URI uses TLS from the start; for C(ldap://) see O(connection.start_tls).
+            A password bound over C(ldap://) to another host without StartTLS is a warning.
+          - If not set, the environment variable C(JML_LDAP_SERVER).
         type: str
         required: true
       bind_dn:
@@ -34,12 +34,13 @@ options:
           - DN to bind as. For M(jml.provisioning.ldap_accounts) it needs read access to the managed
             accounts and to the attributes usernames must be unique in, and write access where
             accounts are created, changed, moved and deleted.
-          - Binds anonymously when not set.
+          - If not set, the environment variable C(JML_LDAP_BIND_DN); binds anonymously when neither is set.
         type: str
       bind_password:
         description:
           - Password of O(connection.bind_dn). Never logged or returned (C(no_log)).
-          - Keep it in an ansible-vault encrypted variable or an AWX/AAP credential.
+          - Keep it in an ansible-vault encrypted variable or an AWX/AAP credential; if not set, the
+            environment variable C(JML_LDAP_BIND_PASSWORD).
         type: str
       start_tls:
         description:
@@ -56,7 +57,8 @@ options:
       ca_file:
         description:
           - PEM file on the controller with the CA certificate(s) to verify the server's certificate
-            with. The system's trusted CAs when not set.
+            with. If not set, the environment variable C(JML_LDAP_CA_FILE); the system's trusted CAs
+            when neither is set.
         type: path
       server_name:
         description:

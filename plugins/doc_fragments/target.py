@@ -233,7 +233,7 @@ options:
         required: true
         suboptions:
           host:
-            description: Host name or address of the SMTP server.
+            description: Host name or address of the SMTP server; if not set, the environment variable C(JML_SMTP_HOST).
             type: str
             required: true
           port:
@@ -248,12 +248,12 @@ options:
             default: starttls
             choices: [none, starttls, tls]
           username:
-            description: User to log in as (SMTP AUTH); no login when not set.
+            description: User to log in as (SMTP AUTH); if not set, C(JML_SMTP_USERNAME); no login when neither is set.
             type: str
           password:
             description:
               - Password of O(alerts.smtp.username). Keep it in an ansible-vault encrypted variable or
-                an AWX/AAP credential.
+                an AWX/AAP credential; if not set, the environment variable C(JML_SMTP_PASSWORD).
             type: str
           timeout:
             description: Seconds to wait for the server on connect and on each command.

@@ -12,6 +12,34 @@ validate-modules checks the documentation against what the action plugin really 
 from __future__ import annotations
 
 import copy
+import os
+
+from ansible.module_utils.errors import AnsibleFallbackNotFound
+
+# Connection options fall back to environment variables (as microsoft.ad and kubernetes.core
+# do), so an AWX/AAP credential type injects them and no secret sits in a variable.
+ENV = {
+    "ldap": {"server_uri": "JML_LDAP_SERVER", "bind_dn": "JML_LDAP_BIND_DN", "bind_password": "JML_LDAP_BIND_PASSWORD",
+             "ca_file": "JML_LDAP_CA_FILE"},
+    "scim": {"base_url": "JML_SCIM_URL", "token": "JML_SCIM_TOKEN", "username": "JML_SCIM_USERNAME",
+             "password": "JML_SCIM_PASSWORD", "ca_file": "JML_SCIM_CA_FILE"},
+    "smtp": {"host": "JML_SMTP_HOST", "username": "JML_SMTP_USERNAME", "password": "JML_SMTP_PASSWORD"},
+    "hr": {"token": "JML_HR_TOKEN", "username": "JML_HR_USERNAME", "password": "JML_HR_PASSWORD"},
+}
+
+
+def set_in_environment(*names):
+    """``env_fallback``, where an empty variable is not set: a credential type injects ``""`` for
+    a field left empty (an optional CA file), which must not become the option's value."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
+def _env(kind, option):
+    return (set_in_environment, [ENV[kind][option]])
+
 
 VAULT_SPEC = dict(
     vault=dict(type="path", required=True),
@@ -51,6 +79,12 @@ AUTH_SPEC = dict(
     username=dict(type="str"),
     password=dict(type="str", no_log=True),
 )
+HR_AUTH_SPEC = dict(
+    type=dict(type="str", required=True, choices=["bearer", "basic"]),
+    token=dict(type="str", no_log=True, fallback=_env("hr", "token")),
+    username=dict(type="str", fallback=_env("hr", "username")),
+    password=dict(type="str", no_log=True, fallback=_env("hr", "password")),
+)
 
 SOURCE_SPEC = dict(
     name=dict(type="str", required=True),
@@ -60,7 +94,7 @@ SOURCE_SPEC = dict(
     lookups=dict(type="dict", default={}),
     mapping=dict(type="dict", required=True),
     max_rejected=dict(type="str"),
-    auth=dict(type="dict", options=AUTH_SPEC, no_log=False),
+    auth=dict(type="dict", options=HR_AUTH_SPEC, no_log=False),
     validate_certs=dict(type="bool", default=True),
     ca_file=dict(type="path"),
     timeout=dict(type="float", default=30.0),
@@ -95,12 +129,12 @@ HR_COLLECT_SPEC = dict(
 )
 
 LDAP_CONNECTION_SPEC = dict(
-    server_uri=dict(type="str", required=True),
-    bind_dn=dict(type="str"),
-    bind_password=dict(type="str", no_log=True),
+    server_uri=dict(type="str", required=True, fallback=_env("ldap", "server_uri")),
+    bind_dn=dict(type="str", fallback=_env("ldap", "bind_dn")),
+    bind_password=dict(type="str", no_log=True, fallback=_env("ldap", "bind_password")),
     start_tls=dict(type="bool", default=False),
     validate_certs=dict(type="bool", default=True),
-    ca_file=dict(type="path"),
+    ca_file=dict(type="path", fallback=_env("ldap", "ca_file")),
     server_name=dict(type="str"),
     connect_timeout=dict(type="int", default=10),
     page_size=dict(type="int", default=500),
@@ -143,11 +177,11 @@ GROUPS_SPEC = dict(
 
 ALERTS_SPEC = {
     "smtp": dict(type="dict", required=True, options=dict(
-        host=dict(type="str", required=True),
+        host=dict(type="str", required=True, fallback=_env("smtp", "host")),
         port=dict(type="int"),
         security=dict(type="str", default="starttls", choices=["none", "starttls", "tls"]),
-        username=dict(type="str"),
-        password=dict(type="str", no_log=True),
+        username=dict(type="str", fallback=_env("smtp", "username")),
+        password=dict(type="str", no_log=True, fallback=_env("smtp", "password")),
         timeout=dict(type="float", default=30.0),
         validate_certs=dict(type="bool", default=True),
         ca_file=dict(type="path"),
@@ -207,7 +241,7 @@ def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
 
 LDAP_ACCOUNTS_SPEC = target_spec(
     "employeeNumber", "uid",
-    connection=dict(type="dict", required=True, options=LDAP_CONNECTION_SPEC),
+    connection=dict(type="dict", apply_defaults=True, options=LDAP_CONNECTION_SPEC),
     flavour=dict(type="str", default="openldap", choices=["openldap", "ad"]),
     rdn=dict(type="dict", options=dict(
         attribute=dict(type="str", required=True),
@@ -238,10 +272,15 @@ LDAP_ACCOUNTS_SPEC = target_spec(
 )
 
 SCIM_CONNECTION_SPEC = dict(
-    base_url=dict(type="str", required=True),
-    auth=dict(type="dict", required=True, no_log=False, options=copy.deepcopy(AUTH_SPEC)),
+    base_url=dict(type="str", required=True, fallback=_env("scim", "base_url")),
+    auth=dict(type="dict", apply_defaults=True, no_log=False, options=dict(
+        type=dict(type="str", default="bearer", choices=["bearer", "basic"]),
+        token=dict(type="str", no_log=True, fallback=_env("scim", "token")),
+        username=dict(type="str", fallback=_env("scim", "username")),
+        password=dict(type="str", no_log=True, fallback=_env("scim", "password")),
+    )),
     validate_certs=dict(type="bool", default=True),
-    ca_file=dict(type="path"),
+    ca_file=dict(type="path", fallback=_env("scim", "ca_file")),
     timeout=dict(type="float", default=30.0),
     retries=dict(type="int", default=5),
     max_retry_wait=dict(type="float", default=120.0),
@@ -252,7 +291,7 @@ SCIM_CONNECTION_SPEC = dict(
 
 SCIM_ACCOUNTS_SPEC = target_spec(
     "externalId", "userName",
-    connection=dict(type="dict", required=True, options=SCIM_CONNECTION_SPEC),
+    connection=dict(type="dict", apply_defaults=True, options=SCIM_CONNECTION_SPEC),
     filter=dict(type="str"),
     dn_attributes=dict(type="list", elements="str",
                        default=["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"]),

@@ -299,7 +299,11 @@ options:
         description: Fail the collect when more rows than this are rejected - a count (V(10)) or a percentage of the source's person records (V(5%)).
         type: str
       auth:
-        description: Credentials of an V(http) source.
+        description:
+          - Credentials of an V(http) source.
+          - A credential not given falls back to an environment variable, which an AWX/AAP credential
+            type injects (see the README) - C(JML_HR_TOKEN), C(JML_HR_USERNAME), C(JML_HR_PASSWORD);
+            with several V(http) sources, give each its own in the task.
         type: dict
         suboptions:
           type:
@@ -308,13 +312,13 @@ options:
             required: true
             choices: [bearer, basic]
           token:
-            description: The bearer token.
+            description: The bearer token. If not set, C(JML_HR_TOKEN).
             type: str
           username:
-            description: The basic auth user name.
+            description: The basic auth user name. If not set, C(JML_HR_USERNAME).
             type: str
           password:
-            description: The basic auth password.
+            description: The basic auth password. If not set, C(JML_HR_PASSWORD).
             type: str
       validate_certs:
         description: Verify the HTTPS server's certificate (V(http) sources).

@@ -65,41 +65,44 @@ attributes:
     description: Runs on the controller; the target host of the play is not contacted.
 options:
   connection:
-    description: How to reach the service provider.
+    description:
+      - How to reach the service provider.
+      - 'Options not given fall back to environment variables, which an AWX/AAP credential type
+        injects (see the README): C(JML_SCIM_URL), C(JML_SCIM_TOKEN), C(JML_SCIM_USERNAME),
+        C(JML_SCIM_PASSWORD), C(JML_SCIM_CA_FILE). An option given in the task wins.'
     type: dict
-    required: true
     suboptions:
       base_url:
         description:
           - The SCIM base URL, the one C(/Users) and C(/ServiceProviderConfig) are under (for
             example V(https://scim.example.com/v2)).
+          - If not set, the environment variable C(JML_SCIM_URL).
         type: str
         required: true
       auth:
         description: How to authenticate - a bearer token (OAuth) or HTTP basic.
         type: dict
-        required: true
         suboptions:
           type:
             description: The scheme.
             type: str
-            required: true
+            default: bearer
             choices: [bearer, basic]
           token:
-            description: The bearer token. Never shown, even at C(-vvvv).
+            description: The bearer token. Never shown, even at C(-vvvv). If not set, C(JML_SCIM_TOKEN).
             type: str
           username:
-            description: The basic authentication user.
+            description: The basic authentication user. If not set, C(JML_SCIM_USERNAME).
             type: str
           password:
-            description: The basic authentication password. Never shown.
+            description: The basic authentication password. Never shown. If not set, C(JML_SCIM_PASSWORD).
             type: str
       validate_certs:
         description: Verify the server's TLS certificate. Set V(false) only for a throwaway test server.
         type: bool
         default: true
       ca_file:
-        description: A PEM file of the CAs to trust instead of the system's.
+        description: A PEM file of the CAs to trust instead of the system's. If not set, C(JML_SCIM_CA_FILE).
         type: path
       timeout:
         description: Seconds to wait for an answer to one request.

@@ -82,6 +82,10 @@ class TargetAction(ActionBase):
         """``(target, close)``: a connected ``port.Target`` and the call that releases it."""
         raise NotImplementedError
 
+    def connection_warnings(self, options) -> list:
+        """Warnings about how the target is reached (LDAP: a password sent in clear text)."""
+        return []
+
     def report(self, target) -> dict:
         """Result keys of the target's own, after the run (SCIM: the requests it sent)."""
         return {}
@@ -111,6 +115,9 @@ class TargetAction(ActionBase):
                 result = self._reconcile(result, options, config, vault, handed_off, today, notifier)
         except run_lock.LockError as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}")
+        warnings = self.connection_warnings(options)
+        if warnings:
+            result["warnings"] = result.get("warnings", []) + warnings
         if stale:
             result["warnings"] = result.get("warnings", []) + [
                 "%s: an earlier run on this target was killed before it finished (%s); its lock was "

@@ -160,3 +160,19 @@ def test_secrets_never_appear_even_at_vvvv(workspace, directory):
     assert directory.bind_password not in run.output
     assert "integration-vault-secret-4711" not in run.output
     assert ACME_TOKEN not in run.output  # the HR API's bearer token
+
+
+def test_the_connection_from_environment_variables_as_an_awx_credential_type_injects_it(workspace, directory):
+    """No connection variable at all: JML_LDAP_* as docs/credential_types/ldap.yml injects them
+    (an optional field left empty is injected as ""), and the password stays out of -vvvv."""
+    assert workspace.play("collect.yml").rc == 0
+    workspace.set_vars(jml_ldap_server_uri="", jml_ldap_bind_dn="", jml_ldap_bind_password="", jml_ldap_ca_file="")
+    workspace.extra_env = {"JML_LDAP_SERVER": directory.ldaps_uri, "JML_LDAP_BIND_DN": directory.bind_dn,
+                           "JML_LDAP_BIND_PASSWORD": directory.bind_password, "JML_LDAP_CA_FILE": directory.ca_file}
+    run = workspace.play("provision.yml", "-vvvv")
+    assert run.rc == 0, run
+    assert len(read_people(directory)) == 33
+    assert directory.bind_password not in run.output
+    workspace.extra_env = dict(workspace.extra_env, JML_LDAP_CA_FILE="")  # "": the system's CAs, not a path ""
+    refused = workspace.play("provision.yml")
+    assert refused.rc != 0 and "certificate verify failed" in refused.text.lower(), refused

@@ -99,7 +99,7 @@ class Run(object):
         return "%s\n%s" % (self.result.get("msg"), self.text[-3000:])
 
 
-def play(tmp_path, scim, options, check=False, diff=False, persons=None, extra_env=None, verbosity=0):
+def play(tmp_path, scim, options, check=False, diff=False, persons=None, extra_env=None, verbosity=0, from_env=False):
     vault = tmp_path / "vault.json"
     if persons is not None or not vault.exists():
         vault.write_text(json.dumps({"format": "jml.provisioning/vault/v1", "collected_at": "2026-12-01T00:00:00Z",
@@ -107,6 +107,9 @@ def play(tmp_path, scim, options, check=False, diff=False, persons=None, extra_e
     args = dict(options, vault=str(vault), encrypt=False,
                 connection=dict({"base_url": scim.url, "auth": {"type": "bearer", "token": scim.token},
                                  "ca_file": scim.ca_file}, **options.get("connection", {})))
+    if from_env:  # what docs/credential_types/scim.yml injects instead
+        del args["connection"]
+        extra_env = dict(extra_env or {}, JML_SCIM_URL=scim.url, JML_SCIM_TOKEN=scim.token, JML_SCIM_CA_FILE=scim.ca_file)
     out = tmp_path / "result.json"
     if out.exists():
         out.unlink()
@@ -411,3 +414,12 @@ def test_the_examples_of_ansible_doc_run_as_written(tmp_path):
         found = users(scim)
         assert "ana.lopez" in found and found["ana.lopez"]["externalId"] == "1001"
         assert "examples-secret" not in done.stdout and scim.token not in done.stdout
+
+
+def test_the_connection_from_environment_variables_as_an_awx_credential_type_injects_it(tmp_path):
+    with running_scim() as scim:
+        seed(scim)
+        run = play(tmp_path, scim, OPTIONS, from_env=True, verbosity=4)
+        assert run.rc == 0, run
+        assert "ana.lopez1" in users(scim)
+        assert scim.token not in run.text

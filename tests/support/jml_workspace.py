@@ -93,7 +93,8 @@ class Workspace(object):
     def environment(self):
         return dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_HOME=str(self.home),
                     ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-                    ANSIBLE_LOCAL_TEMP=str(self.home / "tmp"), PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
+                    ANSIBLE_LOCAL_TEMP=str(self.home / "tmp"), PATH="%s:%s" % (BIN, os.environ.get("PATH", "")),
+                    **getattr(self, "extra_env", {}))
 
     def run(self, cmd):
         """Run an Ansible command with the suite's isolated settings; returns the CompletedProcess."""

@@ -41,6 +41,19 @@ class TargetError(Exception):
         self.code = code
 
 
+def clear_text_bind(connection: dict):
+    """Why a simple bind of this connection would send its password in clear text over the
+    network (an ``ldap://`` URI to another host without StartTLS), or None."""
+    uri = str(connection.get("server_uri") or "")
+    if not uri.lower().startswith("ldap://") or connection.get("start_tls") or not connection.get("bind_password"):
+        return None
+    host = uri[len("ldap://"):].split("/", 1)[0].rsplit(":", 1)[0].strip("[]").lower()
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return None  # the loopback interface never leaves the machine
+    return (f"the bind password goes to {uri} in clear text (ldap:// without start_tls); "
+            "use ldaps:// or connection.start_tls: true")
+
+
 def connect(server_uri, bind_dn=None, bind_password=None, start_tls=False, validate_certs=True, ca_file=None,
             server_name=None, connect_timeout=10, **_ignored):
     """An open, bound ldap3 connection, or ``TargetError`` with a message fit for the operator."""
