@@ -22,7 +22,7 @@ from ansible_collections.jml.provisioning.plugins.plugin_utils import (
     fingerprint, history, pending_vault, run_lock, vault_file,
 )
 from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc
-from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_diffs, vault_secrets
+from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_changes, bounded_diffs, vault_secrets
 
 
 # What an unchanged collect reports again without re-mapping the sources.
@@ -89,12 +89,15 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"hr_collect: {exc}; the vault {path} was not changed")
 
         limit = args["max_reported"]
+        # AWX stores every event: a first collect of 100k persons must not return 100k ids.
+        shown_changes, change_counts = bounded_changes(outcome.changes, limit)
         result.update(
             vault=path,
             encrypted=args["encrypt"],
             persons=len(outcome.document["persons"]),
             sources=outcome.document["sources"],
-            changes=outcome.changes,
+            changes=shown_changes,
+            change_counts=change_counts,
             thresholds=outcome.thresholds,
             rejected=[r.as_dict() for r in outcome.rejections[:limit]],
             rejected_count=len(outcome.rejections),
@@ -143,6 +146,7 @@ class ActionModule(ActionBase):
         result.update(dict((k, remembered.get(k)) for k in _REMEMBERED))
         no_changes = {"joined": [], "left": [], "changed": {}, "purged": []}
         result.update(vault=args["vault"], encrypted=args["encrypt"], changed=False, changes=no_changes,
+                      change_counts=dict((key, 0) for key in no_changes),
                       thresholds=evaluate_thresholds(no_changes, result["persons"], result["persons"],
                                                      args["thresholds"], True),
                       unchanged_inputs=True)

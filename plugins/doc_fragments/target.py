@@ -188,6 +188,9 @@ options:
     description:
       - At most this many operations are listed in RV(actions) and as diffs; RV(actions_truncated)
         counts the rest. RV(summary) always counts all of them.
+      - The other lists of the result are bounded by it too - RV(failures) (RV(failures_truncated)
+        counts the rest), the correlation lists and each rule's C(gain) and C(lose) - so a
+        100,000-person run's result stays small; the O(plan_file) holds every entry.
       - Only the report is bounded - every planned operation is applied.
     type: int
     default: 1000

@@ -624,6 +624,13 @@ correlation:
   returned: always
   type: dict
   contains:
+    truncated:
+      description:
+        - Per list cut to O(max_actions) entries, how many it leaves out (the plan file holds them
+          all); present only when a list was cut.
+      type: dict
+      returned: when a list was cut
+      sample: {uncorrelated_accounts: 1204}
     correlated:
       description: Number of persons matched with exactly one row.
       type: int
@@ -664,6 +671,13 @@ thresholds:
   returned: always
   type: dict
   sample: {disable: {count: 2, limit: 10, exceeded: false}}
+failures_truncated:
+  description:
+    - How many failures RV(failures) leaves out - it lists at most O(max_actions); the plan file
+      (O(plan_file)) holds them all.
+  returned: always
+  type: int
+  sample: 0
 failures:
   description:
     - Operations that could not be planned, that the pre-flight found would fail (a folder that does not exist),

@@ -88,7 +88,7 @@ options:
     type: float
     default: 60.0
   max_reported:
-    description: At most this many rejected rows and diffs are returned.
+    description: At most this many rejected rows, diffs and ids per list of RV(changes) are returned.
     type: int
     default: 100
   merge:
@@ -416,7 +416,10 @@ sources:
   elements: dict
   sample: [{name: hr_main, type: csv, collected_at: "2026-11-26T02:00:00Z", persons: 1204, rejected: 2}]
 changes:
-  description: What changed since the previous vault.
+  description:
+    - What changed since the previous vault, each list cut to O(max_reported) entries (AWX stores
+      every result; a first collect of 100,000 persons must not return 100,000 ids). The counts
+      are RV(change_counts).
   returned: always
   type: dict
   contains:
@@ -436,6 +439,11 @@ changes:
       type: list
       elements: str
   sample: {joined: ["10023"], left: [], changed: {"10001": ["contracts"]}, purged: []}
+change_counts:
+  description: How many persons joined, left, changed and were purged (all of them, not only those listed in RV(changes)).
+  returned: always
+  type: dict
+  sample: {joined: 1, left: 0, changed: 1, purged: 0}
 rejected:
   description: Rejected rows (at most O(max_reported)), each with source, file, row number, field and problem.
   returned: always

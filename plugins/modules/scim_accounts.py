@@ -428,6 +428,13 @@ correlation:
   returned: always
   type: dict
   contains:
+    truncated:
+      description:
+        - Per list cut to O(max_actions) entries, how many it leaves out (the plan file holds them
+          all); present only when a list was cut.
+      type: dict
+      returned: when a list was cut
+      sample: {uncorrelated_accounts: 1204}
     correlated:
       description: Number of persons matched with exactly one account.
       type: int
@@ -468,6 +475,13 @@ thresholds:
   returned: always
   type: dict
   sample: {disable: {count: 2, limit: 10, exceeded: false}}
+failures_truncated:
+  description:
+    - How many failures RV(failures) leaves out - it lists at most O(max_actions); the plan file
+      (O(plan_file)) holds them all.
+  returned: always
+  type: int
+  sample: 0
 failures:
   description:
     - Operations that could not be planned, that the pre-flight found the service provider would refuse,

@@ -55,3 +55,50 @@ def write_private_file(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+CORRELATION_LISTS = ("uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts")
+
+
+def bounded_outcome(outcome: dict, limit: int) -> dict:
+    """A target's result with every list cut to ``limit`` entries (AWX stores every event: a 100k
+    first run must not return 100k failures or uncorrelated ids), and how many were left out:
+    ``failures_truncated`` and ``correlation.truncated`` (list -> count). The plan file keeps them all."""
+    out = dict(outcome)
+    failures = outcome.get("failures") or []
+    out["failures"] = failures[:limit]
+    out["failures_truncated"] = max(len(failures) - limit, 0)
+    correlation = dict(outcome.get("correlation") or {})
+    truncated = {}
+    for key in CORRELATION_LISTS:
+        values = correlation.get(key) or []
+        if len(values) > limit:
+            correlation[key] = values[:limit]
+            truncated[key] = len(values) - limit
+    if truncated:
+        correlation["truncated"] = truncated
+    out["correlation"] = correlation
+    rules = {}
+    for name, report in (outcome.get("rules") or {}).items():
+        shown = dict(report)
+        for key in ("gain", "lose"):
+            values = report.get(key) or []
+            if len(values) > limit:
+                shown[key] = values[:limit]
+                shown[key + "_truncated"] = len(values) - limit
+        rules[name] = shown
+    out["rules"] = rules
+    return out
+
+
+def bounded_changes(changes: dict, limit: int):
+    """hr_collect's ``changes`` (joined, left, changed, purged) cut to ``limit`` each, and their
+    full counts."""
+    counts = dict((key, len(values)) for key, values in changes.items())
+    shown = {}
+    for key, values in changes.items():
+        if isinstance(values, dict):
+            shown[key] = dict(list(values.items())[:limit])
+        else:
+            shown[key] = list(values)[:limit]
+    return shown, counts

@@ -20,11 +20,13 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import time
 
 import yaml
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
@@ -33,8 +35,35 @@ from ansible_collections.jml.provisioning.plugins.module_utils.notify import smt
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, run_lock, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
-    bounded_diffs, vault_secrets, write_private_file,
+    bounded_diffs, bounded_outcome, vault_secrets, write_private_file,
 )
+
+
+display = Display()
+
+
+def progress_line(name, host, phase, counts, seconds):
+    """One line of a run's progress at default verbosity (``reconcile.run``'s phases), or None."""
+    where = f"{name} [{host}]" if host else name
+    if phase == "read":
+        text = "read %s accounts" % format(counts["accounts"], ",")
+    elif phase == "planned":
+        planned = ", ".join("%s %s" % (k, format(v, ",")) for k, v in counts["summary"].items() if v and k != "failed")
+        text = "planned %s" % (planned or "nothing to do")
+        if counts["failures"]:
+            text += "; %s operation(s) would fail" % format(counts["failures"], ",")
+        if counts["stopped"]:
+            text += "; stopped by a threshold, nothing is written"
+        elif counts["check_mode"]:
+            text += " (check mode: nothing is written)"
+    elif phase == "applying":
+        text = "applying %s operation(s)" % format(counts["operations"], ",")
+    elif phase == "applied":
+        text = "applied %s of %s, %s failed" % (format(counts["applied"], ","), format(counts["operations"], ","),
+                                               format(counts["failed"], ","))
+    else:
+        return None
+    return f"{where}: {text} ({seconds:.1f} s)"
 
 
 def load_rules(path):
@@ -57,6 +86,7 @@ class TargetAction(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = False
+    _task_vars = None
 
     NAME = ""               # the module's short name, the prefix of every message
     SPEC: dict = {}         # its argument spec (module_utils/options.py)
@@ -94,6 +124,7 @@ class TargetAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(TargetAction, self).run(tmp, task_vars)
         del tmp
+        self._task_vars = task_vars
         self.check_requirements()
         dummy, options = self.validate_argument_spec(argument_spec=self.SPEC)
         try:
@@ -135,7 +166,7 @@ class TargetAction(ActionBase):
                 vault["persons"], config, target, today,
                 check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
-                notifier=notifier)
+                notifier=notifier, progress=self._progress())
         except self.TARGET_ERRORS + (ValueError,) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         finally:
@@ -146,7 +177,7 @@ class TargetAction(ActionBase):
         outcome.update(self.report(target))
         # Which HR data the plan is of: this run's check-mode collect, or the vault on disk.
         outcome["vault_source"] = "collect" if handed_off else "vault"
-        result.update(outcome)
+        result.update(bounded_outcome(outcome, options["max_actions"]))
         result["check_mode"] = bool(self._task.check_mode)
         if outcome.get("msg"):
             result["msg"] = f"{self.NAME}: " + outcome["msg"]
@@ -164,8 +195,22 @@ class TargetAction(ActionBase):
         warnings = self._alert_warnings(outcome["alerts"]) + self._conflict_warnings(outcome["correlation"])
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
-        self._failure_message(result, outcome, options)
+        self._failure_message(result, outcome, options)  # counts from the whole outcome, not the bounded one
         return result
+
+    def _progress(self):
+        """``reconcile.run``'s progress: one line per phase with its time, at default verbosity
+        (a long run is not silent; a short one says four lines)."""
+        host = (self._task_vars or {}).get("inventory_hostname")
+        last = [time.monotonic()]
+
+        def tell(phase, **counts):
+            now = time.monotonic()
+            line = progress_line(self.NAME, host, phase, counts, now - last[0])
+            last[0] = now
+            if line:
+                display.display(line)
+        return tell
 
     def _failure_message(self, result, outcome, options):
         failures = outcome["failures"]

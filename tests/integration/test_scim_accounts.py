@@ -423,3 +423,25 @@ def test_the_connection_from_environment_variables_as_an_awx_credential_type_inj
         assert run.rc == 0, run
         assert "ana.lopez1" in users(scim)
         assert scim.token not in run.text
+
+
+def test_a_long_run_says_what_it_does_and_its_result_stays_bounded(tmp_path):
+    """One progress line per phase at default verbosity; every list of the result cut to
+    max_actions with its count; the plan file holds everything."""
+    with running_scim() as scim:
+        seed(scim)
+        options = dict(OPTIONS, max_actions=2, plan_file=str(tmp_path / "plan.json"))
+        persons = dict(_many(6), **PERSONS)
+        run = play(tmp_path, scim, options, persons=persons, check=True)
+        assert run.rc == 0, run
+        for phase in ("read 5 accounts", "planned create 8,", "(check mode: nothing is written)"):
+            assert phase in run.text, (phase, run.text[-2000:])
+        result = run.result
+        assert len(result["actions"]) == 2 and result["actions_truncated"] > 0
+        correlation = result["correlation"]
+        assert len(correlation["uncorrelated_persons"]) == 2
+        assert correlation["truncated"]["uncorrelated_persons"] == 8 - 2
+        plan = json.load(open(tmp_path / "plan.json", encoding="utf-8"))
+        assert len(plan["correlation"]["uncorrelated_persons"]) == 8 and "truncated" not in plan["correlation"]
+        real = play(tmp_path, scim, dict(options, max_actions=1000))
+        assert "applying" in real.text and "applied" in real.text and real.rc == 0, real

@@ -167,8 +167,8 @@ def _missing_link(op, missing, dn_attributes):
 
 def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, today: datetime.date,
         check_mode: bool = False, thresholds: Optional[dict] = None, override_thresholds: bool = False,
-        max_actions: int = 1000, notifier: Optional[Callable[[list], dict]] = None
-        ) -> Tuple[dict, List[planlib.Operation]]:
+        max_actions: int = 1000, notifier: Optional[Callable[[list], dict]] = None,
+        progress: Optional[Callable[..., None]] = None) -> Tuple[dict, List[planlib.Operation]]:
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
@@ -183,10 +183,16 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     ``notifier(events) -> {sent, failed, undeliverable}`` (see ``alerts.events_from_run``) is
     called only in a real run, after the writes (or after a threshold stop, with the threshold
     event); its outcome is the result's ``alerts``. Nothing is ever sent in check mode.
+
+    ``progress(phase, **counts)`` is told where the run is, once per phase: ``read`` (accounts),
+    ``planned`` (summary, failures), ``applying`` (operations), ``applied`` (applied, failed), so a
+    long run is not silent; the shell words and times it.
     """
+    tell = progress or (lambda phase, **counts: None)
     if not isinstance(target, Target):
         raise TypeError(f"reconcile.run needs a target_port.Target, got {type(target).__name__}")
     accounts = target.read_accounts()
+    tell("read", accounts=len(accounts))
     config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
     plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups)
@@ -197,10 +203,13 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     runnable, blocked = _split(operations, _preflight(plan, target, config), config.dn_attributes)
     failures = list(plan.problems) + blocked
     stopped = bool(exceeded and not override_thresholds)
+    tell("planned", summary=plan.counts(), failures=len(failures), stopped=stopped, check_mode=check_mode)
     applied = []
     if not check_mode and not stopped and runnable:
+        tell("applying", operations=len(runnable))
         applied, apply_failed = target.apply(runnable)
         failures.extend(apply_failed)
+        tell("applied", applied=len(applied), failed=len(apply_failed), operations=len(runnable))
     if check_mode:
         failures = [dict(f, predicted=True) for f in failures]
     summary = plan.counts()
