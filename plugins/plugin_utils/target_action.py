@@ -59,8 +59,8 @@ def progress_line(name, host, phase, counts, seconds):
     elif phase == "applying":
         text = "applying %s operation(s)" % format(counts["operations"], ",")
     elif phase == "applied":
-        text = "applied %s of %s, %s failed" % (format(counts["applied"], ","), format(counts["operations"], ","),
-                                               format(counts["failed"], ","))
+        done, total, failed = (format(counts[k], ",") for k in ("applied", "operations", "failed"))
+        text = f"applied {done} of {total}, {failed} failed"
     else:
         return None
     return f"{where}: {text} ({seconds:.1f} s)"

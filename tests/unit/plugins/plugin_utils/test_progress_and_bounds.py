@@ -13,8 +13,8 @@ def test_one_line_per_phase_with_its_time():
     assert progress_line("ldap_accounts", "dc1", "read", {"accounts": 9146}, 0.42) == \
         "ldap_accounts [dc1]: read 9,146 accounts (0.4 s)"
     summary = {"create": 3, "update": 0, "unchanged": 1200, "failed": 1}
-    assert progress_line("scim_accounts", None, "planned", {"summary": summary, "failures": 1, "stopped": False,
-                                                             "check_mode": True}, 1.0) == \
+    counts = {"summary": summary, "failures": 1, "stopped": False, "check_mode": True}
+    assert progress_line("scim_accounts", None, "planned", counts, 1.0) == \
         "scim_accounts: planned create 3, unchanged 1,200; 1 operation(s) would fail (check mode: nothing is written) (1.0 s)"
     assert "stopped by a threshold" in progress_line("x", "h", "planned", {"summary": {}, "failures": 0, "stopped": True,
                                                                            "check_mode": False}, 0)
