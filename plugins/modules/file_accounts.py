@@ -663,6 +663,8 @@ rules:
     - Per business rule, the ids of the persons who C(gain) a group of the rule (a grant the rule
       gives) and who C(lose) one (a revoke of a group the rule names) in this plan. In check
       mode this is the impact of a rule change - exactly what the real run then does.
+    - Each list holds at most O(max_actions) ids; C(gain_truncated) and C(lose_truncated) count
+      the rest when there are more (the plan file holds them all).
   returned: always
   type: dict
   sample: {sales-staff: {gain: ["10023"], lose: []}}
