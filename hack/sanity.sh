@@ -2,6 +2,9 @@
 # Run `ansible-test sanity` on this collection, offline-capable.
 #
 # Usage: hack/sanity.sh [extra ansible-test sanity args, e.g. --test pep8 -v]
+#        hack/sanity.sh units [extra ansible-test units args]   (`ansible-test units --venv`,
+#        which installs tests/unit/requirements.txt into its own environment: the unit tests
+#        as a collection's users run them)
 #
 # What it does:
 #   1. copies the collection (tracked + untracked-not-ignored files) into
@@ -126,6 +129,19 @@ export ANSIBLE_TEST_CONTENT_ROOT="${COLLECTION}"
 unset ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS ANSIBLE_CONFIG
 
 start=${SECONDS}
+if [[ "${1:-}" == "units" ]]; then
+    shift
+    UNITS_LOG="${BUILD}/units.log"
+    set +e
+    (cd "${COLLECTION}" && ansible-test units --venv --python "${PYVER}" "$@") 2>&1 | tee "${UNITS_LOG}"
+    rc=${PIPESTATUS[0]}
+    set -e
+    echo "-----------------------------------------------------------------------"
+    passed="$(grep -o '[0-9]* passed' "${UNITS_LOG}" | paste -sd' ' -)"
+    echo "units: $([[ ${rc} -eq 0 ]] && echo PASSED || echo "FAILED (exit ${rc})")  ${NAMESPACE}.${NAME}," \
+        "python ${PYVER}, ${passed:-nothing passed} in $((SECONDS - start))s; full log ${UNITS_LOG}"
+    exit "${rc}"
+fi
 set +e
 (cd "${COLLECTION}" && ansible-test sanity --local --python "${PYVER}" "$@") 2>&1 | tee "${LOG}"
 rc=${PIPESTATUS[0]}
