@@ -14,7 +14,7 @@ export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export ANSIBLE_REMOTE_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo demo-ad test unit integration molecule sanity ansible-test-units build bench bench-100k system-deps venv collection clean help
+.PHONY: demo demo-ad test unit integration molecule sanity ansible-test-units docs build bench bench-100k system-deps venv collection clean help
 
 help:
 	@echo "make demo   - throwaway slapd + HelloID sample data: collect, provision, re-run, HR change, check, apply"
@@ -30,7 +30,7 @@ demo-ad: system-deps venv collection
 	bash hack/demo_ad.sh
 
 test: system-deps venv collection
-	$(MAKE) --no-print-directory unit integration build molecule sanity ansible-test-units
+	$(MAKE) --no-print-directory unit integration build molecule sanity ansible-test-units docs
 
 unit: collection
 	$(BIN)/python -m pytest -q tests/unit
@@ -45,6 +45,10 @@ molecule: collection
 
 sanity:
 	bash hack/sanity.sh
+
+# The documentation site (antsibull-docs + Sphinx) into .build/docs/build/html.
+docs: collection
+	bash hack/docs.sh
 
 # The unit tests as ansible-test runs them for a collection's users (its own venv, tests/unit/requirements.txt).
 ansible-test-units:

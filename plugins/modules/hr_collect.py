@@ -39,7 +39,7 @@ attributes:
     description:
       - Reads everything and reports what would change; writes nothing to disk.
       - The would-be vault is handed to the later tasks of the same run in memory, as an encrypted
-        host fact (RV(ansible_facts)), so O(ignore:vault) readers in check mode -
+        host fact (C(ansible_facts)), so O(ignore:vault) readers in check mode -
         M(jml.provisioning.ldap_accounts), the P(jml.provisioning.correlate#lookup) and
         P(jml.provisioning.vault#lookup) lookups - plan from the HR data just collected
         (C(site.yml --check) is the evaluation of the new export). A real run always reads the
