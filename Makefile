@@ -14,7 +14,7 @@ export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export ANSIBLE_REMOTE_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo demo-ad test unit integration molecule sanity ansible-test-units docs build bench bench-100k system-deps venv collection clean help
+.PHONY: demo demo-ad test unit integration molecule sanity sanity-all ansible-test-units docs build bench bench-100k system-deps venv collection clean help
 
 help:
 	@echo "make demo   - throwaway slapd + HelloID sample data: collect, provision, re-run, HR change, check, apply"
@@ -45,6 +45,13 @@ molecule: collection
 
 sanity:
 	bash hack/sanity.sh
+
+# ansible-test sanity on every Python the collection claims (3.10-3.13) that is installed here;
+# make test runs the venv's (Debian 12 ships 3.11 only). python3.X found on PATH.
+sanity-all:
+	@for v in 3.10 3.11 3.12 3.13; do \
+	  if command -v python$$v >/dev/null && python$$v -c '' 2>/dev/null; then SANITY_PYTHON=$$v bash hack/sanity.sh || exit 1; \
+	  else echo "sanity-all: python$$v not installed, skipped"; fi; done
 
 # The documentation site (antsibull-docs + Sphinx) into .build/docs/build/html.
 docs: collection
