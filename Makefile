@@ -14,7 +14,7 @@ export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export ANSIBLE_REMOTE_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo demo-ad test unit integration molecule sanity sanity-all ansible-test-units docs build bench bench-100k system-deps venv collection clean help
+.PHONY: demo demo-ad test unit changelog-lint integration molecule sanity sanity-all ansible-test-units docs build bench bench-100k system-deps venv collection clean help
 
 help:
 	@echo "make demo   - throwaway slapd + HelloID sample data: collect, provision, re-run, HR change, check, apply"
@@ -30,10 +30,15 @@ demo-ad: system-deps venv collection
 	bash hack/demo_ad.sh
 
 test: system-deps venv collection
-	$(MAKE) --no-print-directory unit integration build molecule sanity ansible-test-units docs
+	$(MAKE) --no-print-directory unit changelog-lint integration build molecule sanity ansible-test-units docs
 
 unit: collection
 	$(BIN)/python -m pytest -q tests/unit
+
+# The fragments in changelogs/fragments/ and changelogs/changelog.yaml (CHANGELOG.rst is generated from them).
+changelog-lint:
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml --strict changelogs/changelog.yaml
 
 integration: collection
 	$(BIN)/python -m pytest -q tests/integration

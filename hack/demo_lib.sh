@@ -36,6 +36,19 @@ with open(demo + "/connection.yml", "w") as f:
 PYEOF
 }
 
+# messages LOG: every debug msg of an Ansible log, one line each. The YAML callback wraps a long
+# message onto more deeply indented lines; they are joined back (a line break in a folded YAML
+# scalar is a space), so a summary is never cut off after its first line.
+messages() {
+  awk '
+    function flush() { if (held != "") print "   " held; held = "" }
+    /^ +msg: / { flush(); indent = match($0, /[^ ]/); held = substr($0, indent + 5); next }
+    held != "" && match($0, /[^ ]/) > indent { sub(/^ +/, ""); held = held " " $0; next }
+    { flush() }
+    END { flush() }
+  ' "$1" | tr -d "'"
+}
+
 step=0
 # play TITLE PLAYBOOK [ansible-playbook args...]: one demo step, full output in $DEMO/logs.
 play() {
@@ -55,7 +68,7 @@ play() {
     echo "!! step failed; full output in $log"
     exit 1
   fi
-  grep -E '^\s+msg: ' "$log" | sed -E 's/^\s+msg: /   /' | tr -d "'" || true
+  messages "$log"
   grep -E '^(localhost|demo_[a-z]+)\s+:' "$log" | sed -E 's/^/   /; s/ +unreachable.*//' || true
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: file_accounts
 short_description: Keep a flat-file export (CSV or JSON Lines) of a target's accounts in line with the JML vault
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Writes the desired accounts (and group memberships) of one target system as a CSV or JSON
     Lines file, for systems that import a file - badge, payroll, phone, e-learning. It runs on the

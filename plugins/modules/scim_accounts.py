@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: scim_accounts
 short_description: Reconcile the users and groups of a SCIM 2.0 service provider with the JML vault
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Brings the Users (and the Groups the O(rules) name) of one SCIM 2.0 service provider
     (RFC 7643 and RFC 7644 - the protocol of most SaaS applications) in line with the persons in
