@@ -175,12 +175,14 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
     persistent = tmp_path / "var-lib-jml"  # the path exposed to every job (AWX_ISOLATION_SHOW_PATHS)
     persistent.mkdir()
     hr = persistent / "hr"
+    (persistent / "export").mkdir()  # the demo's badge.csv goes here
     helloid.restore(hr)
     vault = persistent / "vault.json"
     secrets = {"bind password": directory.bind_password, "vault password": VAULT_PASSWORD,
                "HR API token": ACME_TOKEN}
     extravars = {
-        "jml_targets": "ldap_targets",
+        # Two targets, so set_stats must aggregate: the directory and the badge system's CSV file.
+        "jml_targets": "ldap_targets:file_targets",
         "jml_vault_path": str(vault),
         "jml_demo_hr_dir": str(hr),
         "jml_demo_connection": {"ldaps_uri": directory.ldaps_uri, "bind_dn": directory.bind_dn,
@@ -188,7 +190,9 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
                                 "acme_url": hr_api.url, "acme_token": ACME_TOKEN},
         # Results list at most 20 actions in AWX (docs/awx.md, "Job events"); the plan file has all.
         "jml_ldap_max_actions": 20,
+        "jml_file_max_actions": 20,
         "jml_ldap_plan_file": str(persistent / "plan.json"),
+        "jml_file_plan_file": str(persistent / "plan-csv.json"),
         # The impact report into the job's own artifacts folder (ansible-runner names it).
         "jml_report_dir": "{{ lookup('ansible.builtin.env', 'AWX_ISOLATED_DATA_DIR') }}/jml-report",
     }
@@ -199,7 +203,8 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
     assert (job.status, job.rc) == ("failed", 2), job
     assert "ldap_accounts: the vault %s does not exist" % vault in job.text, job
     assert "docs/awx.md" in job.text and "nothing was written" in job.text, job
-    assert job.summary["demo_openldap"]["ok"] is False and "does not exist" in job.summary["demo_openldap"]["error"]
+    assert sorted(job.summary) == ["demo_csv", "demo_openldap"]
+    assert all(t["ok"] is False and "does not exist" in t["error"] for t in job.summary.values()), job.summary
     assert read_people(directory) == {}
     assert_clean(job, secrets)
 
@@ -222,6 +227,8 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
     published = job.summary["demo_openldap"]
     assert published == dict(plan["summary"], check_mode=False, ok=True, exceeded=[]), published
     assert published["create"] == len(read_people(directory)) > 30 and published["failed"] == 0
+    csv_plan = json.loads((persistent / "plan-csv.json").read_text())
+    assert job.summary["demo_csv"] == dict(csv_plan["summary"], check_mode=False, ok=True, exceeded=[])
     assert_clean(job, secrets)
 
     job = jobs.run("5-evaluate", "evaluate.yml")
@@ -232,6 +239,7 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
     report = job.artifacts / "jml-report"
     assert sorted(p.name for p in report.iterdir()) == ["impact.html", "impact.json", "impact.md"]
     assert json.loads((report / "impact.json").read_text())["targets"]["demo_openldap"]["summary"]["create"] == 0
+    assert sorted(job.summary) == ["demo_csv", "demo_openldap"] and job.summary["demo_csv"]["create"] == 0
     assert_clean(job, secrets)
 
     largest = max(p.stat().st_size for p in jobs.base.glob("*/artifacts/*/job_events/*.json"))
