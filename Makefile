@@ -61,19 +61,19 @@ build:
 	@ls .build/dist/jml-provisioning-*.tar.gz
 
 # The execution environment for AWX / Automation Platform (execution-environment.yml, docs/awx.md):
-# the build context in .build/ee/context; the image too where podman or docker exists.
+# the build context in .build/ee/context; the image too where podman or docker works (`info` answers).
 # make ee EE_TAG=registry.example.com/iam/jml-ee:0.1.0
 EE_TAG ?= jml-provisioning-ee:latest
 EE_CONTEXT := .build/ee/context
 ee: venv
 	@rm -rf $(EE_CONTEXT)
 	$(BIN)/ansible-builder create -f execution-environment.yml -c $(EE_CONTEXT) --output-filename Containerfile
-	@if command -v podman >/dev/null 2>&1; then engine=podman; elif command -v docker >/dev/null 2>&1; then engine=docker; fi; \
+	@if podman info >/dev/null 2>&1; then engine=podman; elif docker info >/dev/null 2>&1; then engine=docker; fi; \
 	if [ -n "$$engine" ]; then \
 	  $(BIN)/ansible-builder build -f execution-environment.yml -c $(EE_CONTEXT) --output-filename Containerfile \
 	    --container-runtime $$engine -t $(EE_TAG); \
 	else \
-	  echo "make ee: no podman or docker here, so no image was built; the build context is $(EE_CONTEXT)"; \
+	  echo "make ee: no working podman or docker here, so no image was built; the build context is $(EE_CONTEXT)"; \
 	  echo "         (build it where one is: podman build -f $(EE_CONTEXT)/Containerfile -t $(EE_TAG) $(EE_CONTEXT); docs/awx.md)"; \
 	fi
 
