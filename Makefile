@@ -14,7 +14,7 @@ export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export ANSIBLE_REMOTE_TEMP := $(CURDIR)/.build/ansible-home/tmp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo demo-ad test unit changelog-lint integration molecule sanity sanity-all ansible-test-units docs build bench bench-100k system-deps venv collection clean help
+.PHONY: demo demo-ad test unit changelog-lint integration molecule sanity sanity-all ansible-test-units docs build ee bench bench-100k system-deps venv collection clean help
 
 help:
 	@echo "make demo   - throwaway slapd + HelloID sample data: collect, provision, re-run, HR change, check, apply"
@@ -22,6 +22,7 @@ help:
 	@echo "make demo-ad - the demo against a throwaway Samba AD DC (root: ports 389/636)"
 	@echo "make bench  - the performance table at 1k and 10k persons, with the per-user Ansible peer at 1k (~20 min)"
 	@echo "make bench-100k - the same table at 100k persons (~15 min more)"
+	@echo "make ee     - the AWX/AAP execution environment: ansible-builder create (and build, with podman or docker)"
 
 demo: system-deps venv collection
 	bash hack/demo.sh
@@ -78,6 +79,23 @@ build:
 	@mkdir -p .build/dist
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist >/dev/null
 	@ls .build/dist/jml-provisioning-*.tar.gz
+
+# The execution environment for AWX / Automation Platform (execution-environment.yml, docs/awx.md):
+# the build context in .build/ee/context; the image too where podman or docker works (`info` answers).
+# make ee EE_TAG=registry.example.com/iam/jml-ee:0.1.0
+EE_TAG ?= jml-provisioning-ee:latest
+EE_CONTEXT := .build/ee/context
+ee: venv
+	@rm -rf $(EE_CONTEXT)
+	$(BIN)/ansible-builder create -f execution-environment.yml -c $(EE_CONTEXT) --output-filename Containerfile
+	@if podman info >/dev/null 2>&1; then engine=podman; elif docker info >/dev/null 2>&1; then engine=docker; fi; \
+	if [ -n "$$engine" ]; then \
+	  $(BIN)/ansible-builder build -f execution-environment.yml -c $(EE_CONTEXT) --output-filename Containerfile \
+	    --container-runtime $$engine -t $(EE_TAG); \
+	else \
+	  echo "make ee: no working podman or docker here, so no image was built; the build context is $(EE_CONTEXT)"; \
+	  echo "         (build it where one is: podman build -f $(EE_CONTEXT)/Containerfile -t $(EE_TAG) $(EE_CONTEXT); docs/awx.md)"; \
+	fi
 
 system-deps:
 	bash hack/install-system-deps.sh

@@ -223,6 +223,7 @@ def write_vars(data_dir, vault_path):
     with open(os.path.join(data_dir, "mapping.yml"), encoding="utf-8") as handle:
         document = yaml.safe_load(handle)
     document["jml_vault_path"] = vault_path
+    document["jml_vault_missing_ok"] = True  # the "fresh" runs collect into a new vault on purpose
     path = os.path.join(data_dir, "extra-vars.json")
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False, indent=1)

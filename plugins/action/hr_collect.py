@@ -36,6 +36,14 @@ def _fingerprint_secret(secrets, args):
     return vault_file.pick_secret(secrets, args["vault_id"])[1].bytes
 
 
+def _missing_message(path):
+    """A missing vault where one is expected: never silently a new one (every person a joiner)."""
+    return ("hr_collect: the vault %s does not exist; nothing was written. On the first collect, say so: "
+            "-e jml_vault_missing_ok=true (the task option missing_vault: create) for that one run. Otherwise "
+            "a new vault would make every person a joiner and skip the source thresholds; %s"
+            % (path, vault_file.missing_hint(path)))
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -46,6 +54,9 @@ class ActionModule(ActionBase):
         del tmp
         dummy, args = self.validate_argument_spec(argument_spec=HR_COLLECT_SPEC)
         path = args["vault"]
+        # Before the lock: a vault that is not there may have no folder either (an unmounted path).
+        if args["missing_vault"] == "fail" and not os.path.exists(path):
+            raise AnsibleActionFail(_missing_message(path))
         try:
             with run_lock.held(run_lock.vault_lock_path(path), f"hr_collect of {path}", args["lock_timeout"]) as stale:
                 # Under the vault's lock no collect is writing: temporary files here are a killed run's.
@@ -79,6 +90,8 @@ class ActionModule(ActionBase):
             if stored and stored.get("fingerprint") == mark:
                 return self._unchanged(result, args, stored["result"])
             previous_text, previous = vault_file.read_with_text(path, secrets, required=False, encrypted=args["encrypt"])
+            if previous is None and args["missing_vault"] == "fail":  # removed while this run waited for the lock
+                raise AnsibleActionFail(_missing_message(path))
             # Only its digest is needed (the check-mode hand-off): not the whole plaintext (~40 MB at 100k) kept alive.
             base = pending_vault.digest(previous_text) if self._task.check_mode else None
             del previous_text

@@ -121,6 +121,7 @@ HR_COLLECT_SPEC = dict(
         empty_source=dict(type="bool", default=True),
     )),
     allow_threshold_override=dict(type="bool", default=False),
+    missing_vault=dict(type="str", default="create", choices=["create", "fail"]),
     history=dict(type="int", default=0),
     retention_days=dict(type="int"),
     reference_date=dict(type="str"),

@@ -157,6 +157,18 @@ options:
     description: Accept a collect that exceeds a source threshold (an operator's explicit decision).
     type: bool
     default: false
+  missing_vault:
+    description:
+      - What a collect does when there is no vault at O(vault) yet.
+      - V(create) (the default) starts a new one - the first collect. Every person is then a joiner
+        and the source thresholds against the previous vault cannot be checked.
+      - V(fail) stops with an error that says what to do, writing nothing - for scheduled runs, where a
+        missing vault means a lost one (an execution-environment container without a persistent
+        path for the vault, a wrong path, a deleted file) rather than a first run. The role
+        C(jml.provisioning.collect) and the playbooks use V(fail) unless C(jml_vault_missing_ok) is true.
+    type: str
+    choices: [create, fail]
+    default: create
   history:
     description:
       - Keep this many previous vaults for audit in C(<vault>.history/), rotated. Each is the

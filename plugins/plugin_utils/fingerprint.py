@@ -54,7 +54,7 @@ def compute(options, data_by_source, today, secret_bytes, vault_path):
         digests[name] = values
     material = {
         "format": FORMAT,
-        "options": dict((k, v) for k, v in options.items() if k not in ("max_reported",)),
+        "options": dict((k, v) for k, v in options.items() if k not in ("max_reported", "missing_vault")),
         "sources": digests,
         "today": today.isoformat() if options.get("retention_days") is not None else None,
         "vault": _file_sha256(vault_path),

@@ -74,6 +74,20 @@ def read_text(path, secrets, encrypted=True):
     return to_text(data, errors="surrogate_or_strict")
 
 
+def missing_hint(path):
+    """What to do about a vault that is not there (a lost one: its history, where to keep it)."""
+    snapshots = []
+    try:
+        snapshots = sorted(name for name in os.listdir(path + ".history") if name.endswith(".json"))
+    except OSError:
+        pass
+    where = ("from its history (%s.history/%s, the newest of %d snapshots)" % (path, snapshots[-1], len(snapshots))
+             if snapshots else "from a backup")
+    return ("if a vault was collected before, it is lost: restore it %s and run again. Under AWX/AAP the "
+            "vault's folder must be a persistent path exposed to the job, not the ephemeral container "
+            "(docs/awx.md in the collection)" % where)
+
+
 def read(path, secrets, required=True, encrypted=True):
     """The parsed vault document; None when the file is absent and not ``required``."""
     return read_with_text(path, secrets, required, encrypted)[1]
@@ -84,7 +98,8 @@ def read_with_text(path, secrets, required=True, encrypted=True):
     text = read_text(path, secrets, encrypted)
     if text is None:
         if required:
-            raise VaultFileError(f"the vault {path} does not exist: run hr_collect first")
+            raise VaultFileError(f"the vault {path} does not exist: collect the HR data first (hr_collect, "
+                                 f"playbooks/collect.yml); {missing_hint(path)}")
         return None, None
     try:
         return text, vault_doc.loads(text, name=path)
