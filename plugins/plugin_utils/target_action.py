@@ -35,7 +35,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.notify import smt
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, run_lock, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
-    bounded_diffs, bounded_outcome, vault_secrets, write_private_file,
+    bounded_diffs, bounded_outcome, result_size_warning, runner_result_limit, vault_secrets, write_private_file,
 )
 
 
@@ -196,6 +196,9 @@ class TargetAction(ActionBase):
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
         self._failure_message(result, outcome, options)  # counts from the whole outcome, not the bounded one
+        too_large = result_size_warning(result, self.NAME, runner_result_limit(os.environ))
+        if too_large:
+            result["warnings"] = result.get("warnings", []) + [too_large]
         return result
 
     def _progress(self):
