@@ -232,6 +232,7 @@ def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
         allow_threshold_override=dict(type="bool", default=False),
         max_actions=dict(type="int", default=1000),
         plan_file=dict(type="path"),
+        decisions_file=dict(type="path"),
         lock_dir=dict(type="path"),
         alerts=dict(type="dict", options=copy.deepcopy(ALERTS_SPEC)),
         **copy.deepcopy(VAULT_SPEC)

@@ -30,6 +30,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import decisions as decisionslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
@@ -81,6 +82,19 @@ def load_rules(path):
     return rules
 
 
+def load_decisions(path):
+    """The reviewed correlation decisions of ``decisions_file`` (None when not set), parsed and
+    checked for contradictions here; checked against the vault and the accounts when planning."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise decisionslib.DecisionError(f"decisions_file {path} cannot be read: {exc}")
+    return decisionslib.parse(document, f"decisions_file {path}")
+
+
 class TargetAction(ActionBase):
     """The shared run of a target module; subclasses fill in the class attributes and hooks."""
 
@@ -130,12 +144,13 @@ class TargetAction(ActionBase):
         try:
             options["loaded_rules"] = load_rules(options["rules_file"])
             config = self.build_config(options)
+            config.decisions = load_decisions(options["decisions_file"])
             today = reference_date(options["reference_date"], datetime.date.today())
             # In check mode, what this run's check-mode collect would have written (site.yml --check).
             vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
                                                    self._task.check_mode, options["encrypt"])
             notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
-        except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
+        except (ConfigError, decisionslib.DecisionError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
 
         server, scope = self.server(options), self.scope(options)

@@ -9,6 +9,10 @@ first anchor with a match wins. Never a guess: a person matching several account
 claimed by several persons, is a conflict and both sides are left alone. Accounts whose first
 anchor attribute holds a value no vault person has are ``vanished`` (a person who left every
 source); accounts with no anchor value at all are ``uncorrelated`` (orphans, never touched).
+
+Reviewed decisions (``decisions.py``) are applied first: a ``link`` takes its person and account
+out of the automatic correlation (it wins over the anchors), an ``ignore``d account is never
+seen by it, a ``never_link`` person's matches are released and left alone.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field as _field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import decisions as decisionslib
 from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 
 
@@ -50,6 +56,10 @@ class Correlation:
     vanished: List[Account] = _field(default_factory=list)
     conflicts: List[dict] = _field(default_factory=list)             # {person(s), accounts, anchor}
     conflicted_persons: Set[str] = _field(default_factory=set)  # left alone because of a conflict: never a new account
+    ignored: List[str] = _field(default_factory=list)           # DNs an ``ignore`` decision names
+    never_linked: Set[str] = _field(default_factory=set)        # persons a ``never_link`` decision names: no account
+    left_alone: List[str] = _field(default_factory=list)        # DNs a decision released: not managed, not vanished
+    decided: List[dict] = _field(default_factory=list)          # each decision and its effect, in file order
 
     def report(self) -> dict:
         return {
@@ -58,6 +68,10 @@ class Correlation:
             "uncorrelated_accounts": sorted(self.uncorrelated_accounts),
             "vanished": sorted(a.dn for a in self.vanished),
             "conflicts": self.conflicts,
+            "ignored": sorted(self.ignored),
+            "decisions": {"applied": len(self.decided),
+                          "redundant": sum(1 for d in self.decided if d["effect"] == "redundant"),
+                          "entries": self.decided},
         }
 
 
@@ -80,10 +94,139 @@ def _outside_conflicts(result, remaining, outside, anchor, blocked):
 
 
 def correlate(persons: Dict[str, dict], accounts: List[Account], anchors: List[Tuple[str, str]],
-              outside: Iterable[Account] = ()) -> Correlation:
+              outside: Iterable[Account] = (), decisions: Optional[decisionslib.Decisions] = None) -> Correlation:
     """Correlate ``persons`` (id -> person) with ``accounts`` (list of Account) over ``anchors``
     (list of ``(person_field, account_attribute)``). ``outside``: accounts found outside the
-    managed scope with a joiner's anchor, which make that person a conflict."""
+    managed scope with a joiner's anchor, which make that person a conflict. ``decisions``: the
+    reviewed decisions, validated here (``DecisionError``) and applied before the anchors."""
+    if decisions is None or not decisions.entries:
+        return _automatic(persons, accounts, anchors, outside)
+    return _decided(persons, accounts, anchors, outside, decisions)
+
+
+def _anchored_by(person, account, anchors):
+    """The first anchor attribute on which ``account`` carries ``person``'s value, or None."""
+    for field, attribute in anchors:
+        value = person_value(person, field)
+        if value is not None and value.lower() in (v.lower() for v in account.values(attribute)):
+            return attribute
+    return None
+
+
+def _decided(persons, accounts, anchors, outside, decisions):
+    decisionslib.validate(decisions, persons, accounts)
+    by_key = dict((dnlib.normalise(a.dn), a) for a in accounts)
+    links = dict((d.key, d) for d in decisions.of_kind("link"))
+    ignored = set(d.key for d in decisions.of_kind("ignore"))
+    decided_persons = set(d.person for d in decisions.entries if d.person is not None)
+    linked_persons = set(d.person for d in links.values())
+    _identity_clashes(decisions, persons, by_key, anchors, decided_persons)
+    pool = [a for a in accounts if dnlib.normalise(a.dn) not in ignored and dnlib.normalise(a.dn) not in links]
+    result = _automatic(dict((pid, p) for pid, p in persons.items() if pid not in linked_persons), pool, anchors, outside)
+    # An account left over with a linked person's first anchor value (the person's second account)
+    # is theirs, not a leaver's: left alone rather than disabled as vanished.
+    first = anchors[0] if anchors else None
+    linked_values = {}
+    if first:
+        for pid in linked_persons:
+            value = person_value(persons[pid], first[0])
+            if value is not None:
+                linked_values[value.lower()] = pid
+    also = {}
+    for account in list(result.vanished):
+        pid = linked_values.get((account.first(first[1]) or "").lower()) if first else None
+        if pid is not None:
+            result.vanished.remove(account)
+            result.left_alone.append(account.dn)
+            also.setdefault(pid, []).append(account.dn)
+    overruled = _overruled(persons, by_key, links, anchors[1:], decided_persons)
+    for decision in decisions.entries:
+        entry = dict(decision.as_dict(), index=decision.index)
+        if decision.kind == "link":
+            account = by_key[decision.key]
+            result.matched[decision.person] = account
+            entry["account"] = account.dn
+            attribute = _anchored_by(persons[decision.person], account, anchors)
+            if attribute:
+                entry.update(effect="redundant", detail=f"the anchor {attribute} finds this account too: the decision can go")
+            else:
+                entry.update(effect="linked", detail="linked by decision, over the anchors")
+            others = sorted(overruled.get(decision.key, ()))
+            if others:
+                entry["detail"] += "; it wins over the anchors of person(s) %s" % ", ".join(others)
+            if decision.person in also:
+                entry["detail"] += ("; account(s) %s also carry the person's %s: left alone"
+                                    % ("; ".join(sorted(also[decision.person])), first[1]))
+        elif decision.kind == "ignore":
+            account = by_key[decision.key]
+            result.ignored.append(account.dn)
+            entry.update(account=account.dn, effect="ignored", detail="never touched, not counted as vanished or uncorrelated")
+        else:
+            pid = decision.person
+            result.never_linked.add(pid)
+            account = result.matched.pop(pid, None)
+            if account is not None:
+                result.left_alone.append(account.dn)
+                entry.update(effect="left alone", detail=f"the anchors find {account.dn}: not managed, left as it is")
+            elif pid in result.conflicted_persons:
+                entry.update(effect="no account", detail="in a correlation conflict: left alone")
+            else:
+                if pid in result.uncorrelated_persons:
+                    result.uncorrelated_persons.remove(pid)
+                entry.update(effect="no account", detail="no account is created")
+        result.decided.append(entry)
+    return result
+
+
+def _overruled(persons, by_key, links, anchors, decided_persons):
+    """Linked account key -> persons whose later anchors (mail) it carries: the link wins over
+    them (they are correlated without it), which the decision's effect says. One pass over the
+    persons, not one per decision."""
+    index = {}
+    for key in links:
+        account = by_key[key]
+        for dummy, attribute in anchors:
+            for value in account.values(attribute):
+                index.setdefault((attribute, value.lower()), set()).add(key)
+    found = {}
+    if not index:
+        return found
+    for pid, person in persons.items():
+        if pid in decided_persons:
+            continue
+        for field, attribute in anchors:
+            value = person_value(person, field)
+            for key in index.get((attribute, value.lower()), ()) if value is not None else ():
+                found.setdefault(key, set()).add(pid)
+    return found
+
+
+def _identity_clashes(decisions, persons, by_key, anchors, decided_persons):
+    """A link to an account that carries ANOTHER vault person's first anchor value (their
+    employee number) would take that person's account from them: an error unless a decision is
+    made for that person too (a link to their own account, or never_link) - a typo in a person
+    id must not hand one person's account to another."""
+    if not anchors:
+        return
+    field, attribute = anchors[0]
+    owners = {}
+    for pid, person in persons.items():
+        value = person_value(person, field)
+        if value is not None:
+            owners.setdefault(value.lower(), []).append(pid)
+    for decision in decisions.of_kind("link"):
+        account = by_key[decision.key]
+        for value in account.values(attribute):
+            for pid in owners.get(value.lower(), []):
+                if pid != decision.person and pid not in decided_persons:
+                    raise decisionslib.DecisionError(
+                        "%s: account %s carries person %s's %s (%s): linking it to person %s would take it from "
+                        "them; decide for person %s too (link them to their own account, or never_link), or correct "
+                        "the account's %s" % (decision.label(decisions.source), account.dn, pid, attribute, value,
+                                              decision.person, pid, attribute))
+
+
+def _automatic(persons, accounts, anchors, outside):
     result = Correlation()
     claimed = {}   # account dn -> person id
     blocked = set()  # account DNs in a conflict
