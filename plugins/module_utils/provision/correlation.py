@@ -140,6 +140,10 @@ def _decided(persons, accounts, anchors, outside, decisions):
             result.left_alone.append(account.dn)
             also.setdefault(pid, []).append(account.dn)
     overruled = _overruled(persons, by_key, links, anchors[1:], decided_persons)
+    # Redundant: the anchors alone would make the same match (no conflict either), so the
+    # decision can go. Asked of one correlation without the links, only when there are links.
+    unaided = _automatic(persons, [a for a in accounts if dnlib.normalise(a.dn) not in ignored], anchors, ()).matched \
+        if links else {}
     for decision in decisions.entries:
         entry = dict(decision.as_dict(), index=decision.index)
         if decision.kind == "link":
@@ -147,7 +151,7 @@ def _decided(persons, accounts, anchors, outside, decisions):
             result.matched[decision.person] = account
             entry["account"] = account.dn
             attribute = _anchored_by(persons[decision.person], account, anchors)
-            if attribute:
+            if attribute and unaided.get(decision.person) is account:
                 entry.update(effect="redundant", detail=f"the anchor {attribute} finds this account too: the decision can go")
             else:
                 entry.update(effect="linked", detail="linked by decision, over the anchors")

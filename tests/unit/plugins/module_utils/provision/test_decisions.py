@@ -150,7 +150,8 @@ def test_a_link_resolves_a_conflict_it_names_and_wins_over_the_later_anchor():
     assert result.matched == {"1": shared} and result.conflicts == []
     assert result.uncorrelated_persons == ["2"]  # a joiner: the account was decided to be 1's
     [entry] = result.decided
-    assert entry["effect"] == "redundant" and "wins over the anchors of person(s) 2" in entry["detail"]
+    assert entry["effect"] == "linked"  # not redundant: without it the conflict is back
+    assert "wins over the anchors of person(s) 2" in entry["detail"]
 
 
 def test_a_link_resolves_one_person_several_accounts_and_the_other_account_is_left_alone():
@@ -160,7 +161,7 @@ def test_a_link_resolves_one_person_several_accounts_and_the_other_account_is_le
     assert result.matched == {"1": new} and result.conflicts == []
     assert result.vanished == [] and result.left_alone == [old.dn]  # the person's, not a leaver's: not disabled
     [entry] = result.decided
-    assert entry["effect"] == "redundant"
+    assert entry["effect"] == "linked"
     assert "uid=jan,%s also carry the person's employeeNumber: left alone" % PEOPLE in entry["detail"]
 
 
