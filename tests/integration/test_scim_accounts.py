@@ -445,3 +445,42 @@ def test_a_long_run_says_what_it_does_and_its_result_stays_bounded(tmp_path):
         assert len(plan["correlation"]["uncorrelated_persons"]) == 8 and "truncated" not in plan["correlation"]
         real = play(tmp_path, scim, dict(options, max_actions=1000))
         assert "applying" in real.text and "applied" in real.text and real.rc == 0, real
+
+
+def test_correlation_decisions_link_a_user_made_before_the_collection_ignore_a_robot_and_never_link(tmp_path):
+    """On SCIM an account is named by the key the report shows: ``userName=<login>,ou=Users``."""
+    decisions = tmp_path / "decisions.yml"
+    decisions.write_text(yaml.safe_dump({"decisions": [
+        {"decision": "link", "person": "1001", "account": "userName=Ana.Lopez,ou=Users",
+         "reason": "her account from before the collection", "author": "alice"},
+        {"decision": "ignore", "account": "userName=svc.sync,ou=Users", "reason": "sync robot", "author": "bob"},
+        {"decision": "never_link", "person": "1002", "reason": "works offline", "author": "bob"},
+    ]}))
+    options = dict(OPTIONS, decisions_file=str(decisions))
+    with running_scim(log_requests=True) as scim:
+        seed(scim)
+        status, robot = scim.request("POST", "/Users", {"schemas": [USER], "userName": "svc.sync", "externalId": "9999",
+                                                       "active": True})  # an externalId nobody has: vanished
+        assert status == 201, robot
+        before = users(scim)
+        scim.clear_requests()
+        check = play(tmp_path, scim, options, check=True)
+        assert check.rc == 0, check
+        assert writes(scim) == [], "check mode wrote"
+        run = play(tmp_path, scim, options)
+        assert run.rc == 0, run
+        assert run.result["actions"] == check.result["actions"]
+        assert run.result["correlation"] == check.result["correlation"]
+        after = users(scim)
+        assert "ana.lopez1" not in after, "linked: no second account"
+        assert after["ana.lopez"]["externalId"] == "1001" and after["ana.lopez"]["displayName"] == "Ana Lopez"
+        assert after["svc.sync"] == before["svc.sync"], "ignored: not disabled"
+        assert "bo.berg" not in after, "never_link: not created"
+        correlation = run.result["correlation"]
+        assert correlation["ignored"] == ["userName=svc.sync,ou=Users"] and correlation["vanished"] == []
+        assert [e["effect"] for e in correlation["decisions"]["entries"]] == ["linked", "ignored", "no account"]
+        scim.clear_requests()
+        again = play(tmp_path, scim, options)
+        assert again.rc == 0 and again.result["changed"] is False, again
+        assert writes(scim) == []
+        assert again.result["correlation"]["decisions"]["entries"][0]["effect"] == "redundant"
