@@ -736,5 +736,5 @@ def test_correlation_decisions_on_ad_link_ignore_never_link_and_an_invalid_one_w
 
     rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
     assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
-    assert [e["effect"] for e in rerun.plan["correlation"]["decisions"]["entries"]] == ["redundant", "ignored",
-                                                                                          "no account"]
+    effects = [e["effect"] for e in rerun.plan["correlation"]["decisions"]["entries"]]
+    assert effects == ["redundant", "ignored", "no account"]

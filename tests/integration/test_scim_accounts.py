@@ -459,8 +459,8 @@ def test_correlation_decisions_link_a_user_made_before_the_collection_ignore_a_r
     options = dict(OPTIONS, decisions_file=str(decisions))
     with running_scim(log_requests=True) as scim:
         seed(scim)
-        status, robot = scim.request("POST", "/Users", {"schemas": [USER], "userName": "svc.sync", "externalId": "9999",
-                                                       "active": True})  # an externalId nobody has: vanished
+        robot = {"schemas": [USER], "userName": "svc.sync", "externalId": "9999", "active": True}
+        status, robot = scim.request("POST", "/Users", robot)  # an externalId nobody has: vanished
         assert status == 201, robot
         before = users(scim)
         scim.clear_requests()

@@ -252,3 +252,12 @@ def test_the_template_is_valid_yaml_applies_nothing_and_uncommented_it_still_nee
 def test_the_template_of_a_clean_report_is_an_empty_list():
     text = decisionslib.template({"conflicts": [], "uncorrelated_accounts": [], "vanished": []})
     assert yaml.safe_load(text) == {"decisions": []}
+
+
+def test_the_demo_example_file_parses_and_names_vault_persons(demo_collect):
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[5] / "inventories" / "demo" / "decisions.yml"
+    decisions = parse(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+    assert [d.kind for d in decisions.entries] == ["link", "ignore", "never_link"]
+    persons = demo_collect.document["persons"]
+    assert all(d.person in persons for d in decisions.entries if d.person)
