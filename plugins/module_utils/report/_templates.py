@@ -443,15 +443,21 @@ rx="3"></rect><text x="{{ chart.label_width + bar.length + 6 }}" y="{{ bar.y + 1
 {% endif %}
 {% if section.decisions %}
 <h3>Correlation decisions</h3>
-<p><span data-decisions="applied">{{ section.decisions|length }}</span> applied, <span data-decisions="redundant">{{ section.redundant }}</span> redundant (the anchors find them: they can go), <span data-decisions="ignored">{{ section.ignored|length }}</span> account(s) ignored.</p>
-<table class="decisions"><thead><tr><th>decision</th><th>person</th><th>account</th><th>effect</th><th>reason</th><th>author</th><th>date</th><th>ticket</th></tr></thead><tbody>
+<p><span data-decisions="applied">{{ section.decisions|length }}</span> applied,
+{#- #} <span data-decisions="redundant">{{ section.redundant }}</span> redundant (the anchors find them: they can go),
+{#- #} <span data-decisions="ignored">{{ section.ignored|length }}</span> account(s) ignored.</p>
+<table class="decisions"><thead><tr><th>decision</th><th>person</th><th>account</th><th>effect</th><th>reason</th>
+{#- #}<th>author</th><th>date</th><th>ticket</th></tr></thead><tbody>
 {% for item in section.decisions %}
 <tr data-decision="{{ item.kind }}"><td>{{ item.kind }}</td><td>{{ item.person or "" }}</td><td class="dn">{{ item.account or "" }}</td>
-{#- #}<td>{{ item.effect }}<div class="detail">{{ item.detail or "" }}</div></td><td>{{ item.reason }}</td><td>{{ item.author }}</td><td>{{ item.date or "" }}</td><td>{{ item.ticket or "" }}</td></tr>
+{#- #}<td>{{ item.effect }}<div class="detail">{{ item.detail or "" }}</div></td><td>{{ item.reason }}</td>
+{#- #}<td>{{ item.author }}</td><td>{{ item.date or "" }}</td><td>{{ item.ticket or "" }}</td></tr>
 {% endfor %}
 </tbody></table>
 {% endif %}
-{% for title, values in [("Vanished accounts", section.vanished), ("Accounts without an anchor", section.unanchored), ("Ignored accounts (decisions)", section.ignored)] if values %}
+{% set lists = [("Vanished accounts", section.vanished), ("Accounts without an anchor", section.unanchored),
+                ("Ignored accounts (decisions)", section.ignored)] %}
+{% for title, values in lists if values %}
 <details><summary>{{ title }}</summary><ul>{% for value in values %}<li>{{ value }}</li>{% endfor %}</ul></details>
 {% endfor %}
 {% endif %}
