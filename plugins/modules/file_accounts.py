@@ -664,7 +664,8 @@ correlation:
           one per decision in file order with C(index), C(decision), C(person) and/or C(account),
           C(reason), C(author), C(date), C(ticket), C(effect) (V(linked), V(redundant),
           V(ignored), V(left alone), V(no account)) and C(detail).
-        - C({applied - 0, redundant - 0, entries - []}) without a decisions file.
+        - C({applied - 0, redundant - 0, entries - []}) without a decisions file. C(entries) holds
+          at most O(max_actions) entries (C(truncated.decisions) counts the rest; the plan file has all).
       type: dict
       version_added: 0.2.0
   sample:

@@ -75,6 +75,11 @@ def bounded_outcome(outcome: dict, limit: int) -> dict:
         if len(values) > limit:
             correlation[key] = values[:limit]
             truncated[key] = len(values) - limit
+    decided = correlation.get("decisions")
+    if isinstance(decided, dict) and len(decided.get("entries") or []) > limit:
+        # a migration may link thousands of accounts by decision: their effects are in the plan file
+        truncated["decisions"] = len(decided["entries"]) - limit
+        correlation["decisions"] = dict(decided, entries=decided["entries"][:limit])
     if truncated:
         correlation["truncated"] = truncated
     out["correlation"] = correlation
