@@ -120,7 +120,8 @@ def _decided(persons, accounts, anchors, outside, decisions):
     ignored = set(d.key for d in decisions.of_kind("ignore"))
     decided_persons = set(d.person for d in decisions.entries if d.person is not None)
     linked_persons = set(d.person for d in links.values())
-    _identity_clashes(decisions, persons, by_key, anchors, decided_persons)
+    owners = _owners(persons, anchors)
+    _identity_clashes(decisions, owners, by_key, anchors, decided_persons)
     pool = [a for a in accounts if dnlib.normalise(a.dn) not in ignored and dnlib.normalise(a.dn) not in links]
     result = _automatic(dict((pid, p) for pid, p in persons.items() if pid not in linked_persons), pool, anchors, outside)
     # An account left over with a linked person's first anchor value (the person's second account)
@@ -165,6 +166,11 @@ def _decided(persons, accounts, anchors, outside, decisions):
             account = by_key[decision.key]
             result.ignored.append(account.dn)
             entry.update(account=account.dn, effect="ignored", detail="never touched, not counted as vanished or uncorrelated")
+            carried = sorted(set(pid for value in (account.values(first[1]) if first else [])
+                                 for pid in owners.get(value.lower(), [])))
+            if carried:  # the person is correlated without it: a joiner if it was their only account
+                entry["detail"] += "; it carries the %s of person(s) %s, who are correlated without it" % (
+                    first[1], ", ".join(carried))
         else:
             pid = decision.person
             result.never_linked.add(pid)
@@ -205,19 +211,25 @@ def _overruled(persons, by_key, links, anchors, decided_persons):
     return found
 
 
-def _identity_clashes(decisions, persons, by_key, anchors, decided_persons):
+def _owners(persons, anchors):
+    """First anchor value (lower case) -> the ids of the persons who have it."""
+    owners = {}
+    if anchors:
+        for pid, person in persons.items():
+            value = person_value(person, anchors[0][0])
+            if value is not None:
+                owners.setdefault(value.lower(), []).append(pid)
+    return owners
+
+
+def _identity_clashes(decisions, owners, by_key, anchors, decided_persons):
     """A link to an account that carries ANOTHER vault person's first anchor value (their
     employee number) would take that person's account from them: an error unless a decision is
     made for that person too (a link to their own account, or never_link) - a typo in a person
     id must not hand one person's account to another."""
     if not anchors:
         return
-    field, attribute = anchors[0]
-    owners = {}
-    for pid, person in persons.items():
-        value = person_value(person, field)
-        if value is not None:
-            owners.setdefault(value.lower(), []).append(pid)
+    attribute = anchors[0][1]
     for decision in decisions.of_kind("link"):
         account = by_key[decision.key]
         for value in account.values(attribute):

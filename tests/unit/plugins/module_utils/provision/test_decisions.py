@@ -181,6 +181,13 @@ def test_an_ignored_account_is_neither_vanished_nor_uncorrelated_nor_managed():
     assert [e["effect"] for e in result.decided] == ["ignored", "ignored"]
 
 
+def test_an_ignored_account_carrying_a_persons_anchor_says_so_and_the_person_is_correlated_without_it():
+    shared = account("svc-1", employeeNumber="1")
+    result = correlate(persons("1"), [shared], ANCHORS, decisions=decide(ignore("svc-1")))
+    assert result.matched == {} and result.uncorrelated_persons == ["1"]  # a joiner: the account is nobody's
+    assert "it carries the employeeNumber of person(s) 1, who are correlated without it" in result.decided[0]["detail"]
+
+
 def test_never_link_releases_the_anchors_match_and_creates_nothing():
     jan = account("jan", employeeNumber="1")
     result = correlate(persons("1", "2"), [jan], ANCHORS, decisions=decide(never("1"), never("2")))
