@@ -114,19 +114,19 @@ def _anchored_by(person, account, anchors):
 
 
 def _decided(persons, accounts, anchors, outside, decisions):
-    decisionslib.validate(decisions, persons, accounts)
-    by_key = dict((dnlib.normalise(a.dn), a) for a in accounts)
+    by_key = decisionslib.resolve(decisions, persons, accounts)
     links = dict((d.key, d) for d in decisions.of_kind("link"))
     ignored = set(d.key for d in decisions.of_kind("ignore"))
     decided_persons = set(d.person for d in decisions.entries if d.person is not None)
     linked_persons = set(d.person for d in links.values())
-    owners = _owners(persons, anchors)
-    _identity_clashes(decisions, owners, by_key, anchors, decided_persons)
-    pool = [a for a in accounts if dnlib.normalise(a.dn) not in ignored and dnlib.normalise(a.dn) not in links]
+    first = anchors[0] if anchors else None
+    seen = _SeenOnDecided(persons, accounts, anchors, by_key, links, decided_persons, linked_persons)
+    _identity_clashes(decisions, seen.owners, by_key, anchors, decided_persons)
+    decided_ids = set(id(a) for a in by_key.values())
+    pool = [a for a in accounts if id(a) not in decided_ids]
     result = _automatic(dict((pid, p) for pid, p in persons.items() if pid not in linked_persons), pool, anchors, outside)
     # An account left over with a linked person's first anchor value (the person's second account)
     # is theirs, not a leaver's: left alone rather than disabled as vanished.
-    first = anchors[0] if anchors else None
     linked_values = {}
     if first:
         for pid in linked_persons:
@@ -134,17 +134,14 @@ def _decided(persons, accounts, anchors, outside, decisions):
             if value is not None:
                 linked_values[value.lower()] = pid
     also = {}
-    for account in list(result.vanished):
-        pid = linked_values.get((account.first(first[1]) or "").lower()) if first else None
-        if pid is not None:
-            result.vanished.remove(account)
-            result.left_alone.append(account.dn)
-            also.setdefault(pid, []).append(account.dn)
-    overruled = _overruled(persons, by_key, links, anchors[1:], decided_persons)
-    # Redundant: the anchors alone would make the same match (no conflict either), so the
-    # decision can go. Asked of one correlation without the links, only when there are links.
-    unaided = _automatic(persons, [a for a in accounts if dnlib.normalise(a.dn) not in ignored], anchors, ()).matched \
-        if links else {}
+    if linked_values:
+        for account in list(result.vanished):
+            pid = linked_values.get((account.first(first[1]) or "").lower())
+            if pid is not None:
+                result.vanished.remove(account)
+                result.left_alone.append(account.dn)
+                also.setdefault(pid, []).append(account.dn)
+    unaided = seen.unaided(ignored)
     for decision in decisions.entries:
         entry = dict(decision.as_dict(), index=decision.index)
         if decision.kind == "link":
@@ -156,7 +153,7 @@ def _decided(persons, accounts, anchors, outside, decisions):
                 entry.update(effect="redundant", detail=f"the anchor {attribute} finds this account too: the decision can go")
             else:
                 entry.update(effect="linked", detail="linked by decision, over the anchors")
-            others = sorted(overruled.get(decision.key, ()))
+            others = sorted(seen.overruled.get(decision.key, ()))
             if others:
                 entry["detail"] += "; it wins over the anchors of person(s) %s" % ", ".join(others)
             if decision.person in also:
@@ -167,7 +164,7 @@ def _decided(persons, accounts, anchors, outside, decisions):
             result.ignored.append(account.dn)
             entry.update(account=account.dn, effect="ignored", detail="never touched, not counted as vanished or uncorrelated")
             carried = sorted(set(pid for value in (account.values(first[1]) if first else [])
-                                 for pid in owners.get(value.lower(), [])))
+                                 for pid in seen.owners.get(value.lower(), [])))
             if carried:  # the person is correlated without it: a joiner if it was their only account
                 entry["detail"] += "; it carries the %s of person(s) %s, who are correlated without it" % (
                     first[1], ", ".join(carried))
@@ -188,38 +185,61 @@ def _decided(persons, accounts, anchors, outside, decisions):
     return result
 
 
-def _overruled(persons, by_key, links, anchors, decided_persons):
-    """Linked account key -> persons whose later anchors (mail) it carries: the link wins over
-    them (they are correlated without it), which the decision's effect says. One pass over the
-    persons, not one per decision."""
-    index = {}
-    for key in links:
-        account = by_key[key]
-        for dummy, attribute in anchors:
-            for value in account.values(attribute):
-                index.setdefault((attribute, value.lower()), set()).add(key)
-    found = {}
-    if not index:
-        return found
-    for pid, person in persons.items():
-        if pid in decided_persons:
-            continue
-        for field, attribute in anchors:
-            value = person_value(person, field)
-            for key in index.get((attribute, value.lower()), ()) if value is not None else ():
-                found.setdefault(key, set()).add(pid)
-    return found
+class _SeenOnDecided(object):
+    """What the decided accounts and the linked persons share with everyone else, found in one
+    pass over the accounts and one over the persons (not one per decision):
 
+    - ``owners``: first anchor value (lower) -> persons with it, for the values decided accounts carry;
+    - ``overruled``: linked account key -> undecided persons whose later anchors (mail) it carries
+      (the link wins over them);
+    - ``unaided(ignored)``: the matches the anchors alone would make for the linked persons, from
+      a correlation of only the accounts and persons that could touch them (a decision the anchors
+      make by themselves is redundant). Fewer competitors can only add conflicts there, so a
+      link is never called redundant when the full correlation would not make it.
+    """
 
-def _owners(persons, anchors):
-    """First anchor value (lower case) -> the ids of the persons who have it."""
-    owners = {}
-    if anchors:
+    def __init__(self, persons, accounts, anchors, by_key, links, decided_persons, linked_persons):
+        self.persons, self.accounts, self.anchors = persons, accounts, anchors
+        carried = {}  # (anchor index, lower value) -> decided account keys carrying it
+        for key, account in by_key.items():
+            for index, (dummy, attribute) in enumerate(anchors):
+                for value in account.values(attribute):
+                    carried.setdefault((index, value.lower()), []).append(key)
+        wanted = set()  # (anchor index, lower value) of the linked persons
+        for pid in linked_persons:
+            for index, (field, dummy) in enumerate(anchors):
+                value = person_value(persons[pid], field)
+                if value is not None:
+                    wanted.add((index, value.lower()))
+        # The accounts that carry a linked person's value could make (or spoil) their match.
+        self.near = [a for a in accounts if any((i, v.lower()) in wanted for i, (dummy, attribute) in enumerate(anchors)
+                                                for v in a.values(attribute))] if wanted else []
+        near_values = set((i, v.lower()) for a in self.near for i, (dummy, attribute) in enumerate(anchors)
+                          for v in a.values(attribute))
+        self.owners, self.overruled, self.competitors = {}, {}, set(linked_persons)
         for pid, person in persons.items():
-            value = person_value(person, anchors[0][0])
-            if value is not None:
-                owners.setdefault(value.lower(), []).append(pid)
-    return owners
+            for index, (field, dummy) in enumerate(anchors):
+                value = person_value(person, field)
+                if value is None:
+                    continue
+                lower = value.lower()
+                keys = carried.get((index, lower))
+                if keys and index == 0:
+                    self.owners.setdefault(lower, []).append(pid)
+                elif keys and pid not in decided_persons:
+                    for key in keys:
+                        if key in links:
+                            self.overruled.setdefault(key, set()).add(pid)
+                if (index, lower) in near_values:
+                    self.competitors.add(pid)
+        self.has_links = bool(links)
+
+    def unaided(self, ignored):
+        if not self.has_links:
+            return {}
+        accounts = [a for a in self.near if dnlib.normalise(a.dn) not in ignored]
+        persons = dict((pid, self.persons[pid]) for pid in self.competitors)
+        return _automatic(persons, accounts, self.anchors, ()).matched
 
 
 def _identity_clashes(decisions, owners, by_key, anchors, decided_persons):

@@ -18,7 +18,7 @@ correlate lookup is not a review) and optionally a ``date`` and a ``ticket``. Ac
 by the key the correlation report shows (a DN; SCIM ``userName=<login>,ou=Users``), compared as
 DNs (case and spaces around separators do not matter).
 
-Pure: ``parse`` reads a loaded YAML document, ``validate`` checks it against the vault and the
+Pure: ``parse`` reads a loaded YAML document, ``resolve`` checks it against the vault and the
 accounts read, ``template`` writes a starting file; correlation applies the decisions.
 """
 
@@ -163,20 +163,33 @@ def _contradictions(decisions: Decisions) -> None:
             by_account[decision.key] = decision
 
 
-def validate(decisions: Decisions, persons: Dict[str, dict], accounts: Iterable) -> None:
-    """Every person a decision names is in the vault, every account in the accounts read (the
-    target's managed scope): else ``DecisionError``, before anything is planned or written."""
-    keys = set(dnlib.normalise(account.dn) for account in accounts)
+def resolve(decisions: Decisions, persons: Dict[str, dict], accounts: Iterable) -> Dict[str, object]:
+    """The accounts the decisions name (decision key -> account), checked: every person a decision
+    names is in the vault, every account is among the accounts read (the target's managed scope);
+    else ``DecisionError``, before anything is planned or written."""
+    accounts = list(accounts)
+    wanted = set(d.key for d in decisions.entries if d.key is not None)
+    found = {}
+    for account in accounts:  # DNs as the directory returns them: their lower case is the key
+        key = account.dn.lower()
+        if key in wanted:
+            found[key] = account
+    if len(found) < len(wanted):  # typed in another form (spaces, escapes): compare as DNs
+        for account in accounts:
+            key = dnlib.normalise(account.dn)
+            if key in wanted:
+                found.setdefault(key, account)
     problems = []
     for decision in decisions.entries:
         if decision.person is not None and decision.person not in persons:
             problems.append(f"{decision.label(decisions.source)}: person {decision.person} is not in the vault")
-        if decision.account is not None and decision.key not in keys:
+        if decision.account is not None and decision.key not in found:
             problems.append("%s: account %s is not in the target's managed scope (read: %d accounts)"
-                            % (decision.label(decisions.source), decision.account, len(keys)))
+                            % (decision.label(decisions.source), decision.account, len(accounts)))
     if problems:
         more = "" if len(problems) == 1 else " (and %d more: %s)" % (len(problems) - 1, "; ".join(problems[1:5]))
         raise DecisionError(problems[0] + more)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
