@@ -137,6 +137,8 @@ def _entry(entry, index, source) -> Decision:
             value = _text(entry.get(name))
             if value is None:
                 raise DecisionError(f"{where}: {name} must be a text or a date")
+            if value.lower() == UNREVIEWED:
+                raise DecisionError(f"{where}: {name} is still TODO: fill it in or leave it out")
             values[name] = value
     if "account" in values and not dnlib.split(values["account"]):
         raise DecisionError(f"{where}: account {values['account']!r} is not an account key (a DN)")

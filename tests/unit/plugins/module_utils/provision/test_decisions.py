@@ -75,6 +75,8 @@ def test_a_person_id_written_as_a_number_is_its_text():
     ([{"decision": "ignore", "account": "uid=x,o=y", "reason": "", "author": "a"}], "reason is required"),
     ([{"decision": "never_link", "person": "1", "reason": "r", "author": "TODO"}], "author is still TODO"),
     ([{"decision": "never_link", "person": "1", "reason": "todo", "author": "a"}], "reason is still TODO"),
+    ([{"decision": "never_link", "person": "1", "reason": "r", "author": "a", "date": "TODO"}],
+     "date is still TODO: fill it in or leave it out"),
     ([{"decision": "never_link", "person": "1", "account": "uid=x,o=y", "reason": "r", "author": "a"}],
      "unknown key(s) account (a never_link names person)"),
     ([{"decision": "ignore", "account": "uid=x,o=y", "reasn": "r", "reason": "r", "author": "a"}], "unknown key(s) reasn"),
