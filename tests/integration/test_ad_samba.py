@@ -701,6 +701,8 @@ def test_an_approved_plan_is_applied_exactly_on_ad_and_refused_once_the_domain_m
     assert again.rc != 0 and again.plan["stopped"] == {"reason": "approval", "changed": ["directory"]}, again
     assert "nothing was written" in again.text
     assert dict((k, int(a["uSNChanged"])) for k, (d, a) in managed(fresh_ad).items()) == usn
+
+
 def test_correlation_decisions_on_ad_link_ignore_never_link_and_an_invalid_one_writes_nothing(collect_workspace,
                                                                                               fresh_ad):
     import yaml

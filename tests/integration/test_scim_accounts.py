@@ -478,6 +478,8 @@ def test_an_approved_plan_is_applied_exactly_and_refused_once_the_tenant_changed
         assert refused.rc != 0 and refused.result["stopped"] == {"reason": "approval", "changed": ["directory"]}, refused
         assert writes(scim) == [], "a refused plan wrote"
         assert "change-board-key" not in refused.text
+
+
 def test_correlation_decisions_link_a_user_made_before_the_collection_ignore_a_robot_and_never_link(tmp_path):
     """On SCIM an account is named by the key the report shows: ``userName=<login>,ou=Users``."""
     decisions = tmp_path / "decisions.yml"
