@@ -197,6 +197,10 @@ No target was evaluated.
 _{% if section.check_mode %}check mode: nothing was written{% else %}real run{% endif %}_
 
 {% endif %}
+{% if section.plan_digest %}
+Plan `{{ section.plan_digest|md }}` ({% if section.plan_signed %}signed: apply exactly it with `approved_plan`{% else %}unsigned: it cannot be approved{% endif %})
+
+{% endif %}
 ##{% if multi %}#{% endif %} Totals
 
 |{% for key, count in section.summary %} {{ key|md }} |{% endfor %}
@@ -364,7 +368,8 @@ aria-label="Filter actions" autocomplete="off">
 <p class="banner bad">The plan could not be built: <span data-section-error>{{ section.error }}</span></p>
 {% else %}
 <p class="meta">Reference date <span data-reference-date>{{ section.reference_date or "unknown" }}</span> &middot;
-{#- #} {% if section.check_mode is none %}plan{% elif section.check_mode %}check mode - nothing was written{% else %}real run{% endif %}</p>
+{#- #} {% if section.check_mode is none %}plan{% elif section.check_mode %}check mode - nothing was written{% else %}real run{% endif %}
+{%- if section.plan_digest %} &middot; plan <code data-plan-digest data-plan-signed="{{ section.plan_signed|lower }}">{{ section.plan_digest }}</code>{% endif %}</p>
 {% set chart = section.chart %}
 <div class="grid"><div><h3>Planned operations</h3><svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" \
 aria-label="Planned operations per action" width="{{ chart.width }}" height="{{ chart.height }}" \

@@ -334,6 +334,8 @@ class Section:
     decisions: list[Decision] = field(default_factory=list)
     redundant: int = 0  # links the anchors find by themselves: they can go
     ignored: list = field(default_factory=list)  # accounts an ignore decision names
+    plan_digest: str = ""  # the sealed plan's digest (with plan_file): what an approver approves
+    plan_signed: bool = False
 
 
 @dataclass(frozen=True)
@@ -404,7 +406,14 @@ def _section(name: str, result: dict, keys: list[str], limit: int | None) -> Sec
         redundant=_int((correlation.get("decisions") or {}).get("redundant")
                        if isinstance(correlation.get("decisions"), dict) else 0),
         ignored=_listed(correlation.get("ignored")),
+        plan_digest=str(_approval(result).get("digest") or ""),
+        plan_signed=bool(_approval(result).get("signature")),
     )
+
+
+def _approval(result) -> dict:
+    approval = result.get("approval")
+    return approval if isinstance(approval, dict) else {}
 
 
 def _decisions(report) -> list[Decision]:

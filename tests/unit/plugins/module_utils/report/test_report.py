@@ -377,3 +377,14 @@ def test_markdown_and_html_show_the_decisions_and_their_effect():
     assert '<tr data-decision="link">' in page and "CHG-7" in page and "the decision can go" in page
     assert "Ignored accounts (decisions)" in page
     assert json.loads(report.render_json(DECIDED))["targets"]["target"]["correlation"]["decisions"]["applied"] == 2
+
+
+def test_the_sealed_plan_digest_is_shown_for_the_approver():
+    sealed = dict(RESULT, approval={"digest": "9f2c4e0d8b1a", "signature": "ab12"})
+    text = report.render_markdown(sealed, target="ldap1")
+    assert "Plan `9f2c4e0d8b1a` (signed: apply exactly it with `approved_plan`)" in text
+    unsigned = report.render_markdown(dict(RESULT, approval={"digest": "9f2c", "signature": None}), target="ldap1")
+    assert "Plan `9f2c` (unsigned: it cannot be approved)" in unsigned
+    assert "Plan `" not in report.render_markdown(RESULT, target="ldap1")
+    page = report.render_html(sealed, target="ldap1")
+    assert '<code data-plan-digest data-plan-signed="true">9f2c4e0d8b1a</code>' in page
