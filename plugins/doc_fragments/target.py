@@ -213,7 +213,7 @@ options:
         and the directory as read (accounts in scope, managed groups) are those the plan was
         computed from; then it plans again, on the plan's reference date, and applies only when
         the new plan is the approved one. Any difference refuses the run with nothing written,
-        naming what changed (RV(stopped.reason) V(approval)), in check mode too.
+        naming what changed (RV(stopped) with C(reason) V(approval)), in check mode too.
       - An approved plan is applied even when it exceeds a threshold - the approval is the consent
         O(allow_threshold_override) otherwise gives.
       - O(reference_date), when set, must be the plan's.
