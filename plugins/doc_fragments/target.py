@@ -159,6 +159,34 @@ options:
       - Set it with check mode to see what a later date would do (a what-if). A real run with a
         reference date applies that date's states.
     type: str
+  only:
+    description:
+      - Limit the run to these persons (vault person ids) - to try the configuration in production
+        on one account, or to provision one joiner now without applying everything else that is
+        pending. Empty (the default) - everyone.
+      - 'The plan is the full run''s, cut to the named persons: correlation, unique names and DNs
+        are computed over the whole population (a joiner gets the name a full run would give), then
+        only the named persons'' operations are kept - their account''s create, update, move,
+        enable, disable or delete, and their own group grants and revokes (a group''s write holds
+        only their member changes). Nobody else, and no uncorrelated account, is written; the
+        containers created (O(jml.provisioning.ldap_accounts#module:create_containers)) are the
+        ones the named persons need.'
+      - A person who left the vault (a leaver whose account is disabled as vanished) is named by
+        their account's anchor value (O(anchor.attribute)), which their actions show as C(person).
+      - An id that is neither a vault person nor the anchor of an account whose person left the
+        vault fails the task before anything is written, in check mode too.
+      - A link to another person's account (C(manager_dn)) names that account where it is after
+        this run - the current DN of a manager who is not named; none for a manager whose account
+        this run does not create (the link is set by a later run that names them). RV(only) lists
+        these C(unset_links).
+      - 'O(thresholds): the counts are the named persons'' operations; a C(percent) keeps the
+        whole target''s managed accounts as its base (with the subset as base, the default 10% would
+        refuse to disable one named leaver - 10% of 1 is 0). C(count) limits are unchanged.'
+      - Check mode, RV(summary), RV(actions), RV(rules), RV(failures) and the plan file are the
+        limited run's; RV(correlation) is the whole target's; RV(only) says the run was limited.
+    type: list
+    elements: str
+    default: []
   thresholds:
     description:
       - Limits per action that stop a run before it writes anything - protection against a

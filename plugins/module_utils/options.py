@@ -228,6 +228,7 @@ def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
         rules=dict(type="list", elements="dict", default=[]),
         rules_file=dict(type="path"),
         reference_date=dict(type="str"),
+        only=dict(type="list", elements="str", default=[]),
         thresholds=dict(type="dict"),
         allow_threshold_override=dict(type="bool", default=False),
         max_actions=dict(type="int", default=1000),

@@ -521,6 +521,17 @@ EXAMPLES = r"""
     columns: [personnel_number, login, given_name, family_name, cost_centre, fte, active]
     thresholds:
       disable: {count: 5, percent: 10}
+
+- name: Take one leaver out of the badge export now (named by their anchor - they left the vault)
+  jml.provisioning.file_accounts:
+    vault: /var/lib/jml/vault.json
+    path: /srv/exports/badge/accounts.csv
+    username:
+      candidates:
+        - "(person.name.given | ascii) ~ '.' ~ (person.name | family_name | ascii) ~ (n if n > 1 else '')"
+    attributes:
+      display_name: person.name.display
+    only: ["10007"]
 """
 
 RETURN = r"""
@@ -689,6 +700,17 @@ thresholds:
   returned: always
   type: dict
   sample: {disable: {count: 2, limit: 10, exceeded: false}}
+only:
+  description:
+    - V(null) for a run over everyone. With O(only), the run was limited to the named persons -
+      C(persons) (the ids, sorted), C(count), and C(unset_links) - the named persons whose link to
+      another account (C(manager_dn)) was left unset because this run does not create that
+      account (each C(person) and its C(manager)).
+    - RV(summary), RV(actions), RV(rules) and RV(failures) are then the named persons' only;
+      RV(correlation) is the whole target's.
+  returned: always
+  type: dict
+  sample: {persons: ["10023"], count: 1, unset_links: []}
 failures_truncated:
   description:
     - How many failures RV(failures) leaves out - it lists at most O(max_actions); the plan file

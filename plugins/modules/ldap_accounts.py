@@ -699,6 +699,25 @@ EXAMPLES = r"""
     thresholds:
       disable: {percent: 5}
     approved_plan: /var/lib/jml/plan.json
+
+- name: One joiner now - the full plan cut to person 10023, nobody else is written
+  jml.provisioning.ldap_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      server_uri: ldaps://ldap.example.test
+      bind_dn: cn=jml,ou=services,dc=example,dc=test
+      bind_password: "{{ jml_ldap_bind_password }}"
+    accounts_dn: ou=people,dc=example,dc=test
+    username:
+      candidates:
+        - "(person.name.given | slug) ~ '.' ~ (person.name.family | slug) ~ (n if n > 1 else '')"
+    attributes:
+      cn: person.name.display
+      sn: person.name.family
+      givenName: person.name.given
+      manager: manager_dn
+    only: ["10023"]
+  register: one_joiner
 """
 
 RETURN = r"""
@@ -887,6 +906,17 @@ thresholds:
   returned: always
   type: dict
   sample: {disable: {count: 2, limit: 10, exceeded: false}}
+only:
+  description:
+    - V(null) for a run over everyone. With O(only), the run was limited to the named persons -
+      C(persons) (the ids, sorted), C(count), and C(unset_links) - the named persons whose link to
+      another account (C(manager_dn)) was left unset because this run does not create that
+      account (each C(person) and its C(manager)).
+    - RV(summary), RV(actions), RV(rules) and RV(failures) are then the named persons' only;
+      RV(correlation) is the whole target's.
+  returned: always
+  type: dict
+  sample: {persons: ["10023"], count: 1, unset_links: []}
 failures_truncated:
   description:
     - How many failures RV(failures) leaves out - it lists at most O(max_actions); the plan file

@@ -317,6 +317,19 @@ EXAMPLES = r"""
     attributes:
       displayName: person.name.display
       userType: "'Employee'"
+
+- name: Try the configuration on two persons in production first (check mode, then for real)
+  jml.provisioning.scim_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      base_url: https://scim.example.com/v2
+      auth: {type: bearer, token: "{{ scim_token }}"}
+    username:
+      candidates: ["person.email"]
+      allowed_characters: a-z0-9._@-
+    attributes:
+      displayName: person.name.display
+    only: ["10023", "10031"]
 """
 
 RETURN = r"""
@@ -493,6 +506,17 @@ thresholds:
   returned: always
   type: dict
   sample: {disable: {count: 2, limit: 10, exceeded: false}}
+only:
+  description:
+    - V(null) for a run over everyone. With O(only), the run was limited to the named persons -
+      C(persons) (the ids, sorted), C(count), and C(unset_links) - the named persons whose link to
+      another account (C(manager_dn)) was left unset because this run does not create that
+      account (each C(person) and its C(manager)).
+    - RV(summary), RV(actions), RV(rules) and RV(failures) are then the named persons' only;
+      RV(correlation) is the whole target's.
+  returned: always
+  type: dict
+  sample: {persons: ["10023"], count: 1, unset_links: []}
 failures_truncated:
   description:
     - How many failures RV(failures) leaves out - it lists at most O(max_actions); the plan file

@@ -195,7 +195,7 @@ class TargetAction(ActionBase):
                 check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
                 notifier=notifier, progress=self._progress(), approved=options["_approved"],
-                fingerprint=options["_sealing"] is not None)
+                fingerprint=options["_sealing"] is not None, only=options["only"])
         except self.TARGET_ERRORS + (ValueError,) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         finally:

@@ -115,6 +115,14 @@ class Plan:
     managed: int = 0     # existing accounts this run manages (base of percentage thresholds)
     rules: Dict[str, dict] = field(default_factory=dict)  # rule name -> {gain: [person ids], lose: [person ids]}
     names_needed: bool = False  # planned without the directory's names, and a login needs them
+    # Pass 1's placements of every person (named by ``only`` or not), so the directory's answers
+    # between passes are asked for the whole population and a limited run names people as a full one:
+    joiners: List[str] = field(default_factory=list)     # person ids placed for a new account
+    placements: Set[str] = field(default_factory=set)   # normalised DNs pass 1 creates or renames to
+    # With ``only``: ids that are neither a vault person nor the anchor of an account that left
+    # the vault (the run refuses them before any write), and links left unset (see ``_Planner``).
+    only_unknown: List[str] = field(default_factory=list)
+    unset_links: List[dict] = field(default_factory=list)  # {person, manager}
 
     def counts(self) -> Dict[str, int]:
         summary = dict((key, 0) for key in SUMMARY_KEYS)
@@ -317,8 +325,13 @@ def _account_view(account):
 
 
 class _Planner(object):
-    def __init__(self, persons, accounts, config, today, taken_names, groups=None, held_dns=(), outside=()):
+    def __init__(self, persons, accounts, config, today, taken_names, groups=None, held_dns=(), outside=(),
+                 only=None):
         self.persons = persons
+        # ``only``: the person ids (and leavers' anchor values) whose operations this run keeps;
+        # None: everyone. Pass 1 places everyone all the same (see ``build``).
+        self.only = None if only is None else frozenset(only)
+        self.only_folded = None if only is None else frozenset(v.lower() for v in only)
         self.accounts = list(accounts) + list(outside) if config.adopt_outside else accounts
         self.outside = () if config.adopt_outside else outside
         self.config = config
@@ -328,6 +341,7 @@ class _Planner(object):
         self._registry = None
         self.plan = Plan()
         self.final_dn = {}      # person id -> DN after this run
+        self.link_dn = self.final_dn  # person id -> DN a link to them names (see ``links_after_this_run``)
         self.entries = []       # (pid, person, status, account or None, username, target dn)
         self.groups = groups or {}  # normalised group DN -> {dn, exists, members}
         self.managed_accounts = {}  # person id -> (current DN or None, DN after this run)
@@ -442,6 +456,8 @@ class _Planner(object):
         correlation = correlate(self.persons, self.accounts, config.anchors, self.outside, config.decisions)
         self.plan.correlation = correlation
         self.plan.managed = len(correlation.matched) + len(correlation.vanished)
+        if self.only is not None:
+            self.plan.only_unknown = self.unknown_named(correlation)
         for pid in sorted(self.persons):
             person = self.persons[pid]
             if pid in correlation.conflicted_persons:
@@ -474,10 +490,47 @@ class _Planner(object):
                 continue
             self.final_dn[pid] = target
             self.entries.append((pid, person, status, account, username, target))
+            if account is None:
+                self.plan.joiners.append(pid)
+                self.plan.placements.add(dnlib.normalise(target))
+            elif dnlib.normalise(target) != dnlib.normalise(account.dn):
+                self.plan.placements.add(dnlib.normalise(target))
+
+    def named(self, pid):
+        """Whether this run keeps ``pid``'s operations (a person id, or a leaver's anchor value)."""
+        return self.only is None or pid in self.only or (pid is not None and pid.lower() in self.only_folded)
+
+    def unknown_named(self, correlation):
+        """The ids in ``only`` that name nobody: neither a vault person nor the first-anchor value
+        of an account whose person left the vault (a leaver is named by it: their ``person``)."""
+        attribute = self.config.anchors[0][1] if self.config.anchors else None
+        left = set()
+        for account in correlation.vanished:
+            left.update(v.lower() for v in account.values(attribute))
+        return sorted(pid for pid in self.only if pid not in self.persons and pid.lower() not in left)
+
+    def links_after_this_run(self):
+        """With ``only``, a link (``manager_dn``) names the DN its account has after *this* run:
+        a person who is not named keeps their current DN (their move is not made), and one whose
+        account this run does not create gives no link - never a DN no entry will hold. A later
+        run that names them (or a full run) sets the link; ``plan.unset_links`` says which."""
+        if self.only is None:
+            return
+        self.link_dn = dict(self.final_dn)
+        for pid, person, status, account, username, target in self.entries:
+            if self.named(pid):
+                continue
+            if account is not None:
+                self.link_dn[pid] = account.dn
+            else:
+                self.link_dn.pop(pid, None)
 
     # Pass 2: what to write for each of them.
     def reconcile(self):
+        self.links_after_this_run()
         for pid, person, status, account, username, target in self.entries:
+            if not self.named(pid):
+                continue  # placed (its names and DN are taken as in a full run), not written
             try:
                 if account is None:
                     self.create(pid, person, status, username, target)
@@ -489,9 +542,12 @@ class _Planner(object):
                 self.problem(pid, "create" if account is None else "update", account.dn if account else target, exc)
         if self.config.vanished == "disable":
             for account in self.plan.correlation.vanished:
-                self.vanished(account)
+                if self.named(account.first(self.config.anchors[0][1])):
+                    self.vanished(account)
         if self.config.rules:
             self.memberships()
+        if self.only is not None:  # a person who is not named is not judged: neither are their problems
+            self.plan.problems = [p for p in self.plan.problems if p.get("person") is None or self.named(p["person"])]
 
     def entitlements(self, pid, person, status, account, username):
         """The rules' groups and attribute values for one person (none for leavers, when configured)."""
@@ -541,7 +597,9 @@ class _Planner(object):
         config = self.config
         scope = self.scope(person, status, account, username)
         manager = person.get("manager")
-        scope["manager_dn"] = self.final_dn.get(manager) if manager else None
+        scope["manager_dn"] = self.link_dn.get(manager) if manager else None
+        if manager and self.only is not None and scope["manager_dn"] is None and manager in self.final_dn:
+            self.plan.unset_links.append({"person": person.get("id"), "manager": manager})
         values = {}
         for attribute, expression in config.attributes.items():
             values[attribute] = as_values(expression.evaluate(scope))
@@ -653,7 +711,7 @@ class _Planner(object):
 
 def build(persons: Dict[str, dict], accounts: List[Account], config: TargetConfig, today: datetime.date,
           taken_names=None, groups: Optional[Dict[str, dict]] = None, held_dns: Iterable[str] = (),
-          outside: Iterable[Account] = ()) -> Plan:
+          outside: Iterable[Account] = (), only: Optional[Iterable[str]] = None) -> Plan:
     """The complete, ordered plan for one target.
 
     ``persons``: vault persons (id -> person); ``accounts``: the managed scope as ``Account``
@@ -664,8 +722,14 @@ def build(persons: Dict[str, dict], accounts: List[Account], config: TargetConfi
     {dn, exists, members}); ``held_dns``: DNs other objects (not managed accounts) hold, which a
     joiner's RDN must not take; ``outside``: accounts outside the managed scope that carry a
     joiner's anchor (adopted with ``config.adopt_outside``, else conflicts).
+
+    ``only``: person ids (a leaver: their account's anchor value) whose operations the plan keeps
+    (None: everyone). Correlation, names and DNs are those of the full plan - the same accounts
+    and groups are read, uniqueness sees everyone - and then only the named persons are judged:
+    their account's operations and their own memberships (a group's batch holds only their
+    member changes); everyone else, and every uncorrelated account, is left as it is.
     """
-    planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns, outside)
+    planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns, outside, only)
     try:
         planner.place()
     except _NamesNeeded:
@@ -730,7 +794,7 @@ def evaluate_thresholds(plan: Plan, thresholds: Optional[dict]) -> Dict[str, dic
 
 def new_dns(plan: Plan) -> Set[str]:
     """Normalised DNs the plan creates or renames entries to: the ones another object may hold."""
-    found = set()
+    found = set(plan.placements)  # every person's, named by ``only`` or not: names as in a full run
     for op in plan.operations:
         placed = dnlib.normalise(op.placed_dn) if op.placed_dn else None
         if placed and (op.action == "create" or placed != dnlib.normalise(op.dn)):  # a case-only rename: its own DN
@@ -774,13 +838,14 @@ def limit_violations(operations: List[Operation], config: TargetConfig) -> Dict[
 
 
 def joiner_anchors(plan: Plan, persons: Dict[str, dict], config: TargetConfig) -> List[str]:
-    """The first-anchor values of the persons the plan creates an account for: looked up in the
-    whole naming context before anything is created (an account may carry them elsewhere)."""
+    """The first-anchor values of the persons the plan places for a new account (every joiner,
+    named by ``only`` or not): looked up in the whole naming context before anything is created
+    (an account may carry them elsewhere)."""
     field = config.anchors[0][0]
     values = set()
-    for op in plan.operations:
-        if op.action == "create" and op.person in persons:
-            value = person_value(persons[op.person], field)
+    for pid in plan.joiners:
+        if pid in persons:
+            value = person_value(persons[pid], field)
             if value is not None:
                 values.add(value)
     return values

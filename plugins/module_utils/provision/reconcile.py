@@ -68,7 +68,7 @@ def with_group_dns(config: planlib.TargetConfig, target: Target) -> planlib.Targ
 MAX_PLACEMENT_PASSES = 3
 
 
-def _plan_with_directory_answers(persons, accounts, config, target, today, groups):
+def _plan_with_directory_answers(persons, accounts, config, target, today, groups, only=None):
     """Plan, then ask the target what only the directory knows about the plan's joiners, and plan
     again with the answers; the planner stays pure (one bulk look-up between passes):
 
@@ -82,10 +82,11 @@ def _plan_with_directory_answers(persons, accounts, config, target, today, group
 
     def plan_with(**answers):
         plan = planlib.build(persons, accounts, config, today, groups=groups,
-                             taken_names=names[0] if names else planlib.NAMES_UNKNOWN, **answers)
+                             taken_names=names[0] if names else planlib.NAMES_UNKNOWN, only=only, **answers)
         if plan.names_needed:
             names.append(target.taken_names())
-            plan = planlib.build(persons, accounts, config, today, taken_names=names[0], groups=groups, **answers)
+            plan = planlib.build(persons, accounts, config, today, taken_names=names[0], groups=groups, only=only,
+                                 **answers)
         return plan
     plan = plan_with()
     values = planlib.joiner_anchors(plan, persons, config)
@@ -166,11 +167,28 @@ def _missing_link(op, missing, dn_attributes):
     return None
 
 
+def _anchor_name(config):
+    return "anchor (%s)" % config.anchors[0][1] if config.anchors else "anchor"
+
+
+def only_report(only: Optional[List[str]], plan: planlib.Plan) -> Optional[dict]:
+    """The result's ``only``: None for a run over everyone; else the named ids, how many, and the
+    links left unset because the account they would name is not made by this run.
+
+    Percentage thresholds keep the whole target's managed accounts as their base: the subset's
+    own size would make the default ``disable: 10%`` refuse to disable one named leaver (10% of
+    1 is 0), while a run limited to named persons cannot reach beyond them; the counts they are
+    compared with are the subset's."""
+    if only is None:
+        return None
+    return {"persons": list(only), "count": len(only), "unset_links": list(plan.unset_links)}
+
+
 def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, today: datetime.date,
         check_mode: bool = False, thresholds: Optional[dict] = None, override_thresholds: bool = False,
         max_actions: int = 1000, notifier: Optional[Callable[[list], dict]] = None,
         progress: Optional[Callable[..., None]] = None, approved: Optional[approvallib.Approval] = None,
-        fingerprint: bool = False) -> Tuple[dict, List[planlib.Operation]]:
+        fingerprint: bool = False, only: Optional[List[str]] = None) -> Tuple[dict, List[planlib.Operation]]:
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
@@ -195,6 +213,12 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     this run's directory and plan are those of the approved plan - otherwise nothing is written
     (``stopped.reason: approval``); when they are, its thresholds are waived (the approval is the
     consent). The shell has checked the vault, the configuration and the signature before.
+
+    ``only``: person ids (a leaver who left the vault: their account's anchor value) to limit the
+    run to; None or empty: everyone. The plan is the full plan's, cut to the named persons'
+    operations (see ``plan.build``); an id that names nobody raises ``ValueError`` before any
+    write, in check mode too. Percentage thresholds keep the accounts of the whole target as their
+    base (see ``only_report``); the result's ``only`` says the run was limited.
     """
     tell = progress or (lambda phase, **counts: None)
     if not isinstance(target, Target):
@@ -206,7 +230,11 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     sealed = {}
     if fingerprint or approved is not None:
         sealed["fingerprints"] = {"directory": approvallib.directory_fingerprint(accounts, groups)}
-    plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups)
+    only = sorted(set(str(pid) for pid in only)) if only else None
+    plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups, only)
+    if only is not None and plan.only_unknown:
+        raise ValueError("only names %s, which is neither a person in the vault nor the %s of an account "
+                         "whose person left it" % (", ".join(plan.only_unknown), _anchor_name(config)))
     _with_containers(plan, target, config)
     threshold_report = planlib.evaluate_thresholds(plan, thresholds)
     exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
@@ -249,6 +277,7 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
         "applied": len(applied),  # operations the directory confirmed (0 in check mode)
         "reference_date": today.isoformat(),
         "alerts": dict(NO_ALERTS, failed=[], undeliverable=[]),
+        "only": only_report(only, plan),
     }
     if sealed:
         result["approval"] = sealed

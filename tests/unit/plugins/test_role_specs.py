@@ -19,7 +19,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.options import (
 ROLES = Path(__file__).resolve().parents[3] / "roles"
 ROLE = ROLES / "ldap_target"
 # Module option -> the role variable that feeds it, where the name is not jml_ldap_<option>.
-RENAMED = {"vault": "jml_vault_path", "vault_id": "jml_vault_id", "encrypt": "jml_vault_encrypt"}
+RENAMED = {"vault": "jml_vault_path", "vault_id": "jml_vault_id", "encrypt": "jml_vault_encrypt", "only": "jml_only"}
 
 
 def _module_options():
