@@ -336,6 +336,7 @@ class Section:
     ignored: list = field(default_factory=list)  # accounts an ignore decision names
     plan_digest: str = ""  # the sealed plan's digest (with plan_file): what an approver approves
     plan_signed: bool = False
+    only: list = field(default_factory=list)  # the persons a run limited with ``only`` was limited to
 
 
 @dataclass(frozen=True)
@@ -408,6 +409,7 @@ def _section(name: str, result: dict, keys: list[str], limit: int | None) -> Sec
         ignored=_listed(correlation.get("ignored")),
         plan_digest=str(_approval(result).get("digest") or ""),
         plan_signed=bool(_approval(result).get("signature")),
+        only=[str(pid) for pid in ((result.get("only") or {}).get("persons") or [])],
     )
 
 

@@ -388,3 +388,12 @@ def test_the_sealed_plan_digest_is_shown_for_the_approver():
     assert "Plan `" not in report.render_markdown(RESULT, target="ldap1")
     page = report.render_html(sealed, target="ldap1")
     assert '<code data-plan-digest data-plan-signed="true">9f2c4e0d8b1a</code>' in page
+
+
+def test_a_run_limited_with_only_says_so_in_markdown_and_html():
+    limited = dict(copy.deepcopy(RESULT), only={"persons": ["10023", "10024"], "count": 2, "unset_links": []})
+    assert "_limited to 2 person(s) (only): 10023, 10024_" in report.render_markdown(limited, target="ldap1")
+    assert "limited to" not in report.render_markdown(RESULT, target="ldap1")
+    page = report.render_html(limited, target="ldap1")
+    assert '<span data-only>2 person(s): 10023, 10024</span>' in page
+    assert "data-only" not in report.render_html(dict(RESULT, only=None), target="ldap1")
