@@ -346,3 +346,30 @@ def test_correlation_decisions_link_a_hand_made_row_ignore_a_robot_and_never_lin
     assert not any(a["person"] == "BethanyC" for a in real["actions"])
     assert [e["effect"] for e in real["correlation"]["decisions"]["entries"]] == ["linked", "ignored", "left alone"]
     assert again["changed"] is False and again["actions"] == []
+
+
+def test_only_one_person_of_a_pending_mover_rename_leaver_and_rehire_is_written(env, tmp_path):
+    export = tmp_path / "elearning.csv"
+    first = env.options(export, reference_date="2016-01-01", csv={"delimiter": ";"})
+    second = env.options(export, vault=env.v2, reference_date="2016-01-01", csv={"delimiter": ";"},
+                         username=dict(TASK["username"], rename=True))
+    limited = dict(second, only=["BethanyC"])
+    proc, r = env.play([("first", first, {}), ("before", None, {"ansible.builtin.slurp": {"src": str(export)}}),
+                        ("full", second, {"check_mode": True}), ("check", limited, {"check_mode": True}),
+                        ("run", limited, {}), ("rerun", limited, {})])
+    assert proc.returncode == 0, proc.stdout
+    assert sorted((a["action"], a["person"]) for a in r["check"]["actions"]) == [("revoke", "BethanyC"),
+                                                                              ("update", "BethanyC")]
+    assert r["check"]["actions"] == [a for a in r["full"]["actions"] if a["person"] == "BethanyC"]
+    for key in ("summary", "actions", "rules", "failures", "only"):
+        assert r["run"][key] == r["check"][key], key
+    assert r["run"]["only"] == {"persons": ["BethanyC"], "count": 1, "unset_links": []}
+    assert r["rerun"]["changed"] is False
+    before = dict((row["username"], row) for row in csv.DictReader(
+        io.StringIO(base64.b64decode(r["before"]["content"]).decode()), delimiter=";"))
+    after = by_login(export, ";")
+    assert after["bethany.chen"]["department"] == "EN_ADM" and after["bethany.chen"]["groups"] == "managers|staff"
+    # The rename, the leaver and the rehire wait for a run that names them: their rows are as they were.
+    assert dict((k, v) for k, v in after.items() if k != "bethany.chen") == dict(
+        (k, v) for k, v in before.items() if k != "bethany.chen")
+    assert "kato.barnett" in after and "rashad.wong" not in after and after["summer.heath"]["active"] == "true"
