@@ -106,6 +106,13 @@ def test_a_leaver_who_left_the_vault_is_named_by_their_anchor_and_the_rest_waits
     pending(workspace, directory)
     everyone = by_person(workspace.play("provision.yml", check=True).plan)
     before = read_people(directory)
+    report_dir = workspace.path / "report"
+    evaluate = workspace.play("evaluate.yml", *only("GONE-1", "SummerH"), "-e", "jml_report_dir=%s" % report_dir)
+    assert evaluate.rc == 0, evaluate
+    assert read_people(directory) == before, "the evaluation wrote to the directory"
+    assert "_limited to 2 person(s) (only): GONE-1, SummerH_" in (report_dir / "impact.md").read_text()
+    document = json.loads((report_dir / "impact.json").read_text())
+    assert [t["only"]["persons"] for t in document["targets"].values()] == [["GONE-1", "SummerH"]]
     check = workspace.play("provision.yml", *only("GONE-1", "SummerH"), check=True)
     assert check.rc == 0, check
     assert by_person(check.plan) == {"GONE-1": everyone["GONE-1"], "SummerH": everyone["SummerH"]}

@@ -230,7 +230,8 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     sealed = {}
     if fingerprint or approved is not None:
         sealed["fingerprints"] = {"directory": approvallib.directory_fingerprint(accounts, groups)}
-    only = sorted(set(str(pid) for pid in only)) if only else None
+    # "10023, 10031" (a survey's text answer) is a list to Ansible, with the blanks kept.
+    only = sorted(set(str(pid).strip() for pid in only or ()) - {""}) or None
     plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups, only)
     if only is not None and plan.only_unknown:
         raise ValueError("only names %s, which is neither a person in the vault nor the %s of an account "

@@ -224,7 +224,7 @@ def test_an_unknown_id_stops_the_run_before_any_write_in_check_mode_too(config, 
 def test_check_mode_equals_the_run_and_the_result_says_it_was_limited(config):
     planned, dummy = reconcile.run(Directory().persons, config, Directory(), TODAY, check_mode=True, only=["4", "1"])
     target = Directory()
-    applied, dummy = reconcile.run(target.persons, config, target, TODAY, only=[4, "1", "1"])
+    applied, dummy = reconcile.run(target.persons, config, target, TODAY, only=[4, "1", " 1 ", ""])
     assert planned["only"] == applied["only"] == {"persons": ["1", "4"], "count": 2, "unset_links": []}
     for key in ("summary", "actions", "rules", "thresholds", "failures", "correlation"):
         assert planned[key] == applied[key], key
@@ -241,3 +241,9 @@ def test_containers_are_made_for_the_named_persons_only(make_config):
     result, operations = reconcile.run(target.persons, config, target, TODAY, check_mode=True, only=["2"])
     assert [(op.action, op.dn) for op in operations if op.action == "container"] == [("container", "ou=ict," + PEOPLE)]
     assert target.asked_containers[0] == ["ou=ict," + PEOPLE]
+
+
+def test_an_empty_only_is_everyone(config):
+    for empty in (None, [], [""], ["  "]):
+        result, dummy = reconcile.run(Directory().persons, config, Directory(), TODAY, check_mode=True, only=empty)
+        assert result["only"] is None and result["summary"]["create"] == 2
