@@ -522,16 +522,16 @@ EXAMPLES = r"""
     thresholds:
       disable: {count: 5, percent: 10}
 
-- name: Take one leaver out of the badge export now (named by their anchor - they left the vault)
+- name: Fix one person's row of the phone list now - the other pending changes wait for the nightly run
   jml.provisioning.file_accounts:
     vault: /var/lib/jml/vault.json
-    path: /srv/exports/badge/accounts.csv
+    path: /srv/exports/phone/phone.csv
     username:
       candidates:
         - "(person.name.given | ascii) ~ '.' ~ (person.name | family_name | ascii) ~ (n if n > 1 else '')"
     attributes:
       display_name: person.name.display
-    only: ["10007"]
+    only: ["BethanyC"]
 """
 
 RETURN = r"""

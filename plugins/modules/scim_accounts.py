@@ -318,7 +318,7 @@ EXAMPLES = r"""
       displayName: person.name.display
       userType: "'Employee'"
 
-- name: Try the configuration on two persons in production first (check mode, then for real)
+- name: Try the configuration on two persons in production first - a manager and her report
   jml.provisioning.scim_accounts:
     vault: /var/lib/jml/vault.json
     connection:
@@ -329,7 +329,7 @@ EXAMPLES = r"""
       allowed_characters: a-z0-9._@-
     attributes:
       displayName: person.name.display
-    only: ["10023", "10031"]
+    only: ["1001", "1005"]
 """
 
 RETURN = r"""

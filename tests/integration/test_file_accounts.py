@@ -313,6 +313,7 @@ def test_the_examples_of_ansible_doc_run_as_written(env, tmp_path):
     assert len(rows(tmp_path / "accounts.csv", ";")) == 30  # no exclude in the example: OlegF (blocked) too
     assert (tmp_path / "employees.jsonl").read_bytes().startswith(b"$ANSIBLE_VAULT;1.1;AES256")
     assert (tmp_path / "badge-plan.json").exists()
+    assert [row["username"] for row in rows(tmp_path / "phone.csv")] == ["bethany.chen"]  # only: one person
 
 
 def test_correlation_decisions_link_a_hand_made_row_ignore_a_robot_and_never_link(env, tmp_path):
