@@ -150,3 +150,21 @@ def test_an_id_that_names_nobody_fails_before_any_write_in_check_mode_too(worksp
         assert ("only names NOBODY-42, which is neither a person in the vault nor the anchor (employeeNumber) "
                 "of an account whose person left it; nothing was written") in run.text, run
         assert read_people(directory) == before
+
+
+def test_an_approved_plan_of_one_person_applies_with_that_only_and_is_refused_without(workspace, directory):
+    """A limited check's plan file is an approvable plan of the named persons: ``only`` is part of
+    the configuration its approval fingerprints, so a run without it (everyone) is refused."""
+    pending(workspace, directory)
+    check = workspace.play("provision.yml", *only("NoahV"), check=True)
+    assert check.rc == 0, check
+    assert set(by_person(check.plan)) == {"NoahV"} and check.plan["approval"]["signature"]
+    before = csns(read_people(directory))
+    everyone = workspace.play("provision.yml", "-e", "jml_ldap_approved_plan=%s" % check.plan_file)
+    assert everyone.rc != 0 and "the configuration (options or rules) changed" in everyone.text, everyone
+    assert csns(read_people(directory)) == before
+    real = workspace.play("provision.yml", *only("NoahV"), "-e", "jml_ldap_approved_plan=%s" % check.plan_file)
+    assert real.rc == 0, real
+    assert real.plan["approval"]["applied_approved_plan"] is True and real.plan["actions"] == check.plan["actions"]
+    people = by_uid(read_people(directory))
+    assert "noah.devries" in people and "pwdaccountlockedtime" not in people["summer.heath"]
