@@ -198,7 +198,8 @@ _{% if section.check_mode %}check mode: nothing was written{% else %}real run{% 
 
 {% endif %}
 {% if section.plan_digest %}
-Plan `{{ section.plan_digest|md }}` ({% if section.plan_signed %}signed: apply exactly it with `approved_plan`{% else %}unsigned: it cannot be approved{% endif %})
+Plan `{{ section.plan_digest|md }}` ({% if section.plan_signed %}signed: apply exactly it with `approved_plan`\
+{%- else %}unsigned: it cannot be approved{% endif %})
 
 {% endif %}
 {% if section.only %}
@@ -373,7 +374,8 @@ aria-label="Filter actions" autocomplete="off">
 {% else %}
 <p class="meta">Reference date <span data-reference-date>{{ section.reference_date or "unknown" }}</span> &middot;
 {#- #} {% if section.check_mode is none %}plan{% elif section.check_mode %}check mode - nothing was written{% else %}real run{% endif %}
-{%- if section.plan_digest %} &middot; plan <code data-plan-digest data-plan-signed="{{ section.plan_signed|lower }}">{{ section.plan_digest }}</code>{% endif %}
+{%- if section.plan_digest %} &middot; plan <code data-plan-digest data-plan-signed="{{ section.plan_signed|lower }}">\
+{{ section.plan_digest }}</code>{% endif %}
 {%- if section.only %} &middot; limited to <span data-only>{{ section.only|length }} person(s): {{ section.only|join(", ") }}</span>{% endif %}</p>
 {% set chart = section.chart %}
 <div class="grid"><div><h3>Planned operations</h3><svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" \
