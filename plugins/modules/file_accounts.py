@@ -558,6 +558,16 @@ summary:
     revoke:
       description: Group memberships revoked (one per row and group).
       type: int
+    suspend:
+      description:
+        - Of the V(disable) operations, those for a person on leave (state V(suspended)); counted
+          in RV(summary.disable) as well.
+      type: int
+    resume:
+      description:
+        - Of the V(enable) operations, those for a person back from leave; counted in
+          RV(summary.enable) as well.
+      type: int
     unchanged:
       description: Managed rows that need no operation.
       type: int
@@ -600,6 +610,12 @@ actions:
         - Changed cells, each as C([before, after]); V(null) means empty, several values are
           a list. Empty for a move or delete.
       type: dict
+    event:
+      description:
+        - V(suspended) for a V(disable) of a person on leave, V(resumed) for an V(enable) on
+          return from leave (the alert these raise). Absent for every other operation.
+      type: str
+      returned: for a leave's disable or enable
     reason:
       description: 'Why, for example C(joiner: contract 10023-1 starts 2026-12-01).'
       type: str
