@@ -668,6 +668,13 @@ correlation:
           with one row, with the C(anchor) column and the C(problem).
       type: list
       elements: dict
+    suspended:
+      description:
+        - Ids of the persons on leave on the reference date who have a row here (state
+          V(suspended) - inactive, never removed; see O(lifecycle.suspend)), whether or not this
+          run deactivates them.
+      type: list
+      elements: str
   sample:
     correlated: 1195
     uncorrelated_persons: ["10023"]

@@ -472,6 +472,13 @@ correlation:
           with one account, with the C(anchor) attribute and the C(problem).
       type: list
       elements: dict
+    suspended:
+      description:
+        - Ids of the persons on leave on the reference date who have an account here (state
+          V(suspended) - disabled, never deleted; see O(lifecycle.suspend)), whether or not this
+          run disables them.
+      type: list
+      elements: str
   sample:
     correlated: 1195
     uncorrelated_persons: ["10023"]

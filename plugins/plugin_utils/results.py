@@ -57,7 +57,7 @@ def write_private_file(path, text):
         raise
 
 
-CORRELATION_LISTS = ("uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts")
+CORRELATION_LISTS = ("uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts", "suspended")
 
 
 def bounded_outcome(outcome: dict, limit: int) -> dict:

@@ -122,6 +122,7 @@ class Plan:
     managed: int = 0     # existing accounts this run manages (base of percentage thresholds)
     rules: Dict[str, dict] = field(default_factory=dict)  # rule name -> {gain: [person ids], lose: [person ids]}
     names_needed: bool = False  # planned without the directory's names, and a login needs them
+    suspended: List[str] = field(default_factory=list)  # person ids on leave with an account (kept, disabled)
 
     def counts(self) -> Dict[str, int]:
         summary = dict((key, 0) for key in SUMMARY_KEYS)
@@ -482,6 +483,8 @@ class _Planner(object):
                 continue
             self.final_dn[pid] = target
             self.entries.append((pid, person, status, account, username, target))
+            if status.state == lifecycle.SUSPENDED:
+                self.plan.suspended.append(pid)
 
     # Pass 2: what to write for each of them.
     def reconcile(self):

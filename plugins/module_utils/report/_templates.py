@@ -239,7 +239,7 @@ _No entitlement changes._
 | action | person | account | changes | reason |
 |---|---|---|---|---|
 {% for action in section.actions %}
-| {{ action.kind|md }} | {{ action.person|md }} | {{ action.dn|md }}{% if action.new_dn %} &rarr; {{ action.new_dn|md }}{% endif %}
+| {{ action.kind|md }}{% if action.event %} ({{ action.event|md }}){% endif %} | {{ action.person|md }} | {{ action.dn|md }}{% if action.new_dn %} &rarr; {{ action.new_dn|md }}{% endif %}
 {#- #} | {{ action.changed|names|md }} | {{ action.reason|md }} |
 {% endfor %}
 {% if section.actions_unlisted %}
@@ -278,6 +278,12 @@ _{{ section.failures|length - limit }} more failure(s) not listed here._
 {% if section.conflicts|length > limit %}
 - _{{ section.conflicts|length - limit }} more conflict(s)_
 {% endif %}
+{% endif %}
+{% if section.suspended %}
+
+Suspended (on leave: disabled, never deleted): {{ section.suspended[:limit]|join(", ")|md }}
+{%- if section.suspended|length > limit %} and {{ section.suspended|length - limit }} more{% endif %}
+
 {% endif %}
 
 {% endif %}
@@ -397,7 +403,7 @@ rx="3"></rect><text x="{{ chart.label_width + bar.length + 6 }}" y="{{ bar.y + 1
 {% else %}
 <table class="actions"><thead><tr><th>action</th><th>person</th><th>account</th><th>changes</th><th>reason</th></tr></thead><tbody>
 {% for action in section.actions %}
-<tr class="action-row" data-action="{{ action.kind }}" data-search="{{ action.search }}"><td><span class="tag {{ action.kind }}">{{ action.kind }}</span></td>
+<tr class="action-row" data-action="{{ action.kind }}" data-search="{{ action.search }}"><td><span class="tag {{ action.kind }}">{{ action.kind }}</span>{% if action.event %} <span class="muted">{{ action.event }}</span>{% endif %}</td>
 {#- #}<td>{{ action.person }}</td><td class="dn">{{ action.dn }}{% if action.new_dn %} &rarr; {{ action.new_dn }}{% endif %}</td><td>
 {%- if action.changes %}
 <details><summary>{{ action.changed|names }}</summary><dl>
@@ -427,7 +433,8 @@ rx="3"></rect><text x="{{ chart.label_width + bar.length + 6 }}" y="{{ bar.y + 1
 {% if section.conflicts %}
 <ul class="conflicts">{% for conflict in section.conflicts %}<li>{{ conflict }}</li>{% endfor %}</ul>
 {% endif %}
-{% for title, values in [("Vanished accounts", section.vanished), ("Accounts without an anchor", section.unanchored)] if values %}
+{% for title, values in [("Vanished accounts", section.vanished), ("Accounts without an anchor", section.unanchored),
+                         ("Suspended persons (on leave: disabled, never deleted)", section.suspended)] if values %}
 <details><summary>{{ title }}</summary><ul>{% for value in values %}<li>{{ value }}</li>{% endfor %}</ul></details>
 {% endfor %}
 {% endif %}

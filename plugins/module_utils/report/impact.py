@@ -263,6 +263,7 @@ class Action:
     changes: list[Change]
     reason: Any
     search: str  # what the HTML filter box matches
+    event: Any = None  # "suspended" / "resumed": a disable or enable for a leave
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,7 @@ class Section:
     conflicts: list[str] = field(default_factory=list)
     vanished: list = field(default_factory=list)
     unanchored: list = field(default_factory=list)
+    suspended: list = field(default_factory=list)  # person ids on leave (correlation.suspended)
 
 
 @dataclass(frozen=True)
@@ -383,6 +385,7 @@ def _section(name: str, result: dict, keys: list[str], limit: int | None) -> Sec
         conflicts=[_conflict_text(c) for c in _listed(correlation.get("conflicts"))],
         vanished=_listed(correlation.get("vanished")),
         unanchored=_listed(correlation.get("uncorrelated_accounts")),
+        suspended=_listed(correlation.get("suspended")),
     )
 
 
@@ -419,6 +422,7 @@ def _action(action: dict) -> Action:
         changes=[Change(attr, *(_value(v) for v in _before_after(pair))) for attr, pair in sorted(changes.items())],
         reason=action.get("reason"),
         search=_search_text(action),
+        event=action.get("event"),
     )
 
 
