@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from jml_workspace import ROOT
-from test_ad_samba import AD_VARS, _extra, _point_at, fresh_ad, managed  # noqa: F401  (fresh_ad: a fixture)
+from test_ad_samba import AD_VARS, _clear, _extra, _point_at, managed
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("samba", path="/usr/sbin:/sbin:" + os.environ.get("PATH", "")) is None,
@@ -42,6 +42,14 @@ def _step(ws, date, **variables):
 
 def _of(run, person):
     return sorted((a["action"], a.get("event"), a["reason"]) for a in run.plan["actions"] if a["person"] == person)
+
+
+@pytest.fixture
+def fresh_ad(samba_ad):
+    """The session's DC without what other tests provisioned, and left so (as in test_ad_samba)."""
+    _clear(samba_ad)
+    yield samba_ad
+    _clear(samba_ad)
 
 
 @pytest.fixture

@@ -89,6 +89,7 @@ def test_leave_suspends_keeps_the_groups_survives_retention_and_the_return_enabl
     real = step(ws, "2026-12-01")
     assert of(real, "GabrielL") == [("disable", "suspended", "suspended: on leave since 2026-12-01 until 2027-02-28")]
     assert real.plan["summary"]["disable"] == 1 and real.plan["summary"]["suspend"] == 1
+    assert real.plan["correlation"]["suspended"] == ["GabrielL"]
     dn_after, attrs = account(directory, "GabrielL")
     assert dn_after == dn and attrs["pwdaccountlockedtime"] == [LOCKED]
     assert groups_of(directory, dn) == ["managers", "staff"], "memberships are kept during a leave by default"
@@ -97,11 +98,13 @@ def test_leave_suspends_keeps_the_groups_survives_retention_and_the_return_enabl
     life = dict(LIFECYCLE, delete_after_days=1, delete_accounts=True)
     quiet = on(ws, "2027-01-15", jml_ldap_lifecycle=life)
     assert of(quiet, "GabrielL") == [] and quiet.plan["summary"]["delete"] == 0
+    assert quiet.plan["correlation"]["suspended"] == ["GabrielL"], "still on leave: shown, though nothing changes"
     assert account(directory, "GabrielL")[1]["pwdaccountlockedtime"] == [LOCKED]
 
     back = step(ws, "2027-03-01", jml_ldap_lifecycle=LIFECYCLE)
     assert of(back, "GabrielL") == [("enable", "resumed", "returned from leave: absence ended 2027-02-28")]
     assert back.plan["summary"]["enable"] == 1 and back.plan["summary"]["resume"] == 1
+    assert back.plan["correlation"]["suspended"] == []
     assert "pwdaccountlockedtime" not in account(directory, "GabrielL")[1]
     assert groups_of(directory, dn) == ["managers", "staff"]
 

@@ -239,7 +239,8 @@ _No entitlement changes._
 | action | person | account | changes | reason |
 |---|---|---|---|---|
 {% for action in section.actions %}
-| {{ action.kind|md }}{% if action.event %} ({{ action.event|md }}){% endif %} | {{ action.person|md }} | {{ action.dn|md }}{% if action.new_dn %} &rarr; {{ action.new_dn|md }}{% endif %}
+| {{ action.kind|md }}{% if action.event %} ({{ action.event|md }}){% endif %}
+{#- #} | {{ action.person|md }} | {{ action.dn|md }}{% if action.new_dn %} &rarr; {{ action.new_dn|md }}{% endif %}
 {#- #} | {{ action.changed|names|md }} | {{ action.reason|md }} |
 {% endfor %}
 {% if section.actions_unlisted %}
@@ -403,7 +404,8 @@ rx="3"></rect><text x="{{ chart.label_width + bar.length + 6 }}" y="{{ bar.y + 1
 {% else %}
 <table class="actions"><thead><tr><th>action</th><th>person</th><th>account</th><th>changes</th><th>reason</th></tr></thead><tbody>
 {% for action in section.actions %}
-<tr class="action-row" data-action="{{ action.kind }}" data-search="{{ action.search }}"><td><span class="tag {{ action.kind }}">{{ action.kind }}</span>{% if action.event %} <span class="muted">{{ action.event }}</span>{% endif %}</td>
+<tr class="action-row" data-action="{{ action.kind }}" data-search="{{ action.search }}"><td><span class="tag {{ action.kind }}">{{ action.kind }}</span>
+{#- #}{% if action.event %} <span class="muted">{{ action.event }}</span>{% endif %}</td>
 {#- #}<td>{{ action.person }}</td><td class="dn">{{ action.dn }}{% if action.new_dn %} &rarr; {{ action.new_dn }}{% endif %}</td><td>
 {%- if action.changes %}
 <details><summary>{{ action.changed|names }}</summary><dl>
