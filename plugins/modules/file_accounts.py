@@ -19,7 +19,8 @@ description:
   - 'Lifecycle states, from the person''s contracts and the reference date, as in
     M(jml.provisioning.ldap_accounts): V(future) (no row; an existing row gets C(active=false)),
     V(prehire) (a row with C(active=false), O(lifecycle.pre_provision_days) before the start),
-    V(active) (C(active=true)), V(leaver) (C(active=false), managed groups removed) and V(delete)
+    V(active) (C(active=true)), V(suspended) (on leave - C(active=false), never removed, groups kept
+    unless O(lifecycle.suspend.revoke_groups)), V(leaver) (C(active=false), managed groups removed) and V(delete)
     (the row is removed when O(lifecycle.delete_accounts=true)). A rehired person''s row is enabled
     again, or created again after a delete.'
   - Each row is an account - a joiner adds a row at the end, a mover changes cells, a rename

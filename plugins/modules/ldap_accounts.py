@@ -24,6 +24,8 @@ description:
     disabled),
     V(active) (a contract runs, or the last one ended at most O(lifecycle.grace_days) ago - the
     account is enabled),
+    V(suspended) (active, but on leave on the reference date - the account is disabled, never
+    deleted, and enabled on return; see O(lifecycle.suspend)),
     V(leaver) (every contract has ended - the account is disabled) and
     V(delete) (the last contract ended more than O(lifecycle.delete_after_days) ago - the account is
     deleted when O(lifecycle.delete_accounts=true), otherwise no longer managed and left as it is).
