@@ -305,6 +305,29 @@ options:
             that ended last.
         type: list
         elements: raw
+      suspend:
+        description:
+          - 'Persons on leave - a dated absence in the vault person''s C(absences) that covers the
+            reference date, or HR''s status flag C(on_leave: true) on every contract that runs - are
+            in state V(suspended) - their row gets C(active=false) (a V(disable), counted as
+            V(suspend) too), is never removed by O(lifecycle.delete_after_days), and gets
+            C(active=true) again on return (an V(enable) with the reason C(returned from leave),
+            counted as V(resume) too).'
+          - A leaver is a leaver whatever their leave; with several running contracts, one that is
+            not on leave keeps the person active. A row already inactive is left as it is.
+        type: dict
+        default: {}
+        suboptions:
+          enabled:
+            description: V(false) - this export ignores leave (persons on leave stay active here).
+            type: bool
+            default: true
+          revoke_groups:
+            description:
+              - V(true) - the managed groups leave the row's groups cell during the leave and come
+                back on return. V(false) - they are kept.
+            type: bool
+            default: false
   rules:
     description:
       - Business rules, evaluated once per person per run. Each is a dict with C(name) (unique),
