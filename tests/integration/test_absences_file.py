@@ -56,6 +56,7 @@ def test_a_row_on_leave_is_inactive_never_removed_and_active_again_on_return(env
     assert r["later"]["actions"] == [] and r["later"]["summary"]["delete"] == 0, "retention deleted a person on leave"
     back = [(a["action"], a.get("event"), a["reason"]) for a in r["back"]["actions"] if a["action"] == "enable"]
     assert back == [("enable", "resumed", "returned from leave: absence ended 2027-02-28")]
+
     def row(name):
         [found] = csv.DictReader(io.StringIO(base64.b64decode(r[name + "_file"]["content"]).decode("utf-8")))
         return found["active"], found["groups"]
