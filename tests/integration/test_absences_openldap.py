@@ -153,3 +153,39 @@ def test_a_leaver_whose_contract_ends_during_the_leave_is_a_leaver(leave, direct
     # Already disabled: the leaver's state changes the memberships (leavers lose them), not the lock.
     assert sorted(a[0] for a in of(after, "GabrielL")) == ["revoke", "revoke"]
     assert all(r == "no rule grants it any more (leaver)" for a, e, r in of(after, "GabrielL"))
+
+
+def test_hr_status_on_leave_through_the_collect_suspends_and_its_return_resumes(workspace, directory):
+    """The contract's on_leave flag mapped from an HR column (here the export's CostCentre, set to
+    LEAVE in the working copy), collected for real; the collect records the return."""
+    from test_hr_collect import sources
+    ws = workspace
+    ws.set_vars(jml_sources=sources(ws, contract__on_leave="row.CostCentre in ['LEAVE', 'SABBATICAL']"),
+                jml_collect_merge={})
+    contracts = ws.hr / "T4E_HelloID_Contracts.csv"
+    original = contracts.read_text(encoding="utf-8-sig")
+    assert ws.play("collect.yml").rc == 0
+    assert ws.play("provision.yml").rc == 0
+    assert ws.vault_document()["persons"]["GabrielL"]["contracts"][0]["on_leave"] is False
+
+    contracts.write_text(original.replace("GabrielL;1;Internal;1;40;3-12-2014;;OrsonR;;1;EN_DOC;EN_MANA;Profit",
+                                          "GabrielL;1;Internal;1;40;3-12-2014;;OrsonR;;1;EN_DOC;EN_MANA;LEAVE"),
+                         encoding="utf-8-sig")
+    assert ws.play("collect.yml").rc == 0
+    assert ws.vault_document()["persons"]["GabrielL"]["contracts"][0]["on_leave"] is True
+    check = ws.play("provision.yml", check=True)
+    real = ws.play("provision.yml")
+    assert real.rc == 0 and real.plan["actions"] == check.plan["actions"], real
+    assert of(real, "GabrielL") == [("disable", "suspended", "suspended: contract GabrielL-1 on leave (HR status)")]
+    assert account(directory, "GabrielL")[1]["pwdaccountlockedtime"] == [LOCKED]
+    assert ws.play("provision.yml").plan["changed"] is False
+
+    contracts.write_text(original, encoding="utf-8-sig")
+    assert ws.play("collect.yml").rc == 0
+    contract = ws.vault_document()["persons"]["GabrielL"]["contracts"][0]
+    assert contract["on_leave"] is False and contract["returned"] == real.plan["reference_date"]
+    back = ws.play("provision.yml")
+    assert back.rc == 0, back
+    assert of(back, "GabrielL") == [("enable", "resumed", "returned from leave: contract GabrielL-1 back from leave "
+                                                          "(HR status, %s)" % real.plan["reference_date"])]
+    assert "pwdaccountlockedtime" not in account(directory, "GabrielL")[1]
