@@ -237,3 +237,14 @@ def test_alerts_see_suspended_and_resumed_not_disabled_and_enabled():
     assert "Account suspended (on leave) (1)" in message.body
     assert "Account enabled (returned from leave) (1)" in message.body
     assert "1 suspended, 1 resumed" in message.subject
+
+
+def test_with_the_move_strategy_a_leave_moves_to_the_disabled_ou_and_the_return_moves_back(make_config):
+    disabled = "ou=disabled,dc=example,dc=test"
+    config = make_config(disable={"strategy": ["lock", "move"], "disabled_dn": disabled}, search_base="dc=example,dc=test")
+    [account] = created(build([person()], config=config))
+    [op] = build([person(absences=[(-1, None)])], [account], config).operations
+    assert (op.action, op.event, op.new_dn) == ("disable", "suspended", "uid=jan.jansen,%s" % disabled)
+    away = Account(op.new_dn, dict(account.attrs, **{LOCK.lower(): [LOCKED]}))
+    [op] = build([person(absences=[(-10, -1)])], [away], config).operations
+    assert (op.action, op.event, op.new_dn) == ("enable", "resumed", account.dn)
