@@ -330,6 +330,8 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
     contracts = _Contracts(source, mapping, contract_rows, contract_key, contracts_field, persons_rows.name)
     absences = _Contracts(source, mapping, absence_rows, absence_key or person_key, absences_field, persons_rows.name,
                           part="absence") if mapping.absence else None
+    if absences is not None and absence_rows is None and not absences_field:
+        _check_columns(mapping, "absence", persons_rows, source)  # absence columns of the person rows
     rejections = list(contracts.rejections) + (absences.rejections if absences else [])
     persons, origin, used_keys = {}, {}, set()
     for line, row, problem in persons_rows.rows:

@@ -100,6 +100,11 @@ def test_absence_columns_of_the_person_row_give_at_most_one_absence():
     assert found["2"]["absences"] == []
 
 
+def test_a_missing_absence_column_of_the_person_rows_names_the_column_and_the_file():
+    with pytest.raises(MappingError, match="persons.csv: source hr: column From used by mapping absence.start is missing"):
+        collect_persons("hr", mapping(absence=ABSENCE), persons(["1", "A", "2020-01-01", "ACT"]))
+
+
 def test_absences_nested_in_json_records():
     record = {"Code": "1", "Last": "A", "Start": "2020-01-01", "Status": "ACT",
               "leave": [{"From": "2026-12-01", "To": "2027-01-31"}]}
