@@ -156,8 +156,8 @@ def map_source(source, data, previous_persons):
 def _keep_around_unreadable(name, unreadable, data, found, previous_persons):
     """With rows nobody can tell the owner of (allowed by max_rejected), no person of the previous
     vault disappears or loses a contract because of them: a person missing from an unreadable
-    persons file keeps their record, and so does one with fewer contracts than before when a
-    contracts row is unreadable. Returns the ids kept."""
+    persons file keeps their record, and so does one with fewer contracts (or absences) than before
+    when a contracts (or absences) row is unreadable. Returns the ids kept."""
     if not unreadable:
         return []
     persons_file = data.persons.name
@@ -169,9 +169,9 @@ def _keep_around_unreadable(name, unreadable, data, found, previous_persons):
                 found[pid] = person
                 kept.append(pid)
     if any(r.file != persons_file for r in unreadable):
-        for pid, person in mine.items():
-            if pid in found and pid not in kept and \
-                    len(found[pid].get("contracts") or []) < len(person.get("contracts") or []):
+        for pid, person in mine.items():  # a contracts or absences row nobody can tell the owner of
+            if pid in found and pid not in kept and any(
+                    len(found[pid].get(part) or []) < len(person.get(part) or []) for part in ("contracts", "absences")):
                 found[pid] = person
                 kept.append(pid)
     return kept

@@ -279,7 +279,7 @@ class _Contracts(object):
                 key = _key(getattr(problem, "partial", None) or {}, contract_key)
                 if key:  # whose it is can be read: that person is rejected whole (and keeps their record)
                     self.broken.setdefault(key, (contract_rows.name, line))
-                self.rejections.append(Rejection(source, contract_rows.name, line, None, str(problem), None,
+                self.rejections.append(Rejection(source, contract_rows.name, line, None, problem, None,
                                                  key=key or None))
                 continue
             key = _key(row, contract_key)

@@ -17,7 +17,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.collect.collect i
 from ansible_collections.jml.provisioning.plugins.module_utils.collect.mapping import (
     MappingError, MappingSet, collect_persons,
 )
-from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceRows
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import RowProblem, SourceRows
 
 NOW = "2026-11-26T02:00:00Z"
 TODAY = datetime.date(2026, 11, 26)
@@ -158,3 +158,29 @@ def test_merged_persons_carry_the_absences_of_every_source():
     result = collect([hr, acme], data, None, NOW, merge={"key": "id"}, today=TODAY)
     merged = result.document["persons"]["1"]
     assert [(a["start"], a["source"]) for a in merged["absences"]] == [("2026-01-01", "acme"), ("2026-12-01", "hr")]
+
+
+def test_an_unreadable_absence_row_never_ends_a_leave_the_person_keeps_the_previous_record():
+    spec = _source(absences={"path": "a.csv"}, max_rejected="5",
+                   mapping={"person": PERSON, "contract": CONTRACT, "absence": ABSENCE})
+    first = collect([spec], {"hr": SourceData(persons(["1", "A", "2020-01-01", "ACT"]),
+                                              absences=absences(["1", "2026-11-01", "", "PARENTAL"]))},
+                    None, NOW, today=TODAY)
+    assert first.document["persons"]["1"]["absences"] == [{"start": "2026-11-01", "end": None, "reason": "PARENTAL"}]
+    broken = SourceRows("absences.csv", ["Code", "From", "To", "Kind"], [(2, None, RowProblem("unterminated quote"))])
+    again = collect([spec], {"hr": SourceData(persons(["1", "A", "2020-01-01", "ACT"]), absences=broken)},
+                    first.document, NOW, today=TODAY)
+    assert again.kept == ["1"]
+    assert again.document["persons"]["1"]["absences"] == first.document["persons"]["1"]["absences"]
+
+
+def test_a_garbled_contract_or_absence_row_nobody_can_tell_the_owner_of_is_unreadable():
+    """Before: the joined file's RowProblem was turned into text, so it never counted as unreadable
+    and the collect went on without max_rejected (a person could silently lose a contract)."""
+    garbled = SourceRows("contracts.csv", ["Code", "Start", "Status"], [(2, None, RowProblem("unterminated quote"))])
+    dummy, [rejection] = collect_persons("hr", mapping(), persons(["1", "A", "2020-01-01", "ACT"]), garbled,
+                                         person_key="Code", contract_key="Code")
+    assert rejection.unreadable
+    with pytest.raises(CollectError, match="whose it is cannot be told"):
+        collect([dict(_source(), contracts={"path": "c.csv"})],
+                {"hr": SourceData(persons(["1", "A", "2020-01-01", "ACT"]), garbled)}, None, NOW, today=TODAY)
