@@ -26,7 +26,8 @@ trap stop_all EXIT
 # A fresh vault password for this demo (in real use: --vault-id from a password manager or AWX).
 umask 077
 "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$DEMO/vault-pass"
-"$PY" tests/support/helloid.py "$DEMO/hr"   # the vendor's exact bytes, BOM included
+"$PY" tests/support/helloid.py "$DEMO/hr"
+rm -rf "$DEMO/leave" && cp -r inventories/demo/hr/leave "$DEMO/leave"   # the leave register's working copy   # the vendor's exact bytes, BOM included
 
 "$PY" tests/support/slapd.py start --dir "$DEMO/slapd" > "$DEMO/slapd-state.json"
 "$PY" tests/support/scim_server.py start --dir "$DEMO/scim" > "$DEMO/scim-state.json"   # a SaaS tenant
@@ -44,8 +45,9 @@ play "Run again: nothing may change" site.yml
 assert_quiet
 
 echo
-echo "== HR changes: a joiner (Noah de Vries), a pre-hire (Ewa Łukasiewicz), a mover (BethanyC), a leaver (SummerH)"
-"$PY" hack/demo_hr_change.py "$DEMO/hr"
+echo "== HR changes: a joiner (Noah de Vries), a pre-hire (Ewa Łukasiewicz), a mover (BethanyC), a leaver (SummerH),"
+echo "   a person going on leave (GabrielL)"
+"$PY" hack/demo_hr_change.py "$DEMO/hr" "$DEMO/leave"
 play "Collect the changed export" collect.yml
 play "Impact evaluation: evaluate.yml (check mode, reports)" evaluate.yml --diff -e jml_report_dir="$DEMO/report"
 "$PY" hack/demo_show_plan.py "$DEMO/plan-$step.json"

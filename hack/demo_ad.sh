@@ -24,6 +24,7 @@ trap stop_all EXIT
 umask 077
 "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$DEMO/vault-pass"
 "$PY" tests/support/helloid.py "$DEMO/hr"
+rm -rf "$DEMO/leave" && cp -r inventories/demo/hr/leave "$DEMO/leave"   # the leave register's working copy
 echo "== Provisioning a throwaway Samba AD DC (a few seconds)"
 "$PY" tests/support/samba_ad.py start --dir "$DEMO/dc" > "$DEMO/dc-state.json"
 start_hr_api

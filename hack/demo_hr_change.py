@@ -1,6 +1,6 @@
 """Apply the demo's HR change to a working copy of the HelloID export: a joiner starting today, a
-pre-hire starting in a week, a mover and a leaver. Dates are relative to today so the demo tells
-the same story whenever it runs."""
+pre-hire starting in a week, a mover and a leaver; given the leave register's folder too, a person
+going on leave today. Dates are relative to today so the demo tells the same story whenever it runs."""
 
 import csv
 import datetime
@@ -50,8 +50,17 @@ def change_contracts(header, rows):
             row[col["ContractEndDate"]] = fmt(d=today - datetime.timedelta(days=1))
 
 
+def go_on_leave(header, rows):
+    rows.append(["GabrielL", fmt(d=today), fmt(d=today + datetime.timedelta(days=90)), "PARENTAL"])
+
+
 rewrite("T4E_HELLOID_Persons.csv", "utf-8", add_joiner_person)
 rewrite("T4E_HelloID_Contracts.csv", "utf-8-sig", change_contracts)
 print("   joiner NoahV starts %s; pre-hire EwaL starts %s; mover BethanyC -> EN_ADM; leaver SummerH ended %s"
       % (today.isoformat(), (today + datetime.timedelta(days=7)).isoformat(),
          (today - datetime.timedelta(days=1)).isoformat()))
+if len(sys.argv) > 2:
+    folder = sys.argv[2]
+    rewrite("absences.csv", "utf-8", go_on_leave)
+    print("   on leave: GabrielL from %s until %s (parental leave)"
+          % (today.isoformat(), (today + datetime.timedelta(days=90)).isoformat()))

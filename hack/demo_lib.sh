@@ -32,7 +32,7 @@ state["acme_url"] = "http://127.0.0.1:%s/api/persons" % port
 state["acme_token"] = open(demo + "/acme-token").read().strip()
 with open(demo + "/connection.yml", "w") as f:
     yaml.safe_dump({"jml_demo_connection": state, "jml_demo_hr_dir": demo + "/hr",
-                    "jml_vault_path": demo + "/vault.json"}, f)
+                    "jml_demo_leave_dir": demo + "/leave", "jml_vault_path": demo + "/vault.json"}, f)
 PYEOF
 }
 

@@ -130,6 +130,31 @@ options:
             that ended last.
         type: list
         elements: raw
+      suspend:
+        description:
+          - 'Persons on leave - a dated absence in the vault person''s C(absences) that covers the
+            reference date, or HR''s status flag C(on_leave: true) on every contract that runs - are
+            in state V(suspended) - their account is disabled (as a leaver''s, by
+            O(thresholds) counted as V(disable) and also as V(suspend)), never deleted (only an
+            active person is suspended, so O(lifecycle.delete_after_days) never runs during a
+            leave), and enabled again on return (an V(enable) with the reason C(returned from
+            leave), counted as V(resume) too). A joiner who starts on leave is created disabled.'
+          - A leaver is a leaver whatever their leave; with several running contracts, one that is
+            not on leave keeps the person active. An account already disabled (by hand) is left as
+            it is.
+        type: dict
+        default: {}
+        suboptions:
+          enabled:
+            description: V(false) - this target ignores leave (persons on leave stay active here).
+            type: bool
+            default: true
+          revoke_groups:
+            description:
+              - V(true) - the memberships of managed groups are revoked during the leave and
+                granted again on return. V(false) - they are kept (the account is disabled only).
+            type: bool
+            default: false
   rules:
     description:
       - Business rules, evaluated once per person per run. Each is a dict with C(name) (unique),
@@ -192,7 +217,8 @@ options:
       - Limits per action that stop a run before it writes anything - protection against a
         truncated or empty HR export disabling everyone.
       - 'A dictionary action -> limits; actions are V(create), V(enable), V(move), V(update),
-        V(disable), V(delete), V(grant) and V(revoke). Limits are C(count) (a number of
+        V(disable), V(delete), V(grant) and V(revoke), and V(suspend) and V(resume) (the disables
+        and enables for a leave, which count toward V(disable) and V(enable) as well). Limits are C(count) (a number of
         operations) and/or C(percent) (a percentage of the accounts this run manages - correlated
         plus vanished, at least 1 - rounded down); with both the smaller applies. A plain number
         is a C(count), a string such as V(5%) a C(percent) (the syntax of every limit of the
@@ -286,8 +312,10 @@ options:
   alerts:
     description:
       - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),
-        V(deleted) or V(moved), a V(threshold) that stopped the run, and V(failed) operations
-        (the entries of RV(failures)). Updates raise no event.
+        V(deleted) or V(moved), V(suspended) (disabled for a leave) or V(resumed) (enabled on
+        return from leave), a V(threshold) that stopped the run, and V(failed) operations (the
+        entries of RV(failures)). Updates raise no event. A suspension is no leaver - it raises
+        V(suspended), not V(disabled), and a return V(resumed), not V(enabled).
       - Sent once per run, after the writes (or after a threshold stop, which writes nothing).
         Never in check mode.
       - A mail that cannot be sent (server unreachable, TLS or login refused, a recipient refused)
@@ -378,7 +406,7 @@ options:
             type: list
             elements: str
             required: true
-            choices: [created, enabled, disabled, deleted, moved, threshold, failed]
+            choices: [created, enabled, disabled, deleted, moved, suspended, resumed, threshold, failed]
           to:
             description: Static recipient addresses.
             type: list

@@ -70,6 +70,7 @@ RECORDS_SPEC = dict(
     key=dict(type="str", no_log=False),
     records=dict(type="str"),
     contracts_field=dict(type="str"),
+    absences_field=dict(type="str"),
     pagination=dict(type="dict", options=PAGINATION_SPEC),
 )
 
@@ -91,6 +92,7 @@ SOURCE_SPEC = dict(
     type=dict(type="str", default="csv", choices=["csv", "json", "http"]),
     persons=dict(type="dict", required=True, options=RECORDS_SPEC),
     contracts=dict(type="dict", options=RECORDS_SPEC),
+    absences=dict(type="dict", options=RECORDS_SPEC),
     lookups=dict(type="dict", default={}),
     mapping=dict(type="dict", required=True),
     max_rejected=dict(type="str"),
@@ -161,6 +163,10 @@ LIFECYCLE_SPEC = dict(
     vanished=dict(type="str", default="disable", choices=["disable", "ignore"]),
     exclude=dict(type="str"),
     primary=dict(type="list", elements="raw"),
+    suspend=dict(type="dict", default={}, options=dict(
+        enabled=dict(type="bool", default=True),
+        revoke_groups=dict(type="bool", default=False),
+    )),
 )
 
 GROUPS_SPEC = dict(
@@ -194,7 +200,8 @@ ALERTS_SPEC = {
         required_one_of=[["to", "to_expression"]], options=dict(
             name=dict(type="str", required=True),
             events=dict(type="list", elements="str", required=True,
-                        choices=["created", "enabled", "disabled", "deleted", "moved", "threshold", "failed"]),
+                        choices=["created", "enabled", "disabled", "deleted", "moved", "suspended", "resumed",
+                                 "threshold", "failed"]),
             to=dict(type="list", elements="str"),
             to_expression=dict(type="str"),
             digest=dict(type="bool"),

@@ -19,7 +19,8 @@ description:
   - 'Lifecycle states, from the person''s contracts and the reference date, as in
     M(jml.provisioning.ldap_accounts): V(future) (no row; an existing row gets C(active=false)),
     V(prehire) (a row with C(active=false), O(lifecycle.pre_provision_days) before the start),
-    V(active) (C(active=true)), V(leaver) (C(active=false), managed groups removed) and V(delete)
+    V(active) (C(active=true)), V(suspended) (on leave - C(active=false), never removed, groups kept
+    unless O(lifecycle.suspend.revoke_groups)), V(leaver) (C(active=false), managed groups removed) and V(delete)
     (the row is removed when O(lifecycle.delete_accounts=true)). A rehired person''s row is enabled
     again, or created again after a delete.'
   - Each row is an account - a joiner adds a row at the end, a mover changes cells, a rename
@@ -304,6 +305,29 @@ options:
             that ended last.
         type: list
         elements: raw
+      suspend:
+        description:
+          - 'Persons on leave - a dated absence in the vault person''s C(absences) that covers the
+            reference date, or HR''s status flag C(on_leave: true) on every contract that runs - are
+            in state V(suspended) - their row gets C(active=false) (a V(disable), counted as
+            V(suspend) too), is never removed by O(lifecycle.delete_after_days), and gets
+            C(active=true) again on return (an V(enable) with the reason C(returned from leave),
+            counted as V(resume) too).'
+          - A leaver is a leaver whatever their leave; with several running contracts, one that is
+            not on leave keeps the person active. A row already inactive is left as it is.
+        type: dict
+        default: {}
+        suboptions:
+          enabled:
+            description: V(false) - this export ignores leave (persons on leave stay active here).
+            type: bool
+            default: true
+          revoke_groups:
+            description:
+              - V(true) - the managed groups leave the row's groups cell during the leave and come
+                back on return. V(false) - they are kept.
+            type: bool
+            default: false
   rules:
     description:
       - Business rules, evaluated once per person per run. Each is a dict with C(name) (unique),
@@ -569,6 +593,16 @@ summary:
     revoke:
       description: Group memberships revoked (one per row and group).
       type: int
+    suspend:
+      description:
+        - Of the V(disable) operations, those for a person on leave (state V(suspended)); counted
+          in RV(summary.disable) as well.
+      type: int
+    resume:
+      description:
+        - Of the V(enable) operations, those for a person back from leave; counted in
+          RV(summary.enable) as well.
+      type: int
     unchanged:
       description: Managed rows that need no operation.
       type: int
@@ -611,6 +645,12 @@ actions:
         - Changed cells, each as C([before, after]); V(null) means empty, several values are
           a list. Empty for a move or delete.
       type: dict
+    event:
+      description:
+        - V(suspended) for a V(disable) of a person on leave, V(resumed) for an V(enable) on
+          return from leave (the alert these raise). Absent for every other operation.
+      type: str
+      returned: for a leave's disable or enable
     reason:
       description: 'Why, for example C(joiner: contract 10023-1 starts 2026-12-01).'
       type: str
@@ -679,6 +719,13 @@ correlation:
           at most O(max_actions) entries (C(truncated.decisions) counts the rest; the plan file has all).
       type: dict
       version_added: 0.2.0
+    suspended:
+      description:
+        - Ids of the persons on leave on the reference date who have a row here (state
+          V(suspended) - inactive, never removed; see O(lifecycle.suspend)), whether or not this
+          run deactivates them.
+      type: list
+      elements: str
   sample:
     correlated: 1195
     uncorrelated_persons: ["10023"]

@@ -237,6 +237,11 @@ options:
           contracts_field:
             description: For O(sources[].persons) of JSON and HTTP sources, the field of each person record holding its list of contract records.
             type: str
+          absences_field:
+            description:
+              - For O(sources[].persons) of JSON and HTTP sources, the field of each person record
+                holding its list of absence records (mapped by the mapping set's C(absence) part).
+            type: str
           pagination:
             description: How an V(http) source pages.
             type: dict
@@ -282,6 +287,15 @@ options:
             yields one contract.
         type: dict
         suboptions: *records
+      absences:
+        description:
+          - Where separate absence records are (one per absence - a CSV with one row per leave, a
+            JSON list), joined to persons on the key fields as contracts are, and mapped by the
+            mapping set's C(absence) part. Without it (and without
+            O(sources[].persons.absences_field)) an C(absence) mapping reads at most one absence
+            from each person record (none when its fields are empty).
+        type: dict
+        suboptions: *records
       lookups:
         description:
           - Code lists, by name - C({name - {path, key, type, delimiter, encoding, records}}). Each
@@ -300,6 +314,18 @@ options:
           - In person expressions C(row) is the person record and C(contracts) the raw records of
             its contracts; in contract expressions C(row) is the contract record and C(parent) the
             person record; C(lookups) holds the code lists everywhere.
+          - 'Leave. The contract field V(on_leave) - true while HR says the person is on leave in
+            that contract (a snapshot as of the collect) - must be a boolean - compare HR''s code
+            in the expression, for example V(row.Status in [''LOA'', ''SABBATICAL'']); an empty
+            value is V(false). When it drops back to false the collect records the day it saw the
+            return as the contract''s C(returned), so the target modules report a return from
+            leave.'
+          - C(absence) maps dated absences, the person's C(absences) list - V(start) (required),
+            V(end) (the last day of leave, inclusive; empty - open-ended) and optionally V(reason),
+            nothing else. Dates are read with C(date_format); a date that does not parse or an end
+            before the start rejects the row (with file, row and field) and its person, who keeps
+            their previous record. Map V(reason) to a code (V(PARENTAL), V(SABBATICAL)), never to
+            free text - the vault keeps only what IT needs, and a medical reason is none of it.
           - C(required) lists fields (V(person.<field>), V(contract.<field>)) whose empty value
             rejects the row; C(allowed) maps such fields to their allowed values; C(date_format)
             is the strptime format of V(start), V(end) and the fields in C(date_fields); dates are

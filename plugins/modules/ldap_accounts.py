@@ -24,6 +24,8 @@ description:
     disabled),
     V(active) (a contract runs, or the last one ended at most O(lifecycle.grace_days) ago - the
     account is enabled),
+    V(suspended) (active, but on leave on the reference date - the account is disabled, never
+    deleted, and enabled on return; see O(lifecycle.suspend)),
     V(leaver) (every contract has ended - the account is disabled) and
     V(delete) (the last contract ended more than O(lifecycle.delete_after_days) ago - the account is
     deleted when O(lifecycle.delete_accounts=true), otherwise no longer managed and left as it is).
@@ -755,6 +757,16 @@ summary:
     revoke:
       description: Group memberships revoked (one per account and group).
       type: int
+    suspend:
+      description:
+        - Of the V(disable) operations, those for a person on leave (state V(suspended)); counted
+          in RV(summary.disable) as well.
+      type: int
+    resume:
+      description:
+        - Of the V(enable) operations, those for a person back from leave; counted in
+          RV(summary.enable) as well.
+      type: int
     unchanged:
       description: Managed accounts that need no operation.
       type: int
@@ -817,6 +829,12 @@ actions:
         - Changed attributes, each as C([before, after]); V(null) means absent, several values are
           a list. Empty for a move or delete.
       type: dict
+    event:
+      description:
+        - V(suspended) for a V(disable) of a person on leave, V(resumed) for an V(enable) on
+          return from leave (the alert these raise). Absent for every other operation.
+      type: str
+      returned: for a leave's disable or enable
     reason:
       description: 'Why, for example C(joiner: contract 10023-1 starts 2026-12-01).'
       type: str
@@ -885,6 +903,13 @@ correlation:
           at most O(max_actions) entries (C(truncated.decisions) counts the rest; the plan file has all).
       type: dict
       version_added: 0.2.0
+    suspended:
+      description:
+        - Ids of the persons on leave on the reference date who have an account here (state
+          V(suspended) - disabled, never deleted; see O(lifecycle.suspend)), whether or not this
+          run disables them.
+      type: list
+      elements: str
   sample:
     correlated: 1195
     uncorrelated_persons: ["10023"]

@@ -47,7 +47,8 @@ def compute(options, data_by_source, today, secret_bytes, vault_path):
     """The fingerprint (hex) of this collect's inputs, or None when a source gave no digest."""
     digests = {}
     for name, data in sorted(data_by_source.items()):
-        parts = [data.persons, data.contracts] + [data.lookups_rows.get(k) for k in sorted(data.lookups_rows)]
+        absences = [data.absences] if getattr(data, "absences", None) is not None else []  # none: as before
+        parts = [data.persons, data.contracts] + absences + [data.lookups_rows.get(k) for k in sorted(data.lookups_rows)]
         values = [part.digest if part is not None else "-" for part in parts]
         if any(value is None for value in values):
             return None

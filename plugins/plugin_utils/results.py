@@ -83,7 +83,7 @@ def result_size_warning(result: dict, name: str, limit: int = RUNNER_RESULT_LIMI
             % (name, format(size, ","), format(limit, ",")))
 
 
-CORRELATION_LISTS = ("uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts", "ignored")
+CORRELATION_LISTS = ("uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts", "ignored", "suspended")
 
 
 def bounded_outcome(outcome: dict, limit: int) -> dict:

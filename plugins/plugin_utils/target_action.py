@@ -211,7 +211,7 @@ class TargetAction(ActionBase):
         if outcome.get("msg"):
             result["msg"] = f"{self.NAME}: " + outcome["msg"]
         if "approval" in outcome:
-            result["approval"] = self._approval_result(options, outcome, today)
+            result["approval"] = self._approval_result(options, outcome, today, len(operations))
         if options["plan_file"]:
             try:
                 self._write_plan(options["plan_file"], dict(outcome, approval=result.get("approval")), operations)
@@ -274,14 +274,14 @@ class TargetAction(ActionBase):
         config["target"] = self._target_name(options)
         return {"vault": approvallib.sha256(persons), "config": approvallib.sha256(config)}
 
-    def _approval_result(self, options, outcome, today):
+    def _approval_result(self, options, outcome, today, operations):
         """The result's ``approval``: the sealed block (signed when a key is known) and whether
         this run applied an approved plan."""
         sealed = outcome["approval"]
         approval = approvallib.Approval(
             digest=sealed["digest"], fingerprints=dict(options["_sealing"], **sealed["fingerprints"]),
             reference_date=today.isoformat(), target=self._target_name(options),
-            operations=sum(v for k, v in outcome["summary"].items() if k not in ("unchanged", "failed")),
+            operations=operations,
             summary=outcome["summary"])
         block = approvallib.seal(approval, self._plan_key(options))
         if options["_approved"] is not None:

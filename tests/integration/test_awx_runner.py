@@ -186,6 +186,7 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
         "jml_targets": "ldap_targets:file_targets",
         "jml_vault_path": str(vault),
         "jml_demo_hr_dir": str(hr),
+        "jml_demo_leave_dir": str(ROOT / "inventories" / "demo" / "hr" / "leave"),  # the project's, read only
         "jml_demo_connection": {"ldaps_uri": directory.ldaps_uri, "bind_dn": directory.bind_dn,
                                 "bind_password": directory.bind_password, "ca_file": directory.ca_file,
                                 "acme_url": hr_api.url, "acme_token": ACME_TOKEN},

@@ -67,7 +67,8 @@ class Env(object):
         _contracts_changed(hr2)
         tasks = []
         for hr, vault in ((self.ws.hr, self.v1), (hr2, self.v2)):
-            source = yaml.safe_load(yaml.safe_dump(sources).replace("{{ jml_demo_hr_dir }}", str(hr)))
+            source = yaml.safe_load(yaml.safe_dump(sources).replace("{{ jml_demo_hr_dir }}", str(hr)).replace(
+                "{{ jml_demo_leave_dir }}", str(ROOT / "inventories" / "demo" / "hr" / "leave")))
             tasks.append({"name": "collect " + vault.name, "jml.provisioning.hr_collect": {"sources": source, "vault": str(vault)}})
         proc = self.playbook(tasks)
         assert proc.returncode == 0, proc.stdout

@@ -15,6 +15,7 @@ def sources(workspace, **mapping_changes):
     source = copy.deepcopy(DEMO_SOURCES[0])
     source["persons"]["path"] = str(workspace.hr / "T4E_HELLOID_Persons.csv")
     source["contracts"]["path"] = str(workspace.hr / "T4E_HelloID_Contracts.csv")
+    source["absences"]["path"] = str(ROOT / "inventories" / "demo" / "hr" / "leave" / "absences.csv")  # read only
     for field, expression in mapping_changes.items():
         part, dummy, name = field.partition("__")
         source["mapping"][part][name] = expression

@@ -34,11 +34,12 @@ class CollectError(Exception):
 class SourceData(object):
     """What one source read: persons, optional contracts, and its code lists (lookups)."""
 
-    __slots__ = ("persons", "contracts", "lookups", "lookups_rows")
+    __slots__ = ("persons", "contracts", "lookups", "lookups_rows", "absences")
 
-    def __init__(self, persons, contracts=None, lookups=None, lookups_rows=None):
+    def __init__(self, persons, contracts=None, lookups=None, lookups_rows=None, absences=None):
         self.persons, self.contracts, self.lookups = persons, contracts, lookups or {}
         self.lookups_rows = lookups_rows or {}  # name -> SourceRows, for the collect fingerprint
+        self.absences = absences  # SourceRows of a separate absences file or list, or None
 
 
 def _read_part(source, part):
@@ -76,6 +77,7 @@ def read_source(source):
     try:
         persons = _read_part(source, "persons")
         contracts = _read_part(source, "contracts") if source.get("contracts") else None
+        absences = _read_part(source, "absences") if source.get("absences") else None
         lookups, lookups_rows = {}, {}
         for name, spec in (source.get("lookups") or {}).items():
             if not spec.get("key"):
@@ -84,7 +86,7 @@ def read_source(source):
             lookups[name] = _lookup_table(name, lookups_rows[name], spec["key"])
     except SourceError as exc:
         raise CollectError(f"source {source['name']}: {exc}")
-    return SourceData(persons, contracts, lookups, lookups_rows)
+    return SourceData(persons, contracts, lookups, lookups_rows, absences)
 
 
 @dataclass(eq=False, **SLOTS)
@@ -115,8 +117,17 @@ def map_source(source, data, previous_persons):
         contract_key = ((source.get("contracts") or {}).get("key")) or person_key
         if data.contracts is not None and not person_key:
             raise CollectError(f"source {name}: persons.key (the field that joins contracts) is required when a contracts file is given")
+        absences = getattr(data, "absences", None)
+        if absences is not None and not mapping.absence:
+            raise CollectError(f"source {name}: an absences file is given but the mapping has no 'absence' part")
+        if absences is not None and not person_key:
+            raise CollectError(f"source {name}: persons.key (the field that joins absences) is required when an absences file is given")
+        if (source["persons"] or {}).get("absences_field") and not mapping.absence:
+            raise CollectError(f"source {name}: persons.absences_field is given but the mapping has no 'absence' part")
         found, rejected = collect_persons(name, mapping, data.persons, data.contracts, person_key, contract_key,
-                                          (source["persons"] or {}).get("contracts_field"))
+                                          (source["persons"] or {}).get("contracts_field"), absences,
+                                          ((source.get("absences") or {}).get("key")) or person_key,
+                                          (source["persons"] or {}).get("absences_field"))
     except ValueError as exc:  # MappingError, ExpressionError
         raise CollectError(str(exc))
     unreadable = [r for r in rejected if r.unreadable]
@@ -145,8 +156,8 @@ def map_source(source, data, previous_persons):
 def _keep_around_unreadable(name, unreadable, data, found, previous_persons):
     """With rows nobody can tell the owner of (allowed by max_rejected), no person of the previous
     vault disappears or loses a contract because of them: a person missing from an unreadable
-    persons file keeps their record, and so does one with fewer contracts than before when a
-    contracts row is unreadable. Returns the ids kept."""
+    persons file keeps their record, and so does one with fewer contracts (or absences) than before
+    when a contracts (or absences) row is unreadable. Returns the ids kept."""
     if not unreadable:
         return []
     persons_file = data.persons.name
@@ -158,9 +169,9 @@ def _keep_around_unreadable(name, unreadable, data, found, previous_persons):
                 found[pid] = person
                 kept.append(pid)
     if any(r.file != persons_file for r in unreadable):
-        for pid, person in mine.items():
-            if pid in found and pid not in kept and \
-                    len(found[pid].get("contracts") or []) < len(person.get("contracts") or []):
+        for pid, person in mine.items():  # a contracts or absences row nobody can tell the owner of
+            if pid in found and pid not in kept and any(
+                    len(found[pid].get(part) or []) < len(person.get(part) or []) for part in ("contracts", "absences")):
                 found[pid] = person
                 kept.append(pid)
     return kept
@@ -233,7 +244,7 @@ def _merge_group(members, field_precedence, rank):
     fields = set()
     for dummy, person in members:
         fields.update(f for f, dummy2 in _leaves(dict((k, v) for k, v in person.items()
-                                                      if k not in ("contracts", "source", "sources", "id"))))
+                                                      if k not in ("contracts", "absences", "source", "sources", "id"))))
     for field in sorted(fields):
         order = field_precedence.get(field) or [n for n, dummy in members]
         order = sorted((n for n in order if n in by_name), key=lambda n, o=order: o.index(n))
@@ -242,13 +253,34 @@ def _merge_group(members, field_precedence, rank):
             if value is not None:
                 _set_leaf(winner, field, value)
                 break
-    contracts = []
+    contracts, absences = [], []
     for name, person in members:
         for contract in person.get("contracts") or []:
             contracts.append(dict(contract, source=name))
+        absences.extend(dict(a, source=name) for a in person.get("absences") or [])
     winner["contracts"] = contracts
+    if any("absences" in person for dummy, person in members):
+        winner["absences"] = sorted(absences, key=lambda a: (str(a.get("start")), str(a.get("end") or "9999-12-31")))
     winner["sources"] = sorted(by_name, key=lambda n: rank[n])
     return winner
+
+
+def remember_returns(persons, previous_persons, today):
+    """HR's ``on_leave`` flag is a snapshot: when a contract's flag drops, the collect records the
+    day it saw the return (``returned``, kept while the contract is not on leave again), so the
+    target modules can tell a return from leave (enable, ``resumed``) from any other enable."""
+    if today is None:
+        return
+    for pid, person in persons.items():
+        before = dict((c.get("id"), c) for c in ((previous_persons.get(pid) or {}).get("contracts") or []))
+        for contract in person.get("contracts") or []:
+            if contract.get("on_leave") is not False:
+                continue
+            old = before.get(contract.get("id")) or {}
+            if old.get("on_leave") is True:
+                contract["returned"] = today.isoformat()
+            elif old.get("returned") and "returned" not in contract:
+                contract["returned"] = old["returned"]
 
 
 def _last_day(person):
@@ -324,6 +356,7 @@ def collect(sources, data_by_source, previous, collected_at, merge=None, today=N
         entries.append({"name": source["name"], "type": source.get("type") or "csv", "collected_at": collected_at,
                         "persons": len(found), "rejected": len(rejected)})
     persons = merge_persons(by_source, merge)
+    remember_returns(persons, previous_persons, today)
     purged = []
     if today is not None:
         persons, purged = purge_expired(persons, today, retention_days)

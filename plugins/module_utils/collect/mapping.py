@@ -7,7 +7,9 @@
 A mapping set names, for each vault field, one expression over ``row``. Person fields:
 ``id``, ``name.<x>``, ``email``, ``manager``, ``custom.<x>``. Contract fields: ``id``, ``start``,
 ``end``, ``department.code``, ``department.name``, ``title.code``, ``title.name``, ``location``
-and any further name. Only mapped fields reach the vault. No I/O here: rows come in as data.
+and any further name (``on_leave``: true while HR says the person is on leave in it). Absence
+fields (person-level dated leave, ``absences: [{start, end, reason}]``): ``start``, ``end``,
+``reason``. Only mapped fields reach the vault. No I/O here: rows come in as data.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows impo
 PERSON_FIELDS = ("id", "name", "email", "manager", "custom")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")  # C0 controls but tab, CR, LF; bidi overrides
 DEFAULT_DATE_FIELDS = ("start", "end")
+ABSENCE_FIELDS = ("start", "end", "reason")  # what IT needs of a leave: when, and a code (never a diagnosis)
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 
 
@@ -67,14 +70,21 @@ class MappingSet(object):
         self.lookups = lookups or {}
         self._plans = {}
         self._dates = {}
-        unknown = set(spec) - {"person", "contract", "required", "date_format", "date_fields", "allowed"}
+        unknown = set(spec) - {"person", "contract", "absence", "required", "date_format", "date_fields", "allowed"}
         if unknown:
             raise MappingError(f"{label}: unknown keys {', '.join(sorted(unknown))}")
         try:
             self.person = compile_mapping(spec.get("person") or {}, f"{label}.person")
             self.contract = compile_mapping(spec.get("contract") or {}, f"{label}.contract")
+            self.absence = compile_mapping(spec.get("absence") or {}, f"{label}.absence")
         except ExpressionError as exc:
             raise MappingError(str(exc))
+        for field in self.absence:
+            if field not in ABSENCE_FIELDS:
+                raise MappingError(f"{label}.absence.{field}: not an absence field; use {', '.join(ABSENCE_FIELDS)} "
+                                   "(the vault keeps only what IT needs of a leave)")
+        if self.absence and "start" not in self.absence:
+            raise MappingError(f"{label}.absence must map 'start' (and 'end': empty means open-ended)")
         if "id" not in self.person:
             raise MappingError(f"{label}.person must map 'id' (the person key)")
         for field in self.person:
@@ -102,12 +112,15 @@ class MappingSet(object):
 
     def columns_used(self, part):
         """Columns the ``person`` or ``contract`` expressions read from ``row``."""
-        exprs = self.person if part == "person" else self.contract
+        exprs = self._exprs(part)
         used = {}
         for field, expr in exprs.items():
             for column in expr.referenced_items("row"):
                 used.setdefault(column, field)
         return used
+
+    def _exprs(self, part):
+        return self.person if part == "person" else self.absence if part == "absence" else self.contract
 
     def _plan(self, part):
         """How to fill one record, decided once: ``(label, keys, expression, is_date)`` per field,
@@ -115,9 +128,10 @@ class MappingSet(object):
         inner loop (fields x records), so nothing in it parses a name again."""
         cached = self._plans.get(part)
         if cached is None:
-            exprs = self.person if part == "person" else self.contract
+            exprs = self._exprs(part)
             fields = [(f"{part}.{field}", tuple(field.split(".")), expr,
-                       part == "contract" and field in self.date_fields) for field, expr in exprs.items()]
+                       (part == "contract" and field in self.date_fields) or (part == "absence" and field != "reason"))
+                      for field, expr in exprs.items()]
             required = [(name, tuple(name.split(".")[1:])) for name in self.required if name.startswith(part + ".")]
             allowed = [(name, tuple(name.split(".")[1:]), values) for name, values in self.allowed.items()
                        if name.startswith(part + ".")]
@@ -185,7 +199,29 @@ class MappingSet(object):
 
     def map_contract(self, row, parent=None):
         """Contract fields of one contract record; ``parent`` is the person's row."""
-        return self._map("contract", make_scope(row=row, parent=parent or {}, lookups=self.lookups))
+        contract = self._map("contract", make_scope(row=row, parent=parent or {}, lookups=self.lookups))
+        if contract.get("on_leave") not in (None, True, False):
+            # "N" would be true as a condition: HR's codes are compared in the mapping, not guessed.
+            raise _RowProblem("contract.on_leave", "must be true or false; compare HR's code in the mapping, "
+                                                   "e.g. row.Status in ['LOA', 'SABBATICAL']")
+        if "on_leave" in contract and contract["on_leave"] is None:
+            contract["on_leave"] = False
+        return contract
+
+    def map_absence(self, row, parent=None):
+        """One dated absence ``{start, end[, reason]}`` of a record, or None when it has none
+        (every field empty: a person row without leave). ``end`` empty: open-ended."""
+        absence = self._map("absence", make_scope(row=row, parent=parent or {}, lookups=self.lookups))
+        if all(value is None for value in absence.values()):
+            return None
+        if absence.get("start") is None:
+            raise _RowProblem("absence.start", "required value is empty")
+        if absence.get("end") is not None and absence["end"] < absence["start"]:
+            raise _RowProblem("absence.end", "is before absence.start")
+        absence.setdefault("end", None)
+        if absence.get("reason") is not None:
+            absence["reason"] = str(absence["reason"])
+        return absence
 
 
 def _clean(value):
@@ -224,25 +260,26 @@ def _key(row, column):
 
 
 class _Contracts(object):
-    """Where a person's contract records come from: a joined file, a nested list, or the row itself."""
+    """Where a person's contract (or absence: ``part``) records come from: a joined file, a nested
+    list, or the row itself."""
 
-    def __init__(self, source, mapping, contract_rows, contract_key, contracts_field, person_file):
-        self.source, self.mapping = source, mapping
+    def __init__(self, source, mapping, contract_rows, contract_key, contracts_field, person_file, part="contract"):
+        self.source, self.mapping, self.part = source, mapping, part
         self.rows, self.key, self.field, self.person_file = contract_rows, contract_key, contracts_field, person_file
         self.grouped = {}
         self.rejections = []
         self.broken = {}  # person key -> (file, line) of a contract row of theirs that could not be read
         if contract_rows is None:
             return
-        _check_columns(mapping, "contract", contract_rows, source)
+        _check_columns(mapping, part, contract_rows, source)
         if contract_rows.columns is not None and contract_key not in contract_rows.columns:
-            raise MappingError(f"{contract_rows.name}: source {source}: contract key column {contract_key} is missing")
+            raise MappingError(f"{contract_rows.name}: source {source}: {part} key column {contract_key} is missing")
         for line, row, problem in contract_rows.rows:
             if row is None:
                 key = _key(getattr(problem, "partial", None) or {}, contract_key)
                 if key:  # whose it is can be read: that person is rejected whole (and keeps their record)
                     self.broken.setdefault(key, (contract_rows.name, line))
-                self.rejections.append(Rejection(source, contract_rows.name, line, None, str(problem), None,
+                self.rejections.append(Rejection(source, contract_rows.name, line, None, problem, None,
                                                  key=key or None))
                 continue
             key = _key(row, contract_key)
@@ -261,7 +298,7 @@ class _Contracts(object):
             if nested is None:
                 return []
             if not isinstance(nested, list) or not all(isinstance(c, dict) for c in nested):
-                raise _RowProblem(self.field, "is not a list of contract objects")
+                raise _RowProblem(self.field, f"is not a list of {self.part} objects")
             return [(self.person_file, "%s.%s[%d]" % (line, self.field, i), c) for i, c in enumerate(nested, 1)]
         return [(self.person_file, line, row)]
 
@@ -273,7 +310,7 @@ class _Contracts(object):
 
 
 def collect_persons(source, mapping, persons_rows, contract_rows=None, person_key=None, contract_key=None,
-                    contracts_field=None):
+                    contracts_field=None, absence_rows=None, absence_key=None, absences_field=None):
     """Map one source's records to vault persons.
 
     Contracts come from ``contract_rows`` joined on ``contract_key`` = ``person_key``, from the list
@@ -281,12 +318,21 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
     Returns ``(persons, rejections)``; a person with any rejected contract is rejected whole, so
     a bad row never silently strips a contract. Duplicate person ids are a ``MappingError``
     naming both rows.
+
+    Absences (with an ``absence`` mapping) come the same ways: ``absence_rows`` joined on
+    ``absence_key`` (one row per absence), the list in ``absences_field``, or the person row
+    itself (at most one absence, none when its fields are empty); a person with a rejected
+    absence row is rejected whole too (and keeps their previous record).
     """
     _check_columns(mapping, "person", persons_rows, source)
     if person_key and persons_rows.columns is not None and person_key not in persons_rows.columns:
         raise MappingError(f"{persons_rows.name}: source {source}: person key column {person_key} is missing")
     contracts = _Contracts(source, mapping, contract_rows, contract_key, contracts_field, persons_rows.name)
-    rejections = list(contracts.rejections)
+    absences = _Contracts(source, mapping, absence_rows, absence_key or person_key, absences_field, persons_rows.name,
+                          part="absence") if mapping.absence else None
+    if absences is not None and absence_rows is None and not absences_field:
+        _check_columns(mapping, "absence", persons_rows, source)  # absence columns of the person rows
+    rejections = list(contracts.rejections) + (absences.rejections if absences else [])
     persons, origin, used_keys = {}, {}, set()
     for line, row, problem in persons_rows.rows:
         if row is None:
@@ -298,10 +344,12 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
             continue
         key = _key(row, person_key) if person_key else None
         used_keys.add(key)  # even if this row is rejected: its contracts are not orphans
-        if key and key in contracts.broken:
-            name, where = contracts.broken[key]
+        broken = [(part, records.broken[key]) for part, records in (("contract", contracts), ("absence", absences))
+                  if key and records is not None and key in records.broken]
+        if broken:
+            part, (name, where) = broken[0]
             rejections.append(Rejection(source, persons_rows.name, line, None,
-                                        f"person rejected because its contract row {name}:{where} could not be read", mapping.person_id(row)))
+                                        f"person rejected because its {part} row {name}:{where} could not be read", mapping.person_id(row)))
             continue
         try:
             raw = contracts.raw(key, row, line)
@@ -330,15 +378,34 @@ def collect_persons(source, mapping, persons_rows, contract_rows=None, person_ke
             except _RowProblem as exc:
                 bad = Rejection(source, name, where, exc.field, exc.problem, pid)
                 break
+        leave, part = [], "contract"
+        if bad is None and absences is not None:
+            part = "absence"
+            try:
+                raw_absences = absences.raw(key, row, line)
+            except _RowProblem as exc:
+                bad, raw_absences = Rejection(source, persons_rows.name, line, exc.field, exc.problem, pid), []
+            for name, where, record in raw_absences:
+                try:
+                    absence = mapping.map_absence(record, parent=row)
+                except _RowProblem as exc:
+                    bad = Rejection(source, name, where, exc.field, exc.problem, pid)
+                    break
+                if absence is not None:
+                    leave.append(absence)
         if bad is not None:
             rejections.append(bad)
             rejections.append(Rejection(source, persons_rows.name, line, None,
-                                        "person rejected because one of its contract rows was rejected", pid))
+                                        f"person rejected because one of its {part} rows was rejected", pid))
             continue
         for index, contract in enumerate(mapped, 1):
             contract["id"] = "%s-%d" % (pid, index) if contract.get("id") is None else str(contract["id"])
         person["source"] = source
         person["contracts"] = mapped
+        if absences is not None:
+            person["absences"] = sorted(leave, key=lambda a: (a["start"], a["end"] or "9999-12-31"))
         persons[pid] = person
     rejections.extend(contracts.orphans(used_keys))
+    if absences is not None:
+        rejections.extend(absences.orphans(used_keys))
     return persons, rejections

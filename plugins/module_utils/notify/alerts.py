@@ -31,11 +31,12 @@ try:
 except ImportError:  # pragma: no cover - reported by the plugins with missing_required_lib
     pass
 
-EVENT_KINDS = ("created", "enabled", "disabled", "deleted", "moved", "threshold", "failed")
+EVENT_KINDS = ("created", "enabled", "disabled", "deleted", "moved", "suspended", "resumed", "threshold", "failed")
 ACTION_EVENTS = {"create": "created", "enable": "enabled", "disable": "disabled", "delete": "deleted",
                  "move": "moved"}
 TITLES = {"created": "Account created", "enabled": "Account enabled", "disabled": "Account disabled",
-          "deleted": "Account deleted", "moved": "Account moved", "threshold": "Provisioning stopped by a threshold",
+          "deleted": "Account deleted", "moved": "Account moved", "suspended": "Account suspended (on leave)",
+          "resumed": "Account enabled (returned from leave)", "threshold": "Provisioning stopped by a threshold",
           "failed": "Provisioning failure"}
 
 # A bare address: no spaces, quotes, brackets or separators, so it can never break a header.
@@ -274,11 +275,12 @@ def _event(kind, action, person_id=None, dn=None, new_dn=None, reason=None, erro
 
 def events_from_run(applied=(), failed=(), thresholds=None):
     """The events of a real run, in this order: the operations that were applied (in apply order;
-    updates raise none), a threshold stop (``thresholds``: the threshold report of a stopped run),
+    updates raise none; a disable or enable for a leave is ``suspended`` or ``resumed``, not
+    ``disabled`` or ``enabled``: a person on leave is no leaver), a threshold stop (``thresholds``: the threshold report of a stopped run),
     then the failures (entries of the result's ``failed`` list)."""
     events = []
     for op in applied:
-        kind = ACTION_EVENTS.get(op.action)
+        kind = getattr(op, "event", None) or ACTION_EVENTS.get(op.action)
         if kind:
             events.append(_event(kind, op.action, op.person, op.dn, op.new_dn, op.reason))
     exceeded = dict((a, t) for a, t in (thresholds or {}).items() if t.get("exceeded"))

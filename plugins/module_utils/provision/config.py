@@ -19,7 +19,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expre
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision._naming import UsernamePolicy
-from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import ACTION_ORDER, OwnedValues
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import THRESHOLD_ACTIONS, OwnedValues
 
 
 class ConfigError(ValueError):
@@ -80,7 +80,13 @@ def username_policy(username, default_max_length):
 def lifecycle_policy(life):
     """``lifecycle`` options -> ``lifecycle.Policy``."""
     return lifecycle.Policy(life["pre_provision_days"], life["grace_days"], life.get("delete_after_days"),
-                            primary_criteria(life.get("primary")))
+                            primary_criteria(life.get("primary")), suspend_options(life)["enabled"])
+
+
+def suspend_options(life):
+    """``lifecycle.suspend`` with its defaults: ``{enabled: True, revoke_groups: False}``."""
+    spec = life.get("suspend") or {}
+    return {"enabled": spec.get("enabled") is not False, "revoke_groups": bool(spec.get("revoke_groups"))}
 
 
 def compiled_rules(rules, group_base, name_attribute, lookup):
@@ -93,8 +99,8 @@ def compiled_rules(rules, group_base, name_attribute, lookup):
 def validate_thresholds(thresholds):
     """Every action named and every limit readable, before the first request to the target."""
     for action, spec in (thresholds or {}).items():
-        if action not in ACTION_ORDER:
-            raise ConfigError(f"thresholds: unknown action {action!r} (known: {', '.join(ACTION_ORDER)})")
+        if action not in THRESHOLD_ACTIONS:
+            raise ConfigError(f"thresholds: unknown action {action!r} (known: {', '.join(THRESHOLD_ACTIONS)})")
         try:
             limits.parse(spec, f"thresholds.{action}")
         except limits.LimitError as exc:

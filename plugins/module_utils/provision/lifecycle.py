@@ -7,8 +7,16 @@
 States: ``future`` (first start beyond the pre-provisioning window: no account yet), ``prehire``
 (start within ``pre_provision_days``: account exists, disabled), ``active`` (a contract runs today,
 or ended within ``grace_days``: enabled), ``leaver`` (all ended: disabled), ``delete`` (ended more
-than ``delete_after_days`` ago). Contract ``end`` is the last working day (inclusive); an empty
-``start`` means "since always" and an empty ``end`` "open-ended". The date is an input: no clock.
+than ``delete_after_days`` ago), and ``suspended`` (active, but on leave today: disabled, never
+deleted). Contract ``end`` is the last working day (inclusive); an empty ``start`` means "since
+always" and an empty ``end`` "open-ended". The date is an input: no clock.
+
+Leave (see ``on_leave``): a person-level dated absence (``absences: [{start, end}]``, end
+inclusive, empty = open) that covers the day, or an HR status flag on the contracts
+(``contract.on_leave: true``, a snapshot as of the collect). Only an active person is suspended:
+a leaver is a leaver whatever their leave (leaver wins), and with several running contracts one
+that is not on leave keeps the person active (active wins); an absence is the person's, so it
+suspends all contracts.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import List, Optional
 from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
 
 FUTURE, PREHIRE, ACTIVE, LEAVER, DELETE = "future", "prehire", "active", "leaver", "delete"
+SUSPENDED = "suspended"
 
 
 @dataclass(**SLOTS)
@@ -28,6 +37,7 @@ class Policy:
     grace_days: int = 0
     delete_after_days: Optional[int] = None
     primary: Optional[list] = None  # criteria for primary_contract, None: the default order
+    suspend: bool = True  # persons on leave are suspended (False: this target ignores leave)
 
 
 def reference_date(value, today: datetime.date) -> datetime.date:
@@ -52,14 +62,15 @@ class Status:
     """The outcome for one person: state, primary contract, a human reason, and the person's
     ``employment`` (``{start, end}`` over all contracts, see ``employment``)."""
 
-    state: str                # FUTURE, PREHIRE, ACTIVE, LEAVER or DELETE
+    state: str                # FUTURE, PREHIRE, ACTIVE, SUSPENDED, LEAVER or DELETE
     primary: Optional[dict]   # the contract that decides department, title, manager...
     reason: str
     employment: dict = field(default_factory=lambda: {"start": None, "end": None})  # evaluate() sets it
+    returned: Optional[str] = None  # ACTIVE after a leave: the reason an enable gives ("returned from leave: ...")
 
     @property
     def wants_account(self) -> bool:
-        return self.state in (PREHIRE, ACTIVE)
+        return self.state in (PREHIRE, ACTIVE, SUSPENDED)
 
     @property
     def enabled(self) -> bool:
@@ -178,9 +189,77 @@ def employment(contracts: List[dict], today: datetime.date) -> dict:
             "end": None if any(e is None for e in ends) else max(ends).isoformat()}
 
 
+def _date_or_none(value):
+    try:
+        return parse_date(value)
+    except (TypeError, ValueError):
+        return None  # the collect validates dates; a hand-edited vault's bad one is no leave
+
+
+def _absences(person):
+    """``[(start, end)]`` of the person's dated absences (end None: open-ended)."""
+    found = []
+    for absence in person.get("absences") or []:
+        if isinstance(absence, dict):
+            start = _date_or_none(absence.get("start"))
+            if start is not None:
+                found.append((start, _date_or_none(absence.get("end"))))
+    return found
+
+
+def on_leave(person: dict, today: datetime.date) -> Optional[str]:
+    """Why the person is on leave on ``today`` (a reason text), or None.
+
+    A dated absence that covers ``today``; or HR's status: every contract that runs today is
+    flagged ``on_leave`` (one running contract that is not keeps the person at work). Without a
+    running contract (the ``grace_days`` after the last end) the contract that ended last counts.
+    """
+    covering = sorted((start, end) for start, end in _absences(person)
+                      if start <= today and (end is None or end >= today))
+    if covering:
+        ends = [end for start, end in covering]
+        until = "" if None in ends else " until %s" % max(ends).isoformat()
+        return "suspended: on leave since %s%s" % (covering[0][0].isoformat(), until)
+    contracts = person.get("contracts") or []
+    running = [c for c in contracts if _is_active(c, today)]
+    if not running:
+        ended = [c for c in contracts if _window(c)[1] is not None and _window(c)[1] < today]
+        running = [max(ended, key=lambda c: _window(c)[1])] if ended else []
+    if running and all(c.get("on_leave") is True for c in running):
+        return "suspended: contract %s on leave (HR status)" % ", ".join(str(c.get("id")) for c in running)
+    return None
+
+
+def returned_from_leave(person: dict, today: datetime.date) -> Optional[str]:
+    """For a person at work: why an enable is a return from leave, or None.
+
+    The latest leave that ended before ``today`` (an absence's end, or the day the collect saw a
+    contract's ``on_leave`` flag drop, kept as ``returned``) and after the earliest start of the
+    running contracts: leave before a rehire is no return, the rehire is."""
+    running = [c for c in person.get("contracts") or [] if _is_active(c, today)]
+    starts = [_window(c)[0] for c in running]
+    since = None if not starts or any(s is None for s in starts) else min(starts)
+    ended = [(end, "absence ended %s" % end.isoformat()) for start, end in _absences(person)
+             if end is not None and end < today]
+    for contract in running:
+        seen = _date_or_none(contract.get("returned"))
+        if seen is not None and seen <= today:
+            ended.append((seen, "contract %s back from leave (HR status, %s)" % (contract.get("id"), seen.isoformat())))
+    ended = [item for item in ended if since is None or item[0] >= since]
+    if not ended:
+        return None
+    return "returned from leave: " + max(ended)[1]
+
+
 def evaluate(person: dict, today: datetime.date, policy: Policy) -> Status:
     """The ``Status`` of a person (a vault person dict) on ``today`` (a date)."""
     status = _evaluate(person, today, policy)
+    if status.state == ACTIVE and policy.suspend:
+        leave = on_leave(person, today)
+        if leave is not None:
+            status = Status(SUSPENDED, status.primary, leave)
+        else:
+            status.returned = returned_from_leave(person, today)
     status.employment = employment(person.get("contracts") or [], today)
     return status
 

@@ -27,7 +27,10 @@ from ansible_collections.jml.provisioning.plugins.module_utils.records import SL
 from ansible_collections.jml.provisioning.plugins.module_utils.provision._naming import NameRegistry, NamingError, allocate, unique_key
 
 ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
-SUMMARY_KEYS = ACTION_ORDER + ("unchanged", "failed")
+# Lifecycle events some disables and enables are (leave): counted apart as well, within disable/enable.
+EVENT_COUNTS = {"suspended": "suspend", "resumed": "resume"}
+SUMMARY_KEYS = ACTION_ORDER + ("unchanged", "failed") + tuple(EVENT_COUNTS.values())
+THRESHOLD_ACTIONS = ACTION_ORDER + tuple(EVENT_COUNTS.values())
 # The order writes are applied in: every account is at its final DN before any create or update
 # writes a DN-valued attribute (a manager), which Active Directory checks; memberships last.
 APPLY_ORDER = ("container", "enable", "move", "disable", "create", "update", "delete", "grant", "revoke", "relink")
@@ -51,9 +54,10 @@ class Operation:
     password: Optional[str]      # a configured initial password: never in as_dict, changes or diffs
     guid: Optional[str]          # the account's objectGUID (AD), for the audit trail
     children: int                # delete: objects under the entry (the pre-flight counts them), deleted with it
+    event: Optional[str]         # disable/enable for a leave: "suspended" or "resumed" (alerts, counts)
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
-                 initial_password=False, group=None, batch=None):
+                 initial_password=False, group=None, batch=None, event=None):
         self.action, self.person, self.dn, self.reason = action, person, dn, reason
         self._changes = changes
         self.modifications = modifications or {}
@@ -64,6 +68,7 @@ class Operation:
         self.password = None
         self.guid = None
         self.children = 0
+        self.event = event
 
     @property
     def changes(self):
@@ -93,6 +98,8 @@ class Operation:
             out["guid"] = self.guid
         if self.children:
             out["children"] = self.children
+        if self.event:
+            out["event"] = self.event
         return out
 
 
@@ -123,11 +130,14 @@ class Plan:
     # the vault (the run refuses them before any write), and links left unset (see ``_Planner``).
     only_unknown: List[str] = field(default_factory=list)
     unset_links: List[dict] = field(default_factory=list)  # {person, manager}
+    suspended: List[str] = field(default_factory=list)  # person ids on leave with an account (kept, disabled)
 
     def counts(self) -> Dict[str, int]:
         summary = dict((key, 0) for key in SUMMARY_KEYS)
         for op in self.operations:
             summary[op.action] = summary.get(op.action, 0) + 1  # "container" only when some are created
+            if op.event:
+                summary[EVENT_COUNTS[op.event]] += 1
         summary["unchanged"] = self.unchanged
         summary["failed"] = len(self.problems)
         return summary
@@ -185,7 +195,7 @@ class TargetConfig(object):
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
                  groups_base=None, group_name_attribute="cn", group_attributes=None, limits=None, owned_values=None,
                  adopt_outside=False, create_containers=False, audit_id_attribute="", members_follow_renames=False,
-                 decisions=None):
+                 decisions=None, suspend_revokes_groups=False):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -213,6 +223,7 @@ class TargetConfig(object):
         self.placeholder_member = placeholder_member
         self.create_missing_groups = create_missing_groups
         self.revoke_on_disable = revoke_on_disable
+        self.suspend_revokes_groups = suspend_revokes_groups  # lifecycle.suspend.revoke_groups
         self.member_attribute = member_attribute
         # The RDN: by default the username (uid=jan.jansen); AD names users CN=<display name>.
         self.rdn_attribute = rdn_attribute or username_attribute
@@ -346,6 +357,7 @@ class _Planner(object):
         self.groups = groups or {}  # normalised group DN -> {dn, exists, members}
         self.managed_accounts = {}  # person id -> (current DN or None, DN after this run)
         self.entitled = {}          # person id -> rules.Entitlements
+        self.suspended = set()      # person ids whose entitlements a suspension withdraws
         # RDN uniqueness per container: the managed accounts, and the DNs other objects hold there
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts) | set(dnlib.normalise(d) for d in held_dns)
         self.last_view = (None, None)  # (account, its expression view)
@@ -490,6 +502,8 @@ class _Planner(object):
                 continue
             self.final_dn[pid] = target
             self.entries.append((pid, person, status, account, username, target))
+            if status.state == lifecycle.SUSPENDED:
+                self.plan.suspended.append(pid)
             if account is None:
                 self.plan.joiners.append(pid)
                 self.plan.placements.add(dnlib.normalise(target))
@@ -551,8 +565,11 @@ class _Planner(object):
 
     def entitlements(self, pid, person, status, account, username):
         """The rules' groups and attribute values for one person (none for leavers, when configured)."""
-        if self.config.revoke_on_disable and status.state in (lifecycle.LEAVER, lifecycle.DELETE):
+        if (self.config.revoke_on_disable and status.state in (lifecycle.LEAVER, lifecycle.DELETE)) or (
+                self.config.suspend_revokes_groups and status.state == lifecycle.SUSPENDED):
             granted = ruleslib.Entitlements()
+            if status.state == lifecycle.SUSPENDED:
+                self.suspended.add(pid)
         else:
             view = self.view(account)
             granted = ruleslib.entitlements(self.config.rules, ruleslib.rules_scope(person, status, view,
@@ -585,7 +602,8 @@ class _Planner(object):
                 reason = f"rule {', '.join(change.rules)}" if change.rules else "rule"
                 shown = {config.member_attribute + " of " + change.group: [None, change.account_dn]}
             else:
-                reason = "no rule grants it any more" + (" (leaver)" if not self.entitled[change.person].rules
+                why = " (suspended)" if change.person in self.suspended else " (leaver)"
+                reason = "no rule grants it any more" + (why if not self.entitled[change.person].rules
                                                          and change.person in self.entitled else "")
                 shown = {config.member_attribute + " of " + change.group: [change.account_dn, None]}
             op = Operation(change.kind, change.person, change.account_dn, reason, shown, group=change.group,
@@ -650,8 +668,8 @@ class _Planner(object):
                            ("move" in config.disable_strategy and dnlib.is_under(account.dn, config.disabled_dn)))
         current_dn = account.dn
         if enabled and (lock_mods or (moved and not was_enabled)):
-            ops.append(Operation("enable", pid, current_dn, status.reason, lock_shown, lock_mods,
-                                 new_dn=target if moved else None))
+            ops.append(Operation("enable", pid, current_dn, status.returned or status.reason, lock_shown, lock_mods,
+                                 new_dn=target if moved else None, event="resumed" if status.returned else None))
             current_dn, moved = target, False
         elif moved and (enabled or not was_enabled):
             renamed = dnlib.rdn_value(target) != dnlib.rdn_value(account.dn)
@@ -678,8 +696,8 @@ class _Planner(object):
                 changes[attribute] = [_shown(current), _shown(desired)]
                 modifications[attribute] = desired
         if not enabled and (lock_mods or moved):
-            ops.append(Operation("disable", pid, current_dn, status.reason, lock_shown, lock_mods,
-                                 new_dn=target if moved else None))
+            ops.append(Operation("disable", pid, current_dn, status.reason, lock_shown, lock_mods, new_dn=target if moved else None,
+                                 event="suspended" if status.state == lifecycle.SUSPENDED else None))
             current_dn = target
         if modifications:
             ops.append(Operation("update", pid, current_dn, status.reason, changes, modifications))
@@ -784,8 +802,8 @@ def evaluate_thresholds(plan: Plan, thresholds: Optional[dict]) -> Dict[str, dic
     out = {}
     base = max(plan.managed, 1)
     for action, limit in sorted((thresholds or {}).items()):
-        if action not in ACTION_ORDER:
-            raise ValueError(f"threshold for unknown action {action!r} (known: {', '.join(ACTION_ORDER)})")
+        if action not in THRESHOLD_ACTIONS:
+            raise ValueError(f"threshold for unknown action {action!r} (known: {', '.join(THRESHOLD_ACTIONS)})")
         found = limitslib.evaluate(counts[action], limit, base, f"thresholds.{action}")
         if found:
             out[action] = found

@@ -248,7 +248,8 @@ _No entitlement changes._
 | action | person | account | changes | reason |
 |---|---|---|---|---|
 {% for action in section.actions %}
-| {{ action.kind|md }} | {{ action.person|md }} | {{ action.dn|md }}{% if action.new_dn %} &rarr; {{ action.new_dn|md }}{% endif %}
+| {{ action.kind|md }}{% if action.event %} ({{ action.event|md }}){% endif %}
+{#- #} | {{ action.person|md }} | {{ action.dn|md }}{% if action.new_dn %} &rarr; {{ action.new_dn|md }}{% endif %}
 {#- #} | {{ action.changed|names|md }} | {{ action.reason|md }} |
 {% endfor %}
 {% if section.actions_unlisted %}
@@ -301,6 +302,12 @@ Correlation decisions applied: {{ section.decisions|length|md }} ({{ section.red
 
 _{{ section.decisions|length - limit }} more decision(s) not listed here._
 {% endif %}
+{% endif %}
+{% if section.suspended %}
+
+Suspended (on leave: disabled, never deleted): {{ section.suspended[:limit]|join(", ")|md }}
+{%- if section.suspended|length > limit %} and {{ section.suspended|length - limit }} more{% endif %}
+
 {% endif %}
 
 {% endif %}
@@ -423,7 +430,8 @@ rx="3"></rect><text x="{{ chart.label_width + bar.length + 6 }}" y="{{ bar.y + 1
 {% else %}
 <table class="actions"><thead><tr><th>action</th><th>person</th><th>account</th><th>changes</th><th>reason</th></tr></thead><tbody>
 {% for action in section.actions %}
-<tr class="action-row" data-action="{{ action.kind }}" data-search="{{ action.search }}"><td><span class="tag {{ action.kind }}">{{ action.kind }}</span></td>
+<tr class="action-row" data-action="{{ action.kind }}" data-search="{{ action.search }}"><td><span class="tag {{ action.kind }}">{{ action.kind }}</span>
+{#- #}{% if action.event %} <span class="muted">{{ action.event }}</span>{% endif %}</td>
 {#- #}<td>{{ action.person }}</td><td class="dn">{{ action.dn }}{% if action.new_dn %} &rarr; {{ action.new_dn }}{% endif %}</td><td>
 {%- if action.changes %}
 <details><summary>{{ action.changed|names }}</summary><dl>
@@ -468,7 +476,8 @@ rx="3"></rect><text x="{{ chart.label_width + bar.length + 6 }}" y="{{ bar.y + 1
 </tbody></table>
 {% endif %}
 {% set lists = [("Vanished accounts", section.vanished), ("Accounts without an anchor", section.unanchored),
-                ("Ignored accounts (decisions)", section.ignored)] %}
+                ("Ignored accounts (decisions)", section.ignored),
+                ("Suspended persons (on leave: disabled, never deleted)", section.suspended)] %}
 {% for title, values in lists if values %}
 <details><summary>{{ title }}</summary><ul>{% for value in values %}<li>{{ value }}</li>{% endfor %}</ul></details>
 {% endfor %}

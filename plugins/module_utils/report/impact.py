@@ -263,6 +263,7 @@ class Action:
     changes: list[Change]
     reason: Any
     search: str  # what the HTML filter box matches
+    event: Any = None  # "suspended" / "resumed": a disable or enable for a leave
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,7 @@ class Section:
     plan_digest: str = ""  # the sealed plan's digest (with plan_file): what an approver approves
     plan_signed: bool = False
     only: list = field(default_factory=list)  # the persons a run limited with ``only`` was limited to
+    suspended: list = field(default_factory=list)  # person ids on leave (correlation.suspended)
 
 
 @dataclass(frozen=True)
@@ -410,6 +412,7 @@ def _section(name: str, result: dict, keys: list[str], limit: int | None) -> Sec
         plan_digest=str(_approval(result).get("digest") or ""),
         plan_signed=bool(_approval(result).get("signature")),
         only=[str(pid) for pid in ((result.get("only") or {}).get("persons") or [])],
+        suspended=_listed(correlation.get("suspended")),
     )
 
 
@@ -459,6 +462,7 @@ def _action(action: dict) -> Action:
         changes=[Change(attr, *(_value(v) for v in _before_after(pair))) for attr, pair in sorted(changes.items())],
         reason=action.get("reason"),
         search=_search_text(action),
+        event=action.get("event"),
     )
 
 

@@ -18,7 +18,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expre
     ExpressionError, compile_expression, compile_mapping,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import (
-    ConfigError, compiled_rules, lifecycle_policy, username_policy, validate_thresholds,
+    ConfigError, compiled_rules, lifecycle_policy, suspend_options, username_policy, validate_thresholds,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
@@ -116,6 +116,7 @@ def _build(options):
         disable_strategy=("lock",),
         switch=ActiveFlag(active),
         policy=lifecycle_policy(life),
+        suspend_revokes_groups=suspend_options(life)["revoke_groups"],
         delete_accounts=life["delete_accounts"],
         vanished=life["vanished"],
         exclude=compile_expression(life["exclude"], "lifecycle.exclude") if life.get("exclude") else None,

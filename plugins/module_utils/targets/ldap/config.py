@@ -17,7 +17,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expre
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import (
-    ConfigError, compiled_rules, lifecycle_policy, owned_values, username_policy, validate_thresholds,
+    ConfigError, compiled_rules, lifecycle_policy, suspend_options, owned_values, username_policy, validate_thresholds,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import TargetConfig
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import _flavours as flavours
@@ -72,6 +72,7 @@ def _build(options):
         disabled_dn=disable.get("disabled_dn"),
         switch=flavours.account_switch(strategy, disable["lock_attribute"], disable["lock_value"]),
         policy=lifecycle_policy(life),
+        suspend_revokes_groups=suspend_options(life)["revoke_groups"],
         delete_accounts=life["delete_accounts"],
         vanished=life["vanished"],
         exclude=compile_expression(life["exclude"], "lifecycle.exclude") if life.get("exclude") else None,

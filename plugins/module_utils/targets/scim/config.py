@@ -26,7 +26,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expre
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import (
-    ConfigError, compiled_rules, lifecycle_policy, username_policy, validate_thresholds,
+    ConfigError, compiled_rules, lifecycle_policy, suspend_options, username_policy, validate_thresholds,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import TargetConfig
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.switch import ActiveFlag
@@ -114,6 +114,7 @@ def _build(options):
         disable_strategy=("lock",),
         switch=ActiveFlag(ACTIVE),
         policy=lifecycle_policy(life),
+        suspend_revokes_groups=suspend_options(life)["revoke_groups"],
         delete_accounts=life["delete_accounts"],
         vanished=life["vanished"],
         exclude=compile_expression(life["exclude"], "lifecycle.exclude") if life.get("exclude") else None,

@@ -70,6 +70,7 @@ def _demo_source():
     source = variables["jml_sources"][0]
     for spec in [source["persons"], source["contracts"]] + list(source["lookups"].values()):
         spec["path"] = spec["path"].replace("{{ jml_demo_hr_dir }}", str(DEMO_HR_DIR))
+    source["absences"]["path"] = source["absences"]["path"].replace("{{ jml_demo_leave_dir }}", str(DEMO / "hr" / "leave"))
     return source
 
 

@@ -406,7 +406,8 @@ def test_operations_are_ordered_moves_first_then_create_update_delete(make_confi
     assert actions(plan) == [("enable", "e"), ("move", "m"), ("disable", "l"), ("create", "j"),
                              ("update", "m"), ("delete", "d")]
     assert plan.counts() == {"create": 1, "enable": 1, "move": 1, "update": 1, "disable": 1, "delete": 1,
-                             "grant": 0, "revoke": 0, "unchanged": 0, "failed": 0}
+                             "grant": 0, "revoke": 0, "unchanged": 0, "failed": 0,
+                             "suspend": 0, "resume": 0}
     assert plan.managed == 4
 
 

@@ -72,7 +72,7 @@ def test_a_real_run_applies_the_whole_ordered_plan_once(config):
                                                              ("update", "3")]
     assert result["changed"] is True
     assert result["summary"] == {"create": 2, "enable": 0, "move": 0, "update": 1, "disable": 1, "delete": 0,
-                                 "grant": 0, "revoke": 0, "unchanged": 0, "failed": 0}
+                                 "grant": 0, "revoke": 0, "unchanged": 0, "failed": 0, "suspend": 0, "resume": 0}
     assert result["actions"] == [op.as_dict() for op in operations]
     assert result["actions_truncated"] == 0
     assert result["correlation"]["correlated"] == 1
