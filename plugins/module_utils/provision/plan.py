@@ -51,6 +51,9 @@ class Operation:
     password: Optional[str]      # a configured initial password: never in as_dict, changes or diffs
     guid: Optional[str]          # the account's objectGUID (AD), for the audit trail
     children: int                # delete: objects under the entry (the pre-flight counts them), deleted with it
+    rules: tuple                 # grant: the rules that grant it; revoke: the rules that named the group
+    outcome: Optional[str]       # set by a real run (reconcile.run): applied, failed or unknown; None: not run
+    error: Optional[str]         # why it failed (outcome failed or unknown)
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
                  initial_password=False, group=None, batch=None):
@@ -64,6 +67,9 @@ class Operation:
         self.password = None
         self.guid = None
         self.children = 0
+        self.rules = ()
+        self.outcome = None
+        self.error = None
 
     @property
     def changes(self):
@@ -530,6 +536,7 @@ class _Planner(object):
                 shown = {config.member_attribute + " of " + change.group: [change.account_dn, None]}
             op = Operation(change.kind, change.person, change.account_dn, reason, shown, group=change.group,
                            batch=change.batch)
+            op.rules = tuple(change.rules or ())
             change.batch.operations.append(op)
             self.plan.operations.append(op)
 
