@@ -197,6 +197,12 @@ No target was evaluated.
 _{% if section.check_mode %}check mode: nothing was written{% else %}real run{% endif %}_
 
 {% endif %}
+{% if section.run_id %}
+Run {{ section.run_id|md }}{% if section.audit_file %}: {{ section.audit_entries }} audit entries in {{ section.audit_file|md }}
+{%- elif not section.check_mode %}: no audit entries{% endif %}
+
+
+{% endif %}
 ##{% if multi %}#{% endif %} Totals
 
 |{% for key, count in section.summary %} {{ key|md }} |{% endfor %}
@@ -350,7 +356,10 @@ aria-label="Filter actions" autocomplete="off">
 <p class="banner bad">The plan could not be built: <span data-section-error>{{ section.error }}</span></p>
 {% else %}
 <p class="meta">Reference date <span data-reference-date>{{ section.reference_date or "unknown" }}</span> &middot;
-{#- #} {% if section.check_mode is none %}plan{% elif section.check_mode %}check mode - nothing was written{% else %}real run{% endif %}</p>
+{#- #} {% if section.check_mode is none %}plan{% elif section.check_mode %}check mode - nothing was written{% else %}real run{% endif %}
+{%- if section.run_id %} &middot; run <span data-run-id>{{ section.run_id }}</span>{% endif %}
+{%- if section.audit_file %} &middot; <span data-audit-entries>{{ section.audit_entries }}</span> audit entries in
+{#- #} <span data-audit-file>{{ section.audit_file }}</span>{% endif %}</p>
 {% set chart = section.chart %}
 <div class="grid"><div><h3>Planned operations</h3><svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" \
 aria-label="Planned operations per action" width="{{ chart.width }}" height="{{ chart.height }}" \
