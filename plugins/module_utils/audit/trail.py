@@ -82,8 +82,9 @@ def entry(op, run: dict, time: str, lost: Optional[str] = None) -> dict:
         item["group"] = op.group
     if getattr(op, "rules", None):
         item["rule"] = list(op.rules)
-    if op.guid:
-        item["guid"] = op.guid
+    guid = op.guid or getattr(op, "assigned_id", None)
+    if guid:
+        item["guid"] = guid
     if op.initial_password:
         item["initial_password"] = True  # set by the target; its value is never recorded
     if op.children:

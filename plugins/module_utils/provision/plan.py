@@ -54,6 +54,7 @@ class Operation:
     rules: tuple                 # grant: the rules that grant it; revoke: the rules that named the group
     outcome: Optional[str]       # set by a real run (reconcile.run): applied, failed or unknown; None: not run
     error: Optional[str]         # why it failed (outcome failed or unknown)
+    assigned_id: Optional[str]   # create: the id the target gave the new entry (SCIM's id), for the audit trail
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
                  initial_password=False, group=None, batch=None):
@@ -70,6 +71,7 @@ class Operation:
         self.rules = ()
         self.outcome = None
         self.error = None
+        self.assigned_id = None
 
     @property
     def changes(self):
