@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import ldap3
-import pytest
 import yaml
 
 from jml_workspace import BIN, ROOT

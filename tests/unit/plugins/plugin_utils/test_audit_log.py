@@ -129,8 +129,8 @@ def test_retention_deletes_old_audit_files_only(tmp_path):
                  "audit-2025-01-01.jsonl.bak"):
         (tmp_path / name).write_text("{}\n")
     assert audit_log.AuditLog(str(tmp_path), 400).expire(DAY) == ["audit-2025-01-01.jsonl"]
-    assert sorted(os.listdir(tmp_path)) == ["README.txt", "audit-2025-01-01.jsonl.bak", "audit-2025-05-11.jsonl",
-                                           "audit-2026-06-15.jsonl"]
+    left = ["README.txt", "audit-2025-01-01.jsonl.bak", "audit-2025-05-11.jsonl", "audit-2026-06-15.jsonl"]
+    assert sorted(os.listdir(tmp_path)) == left
     assert audit_log.AuditLog(str(tmp_path), 0).expire(DAY + datetime.timedelta(days=9999)) == []
     assert audit_log.AuditLog(str(tmp_path / "missing"), 1).expire(DAY) == []
 
