@@ -89,14 +89,14 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     last_run: "{{ query('jml.provisioning.audit', '/var/lib/jml/audit', run_id=jml_ldap_result.run_id) }}"
 
-- name: Operations that failed or may not have been applied this week
+- name: Operations that failed or may not have been applied in the last seven days
   ansible.builtin.debug:
-    var: item
+    msg: "{{ item.time }} {{ item.operation }} {{ item.dn }}: {{ item.outcome }}: {{ item.error }}"
   loop: >-
-    {{ query('jml.provisioning.audit', '/var/lib/jml/audit', outcome='failed',
-             since=(now(utc=true) - timedelta(days=7)).strftime('%Y-%m-%d'))
-       + query('jml.provisioning.audit', '/var/lib/jml/audit', outcome='unknown',
-               since=(now(utc=true) - timedelta(days=7)).strftime('%Y-%m-%d')) }}
+    {{ query('jml.provisioning.audit', '/var/lib/jml/audit', outcome='failed', since=week_ago)
+       + query('jml.provisioning.audit', '/var/lib/jml/audit', outcome='unknown', since=week_ago) }}
+  vars:
+    week_ago: "{{ '%Y-%m-%d' | strftime(now().timestamp() - 7 * 86400, utc=true) }}"
 """
 
 RETURN = r"""

@@ -3,6 +3,7 @@ playbooks on slapd, the SCIM server and the Samba AD DC writes one entry per app
 linked to its run; check mode and a run with nothing to do write none; no password ever appears;
 the lookup answers "what happened to person P between two dates"; retention deletes old files only."""
 
+import ast
 import datetime
 import json
 import os
@@ -145,6 +146,17 @@ def test_a_joiner_mover_leaver_cycle_is_in_the_audit_trail_and_nothing_else(work
     assert lookup(ws, folder, person="BethanyC", since=(today() + datetime.timedelta(days=1)).isoformat()) == []
     assert lookup(ws, folder, run_id=moves.plan["run_id"]) == second
     assert lookup(ws, folder, person="SummerH", operation="disable") == summer
+
+    # The lookup's EXAMPLES run as written, pointed at this trail.
+    tree = ast.parse((ROOT / "plugins" / "lookup" / "audit.py").read_text(encoding="utf-8"))
+    text = next(node.value.value for node in tree.body
+                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "EXAMPLES")
+    playbook = ws.path / "examples.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": yaml.safe_load(
+        text.replace("/var/lib/jml/audit", str(folder)))}]))
+    done = ws.run([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook),
+                   "-e", json.dumps({"jml_ldap_result": {"run_id": moves.plan["run_id"]}})])
+    assert done.returncode == 0 and "failed=0" in done.stdout, done.stdout
 
 
 def test_retention_deletes_only_old_audit_files_and_only_in_a_real_run(workspace):
