@@ -223,9 +223,10 @@ options:
       - Read it with the lookup P(jml.provisioning.audit#lookup) - "what happened to person P between
         two dates" - or with any JSON Lines tool (C(jq)). M(jml.provisioning.impact_report) shows
         the run id and the file of a run.
-      - A real run checks that the folder can be written before it writes to the target, and fails
-        (writing nothing) when it cannot; when the entries cannot be appended after the writes,
-        the run warns and says so in RV(audit.error).
+      - A run checks that the folder can be written before it writes to the target, and fails
+        (writing nothing) when it cannot - in check mode too, which only looks, so an evaluation
+        predicts it. When the entries cannot be appended after the writes, the run warns and
+        says so in RV(audit.error).
     type: dict
     default: {}
     suboptions:

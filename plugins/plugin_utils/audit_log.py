@@ -40,16 +40,32 @@ class AuditLog(object):
     def path(self, day: datetime.date) -> str:
         return os.path.join(self.folder, trail.file_name(day))
 
+    def problem(self, day: datetime.date) -> Optional[str]:
+        """Why the day's file could not be appended to, or None - read-only (check mode asks it,
+        so an evaluation predicts what would stop the real run)."""
+        folder = self.folder
+        while not os.path.lexists(folder):
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        if not os.path.isdir(folder):
+            return f"{folder} is not a folder"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"the folder {folder} is not writable"
+        path = self.path(day)
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            return f"{path} is not writable"
+        return None
+
     def prepare(self, day: datetime.date):
         """Before any write to the target: the folder exists (made 0700) and the day's file can be
         appended to. Raises OSError otherwise, so a run that could not record its writes makes none."""
+        reason = self.problem(day)
+        if reason:
+            raise OSError(reason)
         if not os.path.isdir(self.folder):
             os.makedirs(self.folder, mode=0o700)
-        if not os.access(self.folder, os.W_OK | os.X_OK):
-            raise OSError(f"the folder {self.folder} is not writable")
-        path = self.path(day)
-        if os.path.exists(path) and not os.access(path, os.W_OK):
-            raise OSError(f"{path} is not writable")
 
     def append(self, lines: Iterable[bytes], day: datetime.date) -> Tuple[str, int]:
         """Append ``lines`` (each one entry ending in a newline) to the day's file; returns

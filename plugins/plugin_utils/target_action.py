@@ -159,7 +159,7 @@ class TargetAction(ActionBase):
         # One id per task run: in the result, in every audit entry, in the impact report.
         self._run_id = str(uuid.uuid4())
         self._audit, self._audit_warning = None, None
-        if options["audit"]["enabled"] and not self._task.check_mode:
+        if options["audit"]["enabled"]:
             self._audit = audit_log.AuditLog(audit_folder(options), options["audit"]["retention_days"])
         lock = run_lock.target_lock_path(options["lock_dir"] or os.path.dirname(os.path.abspath(options["vault"])),
                                          server, scope)
@@ -179,9 +179,15 @@ class TargetAction(ActionBase):
 
     def _reconcile(self, result, options, config, vault, handed_off, today, notifier):
         """Open the target, reconcile and shape the result; runs under the target's lock."""
-        if self._audit is not None:
-            try:  # a run that could not record its writes makes none
-                self._audit.prepare(datetime.datetime.now(datetime.timezone.utc).date())
+        if self._audit is not None:  # a run that could not record its writes makes none
+            day = datetime.datetime.now(datetime.timezone.utc).date()
+            try:
+                if self._task.check_mode:  # read-only: what would stop the real run
+                    reason = self._audit.problem(day)
+                    if reason:
+                        raise OSError(reason)
+                else:
+                    self._audit.prepare(day)
             except OSError as exc:
                 raise AnsibleActionFail(f"{self.NAME}: the audit trail in {self._audit.folder} cannot be "
                                         f"written: {exc.strerror or exc}; nothing was written")
@@ -237,7 +243,7 @@ class TargetAction(ActionBase):
         if not options["audit"]["enabled"]:
             return {"enabled": False, "dir": None, "file": None, "entries": 0, "expired": []}
         report = {"enabled": True, "dir": audit_folder(options), "file": None, "entries": 0, "expired": []}
-        if self._audit is None:  # check mode: nothing is written, nothing is recorded
+        if self._task.check_mode:  # nothing is written, nothing is recorded
             return report
         now = datetime.datetime.now(datetime.timezone.utc)
         run = {"run_id": self._run_id, "host": (self._task_vars or {}).get("inventory_hostname"),

@@ -183,10 +183,12 @@ def test_an_audit_folder_that_cannot_be_written_stops_the_run_before_any_write(w
     blocker.write_text("a file where the audit folder should be\n")
     ws.set_vars(jml_ldap_audit={"dir": str(blocker / "audit")})
     assert ws.play("collect.yml").rc == 0
-    assert ws.play("provision.yml", check=True).rc == 0, "check mode records nothing: it needs no folder"
+    message = "the audit trail in %s cannot be written: %s is not a folder; nothing was written" % (
+        blocker / "audit", blocker)
+    check = ws.play("provision.yml", check=True)
+    assert check.rc != 0 and message in check.text, "check mode predicts what stops the real run"
     run = ws.play("provision.yml")
-    assert run.rc != 0 and "the audit trail in %s cannot be written" % (blocker / "audit") in run.text
-    assert "nothing was written" in run.text
+    assert run.rc != 0 and message in run.text, run
     conn = ldap3.Connection(ldap3.Server(directory.ldap_uri), directory.bind_dn, directory.bind_password, auto_bind=True)
     conn.search(directory.people_dn, "(employeeNumber=*)", attributes=["uid"])
     assert conn.entries == [], "the run wrote to the directory without an audit trail"

@@ -143,3 +143,10 @@ def test_a_read_opens_only_the_files_of_its_days(tmp_path):
     query = trail.Query(person="1", since=datetime.date(2026, 6, 15), until=datetime.date(2026, 6, 15))
     assert [item["time"] for item in audit_log.read(str(tmp_path), query)] == ["2026-06-15T10:00:00.000Z"]
     assert list(audit_log.read(str(tmp_path / "missing"), trail.Query())) == []
+
+
+def test_the_read_only_check_makes_nothing_and_names_what_would_stop_a_run(tmp_path):
+    log = audit_log.AuditLog(str(tmp_path / "a" / "b"), 400)
+    assert log.problem(DAY) is None and not (tmp_path / "a").exists()
+    (tmp_path / "file").write_text("x")
+    assert audit_log.AuditLog(str(tmp_path / "file" / "audit"), 400).problem(DAY) == f"{tmp_path / 'file'} is not a folder"
