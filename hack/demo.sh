@@ -53,7 +53,7 @@ echo "   reports: $DEMO/report/impact.md, impact.html, impact.json"
 play "Apply" provision.yml
 play "Run again: nothing may change" provision.yml
 assert_quiet
-echo "   audit trail (lookup jml.provisioning.audit on $DEMO/audit/, one JSON line per operation):"
+echo "   the audit trail, today, per person and target (lookup jml.provisioning.audit on $DEMO/audit/):"
 ANSIBLE_CALLBACK_RESULT_FORMAT=json ansible-playbook hack/demo_audit.yml -e demo_dir="$DEMO" 2>&1 | grep -oE '"msg": ".*"' | sed -E 's/^"msg": "(.*)"$/     \1/'
 
 echo
