@@ -155,13 +155,13 @@ def read(folder: str, query: trail.Query) -> Iterator[dict]:
         names = os.listdir(folder)
     except FileNotFoundError:
         return
-    match = query.matcher()
+    match, needles = query.matcher(), query.needles()
     for name in query.files(names):
         try:
             handle = open(os.path.join(folder, name), "rb")
         except FileNotFoundError:
             continue  # expired meanwhile
         with handle:
-            for item in trail.parse_lines(handle):
+            for item in trail.parse_lines(handle, needles):
                 if match(item):
                     yield item

@@ -249,16 +249,15 @@ class TargetAction(ActionBase):
         run = {"run_id": self._run_id, "host": (self._task_vars or {}).get("inventory_hostname"),
                "target": {"module": self.NAME, "server": without_userinfo(self.server(options)),
                           "scope": self.scope(options)}}
-        entries = trail.entries(operations, run, trail.timestamp(now), self.LOST)
         try:
-            path, count = self._audit.append((trail.line(e) for e in entries), now.date())
+            path, count = self._audit.append(trail.lines(operations, run, trail.timestamp(now), self.LOST), now.date())
             if count:
                 report.update(file=path, entries=count)
             report["expired"] = self._audit.expire(now.date())
         except OSError as exc:
             report["error"] = f"{exc.strerror or exc}"
             self._audit_warning = (f"{self.NAME}: the audit trail in {self._audit.folder} could not be written "
-                                   f"({report['error']}): some or all of the {len(entries)} audit entries of run "
+                                   f"({report['error']}): some or all of the audit entries of run "
                                    f"{self._run_id} are missing from it; the run's result is this task's")
         return report
 

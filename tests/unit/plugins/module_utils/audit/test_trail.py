@@ -210,3 +210,25 @@ def test_a_query_matches_person_days_run_and_account():
 def test_a_partial_last_line_and_a_broken_line_are_skipped():
     lines = [b'{"person": "1"}\n', b'{"person": \n', b'[1, 2]\n', b'{"person": "2"}\n', b'{"person": "3", "ti']
     assert [item["person"] for item in trail.parse_lines(lines)] == ["1", "2"]
+
+
+def test_the_streamed_lines_are_the_entries():
+    ops = [Operation("create", "1", "uid=a", "joiner", None, {"uid": ["a"], "cn": ["Ä \"quoted\"\n"]}, initial_password=True),
+           Operation("revoke", "2", "uid=b", "no rule", {"member of cn=g": ["uid=b", None]}, group="cn=g"),
+           Operation("update", "3", "uid=c", "r", {"title": ["a", "b"]})]
+    ops[0].outcome, ops[1].outcome, ops[1].rules = "applied", "failed", ("sales",)
+    ops[1].error = "connection lost: timeout"
+    streamed = list(trail.lines(ops, RUN, TIME, lost="connection lost"))
+    assert [json.loads(x) for x in streamed] == trail.entries(ops, RUN, TIME, lost="connection lost")
+    assert [x.count(b"\n") for x in streamed] == [1, 1]
+
+
+def test_the_needles_skip_only_lines_that_cannot_match():
+    op = Operation("update", "P 1/ü", "uid=a", "r", {"description": ['"person":"P 2"']})
+    op.outcome = "applied"
+    raw = list(trail.lines([op], RUN, TIME))
+    for person, found in (("P 1/ü", 1), ("P 2", 0), ("P", 0)):
+        query = trail.Query(person=person)
+        assert len([i for i in trail.parse_lines(raw, query.needles()) if query.matcher()(i)]) == found
+    assert list(trail.parse_lines(raw, trail.Query(run_id="r-1").needles()))
+    assert not list(trail.parse_lines(raw, trail.Query(run_id="r-2").needles()))
