@@ -7,11 +7,11 @@ which files a retention period deletes, and which entries a query matches (for i
 
 No I/O and no clock: the time of the run and today's date are inputs. The shell
 (``plugin_utils/audit_log.py``) appends the lines, rotates and deletes the files; the lookup
-``jml.provisioning.audit`` reads them back through ``matches``.
+``jml.provisioning.audit`` reads them back through a ``Query``.
 
 One entry is one JSON object on one line (JSON Lines), in apply order::
 
-    {"time": "2026-12-03T12:00:00Z", "run_id": "...", "host": "ldap1",
+    {"time": "2026-12-03T12:00:00.000Z", "run_id": "...", "host": "ldap1",
      "target": {"module": "ldap_accounts", "server": "ldaps://...", "scope": "ou=people,..."},
      "person": "10023", "dn": "uid=jose.muller,...", "operation": "create",
      "changes": {"givenName": [null, "José"]}, "reason": "joiner: ...", "outcome": "applied"}
