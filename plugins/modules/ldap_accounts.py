@@ -928,8 +928,9 @@ check_mode:
   type: bool
 run_id:
   description:
-    - The id of this task run (a UUID) - in every audit entry it wrote (option O(audit)), and shown
-      by M(jml.provisioning.impact_report). A new one on every run, in check mode too.
+    - The id of this real run (a UUID) - in every audit entry it wrote (option O(audit)), and shown
+      by M(jml.provisioning.impact_report). A new one on every real run; null in check mode, which
+      records nothing (so the same plan gives the same evaluation report).
   returned: always
   type: str
   sample: 6f1c2b8e-3d4a-4c55-9e0f-2a7b9c1d5e60

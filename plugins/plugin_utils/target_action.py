@@ -156,8 +156,9 @@ class TargetAction(ActionBase):
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
 
         server, scope = self.server(options), self.scope(options)
-        # One id per task run: in the result, in every audit entry, in the impact report.
-        self._run_id = str(uuid.uuid4())
+        # One id per real run: in the result, in every audit entry, in the impact report. None in
+        # check mode (nothing is recorded, and the same plan must give the same evaluation report).
+        self._run_id = None if self._task.check_mode else str(uuid.uuid4())
         self._audit, self._audit_warning = None, None
         if options["audit"]["enabled"]:
             self._audit = audit_log.AuditLog(audit_folder(options), options["audit"]["retention_days"])

@@ -82,14 +82,14 @@ def test_a_joiner_mover_leaver_cycle_is_in_the_audit_trail_and_nothing_else(work
     check = ws.play("provision.yml", check=True)
     assert check.rc == 0, check
     assert not folder.exists(), "check mode wrote an audit entry"
-    assert check.plan["run_id"] and check.plan["audit"] == {"enabled": True, "dir": str(folder), "file": None,
+    assert check.plan["run_id"] is None and check.plan["audit"] == {"enabled": True, "dir": str(folder), "file": None,
                                                             "entries": 0, "expired": []}
 
     joiners = ws.play("provision.yml")
     assert joiners.rc == 0, joiners
     plan = joiners.plan
     run_id = plan["run_id"]
-    assert run_id != check.plan["run_id"]
+    assert run_id and len(run_id) == 36
     path = folder / ("audit-%s.jsonl" % today().isoformat())
     assert plan["audit"]["file"] == str(path) and plan["audit"]["entries"] == len(plan["actions"]) == plan["applied"]
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -30,11 +30,17 @@ def test_markdown_and_html_name_the_run_and_its_audit_file():
     assert document["targets"]["ldap1"]["audit"]["file"].endswith("audit-2026-12-03.jsonl")
 
 
-def test_a_check_mode_run_names_its_run_and_no_audit_file():
-    check = dict(RUN, check_mode=True, audit=dict(RUN["audit"], file=None, entries=0))
+def test_a_check_mode_run_has_no_run_and_no_audit_file():
+    check = dict(RUN, check_mode=True, run_id=None, audit=dict(RUN["audit"], file=None, entries=0))
     markdown = impact.render_markdown(check, "ldap1")
-    assert "Run 6f1c2b8e-run\n" in markdown and "audit entries" not in markdown
+    assert "Run " not in markdown and "audit entries" not in markdown
     assert "data-audit-file" not in impact.render_html(check, "ldap1")
+    assert "data-run-id" not in impact.render_html(check, "ldap1")
+
+
+def test_a_real_run_that_wrote_no_entry_says_so():
+    quiet = dict(RUN, audit=dict(RUN["audit"], file=None, entries=0))
+    assert "Run 6f1c2b8e-run: no audit entries\n" in impact.render_markdown(quiet, "ldap1")
 
 
 def test_a_result_without_a_run_id_renders_as_before():
