@@ -201,6 +201,8 @@ options:
       - Written on every run, in check mode too and when a threshold stops the run (then it is
         exactly the plan that was refused). Written atomically with mode 0600.
       - It holds attribute values of persons - keep it somewhere only operators can read.
+      - It carries the plan's C(approval) block (see RV(approval)), so the plan of a check-mode run
+        can be approved and applied exactly with O(approved_plan).
     type: path
   audit:
     description:
@@ -248,6 +250,29 @@ options:
           - V(0) keeps every file.
         type: int
         default: 400
+  approved_plan:
+    description:
+      - Apply exactly the plan in this file - the O(plan_file) of an earlier run, usually a check
+        after review (a pull request, an AWX approval node) - no more, no less.
+      - The run checks the plan's signature (O(plan_key)), that it is for this target, and that the
+        vault's persons, the configuration (the options that shape the plan and the rules' text)
+        and the directory as read (accounts in scope, managed groups) are those the plan was
+        computed from; then it plans again, on the plan's reference date, and applies only when
+        the new plan is the approved one. Any difference refuses the run with nothing written,
+        naming what changed (RV(stopped.reason) V(approval)), in check mode too.
+      - An approved plan is applied even when it exceeds a threshold - the approval is the consent
+        O(allow_threshold_override) otherwise gives.
+      - O(reference_date), when set, must be the plan's.
+    type: path
+  plan_key:
+    description:
+      - The secret that signs the O(plan_file)'s approval block and checks an O(approved_plan)'s
+        (an HMAC-SHA256 key). Without it, the key derives from the play's vault secret (the one
+        O(vault_id) names, else the first), so any run that can read the vault can approve.
+      - Set it (in AWX from a credential, environment variable E(JML_PLAN_KEY)) to keep approving
+        to those who hold it. Never shown in output.
+      - A plan written without any key is unsigned and cannot be approved.
+    type: str
   alerts:
     description:
       - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),

@@ -678,6 +678,27 @@ EXAMPLES = r"""
 - name: Show who would join and leave by then
   ansible.builtin.debug:
     msg: "{{ what_if.actions | selectattr('action', 'in', ['create', 'disable']) | map(attribute='dn') }}"
+
+# Change-managed: the check's plan file (above) is reviewed and approved (a pull request, an AWX
+# approval node); the real run applies exactly it, or nothing when anything changed since.
+- name: Apply exactly the approved plan of the evaluation
+  jml.provisioning.ldap_accounts:
+    vault: /var/lib/jml/vault.json
+    connection:
+      server_uri: ldaps://ldap.example.test
+      bind_dn: cn=jml,ou=services,dc=example,dc=test
+      bind_password: "{{ jml_ldap_bind_password }}"
+    accounts_dn: ou=people,dc=example,dc=test
+    username:
+      candidates:
+        - "(person.name.given | slug) ~ '.' ~ (person.name.family | slug) ~ (n if n > 1 else '')"
+    attributes:
+      cn: person.name.display
+      sn: person.name.family
+      givenName: person.name.given
+    thresholds:
+      disable: {percent: 5}
+    approved_plan: /var/lib/jml/plan.json
 """
 
 RETURN = r"""
@@ -879,10 +900,32 @@ applied:
   type: int
   sample: 12
 stopped:
-  description: Why nothing was written - C(reason) V(threshold) and the C(exceeded) actions.
-  returned: when a threshold stopped the run
+  description:
+    - Why nothing was written - C(reason) V(threshold) and the C(exceeded) actions, or C(reason)
+      V(approval) and what C(changed) since the O(approved_plan) was computed (V(directory), or
+      V(plan) when the directory's answers during planning differ).
+  returned: when a threshold or a no longer matching approved plan stopped the run
   type: dict
   sample: {reason: threshold, exceeded: [disable]}
+approval:
+  description:
+    - The plan's approval block, as the O(plan_file) holds it - what O(approved_plan) checks.
+    - C(digest) of the operations, C(fingerprints) (C(vault), C(config), C(directory)) of what
+      the plan was computed from, C(reference_date), C(target), C(operations) and C(summary), and
+      C(signature) (an HMAC-SHA256 with O(plan_key) or the vault-derived key; V(null) without a key).
+    - C(applied_approved_plan) when O(approved_plan) was given - whether it matched and was applied
+      (in check mode - would be).
+  returned: when O(plan_file) or O(approved_plan) is set
+  type: dict
+  sample:
+    format: jml.provisioning/plan-approval/v1
+    digest: 9f2c4e0d8b1a4c5e9d7f3b2a1c0e8d6f5b4a3c2e1d0f9e8d7c6b5a4f3e2d1c0b
+    fingerprints: {vault: 1b2c..., config: 3d4e..., directory: 5f6a...}
+    reference_date: "2026-11-26"
+    target: ldap_accounts ldaps://dc1.example.test:636 ou=people,dc=example,dc=test
+    operations: 4
+    summary: {create: 3, disable: 1, unchanged: 1190, failed: 0}
+    signature: 0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9
 alerts:
   description:
     - What the O(alerts) did. Zero and empty when O(alerts) is not set, in check mode, and when

@@ -57,6 +57,32 @@ def write_private_file(path, text):
         raise
 
 
+# ansible-runner (the engine of AWX and Automation Platform) stores a task's result in its event
+# only while ``len(str(result))`` is at most MAX_EVENT_RES (700,000 by default): a larger result
+# becomes ``{}`` in the job's events, summary and counts included. Warn well before that.
+# AWX passes its setting MAX_EVENT_RES_DATA to the job as MAX_EVENT_RES.
+RUNNER_RESULT_LIMIT = 700000
+RESULT_WARNING_SHARE = 0.8
+
+
+def runner_result_limit(environ) -> int:
+    """The job's own limit (``MAX_EVENT_RES`` where the job runs under ansible-runner)."""
+    try:
+        return int(environ.get("MAX_EVENT_RES") or RUNNER_RESULT_LIMIT)
+    except ValueError:
+        return RUNNER_RESULT_LIMIT
+
+
+def result_size_warning(result: dict, name: str, limit: int = RUNNER_RESULT_LIMIT):
+    """A warning when ``result`` comes near the size above which AWX keeps none of it, or None."""
+    size = len(str(result))
+    if size <= limit * RESULT_WARNING_SHARE:
+        return None
+    return ("%s: this result is %s characters; AWX and ansible-runner keep no result over %s (MAX_EVENT_RES), "
+            "so lower max_actions (the plan file keeps every action)"
+            % (name, format(size, ","), format(limit, ",")))
+
+
 CORRELATION_LISTS = ("uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts")
 
 

@@ -18,6 +18,7 @@ module arguments would cost more than the reconcile itself.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -33,12 +34,13 @@ from ansible.utils.display import Display
 from ansible_collections.jml.provisioning.plugins.module_utils.audit import trail
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import approval as approvallib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
 from ansible_collections.jml.provisioning.plugins.plugin_utils import audit_log, pending_vault, run_lock, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
-    bounded_diffs, bounded_outcome, vault_secrets, write_private_file,
+    bounded_diffs, bounded_outcome, result_size_warning, runner_result_limit, vault_secrets, write_private_file,
 )
 
 
@@ -55,7 +57,9 @@ def progress_line(name, host, phase, counts, seconds):
         text = "planned %s" % (planned or "nothing to do")
         if counts["failures"]:
             text += "; %s operation(s) would fail" % format(counts["failures"], ",")
-        if counts["stopped"]:
+        if counts.get("refused"):
+            text += "; the approved plan does not match, nothing is written"
+        elif counts["stopped"]:
             text += "; stopped by a threshold, nothing is written"
         elif counts["check_mode"]:
             text += " (check mode: nothing is written)"
@@ -147,13 +151,21 @@ class TargetAction(ActionBase):
         try:
             options["loaded_rules"] = load_rules(options["rules_file"])
             config = self.build_config(options)
-            today = reference_date(options["reference_date"], datetime.date.today())
+            approved = self._approved_plan(options)
+            today = reference_date(approved.reference_date if approved else options["reference_date"],
+                                   datetime.date.today())
             # In check mode, what this run's check-mode collect would have written (site.yml --check).
             vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
                                                    self._task.check_mode, options["encrypt"])
             notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
-        except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError) as exc:
+            sealing = self._inputs_fingerprints(options, vault["persons"]) if approved or options["plan_file"] else None
+            if approved:
+                changed = approvallib.changed_inputs(approved, sealing)
+                if changed:
+                    raise ConfigError(approvallib.refusal(changed))
+        except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError, approvallib.ApprovalError) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
+        options["_approved"], options["_sealing"] = approved, sealing
 
         server, scope = self.server(options), self.scope(options)
         # One id per real run: in the result, in every audit entry, in the impact report. None in
@@ -201,7 +213,8 @@ class TargetAction(ActionBase):
                 vault["persons"], config, target, today,
                 check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
-                notifier=notifier, progress=self._progress())
+                notifier=notifier, progress=self._progress(), approved=options["_approved"],
+                fingerprint=options["_sealing"] is not None)
         except self.TARGET_ERRORS + (ValueError,) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         finally:
@@ -218,9 +231,11 @@ class TargetAction(ActionBase):
         result["check_mode"] = bool(self._task.check_mode)
         if outcome.get("msg"):
             result["msg"] = f"{self.NAME}: " + outcome["msg"]
+        if "approval" in outcome:
+            result["approval"] = self._approval_result(options, outcome, today)
         if options["plan_file"]:
             try:
-                self._write_plan(options["plan_file"], outcome, operations)
+                self._write_plan(options["plan_file"], dict(outcome, approval=result.get("approval")), operations)
             except OSError as exc:
                 message = f"{self.NAME}: plan_file {options['plan_file']} cannot be written: {exc}"
                 if self._task.check_mode:  # nothing was written: the plan is the point of the run
@@ -235,6 +250,9 @@ class TargetAction(ActionBase):
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
         self._failure_message(result, outcome, options)  # counts from the whole outcome, not the bounded one
+        too_large = result_size_warning(result, self.NAME, runner_result_limit(os.environ))
+        if too_large:
+            result["warnings"] = result.get("warnings", []) + [too_large]
         return result
 
     def _record(self, options, operations):
@@ -261,6 +279,62 @@ class TargetAction(ActionBase):
                                    f"({report['error']}): some or all of the audit entries of run "
                                    f"{self._run_id} are missing from it; the run's result is this task's")
         return report
+
+    # ---- approved plans (module_utils/provision/approval.py) -------------------------------
+    def _plan_key(self, options):
+        """The HMAC key of sealed plans: ``plan_key``, else one derived from the vault secret."""
+        if options["plan_key"]:
+            return hashlib.sha256(b"jml.provisioning plan key\0" + options["plan_key"].encode("utf-8")).digest()
+        secrets = vault_secrets(self._loader)
+        if not secrets:
+            return None
+        dummy, secret = vault_file.pick_secret(secrets, options["vault_id"])
+        return hashlib.sha256(b"jml.provisioning plan\0" + secret.bytes).digest()
+
+    def _target_name(self, options):
+        return " ".join(part for part in (self.NAME, self.server(options), self.scope(options)) if part)
+
+    def _approved_plan(self, options):
+        """The ``Approval`` of ``approved_plan`` (signature and target checked), or None."""
+        path = options["approved_plan"]
+        if not path:
+            return None
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise approvallib.ApprovalError(f"approved_plan {path} cannot be read: {exc}")
+        approved = approvallib.unseal(document, self._plan_key(options), f"approved_plan {path}")
+        if approved.target != self._target_name(options):
+            raise approvallib.ApprovalError(f"approved_plan {path} is for {approved.target}, not {self._target_name(options)}")
+        if options["reference_date"] and options["reference_date"] != approved.reference_date:
+            raise approvallib.ApprovalError(f"approved_plan {path} was computed for {approved.reference_date}, "
+                                            f"not reference_date {options['reference_date']}")
+        return approved
+
+    def _inputs_fingerprints(self, options, persons):
+        """The vault's and the configuration's fingerprints: every option that shapes the plan
+        (not the connection's secrets, nor how the result is shown or stored)."""
+        shown = ("max_actions", "plan_file", "approved_plan", "plan_key", "lock_dir", "lock_timeout", "alerts", "audit",
+                 "allow_threshold_override", "thresholds", "reference_date", "connection", "vault", "vault_id",
+                 "encrypt", "_approved", "_sealing")
+        config = dict((k, v) for k, v in options.items() if k not in shown)
+        config["target"] = self._target_name(options)
+        return {"vault": approvallib.sha256(persons), "config": approvallib.sha256(config)}
+
+    def _approval_result(self, options, outcome, today):
+        """The result's ``approval``: the sealed block (signed when a key is known) and whether
+        this run applied an approved plan."""
+        sealed = outcome["approval"]
+        approval = approvallib.Approval(
+            digest=sealed["digest"], fingerprints=dict(options["_sealing"], **sealed["fingerprints"]),
+            reference_date=today.isoformat(), target=self._target_name(options),
+            operations=sum(v for k, v in outcome["summary"].items() if k not in ("unchanged", "failed")),
+            summary=outcome["summary"])
+        block = approvallib.seal(approval, self._plan_key(options))
+        if options["_approved"] is not None:
+            block["applied_approved_plan"] = bool(sealed.get("approved"))
+        return block
 
     def _progress(self):
         """``reconcile.run``'s progress: one line per phase with its time, at default verbosity

@@ -678,3 +678,26 @@ def test_the_ad_example_of_ansible_doc_runs_as_written(collect_workspace, fresh_
     assert run.returncode == 0, run.stdout
     assert "changed=1" in run.stdout, "the second run changes nothing"
     assert len(managed(ad)) == 34  # the example has no lifecycle.exclude: blocked OlegF too
+
+
+def test_an_approved_plan_is_applied_exactly_on_ad_and_refused_once_the_domain_moved_on(collect_workspace, fresh_ad):
+    """Plan, approve, apply exactly on AD: the initial passwords are drawn at apply time and are in
+    no plan, so the approved plan of a check is the run's; applied once, it is refused after."""
+    ws = collect_workspace
+    _point_at(ws, fresh_ad)
+    assert ws.play("collect.yml").rc == 0
+    check = ws.play("provision.yml", "-e", AD_VARS, check=True)
+    assert check.rc == 0 and check.plan["approval"]["signature"], check
+    assert managed(fresh_ad) == {}
+    real = ws.play("provision.yml", "-e", AD_VARS, "-e", "jml_ldap_approved_plan=%s" % check.plan_file, "-vvvv")
+    assert real.rc == 0, real
+    assert real.plan["approval"]["applied_approved_plan"] is True
+    assert real.plan["actions"] == check.plan["actions"] and real.plan["failures"] == []
+    assert fresh_ad.admin_password not in real.output
+    accounts = managed(fresh_ad)
+    assert len(accounts) == 33
+    usn = dict((k, int(a["uSNChanged"])) for k, (d, a) in accounts.items())
+    again = ws.play("provision.yml", "-e", AD_VARS, "-e", "jml_ldap_approved_plan=%s" % check.plan_file)
+    assert again.rc != 0 and again.plan["stopped"] == {"reason": "approval", "changed": ["directory"]}, again
+    assert "nothing was written" in again.text
+    assert dict((k, int(a["uSNChanged"])) for k, (d, a) in managed(fresh_ad).items()) == usn

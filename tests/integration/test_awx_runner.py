@@ -98,10 +98,11 @@ def demo_inventory():
 class AwxJobs(object):
     """Jobs of one AWX job template family, each in its own private data dir under ``base``."""
 
-    def __init__(self, base, persistent, collections, secrets, extravars):
+    def __init__(self, base, persistent, collections, secrets, extravars, envvars=None):
         self.base, self.persistent, self.collections = base, persistent, collections
         self.secrets = secrets
         self.extravars = extravars
+        self.envvars = envvars or {}  # AWX passes e.g. MAX_EVENT_RES_DATA as MAX_EVENT_RES
         self.seconds = {}
 
     def run(self, ident, playbook, **extravars):
@@ -125,7 +126,7 @@ class AwxJobs(object):
         (env / "envvars").write_text(yaml.safe_dump({
             "ANSIBLE_COLLECTIONS_PATH": str(self.collections), "ANSIBLE_HOME": str(home),
             "ANSIBLE_LOCAL_TEMP": str(home / "tmp"), "ANSIBLE_NOCOLOR": "1",
-            "PATH": "%s:%s" % (BIN, os.environ.get("PATH", "/usr/bin:/bin"))}))
+            "PATH": "%s:%s" % (BIN, os.environ.get("PATH", "/usr/bin:/bin")), **self.envvars}))
         for name in ("extravars", "cmdline", "passwords", "envvars"):
             (env / name).chmod(0o600)
         started = time.monotonic()
@@ -159,10 +160,10 @@ class Job(object):
         return "<Job %s rc=%s>\n%s" % (self.status, self.rc, self.stdout[-5000:])
 
 
-def assert_clean(job, secrets):
+def assert_clean(job, secrets, bound=EVENT_BOUND):
     """No event over the bound; no secret anywhere in the job's artifacts (events, stdout, the rest)."""
     size, name = job.largest_event()
-    assert size <= EVENT_BOUND, "event %s is %d bytes (bound %d)" % (name, size, EVENT_BOUND)
+    assert bound is None or size <= bound, "event %s is %d bytes (bound %d)" % (name, size, bound)
     for path in job.artifacts.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
@@ -244,3 +245,44 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
 
     largest = max(p.stat().st_size for p in jobs.base.glob("*/artifacts/*/job_events/*.json"))
     print("\nansible-runner jobs (s): %s; largest event %d bytes (bound %d)" % (jobs.seconds, largest, EVENT_BOUND))
+
+
+def test_a_result_awx_would_store_empty_is_warned_of(tmp_path, directory, hr_api, ee_collections):
+    """ansible-runner stores a task result in its event only up to MAX_EVENT_RES characters (AWX's
+    MAX_EVENT_RES_DATA, 700,000 by default); a larger one becomes {} - summary and counts too. The
+    target warns when its result nears the job's limit, so the operator lowers max_actions. Here a
+    limit of 20,000 characters and the roles' default of 100 actions: the 33 creates and 55 grants
+    of the first provisioning are too much for it, the nothing-to-do re-run is not."""
+    persistent = tmp_path / "var-lib-jml"
+    persistent.mkdir()
+    helloid.restore(persistent / "hr")
+    secrets = {"bind password": directory.bind_password, "vault password": VAULT_PASSWORD,
+               "HR API token": ACME_TOKEN}
+    extravars = {
+        "jml_targets": "ldap_targets", "jml_vault_path": str(persistent / "vault.json"),
+        "jml_demo_hr_dir": str(persistent / "hr"),
+        "jml_demo_connection": {"ldaps_uri": directory.ldaps_uri, "bind_dn": directory.bind_dn,
+                                "bind_password": directory.bind_password, "ca_file": directory.ca_file,
+                                "acme_url": hr_api.url, "acme_token": ACME_TOKEN},
+    }
+    jobs = AwxJobs(tmp_path / "jobs", persistent, ee_collections, secrets, extravars,
+                   envvars={"MAX_EVENT_RES": "20000"})
+    job = jobs.run("1-collect", "collect.yml", jml_vault_missing_ok=True)
+    assert (job.status, job.rc) == ("successful", 0), job
+
+    job = jobs.run("2-provision", "provision.yml")
+    assert (job.status, job.rc) == ("successful", 0), job
+    warning = "ldap_accounts: this result is "
+    assert warning in job.text and "keep no result over 20,000 (MAX_EVENT_RES), so lower max_actions" in job.text, job
+    results = [e["event_data"]["res"] for e in job.events
+               if e["event"] == "runner_on_ok" and e["event_data"].get("task_action") == "jml.provisioning.ldap_accounts"]
+    assert results == [{}], "the warning says ansible-runner empties this result: it did"
+    assert job.summary["demo_openldap"]["create"] > 30  # set_stats still carries the counts
+    assert_clean(job, secrets, bound=None)  # 100 actions at -vvvv: over 64 KiB (docs/awx.md)
+
+    job = jobs.run("3-provision-again", "provision.yml")
+    assert (job.status, job.rc) == ("successful", 0), job
+    assert warning not in job.text, job
+    results = [e["event_data"]["res"] for e in job.events
+               if e["event"] == "runner_on_ok" and e["event_data"].get("task_action") == "jml.provisioning.ldap_accounts"]
+    assert len(results) == 1 and results[0]["summary"]["create"] == 0, results

@@ -445,3 +445,36 @@ def test_a_long_run_says_what_it_does_and_its_result_stays_bounded(tmp_path):
         assert len(plan["correlation"]["uncorrelated_persons"]) == 8 and "truncated" not in plan["correlation"]
         real = play(tmp_path, scim, dict(options, max_actions=1000))
         assert "applying" in real.text and "applied" in real.text and real.rc == 0, real
+
+
+def test_an_approved_plan_is_applied_exactly_and_refused_once_the_tenant_changed(tmp_path):
+    """Plan, approve, apply exactly on a SCIM service (a plain vault: the key is plan_key's)."""
+    plan = tmp_path / "plan.json"
+    with running_scim(log_requests=True) as scim:
+        ids = seed(scim)
+        unsigned = play(tmp_path, scim, dict(OPTIONS, plan_file=str(plan)), check=True)
+        assert unsigned.rc == 0 and unsigned.result["approval"]["signature"] is None, unsigned
+        refused = play(tmp_path, scim, dict(OPTIONS, approved_plan=str(plan), plan_key="k-1"))
+        assert refused.rc != 0 and "is not signed" in refused.result["msg"], refused
+
+        keyed = dict(OPTIONS, plan_key="change-board-key")
+        check = play(tmp_path, scim, dict(keyed, plan_file=str(plan)), check=True)
+        assert check.rc == 0 and check.result["approval"]["signature"], check
+        scim.clear_requests()
+        run = play(tmp_path, scim, dict(keyed, approved_plan=str(plan)))
+        assert run.rc == 0, run
+        assert run.result["approval"]["applied_approved_plan"] is True
+        assert run.result["actions"] == check.result["actions"] and run.result["failures"] == []
+        assert users(scim)["bo.berg"]["active"] is False and "di.diaz" not in users(scim)
+
+        # A second check, then someone edits a managed user in the tenant: the plan is refused.
+        check = play(tmp_path, scim, dict(keyed, plan_file=str(plan)), check=True)
+        status, dummy = scim.request("PATCH", "/Users/" + ids["ed.eng"], {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "title", "value": "Acting lead"}]})
+        assert status in (200, 204)
+        scim.clear_requests()
+        refused = play(tmp_path, scim, dict(keyed, approved_plan=str(plan)))
+        assert refused.rc != 0 and refused.result["stopped"] == {"reason": "approval", "changed": ["directory"]}, refused
+        assert writes(scim) == [], "a refused plan wrote"
+        assert "change-board-key" not in refused.text

@@ -17,6 +17,7 @@ import datetime
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import approval as approvallib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
@@ -196,7 +197,8 @@ def mark_outcomes(runnable, applied, apply_failed, blocked_ops=(), blocked=()):
 def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, today: datetime.date,
         check_mode: bool = False, thresholds: Optional[dict] = None, override_thresholds: bool = False,
         max_actions: int = 1000, notifier: Optional[Callable[[list], dict]] = None,
-        progress: Optional[Callable[..., None]] = None) -> Tuple[dict, List[planlib.Operation]]:
+        progress: Optional[Callable[..., None]] = None, approved: Optional[approvallib.Approval] = None,
+        fingerprint: bool = False) -> Tuple[dict, List[planlib.Operation]]:
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
@@ -218,6 +220,12 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     ``progress(phase, **counts)`` is told where the run is, once per phase: ``read`` (accounts),
     ``planned`` (summary, failures), ``applying`` (operations), ``applied`` (applied, failed), so a
     long run is not silent; the shell words and times it.
+
+    ``fingerprint``: the result's ``approval`` gets the plan's digest and the directory's
+    fingerprint (``approval.seal`` makes them an approvable plan). ``approved``: apply only when
+    this run's directory and plan are those of the approved plan - otherwise nothing is written
+    (``stopped.reason: approval``); when they are, its thresholds are waived (the approval is the
+    consent). The shell has checked the vault, the configuration and the signature before.
     """
     tell = progress or (lambda phase, **counts: None)
     if not isinstance(target, Target):
@@ -226,15 +234,28 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     tell("read", accounts=len(accounts))
     config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
+    sealed = {}
+    if fingerprint or approved is not None:
+        sealed["fingerprints"] = {"directory": approvallib.directory_fingerprint(accounts, groups)}
     plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups)
     _with_containers(plan, target, config)
     threshold_report = planlib.evaluate_thresholds(plan, thresholds)
     exceeded = [a for a, t in threshold_report.items() if t["exceeded"]]
     operations = plan.operations
+    changed_inputs = []
+    if sealed:
+        sealed["digest"] = approvallib.plan_digest(operations)
+        if approved is not None:
+            changed_inputs = approvallib.changed_inputs(approved, sealed["fingerprints"])
+            if not changed_inputs and sealed["digest"] != approved.digest:
+                changed_inputs = ["plan"]
+            sealed["approved"] = not changed_inputs
+            override_thresholds = override_thresholds or not changed_inputs
     runnable, blocked = _split(operations, _preflight(plan, target, config), config.dn_attributes)
     failures = list(plan.problems) + blocked
-    stopped = bool(exceeded and not override_thresholds)
-    tell("planned", summary=plan.counts(), failures=len(failures), stopped=stopped, check_mode=check_mode)
+    stopped = bool(changed_inputs) or bool(exceeded and not override_thresholds)
+    tell("planned", summary=plan.counts(), failures=len(failures), stopped=stopped, check_mode=check_mode,
+         refused=bool(changed_inputs))
     applied = []
     if not check_mode and not stopped:
         apply_failed = []
@@ -264,12 +285,17 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
         "reference_date": today.isoformat(),
         "alerts": dict(NO_ALERTS, failed=[], undeliverable=[]),
     }
-    if stopped:
+    if sealed:
+        result["approval"] = sealed
+    if changed_inputs:
+        result.update(changed=False, failed=True, stopped={"reason": "approval", "changed": changed_inputs},
+                      msg=approvallib.refusal(changed_inputs) + "; nothing was written")
+    elif stopped:
         text = ", ".join("%s %d > %d" % (a, threshold_report[a]["count"], threshold_report[a]["limit"])
                          for a in exceeded)
         result.update(changed=False, failed=True, stopped={"reason": "threshold", "exceeded": exceeded},
                       msg=f"threshold exceeded ({text}); nothing was written. Set allow_threshold_override to proceed.")
     if not check_mode:
         result["alerts"] = notify(notifier, alertslib.events_from_run(
-            applied, failures, threshold_report if stopped else None))
+            applied, failures, threshold_report if stopped and not changed_inputs else None))
     return result, operations

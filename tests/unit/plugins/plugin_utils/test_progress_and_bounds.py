@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_changes, bounded_outcome
+from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
+    RUNNER_RESULT_LIMIT, bounded_changes, bounded_outcome, result_size_warning, runner_result_limit,
+)
 from ansible_collections.jml.provisioning.plugins.plugin_utils.target_action import progress_line
 
 
@@ -43,3 +45,19 @@ def test_collect_changes_are_bounded_and_counted():
                                      "purged": []}, 2)
     assert shown == {"joined": ["1", "2"], "left": [], "changed": {"4": ["a"], "5": ["b"]}, "purged": []}
     assert counts == {"joined": 3, "left": 0, "changed": 2, "purged": 0}
+
+
+def test_a_result_near_the_size_awx_drops_warns_with_the_way_out():
+    # ansible-runner replaces a result over MAX_EVENT_RES (700,000 characters of str(result)) by {}.
+    assert RUNNER_RESULT_LIMIT == 700000
+    assert result_size_warning({"actions": ["x" * 100] * 100}, "ldap_accounts") is None
+    warning = result_size_warning({"actions": ["x" * 1000] * 600}, "ldap_accounts")
+    assert warning.startswith("ldap_accounts: this result is 60") and "lower max_actions" in warning
+    assert result_size_warning({"a": "x" * 90}, "n", limit=100) == (
+        "n: this result is 99 characters; AWX and ansible-runner keep no result over 100 (MAX_EVENT_RES), "
+        "so lower max_actions (the plan file keeps every action)")
+
+
+def test_the_limit_is_the_jobs_own_when_awx_sets_it():
+    assert runner_result_limit({}) == runner_result_limit({"MAX_EVENT_RES": "lots"}) == 700000
+    assert runner_result_limit({"MAX_EVENT_RES": "20000"}) == 20000

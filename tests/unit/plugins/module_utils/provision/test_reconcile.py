@@ -206,3 +206,35 @@ def test_the_directory_names_are_read_once_between_planning_passes_and_only_for_
     assert joiners.names_read == 1
     assert sorted(op.dn for op in operations if op.action == "create") == [
         "uid=anna.jansen2,%s" % PEOPLE, "uid=bert.jansen,%s" % PEOPLE]
+
+
+def _approved(result, **changed):
+    from ansible_collections.jml.provisioning.plugins.module_utils.provision.approval import Approval
+    sealed = result["approval"]
+    prints = dict({"vault": "v", "config": "c"}, **sealed["fingerprints"])
+    prints.update(changed)
+    return Approval(digest=changed.pop("digest", sealed["digest"]), fingerprints=prints,
+                    reference_date=result["reference_date"], target="fake")
+
+
+def test_an_approved_plan_is_applied_over_its_threshold_and_only_while_it_is_the_plan(config):
+    limits = {"create": {"count": 1}}
+    checked, dummy = reconcile.run(PERSONS, config, FakeTarget(ACCOUNTS), TODAY, check_mode=True, thresholds=limits,
+                                   fingerprint=True)
+    assert checked["stopped"]["reason"] == "threshold" and sorted(checked["approval"]) == ["digest", "fingerprints"]
+    target = FakeTarget(ACCOUNTS)
+    result, operations = reconcile.run(PERSONS, config, target, TODAY, thresholds=limits, approved=_approved(checked))
+    assert target.applied == [operations] and result["approval"]["approved"] is True and "stopped" not in result
+
+    # The directory is no longer the one the plan was computed from: nothing is applied.
+    moved_on = FakeTarget(ACCOUNTS + [existing("anna.jansen", "1")])
+    result, dummy = reconcile.run(PERSONS, config, moved_on, TODAY, approved=_approved(checked))
+    assert moved_on.applied == [] and result["failed"] is True and result["changed"] is False
+    assert result["stopped"] == {"reason": "approval", "changed": ["directory"]}
+    assert result["msg"].endswith("; nothing was written") and result["approval"]["approved"] is False
+
+    # Same directory, another plan (the HR data the shell did not catch, a directory answer): refused as "plan".
+    other = dict(PERSONS, **{"4": person("4", "Dirk")})
+    target = FakeTarget(ACCOUNTS)
+    result, dummy = reconcile.run(other, config, target, TODAY, check_mode=True, approved=_approved(checked))
+    assert target.applied == [] and result["stopped"] == {"reason": "approval", "changed": ["plan"]}
