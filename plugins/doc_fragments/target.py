@@ -259,7 +259,7 @@ options:
         and the directory as read (accounts in scope, managed groups) are those the plan was
         computed from; then it plans again, on the plan's reference date, and applies only when
         the new plan is the approved one. Any difference refuses the run with nothing written,
-        naming what changed (RV(stopped.reason) V(approval)), in check mode too.
+        naming what changed (RV(stopped) with C(reason) V(approval)), in check mode too.
       - An approved plan is applied even when it exceeds a threshold - the approval is the consent
         O(allow_threshold_override) otherwise gives.
       - O(reference_date), when set, must be the plan's.
@@ -273,6 +273,34 @@ options:
         to those who hold it. Never shown in output.
       - A plan written without any key is unsigned and cannot be approved.
     type: str
+  decisions_file:
+    description:
+      - Path of a YAML file on the controller with reviewed correlation decisions, applied before
+        the automatic correlation (the anchors). A list of entries (or a mapping with a
+        C(decisions) list), each with C(decision) and what it names.
+      - V(link) with C(person) (a vault person id) and C(account) (the account's key as the
+        correlation report shows it - a DN; SCIM C(userName=<login>,ou=Users); file
+        C(<username column>=<login>,ou=accounts,o=file)) - the person owns that account. It wins
+        over the anchors and resolves a conflict it names. The account is then managed like any
+        correlated one, so its first anchor attribute is written with the person's value; once
+        the anchor finds the account by itself the decision is reported V(redundant) (not an
+        error - it can go).
+      - V(ignore) with C(account) - the account is nobody's (a service account) - never touched,
+        never counted as vanished or uncorrelated, listed in RV(correlation.ignored).
+      - V(never_link) with C(person) - the person gets no account on this target - never
+        created, never correlated; an account the anchors find for them is left as it is.
+      - Every entry needs C(reason) and C(author) (a value V(TODO) is refused - the starting file
+        of the M(jml.provisioning.correlate) lookup is not a review); C(date) and C(ticket) are
+        optional. Account keys compare as DNs (case and spaces around separators do not matter).
+      - The run fails before anything is read or written, in check mode too (C(nothing was
+        written)), when the file cannot be read, an entry is malformed, two entries decide the
+        same person or the same account, a person is not in the vault, an account is not in the
+        managed scope (the accounts the target reads), or a link would take an account that
+        carries another vault person's first anchor value (decide for that person too).
+      - Each decision and its effect is returned in RV(correlation.decisions) and shown in the
+        impact report.
+    type: path
+    version_added: 0.2.0
   alerts:
     description:
       - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),

@@ -18,6 +18,10 @@ description:
     no vault person has - treated as leavers) and C(conflicts) (one person matching several
     accounts, or several persons one account - never resolved by guessing).
   - Anchors are tried in order, the first match wins.
+  - With O(decisions_file) the reviewed correlation decisions are applied first, exactly as the
+    target modules apply them, and the report says what each did. With O(decisions_template) the
+    report also holds a starting decisions file for the conflicts, orphans and vanished accounts
+    it found.
 author:
   - jml.provisioning maintainers (!UNKNOWN)
 options:
@@ -50,6 +54,27 @@ options:
     type: list
     elements: dict
     default: [{person: id, attribute: employeeNumber}]
+  decisions_file:
+    description:
+      - Reviewed correlation decisions (YAML), as O(jml.provisioning.ldap_accounts#module:decisions_file)
+        - V(link) a person to an account, V(ignore) an account, V(never_link) a person, each with
+        C(reason) and C(author).
+      - A malformed file, a person not in the vault or an account not among the accounts read is
+        an error of the lookup.
+    type: path
+    version_added: 0.2.0
+  decisions_template:
+    description:
+      - Add RV(_raw[].decisions_template) - a starting decisions file (YAML text) with candidate
+        decisions for the conflicts, the orphans (C(uncorrelated_accounts)) and the C(vanished)
+        accounts of this report.
+      - Every candidate is commented out and its C(reason) and C(author) are V(TODO), which the
+        target modules refuse - nothing a machine proposed is applied before someone reviewed it.
+        Save the text, keep at most one decision per person and per account, uncomment it, fill
+        in the reason and author, and pass the file as O(decisions_file).
+    type: bool
+    default: false
+    version_added: 0.2.0
 extends_documentation_fragment:
   - jml.provisioning.vault_reader
 notes:
@@ -65,6 +90,15 @@ EXAMPLES = r"""
                     connection=ldap_connection, search_base='ou=people,dc=example,dc=test',
                     anchors=[{'person': 'id', 'attribute': 'employeeNumber'},
                              {'person': 'email', 'attribute': 'mail'}]) }}"
+
+- name: Write a starting decisions file for the conflicts and orphans (to review, not to apply as is)
+  ansible.builtin.copy:
+    dest: inventories/prod/decisions/ldap.yml.proposed
+    mode: "0600"
+    content: "{{ lookup('jml.provisioning.correlate', '/var/lib/jml/vault.json',
+                        connection=ldap_connection, search_base='ou=people,dc=example,dc=test',
+                        decisions_file='inventories/prod/decisions/ldap.yml',
+                        decisions_template=true).decisions_template }}"
 """
 
 RETURN = r"""
@@ -93,11 +127,30 @@ _raw:
       description: Conflicts, each with C(person) or C(persons), C(accounts), C(anchor) and C(problem).
       type: list
       elements: dict
+    ignored:
+      description: DNs of the accounts an C(ignore) decision names.
+      type: list
+      elements: str
+      version_added: 0.2.0
+    decisions:
+      description:
+        - The decisions of O(decisions_file) and their effect - C(applied), C(redundant) and
+          C(entries) (each with C(decision), C(person) and/or C(account), C(reason), C(author),
+          C(effect), C(detail)), as the target modules return them.
+      type: dict
+      version_added: 0.2.0
+    decisions_template:
+      description: A starting decisions file (YAML text), every candidate commented out; only with O(decisions_template).
+      type: str
+      version_added: 0.2.0
 """
+
+import yaml
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import decisions as decisionslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account, correlate
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
@@ -139,11 +192,30 @@ class LookupModule(LookupBase):
             found = _given_accounts(accounts)
         else:
             found = self._read(anchors)
-        result = correlate(persons, found, anchors)
+        try:
+            result = correlate(persons, found, anchors, decisions=self._decisions())
+        except decisionslib.DecisionError as exc:
+            raise AnsibleLookupError(str(exc))
         report = result.report()
         report["correlated"] = sorted(({"person": pid, "dn": account.dn} for pid, account in result.matched.items()),
                                       key=lambda pair: pair["person"])
+        if self.get_option("decisions_template"):
+            report["decisions_template"] = decisionslib.template(report, self.get_option("search_base") or "")
         return [report]
+
+    def _decisions(self):
+        path = self.get_option("decisions_file")
+        if not path:
+            return None
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = yaml.safe_load(handle)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise AnsibleLookupError(f"decisions_file {path} cannot be read: {exc}")
+        try:
+            return decisionslib.parse(document, f"decisions_file {path}")
+        except decisionslib.DecisionError as exc:
+            raise AnsibleLookupError(str(exc))
 
     def _read(self, anchors):
         connection = self.get_option("connection")

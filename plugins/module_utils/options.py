@@ -241,6 +241,7 @@ def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
         plan_file=dict(type="path"),
         approved_plan=dict(type="path"),
         plan_key=dict(type="str", no_log=True, fallback=(set_in_environment, ["JML_PLAN_KEY"])),
+        decisions_file=dict(type="path"),
         lock_dir=dict(type="path"),
         alerts=dict(type="dict", options=copy.deepcopy(ALERTS_SPEC)),
         audit=dict(type="dict", default={}, options=copy.deepcopy(AUDIT_SPEC)),

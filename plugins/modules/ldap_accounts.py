@@ -850,6 +850,22 @@ correlation:
           with one account, with the C(anchor) attribute and the C(problem).
       type: list
       elements: dict
+    ignored:
+      description: Keys of the accounts an C(ignore) decision of O(decisions_file) names; never touched.
+      type: list
+      elements: str
+      version_added: 0.2.0
+    decisions:
+      description:
+        - The decisions of O(decisions_file) and what each did - C(applied) (how many),
+          C(redundant) (links the anchors now find by themselves - they can go) and C(entries),
+          one per decision in file order with C(index), C(decision), C(person) and/or C(account),
+          C(reason), C(author), C(date), C(ticket), C(effect) (V(linked), V(redundant),
+          V(ignored), V(left alone), V(no account)) and C(detail).
+        - C({applied - 0, redundant - 0, entries - []}) without a decisions file. C(entries) holds
+          at most O(max_actions) entries (C(truncated.decisions) counts the rest; the plan file has all).
+      type: dict
+      version_added: 0.2.0
   sample:
     correlated: 1195
     uncorrelated_persons: ["10023"]

@@ -83,7 +83,7 @@ def result_size_warning(result: dict, name: str, limit: int = RUNNER_RESULT_LIMI
             % (name, format(size, ","), format(limit, ",")))
 
 
-CORRELATION_LISTS = ("uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts")
+CORRELATION_LISTS = ("uncorrelated_persons", "uncorrelated_accounts", "vanished", "conflicts", "ignored")
 
 
 def bounded_outcome(outcome: dict, limit: int) -> dict:
@@ -101,6 +101,11 @@ def bounded_outcome(outcome: dict, limit: int) -> dict:
         if len(values) > limit:
             correlation[key] = values[:limit]
             truncated[key] = len(values) - limit
+    decided = correlation.get("decisions")
+    if isinstance(decided, dict) and len(decided.get("entries") or []) > limit:
+        # a migration may link thousands of accounts by decision: their effects are in the plan file
+        truncated["decisions"] = len(decided["entries"]) - limit
+        correlation["decisions"] = dict(decided, entries=decided["entries"][:limit])
     if truncated:
         correlation["truncated"] = truncated
     out["correlation"] = correlation

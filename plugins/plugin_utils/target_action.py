@@ -35,6 +35,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.audit import trai
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import approval as approvallib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import decisions as decisionslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
@@ -99,6 +100,19 @@ def without_userinfo(server: str) -> str:
     return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1", str(server or ""))
 
 
+def load_decisions(path):
+    """The reviewed correlation decisions of ``decisions_file`` (None when not set), parsed and
+    checked for contradictions here; checked against the vault and the accounts when planning."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise decisionslib.DecisionError(f"decisions_file {path} cannot be read: {exc}")
+    return decisionslib.parse(document, f"decisions_file {path}")
+
+
 class TargetAction(ActionBase):
     """The shared run of a target module; subclasses fill in the class attributes and hooks."""
 
@@ -151,6 +165,7 @@ class TargetAction(ActionBase):
         try:
             options["loaded_rules"] = load_rules(options["rules_file"])
             config = self.build_config(options)
+            config.decisions = load_decisions(options["decisions_file"])
             approved = self._approved_plan(options)
             today = reference_date(approved.reference_date if approved else options["reference_date"],
                                    datetime.date.today())
@@ -163,7 +178,8 @@ class TargetAction(ActionBase):
                 changed = approvallib.changed_inputs(approved, sealing)
                 if changed:
                     raise ConfigError(approvallib.refusal(changed))
-        except (ConfigError, vault_file.VaultFileError, alertslib.AlertConfigError, approvallib.ApprovalError) as exc:
+        except (ConfigError, decisionslib.DecisionError, vault_file.VaultFileError, alertslib.AlertConfigError,
+                approvallib.ApprovalError) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         options["_approved"], options["_sealing"] = approved, sealing
 

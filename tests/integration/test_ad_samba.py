@@ -701,3 +701,63 @@ def test_an_approved_plan_is_applied_exactly_on_ad_and_refused_once_the_domain_m
     assert again.rc != 0 and again.plan["stopped"] == {"reason": "approval", "changed": ["directory"]}, again
     assert "nothing was written" in again.text
     assert dict((k, int(a["uSNChanged"])) for k, (d, a) in managed(fresh_ad).items()) == usn
+
+
+def test_correlation_decisions_on_ad_link_ignore_never_link_and_an_invalid_one_writes_nothing(collect_workspace,
+                                                                                              fresh_ad):
+    import yaml
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    names = dict((pid, p["name"]["display"]) for pid, p in ws.vault_document()["persons"].items())
+    legacy = "CN=%s,%s" % (names["AmirA"], PEOPLE)      # made before the collection: no employeeID
+    service = "CN=svc-backup,%s" % PEOPLE                # an employeeID no vault person has: vanished
+    conn = ad.connect()
+    assert conn.add(legacy, ["top", "person", "organizationalPerson", "user"],
+                    {"sAMAccountName": "aatkinson", "description": "made by hand in 2019"}), conn.result
+    assert conn.add(service, ["top", "person", "organizationalPerson", "user"],
+                    {"sAMAccountName": "svc-backup", "employeeID": "SVC-0001"}), conn.result
+    assert conn.modify(service, {"userAccountControl": [("MODIFY_REPLACE", ["544"])]}), conn.result  # enabled
+    conn.unbind()
+    decisions = [
+        # the DN as a person types it: another case, spaces after the commas
+        {"decision": "link", "person": "AmirA", "account": legacy.lower().replace(",", ", "),
+         "reason": "account from before the collection", "author": "alice", "ticket": "CHG-1001"},
+        {"decision": "ignore", "account": service, "reason": "backup robot", "author": "bob"},
+        {"decision": "never_link", "person": "ClaireS", "reason": "no domain account", "author": "bob"},
+    ]
+    path = ws.path / "ad-decisions.yml"
+
+    def write(entries):
+        path.write_text(yaml.safe_dump({"decisions": entries}, sort_keys=False))
+    extra = _extra(ws, "decisions-vars", jml_ldap_decisions_file=str(path))
+
+    # An invalid decision (an account outside the managed OU) fails in check mode, writing nothing.
+    write(decisions + [{"decision": "ignore", "account": "CN=x,%s" % ELSEWHERE, "reason": "r", "author": "a"}])
+    before = _read(ad, PEOPLE, "(objectClass=user)", ["uSNChanged"])
+    bad = ws.play("provision.yml", "-e", AD_VARS, "-e", extra, check=True)
+    assert bad.rc != 0 and "is not in the target's managed scope" in bad.text and "nothing was written" in bad.text, bad.text[-3000:]
+    assert _read(ad, PEOPLE, "(objectClass=user)", ["uSNChanged"]) == before
+
+    write(decisions)
+    check = ws.play("provision.yml", "-e", AD_VARS, "-e", extra, check=True)
+    assert check.rc == 0, check
+    assert _read(ad, PEOPLE, "(objectClass=user)", ["uSNChanged"]) == before, "check mode wrote to AD"
+    real = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
+    assert real.rc == 0, real
+    assert real.plan["actions"] == check.plan["actions"] and real.plan["correlation"] == check.plan["correlation"]
+    accounts = managed(ad)
+    assert accounts["AmirA"][0] == legacy, "linked: updated in place, not duplicated"
+    assert accounts["AmirA"][1]["sAMAccountName"] == "aatkinson"
+    assert list(_read(ad, ad.base_dn, "(employeeID=AmirA)", ["1.1"])) == [legacy]
+    assert accounts["SVC-0001"][1]["userAccountControl"] == "544", "ignored: not disabled as vanished"
+    assert "ClaireS" not in accounts
+    correlation = real.plan["correlation"]
+    assert correlation["ignored"] == [service] and correlation["vanished"] == []
+    assert [e["effect"] for e in correlation["decisions"]["entries"]] == ["linked", "ignored", "no account"]
+    assert correlation["decisions"]["entries"][0]["account"] == legacy
+
+    rerun = ws.play("provision.yml", "-e", AD_VARS, "-e", extra)
+    assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
+    effects = [e["effect"] for e in rerun.plan["correlation"]["decisions"]["entries"]]
+    assert effects == ["redundant", "ignored", "no account"]

@@ -313,3 +313,36 @@ def test_the_examples_of_ansible_doc_run_as_written(env, tmp_path):
     assert len(rows(tmp_path / "accounts.csv", ";")) == 30  # no exclude in the example: OlegF (blocked) too
     assert (tmp_path / "employees.jsonl").read_bytes().startswith(b"$ANSIBLE_VAULT;1.1;AES256")
     assert (tmp_path / "badge-plan.json").exists()
+
+
+def test_correlation_decisions_link_a_hand_made_row_ignore_a_robot_and_never_link(env, tmp_path):
+    """On a file target an account is named ``<username column>=<login>,ou=accounts,o=file``."""
+    export = tmp_path / "badge.csv"
+    proc, r = env.play([("first", env.options(export, reference_date="2016-01-01"), {})])
+    assert proc.returncode == 0, proc.stdout
+    lines = export.read_text(encoding="utf-8").splitlines(True)
+    amir = [line for line in lines if line.startswith("amir.atkinson,")][0]
+    # Amir's row made by hand under another login and without the anchor; a robot row with an
+    # employee id nobody has (vanished: its row would be marked inactive).
+    lines[lines.index(amir)] = amir.replace("amir.atkinson,AmirA,", "aatkinson,,")
+    lines.append("svc-backup,SVC-1,Backup robot,,,,,true,\n")
+    export.write_text("".join(lines), encoding="utf-8")
+    decisions = tmp_path / "decisions.yml"
+    decisions.write_text(yaml.safe_dump([
+        {"decision": "link", "person": "AmirA", "account": "username=aatkinson,ou=accounts,o=file",
+         "reason": "row typed in by the badge office", "author": "alice"},
+        {"decision": "ignore", "account": "username=svc-backup,ou=accounts,o=file", "reason": "robot", "author": "bob"},
+        {"decision": "never_link", "person": "BethanyC", "reason": "no badge", "author": "bob"},
+    ]))
+    options = env.options(export, reference_date="2016-01-01", decisions_file=str(decisions))
+    proc, r = env.play([("check", options, {"check_mode": True}), ("real", options, {}), ("again", options, {})])
+    assert proc.returncode == 0, proc.stdout
+    check, real, again = r["check"], r["real"], r["again"]
+    assert real["actions"] == check["actions"] and real["correlation"] == check["correlation"]
+    people = by_login(export)
+    assert "amir.atkinson" not in people and people["aatkinson"]["employee_id"] == "AmirA", "linked, not duplicated"
+    assert people["svc-backup"]["active"] == "true", "ignored: not marked inactive"
+    assert "bethany.chen" in people  # a never_link leaves the row the anchor finds as it is
+    assert not any(a["person"] == "BethanyC" for a in real["actions"])
+    assert [e["effect"] for e in real["correlation"]["decisions"]["entries"]] == ["linked", "ignored", "left alone"]
+    assert again["changed"] is False and again["actions"] == []

@@ -478,3 +478,42 @@ def test_an_approved_plan_is_applied_exactly_and_refused_once_the_tenant_changed
         assert refused.rc != 0 and refused.result["stopped"] == {"reason": "approval", "changed": ["directory"]}, refused
         assert writes(scim) == [], "a refused plan wrote"
         assert "change-board-key" not in refused.text
+
+
+def test_correlation_decisions_link_a_user_made_before_the_collection_ignore_a_robot_and_never_link(tmp_path):
+    """On SCIM an account is named by the key the report shows: ``userName=<login>,ou=Users``."""
+    decisions = tmp_path / "decisions.yml"
+    decisions.write_text(yaml.safe_dump({"decisions": [
+        {"decision": "link", "person": "1001", "account": "userName=Ana.Lopez,ou=Users",
+         "reason": "her account from before the collection", "author": "alice"},
+        {"decision": "ignore", "account": "userName=svc.sync,ou=Users", "reason": "sync robot", "author": "bob"},
+        {"decision": "never_link", "person": "1002", "reason": "works offline", "author": "bob"},
+    ]}))
+    options = dict(OPTIONS, decisions_file=str(decisions))
+    with running_scim(log_requests=True) as scim:
+        seed(scim)
+        robot = {"schemas": [USER], "userName": "svc.sync", "externalId": "9999", "active": True}
+        status, robot = scim.request("POST", "/Users", robot)  # an externalId nobody has: vanished
+        assert status == 201, robot
+        before = users(scim)
+        scim.clear_requests()
+        check = play(tmp_path, scim, options, check=True)
+        assert check.rc == 0, check
+        assert writes(scim) == [], "check mode wrote"
+        run = play(tmp_path, scim, options)
+        assert run.rc == 0, run
+        assert run.result["actions"] == check.result["actions"]
+        assert run.result["correlation"] == check.result["correlation"]
+        after = users(scim)
+        assert "ana.lopez1" not in after, "linked: no second account"
+        assert after["ana.lopez"]["externalId"] == "1001" and after["ana.lopez"]["displayName"] == "Ana Lopez"
+        assert after["svc.sync"] == before["svc.sync"], "ignored: not disabled"
+        assert "bo.berg" not in after, "never_link: not created"
+        correlation = run.result["correlation"]
+        assert correlation["ignored"] == ["userName=svc.sync,ou=Users"] and correlation["vanished"] == []
+        assert [e["effect"] for e in correlation["decisions"]["entries"]] == ["linked", "ignored", "no account"]
+        scim.clear_requests()
+        again = play(tmp_path, scim, options)
+        assert again.rc == 0 and again.result["changed"] is False, again
+        assert writes(scim) == []
+        assert again.result["correlation"]["decisions"]["entries"][0]["effect"] == "redundant"

@@ -33,7 +33,7 @@ HOSTILE = " ".join(PAYLOADS)
 
 # Fields that only the HTML report shows (attribute values, the account lists) and one neither shows.
 HTML_ONLY = ("cn", "sn", "given", "display", "department", "title", "manager", "olddept", "newdept", "before",
-             "after", "later", "vanished", "unanchored")
+             "after", "later", "vanished", "unanchored", "ignored", "ddetail", "ddate", "dticket")
 NOT_SHOWN = ("uncorrelated",)  # counted, never listed
 
 
@@ -79,7 +79,14 @@ def results(text: Callable[[str], str]) -> tuple[dict, list[str]]:
                             "uncorrelated_accounts": [f("unanchored")], "vanished": [f("vanished")],
                             "conflicts": [{"persons": [f("cperson"), f("cperson2")], "accounts": [f("caccount")],
                                            "anchor": f("anchor"), "problem": f("problem")},
-                                          {"person": f("cperson3"), "accounts": []}, f("conflict")]},
+                                          {"person": f("cperson3"), "accounts": []}, f("conflict")],
+                            "ignored": [f("ignored")],
+                            "decisions": {"applied": 2, "redundant": 1, "entries": [
+                                {"decision": "link", "person": f("dperson"), "account": f("daccount"),
+                                 "effect": f("deffect"), "detail": f("ddetail"), "reason": f("dreason"),
+                                 "author": f("dauthor"), "date": f("ddate"), "ticket": f("dticket")},
+                                {"decision": "ignore", "account": f("ignored"), "effect": "ignored",
+                                 "reason": f("dreason2"), "author": f("dauthor2")}]}},
             "rules": {f("rule"): {"gain": [f("gain"), f("gain2")], "lose": [f("lose")]},
                       f("rulez"): {"gain": [], "lose": [f("lose2")]}},
             "thresholds": {"disable": {"count": 0, "limit": 5, "exceeded": False},

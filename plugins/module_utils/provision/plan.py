@@ -184,7 +184,8 @@ class TargetConfig(object):
                  revoke_on_disable=True, member_attribute="member", rdn_attribute=None, rdn_value=None,
                  integer_never_attributes=(), password_value=None, group_lookup=None, group_lookup_base=None,
                  groups_base=None, group_name_attribute="cn", group_attributes=None, limits=None, owned_values=None,
-                 adopt_outside=False, create_containers=False, audit_id_attribute="", members_follow_renames=False):
+                 adopt_outside=False, create_containers=False, audit_id_attribute="", members_follow_renames=False,
+                 decisions=None):
         self.accounts_dn = accounts_dn
         self.attributes = attributes
         self.username_attribute = username_attribute
@@ -233,6 +234,7 @@ class TargetConfig(object):
         self.audit_id_attribute = audit_id_attribute  # AD: objectGUID, recorded in the actions
         # Groups hold members by an identifier a rename keeps (SCIM's id): a move needs no relink.
         self.members_follow_renames = members_follow_renames
+        self.decisions = decisions  # decisions.Decisions (reviewed links, ignores, never_links) or None
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -445,13 +447,15 @@ class _Planner(object):
     # Pass 1: who has an account after this run, and where.
     def place(self):
         config = self.config
-        correlation = correlate(self.persons, self.accounts, config.anchors, self.outside)
+        correlation = correlate(self.persons, self.accounts, config.anchors, self.outside, config.decisions)
         self.plan.correlation = correlation
         self.plan.managed = len(correlation.matched) + len(correlation.vanished)
         for pid in sorted(self.persons):
             person = self.persons[pid]
             if pid in correlation.conflicted_persons:
                 continue  # reported in correlation.conflicts; guessing could give a second account
+            if pid in correlation.never_linked:
+                continue  # a never_link decision: no account on this target, whatever the lifecycle says
             account = correlation.matched.get(pid)
             status = lifecycle.evaluate(person, self.today, config.policy)
             scope = self.scope(person, status, account)

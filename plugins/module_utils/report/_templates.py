@@ -203,6 +203,10 @@ Run {{ section.run_id|md }}{% if section.audit_file %}: {{ section.audit_entries
 
 
 {% endif %}
+{% if section.plan_digest %}
+Plan `{{ section.plan_digest|md }}` ({% if section.plan_signed %}signed: apply exactly it with `approved_plan`{% else %}unsigned: it cannot be approved{% endif %})
+
+{% endif %}
 ##{% if multi %}#{% endif %} Totals
 
 |{% for key, count in section.summary %} {{ key|md }} |{% endfor %}
@@ -285,6 +289,20 @@ _{{ section.failures|length - limit }} more failure(s) not listed here._
 - _{{ section.conflicts|length - limit }} more conflict(s)_
 {% endif %}
 {% endif %}
+{% if section.decisions %}
+
+Correlation decisions applied: {{ section.decisions|length|md }} ({{ section.redundant|md }} redundant, {{ section.ignored|length|md }} account(s) ignored).
+
+| # | decision | person | account | effect | reason | author |
+|---:|---|---|---|---|---|---|
+{% for item in section.decisions[:limit] %}
+| {{ loop.index|md }} | {{ item.kind|md }} | {{ item.person|md }} | {{ item.account|md }} | {{ item.effect|md }} | {{ item.reason|md }} | {{ item.author|md }} |
+{% endfor %}
+{% if section.decisions|length > limit %}
+
+_{{ section.decisions|length - limit }} more decision(s) not listed here._
+{% endif %}
+{% endif %}
 
 {% endif %}
 {% endfor %}
@@ -359,7 +377,8 @@ aria-label="Filter actions" autocomplete="off">
 {#- #} {% if section.check_mode is none %}plan{% elif section.check_mode %}check mode - nothing was written{% else %}real run{% endif %}
 {%- if section.run_id %} &middot; run <span data-run-id>{{ section.run_id }}</span>{% endif %}
 {%- if section.audit_file %} &middot; <span data-audit-entries>{{ section.audit_entries }}</span> audit entries in
-{#- #} <span data-audit-file>{{ section.audit_file }}</span>{% endif %}</p>
+{#- #} <span data-audit-file>{{ section.audit_file }}</span>{% endif %}
+{%- if section.plan_digest %} &middot; plan <code data-plan-digest data-plan-signed="{{ section.plan_signed|lower }}">{{ section.plan_digest }}</code>{% endif %}</p>
 {% set chart = section.chart %}
 <div class="grid"><div><h3>Planned operations</h3><svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" \
 aria-label="Planned operations per action" width="{{ chart.width }}" height="{{ chart.height }}" \
@@ -436,7 +455,23 @@ rx="3"></rect><text x="{{ chart.label_width + bar.length + 6 }}" y="{{ bar.y + 1
 {% if section.conflicts %}
 <ul class="conflicts">{% for conflict in section.conflicts %}<li>{{ conflict }}</li>{% endfor %}</ul>
 {% endif %}
-{% for title, values in [("Vanished accounts", section.vanished), ("Accounts without an anchor", section.unanchored)] if values %}
+{% if section.decisions %}
+<h3>Correlation decisions</h3>
+<p><span data-decisions="applied">{{ section.decisions|length }}</span> applied,
+{#- #} <span data-decisions="redundant">{{ section.redundant }}</span> redundant (the anchors find them: they can go),
+{#- #} <span data-decisions="ignored">{{ section.ignored|length }}</span> account(s) ignored.</p>
+<table class="decisions"><thead><tr><th>decision</th><th>person</th><th>account</th><th>effect</th><th>reason</th>
+{#- #}<th>author</th><th>date</th><th>ticket</th></tr></thead><tbody>
+{% for item in section.decisions %}
+<tr data-decision="{{ item.kind }}"><td>{{ item.kind }}</td><td>{{ item.person or "" }}</td><td class="dn">{{ item.account or "" }}</td>
+{#- #}<td>{{ item.effect }}<div class="detail">{{ item.detail or "" }}</div></td><td>{{ item.reason }}</td>
+{#- #}<td>{{ item.author }}</td><td>{{ item.date or "" }}</td><td>{{ item.ticket or "" }}</td></tr>
+{% endfor %}
+</tbody></table>
+{% endif %}
+{% set lists = [("Vanished accounts", section.vanished), ("Accounts without an anchor", section.unanchored),
+                ("Ignored accounts (decisions)", section.ignored)] %}
+{% for title, values in lists if values %}
 <details><summary>{{ title }}</summary><ul>{% for value in values %}<li>{{ value }}</li>{% endfor %}</ul></details>
 {% endfor %}
 {% endif %}

@@ -274,6 +274,20 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """One reviewed correlation decision (``decisions_file``) and what it did in this plan."""
+    kind: Any
+    person: Any
+    account: Any
+    effect: Any
+    detail: Any
+    reason: Any
+    author: Any
+    date: Any
+    ticket: Any
+
+
+@dataclass(frozen=True)
 class Bar:
     key: str
     count: int
@@ -320,6 +334,11 @@ class Section:
     conflicts: list[str] = field(default_factory=list)
     vanished: list = field(default_factory=list)
     unanchored: list = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    redundant: int = 0  # links the anchors find by themselves: they can go
+    ignored: list = field(default_factory=list)  # accounts an ignore decision names
+    plan_digest: str = ""  # the sealed plan's digest (with plan_file): what an approver approves
+    plan_signed: bool = False
 
 
 @dataclass(frozen=True)
@@ -389,12 +408,31 @@ def _section(name: str, result: dict, keys: list[str], limit: int | None) -> Sec
         conflicts=[_conflict_text(c) for c in _listed(correlation.get("conflicts"))],
         vanished=_listed(correlation.get("vanished")),
         unanchored=_listed(correlation.get("uncorrelated_accounts")),
+        decisions=_decisions(correlation.get("decisions")),
+        redundant=_int((correlation.get("decisions") or {}).get("redundant")
+                       if isinstance(correlation.get("decisions"), dict) else 0),
+        ignored=_listed(correlation.get("ignored")),
+        plan_digest=str(_approval(result).get("digest") or ""),
+        plan_signed=bool(_approval(result).get("signature")),
     )
 
 
 def _audit(result):
     audit = result.get("audit")
     return audit if isinstance(audit, dict) else {}
+
+
+def _approval(result) -> dict:
+    approval = result.get("approval")
+    return approval if isinstance(approval, dict) else {}
+
+
+def _decisions(report) -> list[Decision]:
+    entries = report.get("entries") if isinstance(report, dict) else None
+    return [Decision(kind=e.get("decision"), person=e.get("person"), account=e.get("account"), effect=e.get("effect"),
+                     detail=e.get("detail"), reason=e.get("reason"), author=e.get("author"), date=e.get("date"),
+                     ticket=e.get("ticket"))
+            for e in _listed(entries) if isinstance(e, dict)]
 
 
 def _chart(summary: dict) -> Chart:

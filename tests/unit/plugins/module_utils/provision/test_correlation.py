@@ -41,7 +41,8 @@ def test_matched_on_the_anchor():
     result = correlate(persons("1"), [jan], ANCHORS)
     assert result.matched == {"1": jan}
     assert result.report() == {"correlated": 1, "uncorrelated_persons": [], "uncorrelated_accounts": [],
-                               "vanished": [], "conflicts": []}
+                               "vanished": [], "conflicts": [], "ignored": [],
+                               "decisions": {"applied": 0, "redundant": 0, "entries": []}}
 
 
 def test_anchor_values_match_case_insensitively():

@@ -353,3 +353,38 @@ def test_templates_are_strict():
         env.from_string("{{ page.nothing }}").render(page=report.view(CALM, "x"))
     assert env.from_string("<a title='{{ v }}'>{{ v }}</a>").render(v="'\"<&") == (
         "<a title='&#x27;&quot;&lt;&amp;'>&#x27;&quot;&lt;&amp;</a>")
+
+
+# ---- correlation decisions -------------------------------------------------------------------
+
+DECIDED = dict(copy.deepcopy(CALM), correlation=dict(CALM["correlation"], ignored=["uid=svc-backup,dc=x"], decisions={
+    "applied": 2, "redundant": 1, "entries": [
+        {"index": 0, "decision": "link", "person": "10023", "account": "uid=jmuller,dc=x", "effect": "redundant",
+         "detail": "the anchor employeeNumber finds this account too: the decision can go",
+         "reason": "made before the collection", "author": "alice", "date": "2026-12-03", "ticket": "CHG-7"},
+        {"index": 1, "decision": "ignore", "account": "uid=svc-backup,dc=x", "effect": "ignored",
+         "detail": "never touched", "reason": "backup service", "author": "bob"}]}))
+
+
+def test_markdown_and_html_show_the_decisions_and_their_effect():
+    text = report.render_markdown(DECIDED)
+    assert "Correlation decisions applied: 2 (1 redundant, 1 account(s) ignored)." in text
+    assert "| 1 | link | 10023 | uid=jmuller,dc=x | redundant | made before the collection | alice |" in text
+    assert "| 2 | ignore |  | uid=svc-backup,dc=x | ignored | backup service | bob |" in text
+    assert "Correlation decisions" not in report.render_markdown(CALM)  # no file, no section
+    page = report.render_html(DECIDED)
+    assert '<span data-decisions="applied">2</span>' in page and '<span data-decisions="redundant">1</span>' in page
+    assert '<tr data-decision="link">' in page and "CHG-7" in page and "the decision can go" in page
+    assert "Ignored accounts (decisions)" in page
+    assert json.loads(report.render_json(DECIDED))["targets"]["target"]["correlation"]["decisions"]["applied"] == 2
+
+
+def test_the_sealed_plan_digest_is_shown_for_the_approver():
+    sealed = dict(RESULT, approval={"digest": "9f2c4e0d8b1a", "signature": "ab12"})
+    text = report.render_markdown(sealed, target="ldap1")
+    assert "Plan `9f2c4e0d8b1a` (signed: apply exactly it with `approved_plan`)" in text
+    unsigned = report.render_markdown(dict(RESULT, approval={"digest": "9f2c", "signature": None}), target="ldap1")
+    assert "Plan `9f2c` (unsigned: it cannot be approved)" in unsigned
+    assert "Plan `" not in report.render_markdown(RESULT, target="ldap1")
+    page = report.render_html(sealed, target="ldap1")
+    assert '<code data-plan-digest data-plan-signed="true">9f2c4e0d8b1a</code>' in page
