@@ -204,7 +204,8 @@ Run {{ section.run_id|md }}{% if section.audit_file %}: {{ section.audit_entries
 
 {% endif %}
 {% if section.plan_digest %}
-Plan `{{ section.plan_digest|md }}` ({% if section.plan_signed %}signed: apply exactly it with `approved_plan`{% else %}unsigned: it cannot be approved{% endif %})
+Plan `{{ section.plan_digest|md }}` ({% if section.plan_signed %}signed: apply exactly it with `approved_plan`
+{#- #}{% else %}unsigned: it cannot be approved{% endif %})
 
 {% endif %}
 ##{% if multi %}#{% endif %} Totals
@@ -378,7 +379,8 @@ aria-label="Filter actions" autocomplete="off">
 {%- if section.run_id %} &middot; run <span data-run-id>{{ section.run_id }}</span>{% endif %}
 {%- if section.audit_file %} &middot; <span data-audit-entries>{{ section.audit_entries }}</span> audit entries in
 {#- #} <span data-audit-file>{{ section.audit_file }}</span>{% endif %}
-{%- if section.plan_digest %} &middot; plan <code data-plan-digest data-plan-signed="{{ section.plan_signed|lower }}">{{ section.plan_digest }}</code>{% endif %}</p>
+{%- if section.plan_digest %} &middot; plan <code data-plan-digest data-plan-signed="{{ section.plan_signed|lower }}">
+{#- #}{{ section.plan_digest }}</code>{% endif %}</p>
 {% set chart = section.chart %}
 <div class="grid"><div><h3>Planned operations</h3><svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" \
 aria-label="Planned operations per action" width="{{ chart.width }}" height="{{ chart.height }}" \
