@@ -20,7 +20,7 @@ stop_all() {
 }
 stop_all
 rm -rf "$DEMO/slapd" "$DEMO/scim" "$DEMO/export" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO/vault.json.fingerprint" \
-  "$DEMO"/plan-*.json "$DEMO"/logs/* "$DEMO/report"
+  "$DEMO"/plan-*.json "$DEMO"/logs/* "$DEMO/report" "$DEMO/audit"
 trap stop_all EXIT
 
 # A fresh vault password for this demo (in real use: --vault-id from a password manager or AWX).
@@ -55,6 +55,8 @@ echo "   reports: $DEMO/report/impact.md, impact.html, impact.json"
 play "Apply" provision.yml
 play "Run again: nothing may change" provision.yml
 assert_quiet
+echo "   the audit trail, today, per person and target (lookup jml.provisioning.audit on $DEMO/audit/):"
+ANSIBLE_CALLBACK_RESULT_FORMAT=json ansible-playbook hack/demo_audit.yml -e demo_dir="$DEMO" 2>&1 | grep -oE '"msg": ".*"' | sed -E 's/^"msg": "(.*)"$/     \1/'
 
 echo
 echo "== Done. The vault is encrypted: ansible-vault view --vault-password-file $DEMO/vault-pass $DEMO/vault.json"

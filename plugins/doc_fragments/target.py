@@ -258,6 +258,52 @@ options:
       - It carries the plan's C(approval) block (see RV(approval)), so the plan of a check-mode run
         can be approved and applied exactly with O(approved_plan).
     type: path
+  audit:
+    description:
+      - 'The audit trail: an append-only JSON Lines log of every operation a real run applied,
+        tried and saw fail, or wrote without knowing whether it was applied (its C(outcome) - V(applied),
+        V(failed) or V(unknown) - the connection was lost before the answer). One entry per
+        operation - C(time) (UTC, when the run''s writes finished), C(run_id) (RV(run_id)),
+        C(host) (the inventory host), C(target) (C(module), C(server), C(scope)), C(person),
+        C(dn) (and C(new_dn) for a move), C(operation), C(changes) (attribute -> [before, after]),
+        C(group) and C(rule) (grants and revokes), C(reason), C(outcome), C(error).'
+      - B(Never a secret) - passwords are never in it (a create that set an initial password
+        says so with C(initial_password) V(true)); an attribute named like a password (C(userPassword),
+        C(unicodePwd), C(password)...) is written as C(********) whatever the mapping puts in it.
+      - Check mode writes nothing to it, and a run that changes nothing adds nothing. A threshold
+        stop writes nothing and records nothing.
+      - 'One file per UTC day, C(<dir>/audit-YYYY-MM-DD.jsonl), shared by every target (each entry
+        names its target): files are opened for appending only, a run''s entries are written under
+        an exclusive lock of the file and C(fsync)-ed, so runs in parallel never interleave. A run
+        killed mid-write leaves at most one partial last line, which readers skip.'
+      - Read it with the lookup P(jml.provisioning.audit#lookup) - "what happened to person P between
+        two dates" - or with any JSON Lines tool (C(jq)). M(jml.provisioning.impact_report) shows
+        the run id and the file of a run.
+      - A run checks that the folder can be written before it writes to the target, and fails
+        (writing nothing) when it cannot - in check mode too, which only looks, so an evaluation
+        predicts it. When the entries cannot be appended after the writes, the run warns and
+        says so in RV(audit.error).
+    type: dict
+    default: {}
+    suboptions:
+      enabled:
+        description: Keep the audit trail. V(false) records nothing.
+        type: bool
+        default: true
+      dir:
+        description:
+          - Folder of the audit files on the controller, made (mode C(0700)) when missing.
+          - Default - C(audit/) in the folder of O(vault).
+          - The entries name people and their attribute values (never a secret) - keep the folder
+            where only operators can read it (files are mode C(0600)).
+        type: path
+      retention_days:
+        description:
+          - Files of days more than this many days ago are deleted by the next real run (of any
+            target writing to the folder). Files that are not audit files are never touched.
+          - V(0) keeps every file.
+        type: int
+        default: 400
   approved_plan:
     description:
       - Apply exactly the plan in this file - the O(plan_file) of an earlier run, usually a check

@@ -211,6 +211,13 @@ ALERTS_SPEC = {
         )),
 }
 
+# The audit trail of every target module (plugin_utils/audit_log.py): on by default, next to the vault.
+AUDIT_SPEC = dict(
+    enabled=dict(type="bool", default=True),
+    dir=dict(type="path"),
+    retention_days=dict(type="int", default=400),
+)
+
 
 def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
     """The options every target module shares (the contract's vocabulary: vault, anchor,
@@ -245,6 +252,7 @@ def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
         decisions_file=dict(type="path"),
         lock_dir=dict(type="path"),
         alerts=dict(type="dict", options=copy.deepcopy(ALERTS_SPEC)),
+        audit=dict(type="dict", default={}, options=copy.deepcopy(AUDIT_SPEC)),
         **copy.deepcopy(VAULT_SPEC)
     )
     spec.update(own)

@@ -637,6 +637,46 @@ check_mode:
   description: Whether this was a check-mode run (the plan only, nothing written).
   returned: always
   type: bool
+run_id:
+  description:
+    - The id of this real run (a UUID) - in every audit entry it wrote (option O(audit)), and shown
+      by M(jml.provisioning.impact_report). A new one on every real run; null in check mode, which
+      records nothing (so the same plan gives the same evaluation report).
+  returned: always
+  type: str
+  sample: 6f1c2b8e-3d4a-4c55-9e0f-2a7b9c1d5e60
+audit:
+  description: The audit trail of this run (option O(audit)).
+  returned: always
+  type: dict
+  contains:
+    enabled:
+      description: Whether the audit trail is kept.
+      type: bool
+      returned: always
+    dir:
+      description: Its folder (null when not kept).
+      type: str
+      returned: always
+    file:
+      description: The file this run appended its entries to; null when it wrote none (check mode, nothing done).
+      type: str
+      returned: always
+    entries:
+      description: How many entries this run appended (0 in check mode).
+      type: int
+      returned: always
+    expired:
+      description: Names of the audit files older than the retention period that this run deleted.
+      type: list
+      elements: str
+      returned: always
+    error:
+      description: Why the entries could not be appended after the writes (a warning says so too).
+      type: str
+      returned: when the trail could not be written
+  sample: {enabled: true, dir: /var/lib/jml/audit, file: /var/lib/jml/audit/audit-2026-12-03.jsonl,
+           entries: 12, expired: []}
 vault_source:
   description:
     - Which HR data the plan is of - V(collect) (in check mode, the would-be vault of this run's

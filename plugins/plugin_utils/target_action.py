@@ -21,7 +21,9 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import time
+import uuid
 
 import yaml
 
@@ -29,6 +31,7 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.jml.provisioning.plugins.module_utils.audit import trail
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import approval as approvallib
@@ -36,7 +39,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision import 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
-from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, run_lock, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import audit_log, pending_vault, run_lock, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, bounded_outcome, result_size_warning, runner_result_limit, vault_secrets, write_private_file,
 )
@@ -86,6 +89,17 @@ def load_rules(path):
     return rules
 
 
+def audit_folder(options) -> str:
+    """The audit trail's folder: ``audit.dir``, or ``audit/`` beside the vault (where the run's
+    state - the lock, the history - lives anyway)."""
+    return options["audit"].get("dir") or os.path.join(os.path.dirname(os.path.abspath(options["vault"])), "audit")
+
+
+def without_userinfo(server: str) -> str:
+    """A URL as the audit trail names it: never with credentials (``https://user:pw@host``)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1", str(server or ""))
+
+
 def load_decisions(path):
     """The reviewed correlation decisions of ``decisions_file`` (None when not set), parsed and
     checked for contradictions here; checked against the vault and the accounts when planning."""
@@ -105,6 +119,9 @@ class TargetAction(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     _task_vars = None
+    _run_id = None
+    _audit = None
+    _audit_warning = None
 
     NAME = ""               # the module's short name, the prefix of every message
     SPEC: dict = {}         # its argument spec (module_utils/options.py)
@@ -167,6 +184,12 @@ class TargetAction(ActionBase):
         options["_approved"], options["_sealing"] = approved, sealing
 
         server, scope = self.server(options), self.scope(options)
+        # One id per real run: in the result, in every audit entry, in the impact report. None in
+        # check mode (nothing is recorded, and the same plan must give the same evaluation report).
+        self._run_id = None if self._task.check_mode else str(uuid.uuid4())
+        self._audit, self._audit_warning = None, None
+        if options["audit"]["enabled"]:
+            self._audit = audit_log.AuditLog(audit_folder(options), options["audit"]["retention_days"])
         lock = run_lock.target_lock_path(options["lock_dir"] or os.path.dirname(os.path.abspath(options["vault"])),
                                          server, scope)
         try:
@@ -185,6 +208,18 @@ class TargetAction(ActionBase):
 
     def _reconcile(self, result, options, config, vault, handed_off, today, notifier):
         """Open the target, reconcile and shape the result; runs under the target's lock."""
+        if self._audit is not None:  # a run that could not record its writes makes none
+            day = datetime.datetime.now(datetime.timezone.utc).date()
+            try:
+                if self._task.check_mode:  # read-only: what would stop the real run
+                    reason = self._audit.problem(day)
+                    if reason:
+                        raise OSError(reason)
+                else:
+                    self._audit.prepare(day)
+            except OSError as exc:
+                raise AnsibleActionFail(f"{self.NAME}: the audit trail in {self._audit.folder} cannot be "
+                                        f"written: {exc.strerror or exc}; nothing was written")
         try:
             target, close = self.open_target(options, config)
         except self.TARGET_ERRORS as exc:
@@ -204,6 +239,8 @@ class TargetAction(ActionBase):
             except Exception:  # pylint: disable=broad-except
                 pass  # a dead connection's clean-up must never mask what happened to the writes
         outcome.update(self.report(target))
+        outcome["run_id"] = self._run_id
+        outcome["audit"] = self._record(options, operations)
         # Which HR data the plan is of: this run's check-mode collect, or the vault on disk.
         outcome["vault_source"] = "collect" if handed_off else "vault"
         result.update(bounded_outcome(outcome, options["max_actions"]))
@@ -224,6 +261,8 @@ class TargetAction(ActionBase):
         if self._task.diff and operations:
             result["diff"] = bounded_diffs(map(reconcile.diff_item, operations), options["max_actions"])
         warnings = self._alert_warnings(outcome["alerts"]) + self._conflict_warnings(outcome["correlation"])
+        if self._audit_warning:
+            warnings.append(self._audit_warning)
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
         self._failure_message(result, outcome, options)  # counts from the whole outcome, not the bounded one
@@ -231,6 +270,31 @@ class TargetAction(ActionBase):
         if too_large:
             result["warnings"] = result.get("warnings", []) + [too_large]
         return result
+
+    def _record(self, options, operations):
+        """Append this real run's entries to the audit trail and expire old files; returns the
+        result's ``audit``: {enabled, dir, file, entries, expired} (``error`` when it could not be
+        written: the writes are done, so that is a warning, not a failure)."""
+        if not options["audit"]["enabled"]:
+            return {"enabled": False, "dir": None, "file": None, "entries": 0, "expired": []}
+        report = {"enabled": True, "dir": audit_folder(options), "file": None, "entries": 0, "expired": []}
+        if self._task.check_mode:  # nothing is written, nothing is recorded
+            return report
+        now = datetime.datetime.now(datetime.timezone.utc)
+        run = {"run_id": self._run_id, "host": (self._task_vars or {}).get("inventory_hostname"),
+               "target": {"module": self.NAME, "server": without_userinfo(self.server(options)),
+                          "scope": self.scope(options)}}
+        try:
+            path, count = self._audit.append(trail.lines(operations, run, trail.timestamp(now), self.LOST), now.date())
+            if count:
+                report.update(file=path, entries=count)
+            report["expired"] = self._audit.expire(now.date())
+        except OSError as exc:
+            report["error"] = f"{exc.strerror or exc}"
+            self._audit_warning = (f"{self.NAME}: the audit trail in {self._audit.folder} could not be written "
+                                   f"({report['error']}): some or all of the audit entries of run "
+                                   f"{self._run_id} are missing from it; the run's result is this task's")
+        return report
 
     # ---- approved plans (module_utils/provision/approval.py) -------------------------------
     def _plan_key(self, options):
@@ -267,7 +331,7 @@ class TargetAction(ActionBase):
     def _inputs_fingerprints(self, options, persons):
         """The vault's and the configuration's fingerprints: every option that shapes the plan
         (not the connection's secrets, nor how the result is shown or stored)."""
-        shown = ("max_actions", "plan_file", "approved_plan", "plan_key", "lock_dir", "lock_timeout", "alerts",
+        shown = ("max_actions", "plan_file", "approved_plan", "plan_key", "lock_dir", "lock_timeout", "alerts", "audit",
                  "allow_threshold_override", "thresholds", "reference_date", "connection", "vault", "vault_id",
                  "encrypt", "_approved", "_sealing")
         config = dict((k, v) for k, v in options.items() if k not in shown)

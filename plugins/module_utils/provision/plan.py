@@ -55,6 +55,10 @@ class Operation:
     guid: Optional[str]          # the account's objectGUID (AD), for the audit trail
     children: int                # delete: objects under the entry (the pre-flight counts them), deleted with it
     event: Optional[str]         # disable/enable for a leave: "suspended" or "resumed" (alerts, counts)
+    rules: tuple                 # grant: the rules that grant it; revoke: the rules that named the group
+    outcome: Optional[str]       # set by a real run (reconcile.run): applied, failed or unknown; None: not run
+    error: Optional[str]         # why it failed (outcome failed or unknown)
+    assigned_id: Optional[str]   # create: the id the target gave the new entry (SCIM's id), for the audit trail
 
     def __init__(self, action, person, dn, reason, changes=None, modifications=None, new_dn=None,
                  initial_password=False, group=None, batch=None, event=None):
@@ -69,6 +73,10 @@ class Operation:
         self.guid = None
         self.children = 0
         self.event = event
+        self.rules = ()
+        self.outcome = None
+        self.error = None
+        self.assigned_id = None
 
     @property
     def changes(self):
@@ -608,6 +616,7 @@ class _Planner(object):
                 shown = {config.member_attribute + " of " + change.group: [change.account_dn, None]}
             op = Operation(change.kind, change.person, change.account_dn, reason, shown, group=change.group,
                            batch=change.batch)
+            op.rules = tuple(change.rules or ())
             change.batch.operations.append(op)
             self.plan.operations.append(op)
 

@@ -11,6 +11,7 @@ and check mode is the same code with the writes left out.
 
 from __future__ import annotations
 
+import collections
 import copy
 import datetime
 from typing import Callable, Dict, List, Optional, Tuple
@@ -182,6 +183,31 @@ def only_report(only: Optional[List[str]], plan: planlib.Plan) -> Optional[dict]
     if only is None:
         return None
     return {"persons": list(only), "count": len(only), "unset_links": list(plan.unset_links)}
+UNREPORTED = "the target reported no outcome for this operation"
+
+
+def mark_outcomes(runnable, applied, apply_failed, blocked_ops=(), blocked=()):
+    """Set each operation's ``outcome`` (``applied`` or ``failed``, with its ``error``) after a
+    real run's writes, for the audit trail: ``applied`` are the operations the target confirmed,
+    ``apply_failed`` its failures ({person, action, dn, error}: matched to the operations in order,
+    so two grants of one account to two groups each get their own), ``blocked_ops`` the operations
+    the pre-flight kept back, with their failures ``blocked`` (in the same order). An operation the
+    target reported neither way is ``unknown``: it may or may not have been applied."""
+    for op, failure in zip(blocked_ops, blocked):
+        op.outcome, op.error = "failed", str(failure.get("error"))
+    done = set(id(op) for op in applied)
+    waiting = collections.defaultdict(collections.deque)
+    for failure in apply_failed:
+        waiting[(failure.get("person"), failure.get("action"), failure.get("dn"))].append(failure)
+    for op in runnable:
+        if id(op) in done:
+            op.outcome, op.error = "applied", None
+            continue
+        queue = waiting.get((op.person, op.action, op.dn))
+        if queue:
+            op.outcome, op.error = "failed", str(queue.popleft().get("error"))
+        else:
+            op.outcome, op.error = "unknown", UNREPORTED
 
 
 def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, today: datetime.date,
@@ -203,6 +229,9 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     ``notifier(events) -> {sent, failed, undeliverable}`` (see ``alerts.events_from_run``) is
     called only in a real run, after the writes (or after a threshold stop, with the threshold
     event); its outcome is the result's ``alerts``. Nothing is ever sent in check mode.
+
+    In a real run that was not stopped, every operation leaves with its ``outcome`` set
+    (``mark_outcomes``): what the audit trail records. Check mode and a stopped run leave it None.
 
     ``progress(phase, **counts)`` is told where the run is, once per phase: ``read`` (accounts),
     ``planned`` (summary, failures), ``applying`` (operations), ``applied`` (applied, failed), so a
@@ -255,11 +284,15 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     tell("planned", summary=plan.counts(), failures=len(failures), stopped=stopped, check_mode=check_mode,
          refused=bool(changed_inputs))
     applied = []
-    if not check_mode and not stopped and runnable:
-        tell("applying", operations=len(runnable))
-        applied, apply_failed = target.apply(runnable)
-        failures.extend(apply_failed)
-        tell("applied", applied=len(applied), failed=len(apply_failed), operations=len(runnable))
+    if not check_mode and not stopped:
+        apply_failed = []
+        if runnable:
+            tell("applying", operations=len(runnable))
+            applied, apply_failed = target.apply(runnable)
+            failures.extend(apply_failed)
+            tell("applied", applied=len(applied), failed=len(apply_failed), operations=len(runnable))
+        kept = set(id(op) for op in runnable)
+        mark_outcomes(runnable, applied, apply_failed, [op for op in operations if id(op) not in kept], blocked)
     if check_mode:
         failures = [dict(f, predicted=True) for f in failures]
     summary = plan.counts()

@@ -197,6 +197,12 @@ No target was evaluated.
 _{% if section.check_mode %}check mode: nothing was written{% else %}real run{% endif %}_
 
 {% endif %}
+{% if section.run_id %}
+Run {{ section.run_id|md }}{% if section.audit_file %}: {{ section.audit_entries }} audit entries in {{ section.audit_file|md }}
+{%- elif not section.check_mode %}: no audit entries{% endif %}
+
+
+{% endif %}
 {% if section.plan_digest %}
 Plan `{{ section.plan_digest|md }}` ({% if section.plan_signed %}signed: apply exactly it with `approved_plan`\
 {%- else %}unsigned: it cannot be approved{% endif %})
@@ -381,6 +387,9 @@ aria-label="Filter actions" autocomplete="off">
 {% else %}
 <p class="meta">Reference date <span data-reference-date>{{ section.reference_date or "unknown" }}</span> &middot;
 {#- #} {% if section.check_mode is none %}plan{% elif section.check_mode %}check mode - nothing was written{% else %}real run{% endif %}
+{%- if section.run_id %} &middot; run <span data-run-id>{{ section.run_id }}</span>{% endif %}
+{%- if section.audit_file %} &middot; <span data-audit-entries>{{ section.audit_entries }}</span> audit entries in
+{#- #} <span data-audit-file>{{ section.audit_file }}</span>{% endif %}
 {%- if section.plan_digest %} &middot; plan <code data-plan-digest data-plan-signed="{{ section.plan_signed|lower }}">\
 {{ section.plan_digest }}</code>{% endif %}
 {%- if section.only %} &middot; limited to <span data-only>{{ section.only|length }} person(s): {{ section.only|join(", ") }}</span>{% endif %}</p>

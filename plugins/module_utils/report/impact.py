@@ -319,6 +319,9 @@ class Section:
     error: str = ""
     reference_date: Any = None
     check_mode: bool | None = None  # None: the result does not say
+    run_id: Any = None  # the task run (its audit entries carry it); None: an older result
+    audit_file: Any = None  # the audit file the run appended to, None when it wrote none
+    audit_entries: int = 0
     summary: list[tuple[str, int]] = field(default_factory=list)  # this target's keys
     overview: list[tuple[str, int]] = field(default_factory=list)  # the page's keys
     chart: Chart | None = None
@@ -392,6 +395,9 @@ def _section(name: str, result: dict, keys: list[str], limit: int | None) -> Sec
         planned=True,
         reference_date=result.get("reference_date"),
         check_mode=bool(result.get("check_mode")) if "check_mode" in result else None,
+        run_id=result.get("run_id"),
+        audit_file=_audit(result).get("file"),
+        audit_entries=_int(_audit(result).get("entries")),
         summary=[(key, _int(summary.get(key))) for key in _summary_keys([summary])],
         overview=[(key, _int(summary.get(key))) for key in keys],
         chart=_chart(summary),
@@ -414,6 +420,11 @@ def _section(name: str, result: dict, keys: list[str], limit: int | None) -> Sec
         only=[str(pid) for pid in ((result.get("only") or {}).get("persons") or [])],
         suspended=_listed(correlation.get("suspended")),
     )
+
+
+def _audit(result):
+    audit = result.get("audit")
+    return audit if isinstance(audit, dict) else {}
 
 
 def _approval(result) -> dict:

@@ -531,6 +531,7 @@ class _Writer(object):
             raw["id"] = identifier
             target.users[dnlib.normalise(op.dn)] = _Resource(identifier, _version(answer or {}) or etag, raw)
             target.key_of_id[identifier] = op.dn
+            op.assigned_id = identifier or None  # the audit trail's guid of a new user (not in the plan)
         elif request.method == "DELETE":
             target.users.pop(dnlib.normalise(op.dn), None)
         else:

@@ -21,6 +21,7 @@ ALLOWED = {
     "provision": {"", "provision", "expressions", "notify"},
     "notify": {"", "notify", "expressions"},
     "report": {"", "report"},
+    "audit": {"", "audit"},
     "targets/ldap": {"", "targets/ldap", "provision", "expressions"},
     "targets/scim": {"", "targets/scim", "provision", "expressions"},
     "targets/file": {"", "targets/file", "provision", "expressions"},
