@@ -144,10 +144,13 @@ def _quarantine_ends(entry, policy) -> Optional[datetime.date]:
 def reserved(section: dict, today: datetime.date, policy: Dict[str, Optional[int]]) -> Dict[Tuple[str, str], str]:
     """``{unique_key: person}`` of every identifier held, or released and still in quarantine on ``today``."""
     out = {}
-    for entry in section.get("identifiers", {}).values():
-        ends = _quarantine_ends(entry, policy)
-        if ends is None or today <= ends:
-            out[unique_key(entry["attribute"], entry["value"])] = entry["person"]
+    for key, entry in section.get("identifiers", {}).items():
+        if entry.get("released"):
+            ends = _quarantine_ends(entry, policy)
+            if ends is not None and today > ends:
+                continue
+        namespace, dummy, text = key.partition("|")  # the key is the unique_key (entry_key)
+        out[(namespace, text)] = entry["person"]
     return out
 
 
