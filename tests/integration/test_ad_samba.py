@@ -763,8 +763,8 @@ def test_correlation_decisions_on_ad_link_ignore_never_link_and_an_invalid_one_w
     assert effects == ["redundant", "ignored", "no account"]
 
 
-def test_the_ledger_keeps_a_deleted_leavers_upn_and_mail_on_ad_and_gives_them_back_on_rehire(collect_workspace,
-                                                                                          fresh_ad):
+def test_the_ledger_keeps_a_deleted_leavers_upn_and_mail_on_ad_and_gives_them_back_on_rehire(
+        collect_workspace, fresh_ad):
     """ACME's AC-1004 Jan Jansen leaves in 2022, is deleted, and is rehired; AC-1005, another Jan
     Jansen, joins in between. The login's quarantine is over (0 days) but the UPN, mail and proxy
     addresses stay reserved for ever (the default): the namesake gets jan.jansen2, the rehire
