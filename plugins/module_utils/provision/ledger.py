@@ -45,6 +45,8 @@ def quarantine_policy(option: Optional[dict]) -> Dict[str, Optional[int]]:
     """``ledger.quarantine_days`` (attribute -> days, null: forever) over the defaults."""
     policy = dict(DEFAULT_QUARANTINE)
     for name, days in (option or {}).items():
+        if isinstance(days, str) and days.strip().isdigit():
+            days = int(days)  # a templated number
         if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
             raise LedgerError(f"ledger.quarantine_days.{name} must be a number of days (0 or more) or null (forever)")
         policy[str(name).lower()] = days
