@@ -784,7 +784,7 @@ def test_the_ledger_keeps_a_deleted_leavers_upn_and_mail_on_ad_and_gives_them_ba
         return run
 
     def jan(pid):
-        found = [a for a in _read(ad, ad.base_dn, "(employeeID=%s)" % pid, attributes).values()]
+        found = list(_read(ad, ad.base_dn, "(employeeID=%s)" % pid, attributes).values())
         return found[0] if found else None
 
     on("2022-01-01")
