@@ -355,6 +355,42 @@ options:
         impact report.
     type: path
     version_added: 0.2.0
+  ledger:
+    description:
+      - The identifier ledger - every value of the unique attributes (O(username.unique_attributes),
+        the login by default; e.g. C(uid) and C(mail), C(sAMAccountName), C(userPrincipalName),
+        C(mail), C(proxyAddresses)) that this target's accounts hold, recorded with its owner (the
+        vault person), the date first issued, last seen and released.
+      - The vault's ledger - kept beside the vault in C(<vault>.ledger), encrypted with the vault's
+        secret in the same ansible-vault envelope (plain only with O(encrypt=false)), mode 0600,
+        one section per target (module, server and scope). A plain ledger where the play has a
+        vault secret is refused (a forged one could free a leaver's address).
+      - Values the ledger holds for a person count as taken for everyone else when joiners are
+        named (with the directory's own values), so a leaver's login and mail address are not
+        issued to a namesake after the leaver's account is deleted - the namesake gets the next
+        candidate. A rehired person (a joiner the ledger knows) gets their own login back first,
+        when the directory has it free.
+      - An identifier is released on the first run that finds its owner without an account on the
+        target (deleted by the lifecycle or by hand); it stays reserved for the owner for
+        O(ledger.quarantine_days) after that.
+      - The first run with the ledger seeds it from the existing correlated accounts (made by the
+        collection or before it). Check mode reads the ledger and returns what a run would record
+        (RV(ledger)) but never writes it; a real run writes it after the writes.
+    type: dict
+    default: {}
+    version_added: 0.2.0
+    suboptions:
+      enabled:
+        description: Keep and consult the ledger.
+        type: bool
+        default: false
+      quarantine_days:
+        description:
+          - Attribute -> days a released identifier stays reserved for its owner; V(null) - forever.
+          - Defaults - forever for C(mail), C(proxyAddresses) and C(userPrincipalName); 365 days for
+            every other attribute (the login).
+        type: dict
+        default: {}
   alerts:
     description:
       - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),

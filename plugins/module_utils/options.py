@@ -250,6 +250,10 @@ def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
         approved_plan=dict(type="path"),
         plan_key=dict(type="str", no_log=True, fallback=(set_in_environment, ["JML_PLAN_KEY"])),
         decisions_file=dict(type="path"),
+        ledger=dict(type="dict", default={}, options=dict(
+            enabled=dict(type="bool", default=False),
+            quarantine_days=dict(type="dict", default={}),
+        )),
         lock_dir=dict(type="path"),
         alerts=dict(type="dict", options=copy.deepcopy(ALERTS_SPEC)),
         audit=dict(type="dict", default={}, options=copy.deepcopy(AUDIT_SPEC)),

@@ -1080,6 +1080,15 @@ audit:
       returned: when the trail could not be written
   sample: {enabled: true, dir: /var/lib/jml/audit, file: /var/lib/jml/audit/audit-2026-12-03.jsonl,
            entries: 12, expired: []}
+ledger:
+  description:
+    - What the identifier ledger (O(ledger)) recorded in this run (in check mode - would record) -
+      C(recorded) identifiers new to it, C(released) (their owner has no account any more),
+      C(restored) (released ones seen on their owner's account again), C(reserved) (held or in
+      quarantine) and C(identifiers) (all it knows for this target).
+  returned: when O(ledger.enabled=true)
+  type: dict
+  sample: {recorded: 2, released: 1, restored: 0, reserved: 1204, identifiers: 1310}
 vault_source:
   description:
     - Which HR data the plan is of - V(collect) (in check mode, the would-be vault of this run's

@@ -36,10 +36,11 @@ from ansible_collections.jml.provisioning.plugins.module_utils.notify import ale
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import approval as approvallib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import decisions as decisionslib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import ledger as ledgerlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
-from ansible_collections.jml.provisioning.plugins.plugin_utils import audit_log, pending_vault, run_lock, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import audit_log, ledger_file, pending_vault, run_lock, vault_file
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, bounded_outcome, result_size_warning, runner_result_limit, vault_secrets, write_private_file,
 )
@@ -166,6 +167,7 @@ class TargetAction(ActionBase):
             options["loaded_rules"] = load_rules(options["rules_file"])
             config = self.build_config(options)
             config.decisions = load_decisions(options["decisions_file"])
+            options["_quarantine"] = ledgerlib.quarantine_policy(options["ledger"]["quarantine_days"])
             approved = self._approved_plan(options)
             today = reference_date(approved.reference_date if approved else options["reference_date"],
                                    datetime.date.today())
@@ -179,7 +181,7 @@ class TargetAction(ActionBase):
                 if changed:
                     raise ConfigError(approvallib.refusal(changed))
         except (ConfigError, decisionslib.DecisionError, vault_file.VaultFileError, alertslib.AlertConfigError,
-                approvallib.ApprovalError) as exc:
+                approvallib.ApprovalError, ledgerlib.LedgerError) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         options["_approved"], options["_sealing"] = approved, sealing
 
@@ -220,6 +222,13 @@ class TargetAction(ActionBase):
             except OSError as exc:
                 raise AnsibleActionFail(f"{self.NAME}: the audit trail in {self._audit.folder} cannot be "
                                         f"written: {exc.strerror or exc}; nothing was written")
+        ledger = None
+        if options["ledger"]["enabled"]:  # read under the target's lock: no other run changes this section now
+            try:
+                ledger = ledger_file.read(options["vault"], self._target_name(options), vault_secrets(self._loader),
+                                          options["encrypt"])
+            except ledgerlib.LedgerError as exc:
+                raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         try:
             target, close = self.open_target(options, config)
         except self.TARGET_ERRORS as exc:
@@ -230,7 +239,8 @@ class TargetAction(ActionBase):
                 check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
                 override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
                 notifier=notifier, progress=self._progress(), approved=options["_approved"],
-                fingerprint=options["_sealing"] is not None, only=options["only"])
+                fingerprint=options["_sealing"] is not None, only=options["only"], ledger=ledger,
+                quarantine=options["_quarantine"])
         except self.TARGET_ERRORS + (ValueError,) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         finally:
@@ -241,6 +251,15 @@ class TargetAction(ActionBase):
         outcome.update(self.report(target))
         outcome["run_id"] = self._run_id
         outcome["audit"] = self._record(options, operations)
+        ledger_warning = None
+        if ledger is not None and not self._task.check_mode:  # after the writes; check mode never writes it
+            try:
+                ledger_file.save(options["vault"], self._target_name(options), ledger, vault_secrets(self._loader),
+                                 options["encrypt"], options["vault_id"], options["lock_timeout"])
+            except (OSError, ledgerlib.LedgerError, vault_file.VaultFileError, run_lock.LockError) as exc:
+                # The writes are done: their result is reported; the identifiers they issued are not recorded.
+                ledger_warning = (f"{self.NAME}: the ledger {ledger_file.path_of(options['vault'])} cannot be "
+                                  f"written: {exc}; this run's identifiers are recorded by the next run")
         # Which HR data the plan is of: this run's check-mode collect, or the vault on disk.
         outcome["vault_source"] = "collect" if handed_off else "vault"
         result.update(bounded_outcome(outcome, options["max_actions"]))
@@ -263,6 +282,8 @@ class TargetAction(ActionBase):
         warnings = self._alert_warnings(outcome["alerts"]) + self._conflict_warnings(outcome["correlation"])
         if self._audit_warning:
             warnings.append(self._audit_warning)
+        if ledger_warning:
+            warnings.append(ledger_warning)
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
         self._failure_message(result, outcome, options)  # counts from the whole outcome, not the bounded one
@@ -333,8 +354,8 @@ class TargetAction(ActionBase):
         (not the connection's secrets, nor how the result is shown or stored)."""
         shown = ("max_actions", "plan_file", "approved_plan", "plan_key", "lock_dir", "lock_timeout", "alerts", "audit",
                  "allow_threshold_override", "thresholds", "reference_date", "connection", "vault", "vault_id",
-                 "encrypt", "_approved", "_sealing")
-        config = dict((k, v) for k, v in options.items() if k not in shown)
+                 "encrypt", "_approved", "_sealing", "_quarantine")
+        config = dict((k, v) for k, v in options.items() if k not in shown and not k.startswith("_"))
         config["target"] = self._target_name(options)
         return {"vault": approvallib.sha256(persons), "config": approvallib.sha256(config)}
 

@@ -761,3 +761,52 @@ def test_correlation_decisions_on_ad_link_ignore_never_link_and_an_invalid_one_w
     assert rerun.rc == 0 and rerun.plan["changed"] is False, rerun
     effects = [e["effect"] for e in rerun.plan["correlation"]["decisions"]["entries"]]
     assert effects == ["redundant", "ignored", "no account"]
+
+
+def test_the_ledger_keeps_a_deleted_leavers_upn_and_mail_on_ad_and_gives_them_back_on_rehire(
+        collect_workspace, fresh_ad):
+    """ACME's AC-1004 Jan Jansen leaves in 2022, is deleted, and is rehired; AC-1005, another Jan
+    Jansen, joins in between. The login's quarantine is over (0 days) but the UPN, mail and proxy
+    addresses stay reserved for ever (the default): the namesake gets jan.jansen2, the rehire
+    jan.jansen again."""
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    delete = {"pre_provision_days": 14, "delete_after_days": 180, "delete_accounts": True}
+    attributes = ["employeeID", "sAMAccountName", "userPrincipalName", "mail", "proxyAddresses"]
+
+    def on(date, check=False, **lifecycle):
+        extra = _extra(ws, "ledger-" + date, jml_ldap_reference_date=date,
+                       jml_ldap_ledger={"enabled": True, "quarantine_days": {"sAMAccountName": 0}},
+                       jml_ldap_lifecycle=dict(delete, **lifecycle), jml_ldap_thresholds={"delete": {"count": 1}})
+        run = ws.play("provision.yml", "-e", AD_VARS, "-e", extra, check=check)
+        assert run.rc == 0, run
+        return run
+
+    def jan(pid):
+        found = list(_read(ad, ad.base_dn, "(employeeID=%s)" % pid, attributes).values())
+        return found[0] if found else None
+
+    on("2022-01-01")
+    assert jan("AC-1004")["userPrincipalName"] == ["jan.jansen@example.test"]
+    deleted = on("2023-12-01")
+    assert [a["action"] for a in deleted.plan["actions"] if a["person"] == "AC-1004"] == ["delete"]
+    assert jan("AC-1004") is None
+    assert deleted.plan["ledger"]["released"] == 3  # the login, the UPN and the address (mail = proxy)
+
+    away = {"exclude": "person.id == 'AC-1004'"}
+    check = on("2024-12-30", check=True, **away)
+    assert jan("AC-1005") is None, "check mode wrote to AD"
+    run = on("2024-12-30", **away)
+    assert run.plan["actions"] == check.plan["actions"] and run.plan["ledger"] == check.plan["ledger"]
+    namesake = jan("AC-1005")
+    assert namesake["sAMAccountName"] == ["jan.jansen2"]
+    assert namesake["userPrincipalName"] == namesake["mail"] == ["jan.jansen2@example.test"]
+    assert namesake["proxyAddresses"] == ["SMTP:jan.jansen2@example.test"]
+
+    rehire = on("2025-01-06")
+    back = jan("AC-1004")
+    assert back["sAMAccountName"] == ["jan.jansen"]
+    assert back["userPrincipalName"] == back["mail"] == ["jan.jansen@example.test"]
+    assert rehire.plan["ledger"]["restored"] == 3
+    assert on("2025-01-06").plan["changed"] is False

@@ -517,3 +517,33 @@ def test_correlation_decisions_link_a_user_made_before_the_collection_ignore_a_r
         assert again.rc == 0 and again.result["changed"] is False, again
         assert writes(scim) == []
         assert again.result["correlation"]["decisions"]["entries"][0]["effect"] == "redundant"
+
+
+def test_the_ledger_keeps_a_deleted_users_login_from_a_namesake_and_gives_it_back_on_rehire(tmp_path):
+    """Di Diaz (1004) is past retention and deleted; another Di Diaz (1006) joins: di.diaz is free
+    on the server, but the ledger keeps it for 1004, who gets it back when rehired."""
+    options = dict(OPTIONS, ledger={"enabled": True})
+    with running_scim() as scim:
+        seed(scim)
+        first = play(tmp_path, scim, options)
+        assert first.rc == 0, first
+        assert ("delete", "1004", "userName=di.diaz,ou=Users") in [
+            (a["action"], a["person"], a["dn"]) for a in first.result["actions"]]
+        assert first.result["ledger"]["released"] == 1  # the seeded di.diaz, released with its deletion
+        ledger = json.loads((tmp_path / "vault.json.ledger").read_text())  # plain: this vault is (encrypt=false)
+        [section] = ledger["targets"].values()
+        assert section["identifiers"]["username|di.diaz"]["person"] == "1004"
+
+        namesake = dict(PERSONS, **{"1006": person("1006", "Di", "Diaz", day(-1))})
+        check = play(tmp_path, scim, options, check=True, persons=namesake)
+        run = play(tmp_path, scim, options, persons=namesake)
+        assert run.rc == 0 and run.result["actions"] == check.result["actions"], run
+        assert ("create", "1006", "userName=di.diaz1,ou=Users") in [
+            (a["action"], a["person"], a["dn"]) for a in run.result["actions"]]
+
+        back = dict(namesake, **{"1004": person("1004", "Di", "Diaz", day(-1))})
+        rehire = play(tmp_path, scim, options, persons=back)
+        assert rehire.rc == 0, rehire
+        assert ("create", "1004", "userName=di.diaz,ou=Users") in [
+            (a["action"], a["person"], a["dn"]) for a in rehire.result["actions"]]
+        assert play(tmp_path, scim, options).result["changed"] is False

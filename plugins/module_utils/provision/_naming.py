@@ -86,26 +86,40 @@ def _keys(values):
 class NameRegistry(object):
     """Values already used, compared as ``unique_key`` does (case-insensitive, per value)."""
 
-    def __init__(self, taken=None):
+    def __init__(self, taken=None, reservations=None):
         self._taken = _keys(taken)
         self.hints = {}  # first-try names -> (iteration, names) the last namesake was given
+        # The identifier ledger's (ledger.Reservations): values kept for their owner, or None.
+        self.reservations = reservations
 
-    def is_free(self, values: dict, own: Optional[dict] = None) -> bool:
-        """True when no value is taken; ``own`` (attribute -> values) are the asking account's own."""
-        return not (_keys(values) & self._taken) - _keys(own)
+    def is_free(self, values: dict, own: Optional[dict] = None, person: Optional[str] = None) -> bool:
+        """True when no value is taken, in the directory or (for another ``person``) by the ledger;
+        ``own`` (attribute -> values) are the asking account's own."""
+        keys = _keys(values)
+        if (keys & self._taken) - _keys(own):
+            return False
+        return self.reservations is None or not self.reservations.taken_for(keys, person)
+
+    def own_logins(self, person: Optional[str]):
+        """The logins the ledger issued to ``person`` before, the latest first (a rehire's)."""
+        if self.reservations is None or person is None:
+            return []
+        return self.reservations.logins.get(person, [])
 
     def reserve(self, values: dict) -> None:
         self._taken.update(_keys(values))
 
 
 def allocate(policy: UsernamePolicy, scope: dict, registry: NameRegistry, derived: Callable[[str], dict],
-             own: Optional[dict] = None) -> str:
+             own: Optional[dict] = None, person: Optional[str] = None) -> str:
     """The first free username for a person.
 
     ``scope``: names for the candidate expressions (``person``, ``contract``...); ``derived(name)``
     returns ``{attribute: value or list of values}`` of every unique attribute for that username;
     ``own``: the values an existing account already holds (free for itself, when it is renamed).
-    The name and its values are reserved in ``registry``.
+    The name and its values are reserved in ``registry``. ``person``: the vault person's id: the
+    ledger's values reserved for them are free for them, and a login the ledger issued to them
+    before (a rehire's) is tried first.
 
     Namesakes would make this quadratic (the 200th Jan Jansen tries 199 taken names first), so
     the registry remembers, per first-try names, the iteration the last namesake got: a person
@@ -115,8 +129,16 @@ def allocate(policy: UsernamePolicy, scope: dict, registry: NameRegistry, derive
     def names_at(n):
         return tuple(policy.normalise(candidate(n=n, **scope), n) for candidate in policy.candidates)
 
+    for name in registry.own_logins(person):
+        if own:
+            break  # an existing account keeps or renames its own name: only joiners get one back
+        values = derived(name)
+        if registry.is_free(values, None, person):
+            registry.reserve(values)
+            return name
     first = names_at(1)
-    start, hint = 1, None if own else registry.hints.get(first)
+    # The hint skips names taken for a namesake; one the ledger keeps for this person may be among them.
+    start, hint = 1, None if own or registry.own_logins(person) else registry.hints.get(first)
     if hint is not None and hint[0] > 1 and names_at(hint[0]) == hint[1]:
         start = hint[0]
     tried, seen = [], set()
@@ -128,7 +150,7 @@ def allocate(policy: UsernamePolicy, scope: dict, registry: NameRegistry, derive
             seen.add(name)
             tried.append(name)
             values = derived(name)
-            if registry.is_free(values, own):
+            if registry.is_free(values, own, person):
                 registry.reserve(values)
                 if not own:
                     registry.hints[first] = (n, names)

@@ -254,6 +254,8 @@ class TargetConfig(object):
         # Groups hold members by an identifier a rename keeps (SCIM's id): a move needs no relink.
         self.members_follow_renames = members_follow_renames
         self.decisions = decisions  # decisions.Decisions (reviewed links, ignores, never_links) or None
+        # ledger.Reservations: identifiers the ledger keeps for their owners (read by the shell), or None
+        self.reservations = None
         mapped = set(a.lower() for a in attributes)
         both = sorted(a for a in self.rule_attributes if a in mapped)
         if both:
@@ -381,7 +383,7 @@ class _Planner(object):
         if self._registry is None:
             if self._taken_names is NAMES_UNKNOWN:
                 raise _NamesNeeded()
-            self._registry = NameRegistry(self._taken_names)
+            self._registry = NameRegistry(self._taken_names, self.config.reservations)
         return self._registry
 
     def view(self, account):
@@ -413,7 +415,7 @@ class _Planner(object):
                 return str(value)
         return config.accounts_dn
 
-    def current_or_renamed(self, account, scope):
+    def current_or_renamed(self, account, scope, pid=None):
         """An existing account keeps its login name, unless renaming is configured and the
         candidates now give another one (e.g. after a name change)."""
         username = account.first(self.config.username_attribute) or dnlib.rdn_value(account.dn)
@@ -421,7 +423,7 @@ class _Planner(object):
             return username
         own = dict((a, account.values(a)) for a in self.config.unique_attributes)
         renamed = allocate(self.config.username_policy, dict(scope, username=username), self.registry,
-                           self.derived_names(scope), own=own)
+                           self.derived_names(scope), own=own, person=pid)
         return renamed
 
     def target_dn(self, scope, username, container, account):
@@ -491,7 +493,7 @@ class _Planner(object):
                 if config.exclude is not None and config.exclude.test(scope):
                     continue
                 if account is not None:
-                    username = self.current_or_renamed(account, scope)
+                    username = self.current_or_renamed(account, scope, pid)
                     scope["username"] = username
                     if status.state == lifecycle.DELETE:
                         if config.delete_accounts:
@@ -500,7 +502,8 @@ class _Planner(object):
                     enabled = status.enabled
                     target = self.target_dn(scope, username, self.container_for(scope, enabled), account)
                 elif status.wants_account:
-                    username = allocate(config.username_policy, scope, self.registry, self.derived_names(scope))
+                    username = allocate(config.username_policy, scope, self.registry, self.derived_names(scope),
+                                        person=pid)
                     scope["username"] = username
                     target = self.target_dn(scope, username, self.container_for(scope, status.enabled), None)
                 else:

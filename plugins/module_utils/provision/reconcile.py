@@ -19,6 +19,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import approval as approvallib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import ledger as ledgerlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.port import Target
@@ -210,11 +211,44 @@ def mark_outcomes(runnable, applied, apply_failed, blocked_ops=(), blocked=()):
             op.outcome, op.error = "unknown", UNREPORTED
 
 
+def _held_after(plan, done, config):
+    """``(held, gone)``: person id -> {unique attribute: values} of the accounts after the writes
+    ``done`` (the correlated and vanished accounts as read, with the creates and renames applied),
+    and of the accounts ``done`` deleted."""
+    attributes = config.unique_attributes
+    held, gone = {}, {}
+    for pid, account in plan.correlation.matched.items():
+        held[pid] = dict((a, account.values(a)) for a in attributes)
+    anchor = config.anchors[0][1] if config.anchors else None
+    for account in plan.correlation.vanished:
+        pid = account.first(anchor) if anchor else None
+        if pid and pid not in held:
+            held[pid] = dict((a, account.values(a)) for a in attributes)
+    wanted = dict((a.lower(), a) for a in attributes)
+    for op in done:
+        if op.person is None or op.batch is not None:
+            continue
+        if op.action == "delete":
+            if op.person in held:
+                gone[op.person] = held.pop(op.person)
+            continue
+        rdn = dnlib.first_rdn(op.new_dn).partition("=")[0].lower() if op.new_dn else None
+        if rdn in wanted:  # a rename: the login is the RDN
+            held.setdefault(op.person, {})[wanted[rdn]] = [dnlib.rdn_value(op.new_dn)]
+        elif op.action in ("create", "update"):
+            values = held.setdefault(op.person, {})
+            for attribute, new in op.modifications.items():
+                if attribute.lower() in wanted:
+                    values[wanted[attribute.lower()]] = list(new)
+    return held, gone
+
+
 def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, today: datetime.date,
         check_mode: bool = False, thresholds: Optional[dict] = None, override_thresholds: bool = False,
         max_actions: int = 1000, notifier: Optional[Callable[[list], dict]] = None,
         progress: Optional[Callable[..., None]] = None, approved: Optional[approvallib.Approval] = None,
-        fingerprint: bool = False, only: Optional[List[str]] = None) -> Tuple[dict, List[planlib.Operation]]:
+        fingerprint: bool = False, only: Optional[List[str]] = None, ledger: Optional[dict] = None,
+        quarantine: Optional[dict] = None) -> Tuple[dict, List[planlib.Operation]]:
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
@@ -248,6 +282,12 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     operations (see ``plan.build``); an id that names nobody raises ``ValueError`` before any
     write, in check mode too. Percentage thresholds keep the accounts of the whole target as their
     base (see ``only_report``); the result's ``only`` says the run was limited.
+
+    ``ledger``: this target's section of the identifier ledger (``ledger.py``), or None: its
+    reserved identifiers count as taken for everyone but their owner, and a rehire gets their own
+    login back; after the writes (in check mode: as they would be) it is updated in place with
+    what each person holds, for the shell to store (never in check mode). ``quarantine``:
+    ``ledger.quarantine_policy``.
     """
     tell = progress or (lambda phase, **counts: None)
     if not isinstance(target, Target):
@@ -256,6 +296,10 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     tell("read", accounts=len(accounts))
     config = with_group_dns(config, target)
     groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
+    policy = quarantine if quarantine is not None else ledgerlib.quarantine_policy(None)
+    if ledger is not None:
+        config = copy.copy(config)
+        config.reservations = ledgerlib.reservations(ledger, today, policy, config.username_attribute)
     sealed = {}
     if fingerprint or approved is not None:
         sealed["fingerprints"] = {"directory": approvallib.directory_fingerprint(accounts, groups)}
@@ -295,6 +339,12 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
         mark_outcomes(runnable, applied, apply_failed, [op for op in operations if id(op) not in kept], blocked)
     if check_mode:
         failures = [dict(f, predicted=True) for f in failures]
+    ledger_report = None
+    if ledger is not None:
+        done = applied if not check_mode else ([] if stopped else runnable)
+        held, gone = _held_after(plan, done, config)
+        change = ledgerlib.update(ledger, held, plan.correlation.conflicted_persons, today, gone)
+        ledger_report = ledgerlib.counts(ledger, change, today, policy)
     summary = plan.counts()
     summary["failed"] = len(failures)
     result = {
@@ -315,6 +365,8 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     }
     if sealed:
         result["approval"] = sealed
+    if ledger_report is not None:
+        result["ledger"] = ledger_report
     if changed_inputs:
         result.update(changed=False, failed=True, stopped={"reason": "approval", "changed": changed_inputs},
                       msg=approvallib.refusal(changed_inputs) + "; nothing was written")
