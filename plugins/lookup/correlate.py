@@ -145,8 +145,6 @@ _raw:
       version_added: 0.2.0
 """
 
-import yaml
-
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
@@ -154,6 +152,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision import 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account, correlate
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
 from ansible_collections.jml.provisioning.plugins.plugin_utils import pending_vault, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils.decisions_file import load_decisions
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import vault_secrets
 
 
@@ -204,16 +203,8 @@ class LookupModule(LookupBase):
         return [report]
 
     def _decisions(self):
-        path = self.get_option("decisions_file")
-        if not path:
-            return None
         try:
-            with open(path, encoding="utf-8") as handle:
-                document = yaml.safe_load(handle)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise AnsibleLookupError(f"decisions_file {path} cannot be read: {exc}")
-        try:
-            return decisionslib.parse(document, f"decisions_file {path}")
+            return load_decisions(self.get_option("decisions_file"))
         except decisionslib.DecisionError as exc:
             raise AnsibleLookupError(str(exc))
 

@@ -41,6 +41,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision import 
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
 from ansible_collections.jml.provisioning.plugins.plugin_utils import audit_log, ledger_file, pending_vault, run_lock, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils.decisions_file import load_decisions
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, bounded_outcome, result_size_warning, runner_result_limit, vault_secrets, write_private_file,
 )
@@ -99,19 +100,6 @@ def audit_folder(options) -> str:
 def without_userinfo(server: str) -> str:
     """A URL as the audit trail names it: never with credentials (``https://user:pw@host``)."""
     return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1", str(server or ""))
-
-
-def load_decisions(path):
-    """The reviewed correlation decisions of ``decisions_file`` (None when not set), parsed and
-    checked for contradictions here; checked against the vault and the accounts when planning."""
-    if not path:
-        return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise decisionslib.DecisionError(f"decisions_file {path} cannot be read: {exc}")
-    return decisionslib.parse(document, f"decisions_file {path}")
 
 
 class TargetAction(ActionBase):

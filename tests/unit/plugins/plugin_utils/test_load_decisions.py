@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.decisions import DecisionError
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import bounded_outcome
-from ansible_collections.jml.provisioning.plugins.plugin_utils.target_action import load_decisions
+from ansible_collections.jml.provisioning.plugins.plugin_utils.decisions_file import load_decisions
 
 
 def test_no_path_no_decisions_and_a_file_is_parsed_with_its_name_in_messages(tmp_path):
