@@ -45,7 +45,7 @@ play "Run again: nothing may change" site.yml
 assert_quiet
 
 echo
-echo "== HR changes: a joiner (Noah de Vries), a pre-hire (Ewa Łukasiewicz), a mover (BethanyC), a leaver (SummerH),"
+echo "== HR changes: a joiner (Noah de Vries), a pre-hire (Ewa Łukasiewicz), a rehire (RashadW), a mover (BethanyC), a leaver (SummerH),"
 echo "   a person going on leave (GabrielL)"
 "$PY" hack/demo_hr_change.py "$DEMO/hr" "$DEMO/leave"
 play "Collect the changed export" collect.yml

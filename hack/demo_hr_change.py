@@ -1,5 +1,5 @@
 """Apply the demo's HR change to a working copy of the HelloID export: a joiner starting today, a
-pre-hire starting in a week, a mover and a leaver; given the leave register's folder too, a person
+pre-hire starting in a week, a rehire (a leaver of 2015 back today), a mover and a leaver; given the leave register's folder too, a person
 going on leave today. Dates are relative to today so the demo tells the same story whenever it runs."""
 
 import csv
@@ -43,6 +43,10 @@ def change_contracts(header, rows):
     prehire = dict(joiner, EmployeeCode="EwaL", ContractStartDate=fmt(d=today + datetime.timedelta(days=7)),
                    OrganizationalUnit="EN_ADM")
     rows.append([prehire[h] for h in col])
+    # rehire: RashadW left on 4-8-2015 and comes back today (his account was never kept: a new one)
+    rehire = dict(joiner, EmployeeCode="RashadW", ContractSequenceNumber="2", Manager="AmirA",
+                  OrganizationalUnit="EN_SYSO", FunctionCode="EN_MANA")
+    rows.append([rehire[h] for h in col])
     for row in rows[1:]:
         if row[col["EmployeeCode"]] == "BethanyC":          # mover: ICT -> Administration
             row[col["OrganizationalUnit"]] = "EN_ADM"
@@ -59,6 +63,7 @@ rewrite("T4E_HelloID_Contracts.csv", "utf-8-sig", change_contracts)
 print("   joiner NoahV starts %s; pre-hire EwaL starts %s; mover BethanyC -> EN_ADM; leaver SummerH ended %s"
       % (today.isoformat(), (today + datetime.timedelta(days=7)).isoformat(),
          (today - datetime.timedelta(days=1)).isoformat()))
+print("   rehire: RashadW (left 2015-08-04) is back from %s" % today.isoformat())
 if len(sys.argv) > 2:
     folder = sys.argv[2]
     rewrite("absences.csv", "utf-8", go_on_leave)
