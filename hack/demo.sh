@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: a throwaway slapd, the HelloID sample export, and the whole JML cycle:
-# collect -> provision -> idempotent re-run -> HR change (joiner, mover, leaver) -> check-mode
-# plan -> apply. Full Ansible output of each step goes to .demo/logs/; this prints a summary.
+# collect -> provision -> idempotent re-run -> HR change (joiner, pre-hire, rehire, mover, leaver,
+# leave) -> one person on demand -> check-mode plan -> apply exactly that plan -> re-run -> audit trail. Full Ansible output of each step goes to .demo/logs/; this prints a summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEMO=$PWD/.demo
@@ -49,10 +49,21 @@ echo "== HR changes: a joiner (Noah de Vries), a pre-hire (Ewa Łukasiewicz), a 
 echo "   a person going on leave (GabrielL)"
 "$PY" hack/demo_hr_change.py "$DEMO/hr" "$DEMO/leave"
 play "Collect the changed export" collect.yml
+play "One person on demand: the joiner NoahV now, the rest waits (jml_only)" provision.yml -e '{"jml_only": ["NoahV"]}'
 play "Impact evaluation: evaluate.yml (check mode, reports)" evaluate.yml --diff -e jml_report_dir="$DEMO/report"
 "$PY" hack/demo_show_plan.py "$DEMO/plan-$step.json"
 echo "   reports: $DEMO/report/impact.md, impact.html, impact.json"
-play "Apply" provision.yml
+evaluated=$step   # its signed plans are what is approved: the next step applies exactly them
+play "Apply exactly the evaluated plans (jml_*_approved_plan)" provision.yml \
+  -e jml_ldap_approved_plan="$DEMO/plan-$evaluated.json" -e jml_scim_approved_plan="$DEMO/plan-scim-$evaluated.json" \
+  -e jml_file_approved_plan="$DEMO/plan-csv-$evaluated.json"
+"$PY" - "$DEMO" "$step" <<'PYEOF'
+import json, sys
+demo, step = sys.argv[1:3]
+for target, name in (("the directory", "plan"), ("the SaaS tenant", "plan-scim"), ("the badge file", "plan-csv")):
+    approval = json.load(open("%s/%s-%s.json" % (demo, name, step)))["approval"]
+    print("   %s: approved plan %s applied exactly: %s" % (target, approval["digest"][:12], approval["applied_approved_plan"]))
+PYEOF
 play "Run again: nothing may change" provision.yml
 assert_quiet
 echo "   the audit trail, today, per person and target (lookup jml.provisioning.audit on $DEMO/audit/):"
