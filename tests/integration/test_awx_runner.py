@@ -262,6 +262,7 @@ def test_a_result_awx_would_store_empty_is_warned_of(tmp_path, directory, hr_api
     extravars = {
         "jml_targets": "ldap_targets", "jml_vault_path": str(persistent / "vault.json"),
         "jml_demo_hr_dir": str(persistent / "hr"),
+        "jml_demo_leave_dir": str(ROOT / "inventories" / "demo" / "hr" / "leave"),  # the project's, read only
         "jml_demo_connection": {"ldaps_uri": directory.ldaps_uri, "bind_dn": directory.bind_dn,
                                 "bind_password": directory.bind_password, "ca_file": directory.ca_file,
                                 "acme_url": hr_api.url, "acme_token": ACME_TOKEN},
