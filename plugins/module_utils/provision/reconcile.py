@@ -184,6 +184,8 @@ def only_report(only: Optional[List[str]], plan: planlib.Plan) -> Optional[dict]
     if only is None:
         return None
     return {"persons": list(only), "count": len(only), "unset_links": list(plan.unset_links)}
+
+
 UNREPORTED = "the target reported no outcome for this operation"
 
 
