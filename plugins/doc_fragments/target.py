@@ -344,7 +344,7 @@ options:
       - V(never_link) with C(person) - the person gets no account on this target - never
         created, never correlated; an account the anchors find for them is left as it is.
       - Every entry needs C(reason) and C(author) (a value V(TODO) is refused - the starting file
-        of the M(jml.provisioning.correlate) lookup is not a review); C(date) and C(ticket) are
+        of the P(jml.provisioning.correlate#lookup) lookup is not a review); C(date) and C(ticket) are
         optional. Account keys compare as DNs (case and spaces around separators do not matter).
       - The run fails before anything is read or written, in check mode too (C(nothing was
         written)), when the file cannot be read, an entry is malformed, two entries decide the
