@@ -342,7 +342,8 @@ class TargetAction(ActionBase):
         (not the connection's secrets, nor how the result is shown or stored)."""
         shown = ("max_actions", "plan_file", "approved_plan", "plan_key", "lock_dir", "lock_timeout", "alerts", "audit",
                  "allow_threshold_override", "thresholds", "reference_date", "connection", "vault", "vault_id",
-                 "encrypt", "_approved", "_sealing", "_quarantine")
+                 "encrypt")
+        # Keys starting with "_" are this run's own derived state (the approval, the quarantine policy).
         config = dict((k, v) for k, v in options.items() if k not in shown and not k.startswith("_"))
         config["target"] = self._target_name(options)
         return {"vault": approvallib.sha256(persons), "config": approvallib.sha256(config)}
