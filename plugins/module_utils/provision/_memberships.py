@@ -67,6 +67,13 @@ class _Owners(object):
         self.managed = managed
         self.by_current_dn = dict((dnlib.normalise(current), pid) for pid, (current, dummy) in managed.items()
                                   if current)
+        # A new account's DN that a group already lists: left behind by an account deleted by hand
+        # in a directory without refint. The group holds it already (adding it would be refused
+        # as attributeOrValueExists), and the new account would get that membership unasked:
+        # it is the new account's membership, granted or revoked by the rules like any other.
+        for pid, (current, final) in managed.items():
+            if not current and final:
+                self.by_current_dn.setdefault(dnlib.normalise(final), pid)
         self.rdn_is_login, self.placeholder_key = rdn_is_login, placeholder_key
         self._by_rdn = None
 

@@ -208,3 +208,18 @@ def test_a_stale_member_dn_of_a_managed_account_is_relinked_where_the_rdn_is_the
     changes, dummy, dummy2, dummy3 = memberships.plan(
         managed, {"1": _entitled("staff")}, _info("staff", "uid=a,ou=old,dc=x"), rules, "cn=nobody", False)
     assert [c.kind for c in changes] == ["grant"]
+
+
+def test_a_new_account_at_a_dn_a_group_still_lists_is_that_member_already():
+    """Without refint, an account deleted by hand stays listed in its groups; a joiner created at
+    the same DN holds that membership already: no grant (the directory would refuse it as
+    attributeOrValueExists), and a revoke when the rules do not grant it."""
+    rules = compile_rules([{"name": "staff", "groups": ["staff"]}], GROUPS)
+    managed = {"1": (None, "uid=a,ou=people,dc=x")}
+    changes, batches, dummy2, dummy3 = memberships.plan(
+        managed, {"1": _entitled("staff")}, _info("staff", "UID=A,ou=people,dc=x"), rules, "cn=nobody", False,
+        rdn_is_login=True)
+    assert changes == [] and batches == []
+    changes, dummy, dummy2, dummy3 = memberships.plan(
+        managed, {"1": _entitled()}, _info("staff", "UID=A,ou=people,dc=x"), rules, "cn=nobody", False)
+    assert [(c.kind, c.account_dn) for c in changes] == [("revoke", "UID=A,ou=people,dc=x")]
