@@ -254,6 +254,11 @@ def target_spec(anchor_attribute: str, username_attribute: str, **own) -> dict:
             enabled=dict(type="bool", default=False),
             quarantine_days=dict(type="dict", default={}),
         )),
+        incremental=dict(type="dict", default={}, options=dict(
+            enabled=dict(type="bool", default=False),
+            full=dict(type="bool", default=False),
+            full_every=dict(type="int", default=1),
+        )),
         lock_dir=dict(type="path"),
         alerts=dict(type="dict", options=copy.deepcopy(ALERTS_SPEC)),
         audit=dict(type="dict", default={}, options=copy.deepcopy(AUDIT_SPEC)),

@@ -36,11 +36,14 @@ from ansible_collections.jml.provisioning.plugins.module_utils.notify import ale
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import approval as approvallib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import decisions as decisionslib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import incremental
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import ledger as ledgerlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
-from ansible_collections.jml.provisioning.plugins.plugin_utils import audit_log, ledger_file, pending_vault, run_lock, vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import (
+    audit_log, ledger_file, pending_vault, run_lock, state_file, vault_file,
+)
 from ansible_collections.jml.provisioning.plugins.plugin_utils.decisions_file import load_decisions
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, bounded_outcome, result_size_warning, runner_result_limit, vault_secrets, write_private_file,
@@ -66,6 +69,8 @@ def progress_line(name, host, phase, counts, seconds):
             text += "; stopped by a threshold, nothing is written"
         elif counts["check_mode"]:
             text += " (check mode: nothing is written)"
+    elif phase == "unchanged":
+        text = "nothing changed since the last run (incremental): nothing read or planned"
     elif phase == "applying":
         text = "applying %s operation(s)" % format(counts["operations"], ",")
     elif phase == "applied":
@@ -95,6 +100,16 @@ def audit_folder(options) -> str:
     """The audit trail's folder: ``audit.dir``, or ``audit/`` beside the vault (where the run's
     state - the lock, the history - lives anyway)."""
     return options["audit"].get("dir") or os.path.join(os.path.dirname(os.path.abspath(options["vault"])), "audit")
+
+
+def vault_stamp(path) -> str:
+    """The vault file's identity: the collect replaces it atomically when it changes (a new inode
+    and time), and leaves it untouched when nothing did; None when it does not exist."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return "%d:%d:%d:%d" % (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def without_userinfo(server: str) -> str:
@@ -159,19 +174,13 @@ class TargetAction(ActionBase):
             approved = self._approved_plan(options)
             today = reference_date(approved.reference_date if approved else options["reference_date"],
                                    datetime.date.today())
-            # In check mode, what this run's check-mode collect would have written (site.yml --check).
-            vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
-                                                   self._task.check_mode, options["encrypt"])
-            notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
-            sealing = self._inputs_fingerprints(options, vault["persons"]) if approved or options["plan_file"] else None
-            if approved:
-                changed = approvallib.changed_inputs(approved, sealing)
-                if changed:
-                    raise ConfigError(approvallib.refusal(changed))
-        except (ConfigError, decisionslib.DecisionError, vault_file.VaultFileError, alertslib.AlertConfigError,
-                approvallib.ApprovalError, ledgerlib.LedgerError) as exc:
+            options["_approved"], options["_sealing"] = approved, None
+            options["_incremental"] = self._incremental_start(options, config, today, task_vars)
+        except self.INPUT_ERRORS as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
-        options["_approved"], options["_sealing"] = approved, sealing
+        inputs = None
+        if not (options["_incremental"] and options["_incremental"]["decision"].skip):
+            inputs = self._vault_inputs(options, today, task_vars)  # else read only if the target changed
 
         server, scope = self.server(options), self.scope(options)
         # One id per real run: in the result, in every audit entry, in the impact report. None in
@@ -184,7 +193,7 @@ class TargetAction(ActionBase):
                                          server, scope)
         try:
             with run_lock.held(lock, f"{self.NAME} on {server} {scope}".rstrip(), options["lock_timeout"]) as stale:
-                result = self._reconcile(result, options, config, vault, handed_off, today, notifier)
+                result = self._reconcile(result, options, config, inputs, today)
         except run_lock.LockError as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}")
         warnings = self.connection_warnings(options)
@@ -196,7 +205,73 @@ class TargetAction(ActionBase):
                 "taken over (the plan was made from the target as that run left it)" % (self.NAME, run_lock.describe(stale))]
         return result
 
-    def _reconcile(self, result, options, config, vault, handed_off, today, notifier):
+    INPUT_ERRORS = (ConfigError, decisionslib.DecisionError, vault_file.VaultFileError, alertslib.AlertConfigError,
+                    approvallib.ApprovalError, ledgerlib.LedgerError, incremental.StateError)
+
+    def _vault_inputs(self, options, today, task_vars):
+        """``(vault, handed_off, notifier)``: the vault (in check mode: what this run's check-mode
+        collect would have written, site.yml --check), the alerts' notifier, the sealing
+        fingerprints in ``options["_sealing"]``; an approved plan's inputs are checked here."""
+        try:
+            vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
+                                                   self._task.check_mode, options["encrypt"])
+            notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
+            approved = options["_approved"]
+            sealing = self._inputs_fingerprints(options, vault["persons"]) if approved or options["plan_file"] else None
+            if approved:
+                changed = approvallib.changed_inputs(approved, sealing)
+                if changed:
+                    raise ConfigError(approvallib.refusal(changed))
+        except self.INPUT_ERRORS as exc:
+            raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
+        options["_sealing"] = sealing
+        return vault, handed_off, notifier
+
+    # ---- incremental cycles (module_utils/provision/incremental.py) ---------------------------
+    def _incremental_start(self, options, config, today, task_vars):
+        """With ``incremental.enabled``: this target's recorded state, this run's inputs and whether
+        the state may let it skip the reconcile (the target is asked under the lock); else None."""
+        wanted = options["incremental"]
+        if not wanted["enabled"]:
+            return None
+        target = self._target_name(options)
+        inputs = {"target": target, "config": self._config_fingerprint(options), "vault": vault_stamp(options["vault"])}
+        state = state_file.read(options["vault"], target, vault_secrets(self._loader), options["encrypt"])
+        if wanted["full"]:
+            decision = incremental.Decision(False, "a full reconcile was asked for (incremental.full)")
+        elif options["only"]:
+            decision = incremental.Decision(False, "a run limited by only is never skipped")
+        elif options["_approved"] is not None:
+            decision = incremental.Decision(False, "an approved plan is applied by a full reconcile")
+        elif self._task.check_mode and pending_vault.lookup(task_vars, options["vault"]):
+            decision = incremental.Decision(False, "the plan is of this run's check-mode collect")
+        else:
+            decision = incremental.decide(state, inputs, today, wanted["full_every"], options["ledger"]["enabled"])
+        policies = [config.policy] + [getattr(config, "policies", {}).get(k) for k in getattr(config, "policies", {})]
+        return {"state": state, "inputs": inputs, "decision": decision, "config_text": inputs["config"],
+                "offsets": incremental.policy_offsets(p for p in policies if p is not None),
+                "daily": incremental.uses_today(self._config_text(options))}
+
+    def _incremental_finish(self, options, outcome, mark, vault, today, replayed):
+        """Record the state a full real run leaves (never in check mode, nor after a skipped run);
+        returns a warning when it cannot be written (the writes are done)."""
+        run = options["_incremental"]
+        if run is None or self._task.check_mode or replayed:
+            return None
+        # A vault replaced while it was read: the plan may be of the old one; the next run is full.
+        steady = vault_stamp(options["vault"]) == run["inputs"]["vault"]
+        state = incremental.record(run["inputs"], today, outcome, mark,
+                                   incremental.next_due(vault["persons"], today, run["offsets"], run["daily"]),
+                                   steady and incremental.converged(outcome))
+        try:
+            state_file.save(options["vault"], run["inputs"]["target"], state, vault_secrets(self._loader),
+                            options["encrypt"], options["vault_id"], options["lock_timeout"])
+        except (OSError, incremental.StateError, vault_file.VaultFileError, run_lock.LockError) as exc:
+            return (f"{self.NAME}: the incremental state {state_file.path_of(options['vault'])} cannot be written: "
+                    f"{exc}; the next run is a full reconcile")
+        return None
+
+    def _reconcile(self, result, options, config, inputs, today):
         """Open the target, reconcile and shape the result; runs under the target's lock."""
         if self._audit is not None:  # a run that could not record its writes makes none
             day = datetime.datetime.now(datetime.timezone.utc).date()
@@ -221,14 +296,31 @@ class TargetAction(ActionBase):
             target, close = self.open_target(options, config)
         except self.TARGET_ERRORS as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
+        run = options["_incremental"]
+        replayed, mark, mode, reason = False, None, "off", ""
         try:
-            outcome, operations = reconcile.run(
-                vault["persons"], config, target, today,
-                check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
-                override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
-                notifier=notifier, progress=self._progress(), approved=options["_approved"],
-                fingerprint=options["_sealing"] is not None, only=options["only"], ledger=ledger,
-                quarantine=options["_quarantine"])
+            if run is not None:
+                mode, reason = "full", run["decision"].reason
+                if run["decision"].skip:
+                    replayed, reason = target.unchanged_since(run["state"]["mark"])
+                    if replayed:
+                        mode = "unchanged"
+                        self._progress()("unchanged", counts=None)
+            if replayed:
+                outcome, operations = incremental.replay(run["state"], today), []
+                outcome["alerts"] = dict(reconcile.NO_ALERTS, failed=[], undeliverable=[])
+            else:
+                if inputs is None:  # the target changed: now the vault is needed
+                    inputs = self._vault_inputs(options, today, self._task_vars)
+                vault, handed_off, notifier = inputs
+                outcome, operations = reconcile.run(
+                    vault["persons"], config, target, today,
+                    check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
+                    override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
+                    notifier=notifier, progress=self._progress(), approved=options["_approved"],
+                    fingerprint=options["_sealing"] is not None, only=options["only"], ledger=ledger,
+                    quarantine=options["_quarantine"])
+                mark = target.change_mark() if run is not None else None
         except self.TARGET_ERRORS + (ValueError,) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         finally:
@@ -236,11 +328,15 @@ class TargetAction(ActionBase):
                 close()
             except Exception:  # pylint: disable=broad-except
                 pass  # a dead connection's clean-up must never mask what happened to the writes
+        handed_off = bool(inputs and inputs[1])
+        state_warning = None if replayed or run is None else self._incremental_finish(
+            options, outcome, mark, inputs[0], today, replayed)
+        outcome["incremental"] = incremental.report(mode, reason, run and run["state"])
         outcome.update(self.report(target))
         outcome["run_id"] = self._run_id
         outcome["audit"] = self._record(options, operations)
         ledger_warning = None
-        if ledger is not None and not self._task.check_mode:  # after the writes; check mode never writes it
+        if ledger is not None and not self._task.check_mode and not replayed:  # check mode never writes it
             try:
                 ledger_file.save(options["vault"], self._target_name(options), ledger, vault_secrets(self._loader),
                                  options["encrypt"], options["vault_id"], options["lock_timeout"])
@@ -272,6 +368,8 @@ class TargetAction(ActionBase):
             warnings.append(self._audit_warning)
         if ledger_warning:
             warnings.append(ledger_warning)
+        if state_warning:
+            warnings.append(state_warning)
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
         self._failure_message(result, outcome, options)  # counts from the whole outcome, not the bounded one
@@ -337,16 +435,36 @@ class TargetAction(ActionBase):
                                             f"not reference_date {options['reference_date']}")
         return approved
 
-    def _inputs_fingerprints(self, options, persons):
-        """The vault's and the configuration's fingerprints: every option that shapes the plan
-        (not the connection's secrets, nor how the result is shown or stored)."""
+    def _plan_options(self, options):
+        """Every option that shapes the plan (not the connection's secrets, nor how the result is
+        shown or stored), with the target's name."""
         shown = ("max_actions", "plan_file", "approved_plan", "plan_key", "lock_dir", "lock_timeout", "alerts", "audit",
                  "allow_threshold_override", "thresholds", "reference_date", "connection", "vault", "vault_id",
-                 "encrypt")
+                 "encrypt", "incremental")
         # Keys starting with "_" are this run's own derived state (the approval, the quarantine policy).
         config = dict((k, v) for k, v in options.items() if k not in shown and not k.startswith("_"))
         config["target"] = self._target_name(options)
-        return {"vault": approvallib.sha256(persons), "config": approvallib.sha256(config)}
+        return config
+
+    def _inputs_fingerprints(self, options, persons):
+        """The vault's and the configuration's fingerprints (an approved plan's inputs)."""
+        return {"vault": approvallib.sha256(persons), "config": approvallib.sha256(self._plan_options(options))}
+
+    def _config_text(self, options):
+        return json.dumps(self._plan_options(options), sort_keys=True, default=str)
+
+    def _config_fingerprint(self, options):
+        """The incremental state's configuration fingerprint: the plan's options and the decisions
+        file's content (the rules file's are in the options)."""
+        config = self._plan_options(options)
+        path = options["decisions_file"]
+        if path:
+            try:
+                with open(path, "rb") as handle:
+                    config["_decisions"] = hashlib.sha256(handle.read()).hexdigest()
+            except OSError:
+                config["_decisions"] = None
+        return approvallib.sha256(config)
 
     def _approval_result(self, options, outcome, today, operations):
         """The result's ``approval``: the sealed block (signed when a key is known) and whether

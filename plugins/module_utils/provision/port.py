@@ -18,7 +18,7 @@ so planning reads them without asking the target.
 from __future__ import annotations
 
 import abc
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 
 class Target(abc.ABC):
@@ -56,6 +56,16 @@ class Target(abc.ABC):
     def preflight(self, operations: list) -> List[Tuple[object, str]]:
         """Read-only: ``(operation, reason)`` for each operation the target would refuse."""
         return []
+
+    def change_mark(self) -> Optional[dict]:
+        """After the reads: a mark of what they saw (the directory's change stamps), for a later
+        run to ask ``unchanged_since``; None when the target keeps no such stamps."""
+        return None
+
+    def unchanged_since(self, mark: dict) -> Tuple[bool, str]:
+        """``(True, "")`` only when the target proves that nothing a reconcile reads has changed
+        since ``mark`` was taken; else ``(False, why)``. Read-only, asked before any read."""
+        return False, "the target keeps no change marks"
 
     @abc.abstractmethod
     def apply(self, operations: list) -> Tuple[list, List[dict]]:

@@ -11,13 +11,14 @@ containers), so the planning passes and the pre-flight never ask the directory t
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, List, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.plan import Operation
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.port import Target
 from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import directory as ldaptarget
+from ansible_collections.jml.provisioning.plugins.module_utils.targets.ldap import marks
 
 
 class LdapTarget(Target):
@@ -27,12 +28,26 @@ class LdapTarget(Target):
         self.conn, self.options, self.config = conn, options, config
         self.held = {}  # normalised DN -> held by an object (asked once per run, reused by the pre-flight)
         self.absent = {}  # normalised container DN -> missing (likewise)
+        # What the reads saw, for change_mark (incremental cycles): the stamps are read along.
+        self.stamp = marks.stamp_attribute(options.get("flavour"))
+        self._highest, self._dns, self._group_stamps, self._resolved = None, None, {}, {}
+
+    @property
+    def _scope(self):
+        return self.options["search_base"] or self.options["accounts_dn"]
 
     def read_accounts(self) -> List[Account]:
-        options = self.options
-        return ldaptarget.read_accounts(self.conn, options["search_base"] or options["accounts_dn"],
-                                        options["search_filter"], self.config.read_attributes(),
-                                        options["connection"]["page_size"])
+        options, stamp = self.options, self.stamp.lower()
+        highest, dns = marks.Highest(self.stamp), marks.DnDigest()
+        accounts = []
+        for dn, attrs in ldaptarget.paged_entries(self.conn, self._scope, options["search_filter"],
+                                                  list(self.config.read_attributes()) + [self.stamp],
+                                                  options["connection"]["page_size"]):
+            highest.add(dn, attrs.pop(stamp, None))  # the stamp is the mark's, never the plan's
+            dns.add(dn)
+            accounts.append(Account(dn, attrs))
+        self._highest, self._dns = highest, dns
+        return accounts
 
     def taken_names(self) -> Dict[str, List[str]]:
         username = self.options["username"]
@@ -41,11 +56,52 @@ class LdapTarget(Target):
                                      self.options["connection"]["page_size"])
 
     def read_groups(self, groups: Iterable[str]) -> Dict[str, dict]:
-        return ldaptarget.read_groups(self.conn, groups, self.options["groups"]["member_attribute"])
+        found = ldaptarget.read_groups(self.conn, groups, self.options["groups"]["member_attribute"])
+        self._group_stamps = self._stamps_of(dict((key, group["dn"]) for key, group in found.items()))
+        return found
 
     def find_groups(self, names: Iterable[str]) -> Dict[str, str]:
-        return ldaptarget.find_groups(self.conn, self.config.group_lookup_base, self.options["groups"]["object_class"],
-                                      self.config.group_lookup, names, self.options["connection"]["page_size"])
+        names = sorted(set(names))
+        found = ldaptarget.find_groups(self.conn, self.config.group_lookup_base, self.options["groups"]["object_class"],
+                                       self.config.group_lookup, names, self.options["connection"]["page_size"])
+        self._resolved = {"names": names, "found": found}
+        return found
+
+    def _stamps_of(self, groups: Dict[str, str]) -> Dict[str, Optional[str]]:
+        """Each group's change stamp (None: it does not exist)."""
+        return dict((key, ldaptarget.entry_stamp(self.conn, dn, self.stamp)) for key, dn in groups.items())
+
+    def change_mark(self) -> Optional[dict]:
+        if self._highest is None:
+            return None
+        return marks.mark(self.stamp, self._highest, self._dns, self._group_stamps, self._resolved)
+
+    def unchanged_since(self, mark: dict) -> Tuple[bool, str]:
+        """Three reads (see ``marks``): the accounts at or above the mark's stamp, the accounts'
+        DNs (deletions leave no stamp), the managed groups' stamps - and the group names again."""
+        options = self.options
+        if (mark.get("stamp") or "").lower() != self.stamp.lower():
+            return False, "the mark is another flavour's"
+        page = options["connection"]["page_size"]
+        newer = ldaptarget.paged_entries(self.conn, self._scope,
+                                         marks.newer_filter(options["search_filter"], self.stamp, mark.get("highest")),
+                                         [self.stamp], page)
+        why = marks.compare_newer(mark, newer)
+        if why:
+            return False, why
+        dns = marks.DnDigest()
+        for dn, dummy in ldaptarget.paged_entries(self.conn, self._scope, options["search_filter"], ["1.1"], page):
+            dns.add(dn)
+        if {"count": dns.count, "digest": dns.value} != mark.get("accounts"):
+            return False, "accounts were added or deleted since the last run"
+        groups = dict((key, key) for key in mark.get("groups") or {})
+        why = marks.compare_groups(mark, self._stamps_of(groups))
+        if why:
+            return False, why
+        resolved = mark.get("resolved") or {}
+        if resolved.get("names") and self.find_groups(resolved["names"]) != resolved.get("found"):
+            return False, "a group the rules name now resolves to another entry"
+        return True, ""
 
     def anchored_outside(self, values: Iterable[str]) -> List[Account]:
         options = self.options

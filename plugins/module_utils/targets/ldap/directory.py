@@ -272,6 +272,15 @@ def _group_members(conn, dn, member_attribute, range_size):
     return entry_dn, members
 
 
+def entry_stamp(conn, dn, attribute):
+    """One entry's change stamp (``entryCSN``, ``uSNChanged``), or None when it does not exist."""
+    entry = _base_entry(conn, dn, attribute)
+    if entry is None:
+        return None
+    values = entry[1].get(attribute.lower()) or [""]
+    return values[0]
+
+
 def _base_entry(conn, dn, attribute):
     """``(dn, attributes)`` of one entry, or None when it does not exist."""
     try:

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Incremental cycles: when a reconcile may be skipped because nothing it reads has changed
+(for internal use).
+
+A plan is a function of its inputs: the vault's persons, the configuration, the directory's
+accounts and groups, and the date (only through each person's lifecycle, see ``next_due``). A
+real run that planned nothing - the target converged - records this target's *state*: the
+fingerprints of the vault file and the configuration, the date, the first date on which some
+person's lifecycle can change, the target's change mark (``port.Target.change_mark``) and the
+run's outcome. A later run whose vault and configuration are the same, whose date is before that
+due date and whose target proves nothing changed since the mark (``unchanged_since``) would plan
+nothing again: it reports the recorded outcome instead of reading and planning 100k accounts.
+Anything else - a state from a run that wrote, a different server, a changed mark, a full run due
+by ``full_every`` - is a full reconcile, which records the state again.
+
+Everything here is data in, data out; the shell stores the state encrypted beside the vault.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Dict, Iterable, Optional, Tuple
+
+FORMAT = "jml.provisioning/state-v1"
+
+# Outcome keys a replayed run takes from the recorded one: the rest is this run's own.
+REPLAYED = ("summary", "correlation", "rules", "thresholds", "ledger")
+
+_TODAY = re.compile(r"\btoday\b")
+
+
+class StateError(ValueError):
+    """The state file cannot be used (unreadable, wrong key): a full reconcile, and said why."""
+
+
+@dataclass
+class Decision:
+    """Whether this run may skip the reconcile (``skip``), and why not (``reason``)."""
+
+    skip: bool
+    reason: str
+
+
+def uses_today(config_text: str) -> bool:
+    """Whether an expression of the configuration names ``today``: its plan may change every day."""
+    return bool(_TODAY.search(config_text or ""))
+
+
+def _date(value) -> Optional[datetime.date]:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _contract_dates(person: dict) -> Iterable[datetime.date]:
+    for contract in person.get("contracts") or ():
+        start, end = _date(contract.get("start")), _date(contract.get("end"))
+        if start:
+            yield start
+        if end:
+            yield end + datetime.timedelta(days=1)
+    for absence in person.get("absences") or ():
+        start, end = _date(absence.get("start")), _date(absence.get("end"))
+        if start:
+            yield start
+        if end:
+            yield end + datetime.timedelta(days=1)
+
+
+def next_due(persons: Dict[str, dict], today: datetime.date, offsets: Iterable[int],
+             daily: bool = False) -> Optional[str]:
+    """The first date after ``today`` on which some person's lifecycle may differ from today's:
+    a contract or an absence starts or ends, shifted by each of the policy's day offsets
+    (``-pre_provision_days``, ``grace_days``, ``delete_after_days``...). Early rather than late: a
+    date too early costs one full reconcile; none is ever too late. None: no date ahead changes
+    anything. ``daily``: the configuration names ``today`` - tomorrow."""
+    if daily:
+        return (today + datetime.timedelta(days=1)).isoformat()
+    shifts = sorted(set(int(o) for o in offsets) | {0})
+    horizon = None
+    for person in persons.values():
+        for day in _contract_dates(person):
+            for shift in shifts:
+                # A state flips on the day itself or the day after its window (inclusive ends).
+                for candidate in (day + datetime.timedelta(days=shift), day + datetime.timedelta(days=shift + 1)):
+                    if candidate > today and (horizon is None or candidate < horizon):
+                        horizon = candidate
+    return horizon.isoformat() if horizon else None
+
+
+def policy_offsets(policies: Iterable[object]) -> Tuple[int, ...]:
+    """The day offsets of the lifecycle policies a target uses (``lifecycle.Policy``)."""
+    offsets = set()
+    for policy in policies:
+        pre = int(getattr(policy, "pre_provision_days", 0) or 0)
+        grace = int(getattr(policy, "grace_days", 0) or 0)
+        delete = getattr(policy, "delete_after_days", None)
+        offsets.update((-pre, grace, -pre - 1, grace + 1))
+        if delete is not None:
+            offsets.update((int(delete), int(delete) + grace, int(delete) + grace + 1))
+    return tuple(sorted(offsets))
+
+
+def decide(state: Optional[dict], inputs: Dict[str, str], today: datetime.date, full_every: int,
+           ledger: bool = False) -> Decision:
+    """Whether the recorded ``state`` lets this run skip the reconcile, before the target is asked.
+
+    ``inputs``: this run's fingerprints (``vault``: of the vault file, ``config``: of every option
+    that shapes the plan, ``target``: the target's name). ``full_every``: days after a full
+    reconcile when the next run is full whatever the marks say (0: every run). ``ledger``: the
+    identifier ledger is kept - a run on another day records when each identifier was last seen,
+    so it is full."""
+    if not state:
+        return Decision(False, "no state recorded yet: the first incremental cycle is a full reconcile")
+    if not state.get("converged"):
+        return Decision(False, "the last run wrote to the target (or failed): a full reconcile checks the result")
+    for key, what in (("target", "target"), ("config", "configuration"), ("vault", "vault")):
+        if state.get("inputs", {}).get(key) != inputs.get(key):
+            return Decision(False, f"the {what} changed since the last run")
+    last, full = _date(state.get("date")), _date(state.get("full_date"))
+    if last is None or full is None or today < last:
+        return Decision(False, "the reference date is before the last run's")
+    if full_every <= 0 or (today - full).days >= full_every:
+        return Decision(False, f"a full reconcile is due (full_every: {full_every} day(s))")
+    due = _date(state.get("next_due"))
+    if due is not None and today >= due:
+        return Decision(False, f"some person's lifecycle may change on {due.isoformat()}")
+    if ledger and today != last:
+        return Decision(False, "the identifier ledger records the day's holders: the first run of a day is full")
+    if not state.get("mark"):
+        return Decision(False, "the target keeps no change mark")
+    return Decision(True, "")
+
+
+def record(inputs: Dict[str, str], today: datetime.date, outcome: dict, mark: Optional[dict],
+           next_due_date: Optional[str], converged: bool, full_date: Optional[str] = None) -> dict:
+    """The state a run leaves for the next: ``converged`` only when it planned nothing and failed
+    nothing (a run that wrote must be checked by a full reconcile before any is skipped)."""
+    return {
+        "inputs": dict(inputs), "date": today.isoformat(), "full_date": full_date or today.isoformat(),
+        "next_due": next_due_date, "mark": mark if converged else None, "converged": bool(converged and mark),
+        "outcome": dict((k, outcome.get(k)) for k in REPLAYED if k in outcome) if converged else {},
+    }
+
+
+def converged(outcome: dict) -> bool:
+    """A run that planned no operation, met no failure and was not stopped."""
+    summary = outcome.get("summary") or {}
+    planned = sum(v for k, v in summary.items() if k not in ("unchanged", "failed") and isinstance(v, int))
+    return not planned and not outcome.get("failures") and not outcome.get("stopped") and not outcome.get("only")
+
+
+def replay(state: dict, today: datetime.date, reason: str = "") -> dict:
+    """The outcome of a skipped run: the recorded run's, as of ``today``, with nothing applied."""
+    recorded = state.get("outcome") or {}
+    outcome = dict((k, recorded.get(k)) for k in REPLAYED if k in recorded)
+    outcome.update(changed=False, actions=[], actions_truncated=0, failures=[], failed=False, applied=0,
+                   reference_date=today.isoformat(), only=None)
+    return outcome
+
+
+def report(mode: str, reason: str, state: Optional[dict]) -> dict:
+    """The result's ``incremental``: ``mode`` (``unchanged``, ``full`` or ``off``), why a run was
+    full, and the last full reconcile's date."""
+    return {"mode": mode, "reason": reason, "full_date": (state or {}).get("full_date"),
+            "next_due": (state or {}).get("next_due")}

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) jml.provisioning contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Change marks of an LDAP directory: did anything a reconcile reads change since the last run?
+(for internal use)
+
+Every entry carries a change stamp the server sets on each write: OpenLDAP's ``entryCSN``
+(always there with ``lastmod``, no overlay needed), Active Directory's ``uSNChanged``. A run's
+mark is what its reads saw: the highest stamp among the accounts and the DNs that carry it, how
+many accounts there were and a digest of their DNs, and each managed group's stamp. Nothing
+changed since when, asked of the directory in three cheap reads:
+
+- no account has a stamp above the mark's, and the ones at the mark still carry it (an entry
+  changed, added, renamed or moved into the filter has a newer stamp; a directory restored from
+  an older backup no longer has the mark's entries at the mark's stamp);
+- the same accounts are there: a deletion leaves no stamp behind (OpenLDAP keeps no tombstones
+  without accesslog), so their DNs are listed without attributes, counted and digested;
+- each managed group still has its stamp (a member added or removed by hand changes it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Dict, Iterable, List, Optional, Tuple
+
+STAMPS = {"openldap": "entryCSN", "ad": "uSNChanged"}
+_MASK = (1 << 64) - 1
+
+
+def stamp_attribute(flavour: Optional[str]) -> str:
+    return STAMPS.get(flavour or "openldap", "entryCSN")
+
+
+def stamp_key(attribute: str, value):
+    """How stamps compare: ``uSNChanged`` as a number, ``entryCSN`` as its fixed-width text."""
+    if value is None:
+        return None
+    return int(value) if attribute.lower() == "usnchanged" else str(value)
+
+
+class DnDigest(object):
+    """An order-free digest of a set of DNs (the server pages them in its own order)."""
+
+    def __init__(self):
+        self.count, self._sum = 0, 0
+
+    def add(self, dn: str) -> None:
+        self.count += 1
+        digest = hashlib.blake2b(dn.lower().encode("utf-8"), digest_size=8).digest()
+        self._sum = (self._sum + int.from_bytes(digest, "big")) & _MASK
+
+    @property
+    def value(self) -> str:
+        return "%016x" % self._sum
+
+
+class Highest(object):
+    """The highest stamp seen and the DNs that carry it."""
+
+    def __init__(self, attribute: str):
+        self.attribute, self.key, self.value, self.dns = attribute, None, None, []
+
+    def add(self, dn: str, values: List[str]) -> None:
+        if not values:
+            return
+        key = stamp_key(self.attribute, values[0])
+        if self.key is None or key > self.key:
+            self.key, self.value, self.dns = key, values[0], [dn]
+        elif key == self.key:
+            self.dns.append(dn)
+
+
+def mark(attribute: str, highest: Highest, accounts: DnDigest, groups: Dict[str, Optional[str]],
+         resolved: Optional[Dict[str, str]] = None) -> dict:
+    """The mark of one run's reads (plain data, stored encrypted with the state)."""
+    return {"stamp": attribute, "highest": highest.value, "at_highest": sorted(d.lower() for d in highest.dns),
+            "accounts": {"count": accounts.count, "digest": accounts.value}, "groups": dict(groups),
+            "resolved": dict(resolved or {})}
+
+
+def newer_filter(search_filter: str, attribute: str, highest: Optional[str]) -> str:
+    """The accounts whose stamp is at or above the mark's (all accounts when it had none)."""
+    wanted = "(%s>=%s)" % (attribute, highest) if highest is not None else "(%s=*)" % attribute
+    return "(&%s%s)" % (search_filter, wanted)
+
+
+def compare_newer(previous: dict, found: Iterable[Tuple[str, dict]]) -> Optional[str]:
+    """Why the entries at or above the mark's stamp say something changed, or None."""
+    attribute = previous["stamp"].lower()
+    expected = set(previous.get("at_highest") or ())
+    seen = set()
+    for dn, attrs in found:
+        values = attrs.get(attribute) or [None]
+        if dn.lower() not in expected or values[0] != previous["highest"]:
+            return f"{dn} changed since the last run"
+        seen.add(dn.lower())
+    if seen != expected:
+        return "the entries the last run saw last changed are gone or were restored"
+    return None
+
+
+def compare_groups(previous: dict, now: Dict[str, Optional[str]]) -> Optional[str]:
+    for key, stamp in sorted((previous.get("groups") or {}).items()):
+        if now.get(key) != stamp:
+            return f"the group {key} changed since the last run"
+    return None

@@ -1,0 +1,197 @@
+"""Incremental cycles (option ``incremental``) against a real slapd, with and without the
+memberof/refint overlays: after a converged run, a run with nothing changed anywhere is skipped
+(the recorded outcome, nothing read or planned) and equals the full no-op's result; every change a
+full reconcile would act on - in HR, by hand in the directory (an attribute, a membership, an
+added, a deleted or a moved account), in the configuration, on the calendar - makes the next run
+a full reconcile with the same result as one run without the option. Check mode equals the run."""
+
+import datetime
+
+import ldap3
+import pytest
+
+from jml_workspace import ACME_TOKEN, Workspace, read_people
+from test_openldap_jml import _hr_change
+
+PEOPLE = "ou=people,dc=example,dc=test"
+GROUPS = "ou=groups,dc=example,dc=test"
+ON = {"enabled": True}
+STABLE = ("summary", "correlation", "rules", "thresholds", "failures")
+
+
+@pytest.fixture
+def ws(tmp_path, any_directory, hr_api):
+    (tmp_path / "work").mkdir()
+    space = Workspace(tmp_path / "work", any_directory, hr_api, ACME_TOKEN)
+    space.directory = any_directory
+    return space
+
+
+def connect(directory):
+    return ldap3.Connection(ldap3.Server(directory.ldap_uri, get_info=ldap3.NONE), directory.bind_dn,
+                            directory.bind_password, auto_bind=True)
+
+
+def provision(ws, check=False, **variables):
+    ws.set_vars(jml_ldap_incremental=variables.pop("incremental", ON), **variables)
+    run = ws.play("provision.yml", check=check, diff=check)
+    assert run.rc == 0, run.output[-4000:]
+    return run
+
+
+def converged(ws):
+    """The directory in line with the vault, then one run that planned nothing (records the state)."""
+    assert ws.play("site.yml").rc == 0
+    run = provision(ws)
+    assert run.plan["incremental"]["mode"] == "full"
+    assert sum(v for k, v in run.plan["summary"].items() if k not in ("unchanged", "failed")) == 0, run.plan["summary"]
+    return run
+
+
+def same_result(a, b):
+    for key in STABLE:
+        assert a.plan[key] == b.plan[key], key
+
+
+def test_nothing_changed_is_skipped_and_equals_the_full_no_op(ws):
+    full = converged(ws)
+    before = read_people(ws.directory)
+    check = provision(ws, check=True)
+    assert check.plan["incremental"]["mode"] == "unchanged", check.plan["incremental"]
+    run = provision(ws)
+    assert run.plan["incremental"]["mode"] == "unchanged", run.plan["incremental"]
+    assert "nothing changed since the last run" in run.output
+    same_result(run, full)
+    same_result(check, full)
+    assert run.plan["changed"] is False and run.plan["actions"] == []
+    assert read_people(ws.directory) == before
+    off = provision(ws, incremental={})
+    assert off.plan["incremental"]["mode"] == "off"
+    same_result(off, full)
+
+
+def plan_of(run):
+    return dict((key, run.plan[key]) for key in STABLE + ("actions",))
+
+
+def full_check_equals_plain_check(ws):
+    """Check mode with the option and without it plan the same: the incremental run was full."""
+    with_state = provision(ws, check=True)
+    plain = provision(ws, check=True, incremental={})
+    assert plan_of(with_state) == plan_of(plain)
+    return with_state
+
+
+def accounts(directory):
+    return sorted(dn for dn in read_people(directory))
+
+
+def hand_changes(directory, kinds, rng):
+    """Changes an administrator makes by hand, each of a kind a full reconcile acts on."""
+    conn = connect(directory)
+    people = sorted(read_people(directory).items())
+    managed = [(dn, attrs) for dn, attrs in people if attrs.get("employeenumber")]
+    for kind in kinds:
+        dn, attrs = managed[rng.randrange(len(managed))]
+        if kind == "attribute":
+            assert conn.modify(dn, {"title": [(ldap3.MODIFY_REPLACE, ["Changed by hand"])]}), conn.result
+        elif kind == "membership":
+            groups = [g for g in attrs.get("memberof", [])] or ["cn=staff,%s" % GROUPS]
+            conn.modify(groups[0], {"member": [(ldap3.MODIFY_DELETE, [dn])]})
+        elif kind == "delete":
+            assert conn.delete(dn), conn.result
+        elif kind == "add":
+            assert conn.add("uid=hand.made%d,%s" % (rng.randrange(10 ** 6), PEOPLE), ["inetOrgPerson"],
+                            {"uid": "hand.made", "cn": "Hand Made", "sn": "Made",
+                             "employeeNumber": attrs["employeenumber"][0]}), conn.result
+        elif kind == "rename":
+            assert conn.modify_dn(dn, "uid=renamed%d" % rng.randrange(10 ** 6)), conn.result
+        elif kind == "group":
+            assert conn.modify("cn=staff,%s" % GROUPS, {"description": [(ldap3.MODIFY_REPLACE, ["by hand"])]})
+    conn.unbind()
+
+
+@pytest.mark.parametrize("kind", ["attribute", "membership", "delete", "add", "rename"])
+def test_a_change_by_hand_makes_the_next_run_full(ws, kind):
+    import random
+    converged(ws)
+    hand_changes(ws.directory, [kind], random.Random(kind))
+    check = full_check_equals_plain_check(ws)
+    assert check.plan["incremental"]["mode"] == "full"
+    assert "changed since the last run" in check.plan["incremental"]["reason"] or \
+        "added or deleted" in check.plan["incremental"]["reason"], check.plan["incremental"]
+    run = provision(ws)
+    assert run.plan["incremental"]["mode"] == "full"
+    if run.plan["applied"]:
+        again = provision(ws)  # after a run that wrote: full, to check it
+        assert again.plan["incremental"]["reason"].startswith("the last run wrote"), again.plan["incremental"]
+    else:  # a conflict (two accounts, one anchor) is left alone: that run planned nothing and converged
+        assert run.plan["correlation"]["conflicts"]
+    assert provision(ws).plan["incremental"]["mode"] == "unchanged"
+
+
+def test_hr_configuration_and_calendar_changes_make_the_next_run_full(ws):
+    converged(ws)
+    today = datetime.date.today()
+    # HR: a joiner, a mover, a leaver collected
+    _hr_change(ws.hr, today)
+    assert ws.play("collect.yml").rc == 0
+    check = full_check_equals_plain_check(ws)
+    assert check.plan["incremental"]["reason"] == "the vault changed since the last run"
+    assert check.plan["summary"]["create"] == 1
+    provision(ws)
+    provision(ws)
+    assert provision(ws).plan["incremental"]["mode"] == "unchanged"
+    # the configuration: one more mapped attribute
+    ws.set_vars(jml_ldap_lifecycle={"grace_days": 3})
+    check = full_check_equals_plain_check(ws)
+    assert check.plan["incremental"]["reason"] == "the configuration changed since the last run"
+
+
+def test_the_calendar_decides_when_a_skip_is_safe(ws):
+    """The day before the next lifecycle change is skipped, the due day is a full reconcile whose
+    plan is the plain run's of that day, and so is the day full_every falls due."""
+    monthly = {"enabled": True, "full_every": 10 ** 6}
+    assert ws.play("site.yml").rc == 0
+    assert provision(ws, incremental=monthly).plan["incremental"]["mode"] == "full"
+    state = provision(ws, incremental=monthly).plan["incremental"]
+    assert state["mode"] == "unchanged", state
+    assert state["next_due"], "the demo data has contracts starting or ending ahead"
+    due = datetime.date.fromisoformat(state["next_due"])
+    today = datetime.date.today()
+    assert due > today
+    if due - datetime.timedelta(days=1) > today:
+        eve = provision(ws, incremental=monthly, jml_ldap_reference_date=str(due - datetime.timedelta(days=1)))
+        assert eve.plan["incremental"]["mode"] == "unchanged", eve.plan["incremental"]
+    on_due = provision(ws, check=True, incremental=monthly, jml_ldap_reference_date=str(due))
+    assert on_due.plan["incremental"]["reason"] == "some person's lifecycle may change on %s" % due
+    plain = provision(ws, check=True, incremental={}, jml_ldap_reference_date=str(due))
+    assert plan_of(on_due) == plan_of(plain)
+    later = provision(ws, check=True, incremental={"enabled": True, "full_every": 30},
+                      jml_ldap_reference_date=str(today + datetime.timedelta(days=30)))
+    assert later.plan["incremental"]["reason"] == "a full reconcile is due (full_every: 30 day(s))"
+    within = provision(ws, check=True, incremental={"enabled": True, "full_every": 30},
+                       jml_ldap_reference_date=str(today + datetime.timedelta(days=29)))
+    assert within.plan["incremental"]["mode"] == ("unchanged" if due > today + datetime.timedelta(days=29) else "full")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_randomised_changes_never_skip_a_run_that_has_work(ws, seed):
+    """Property: whenever the incremental run is skipped, a full reconcile would have planned
+    nothing; whenever it is full, its plan is the plain run's. Random hand changes, several rounds."""
+    import random
+    rng = random.Random(seed)
+    converged(ws)
+    kinds = ["attribute", "membership", "delete", "add", "rename", "group", None, None]
+    for dummy in range(3):
+        chosen = [k for k in rng.sample(kinds, rng.randrange(1, 3)) if k]
+        hand_changes(ws.directory, chosen, rng)
+        with_state = provision(ws, check=True)
+        plain = provision(ws, check=True, incremental={})
+        if with_state.plan["incremental"]["mode"] == "unchanged":
+            assert not plain.plan["actions"], (chosen, plain.plan["summary"])
+            assert plan_of(with_state)["summary"] == plan_of(plain)["summary"]
+        else:
+            assert plan_of(with_state) == plan_of(plain), chosen
+        provision(ws)
+        provision(ws)
