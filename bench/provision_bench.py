@@ -20,6 +20,13 @@ are measured as whole fresh processes (median of ``--runs`` where repeatable):
             groups with their members) added with bare ldap3 on one connection, no planning
   ldap3-read floor: one bare ldap3 paged search of the accounts and the groups
   ldapadd / ldapsearch  the OpenLDAP tools on the same entries (-E pr=500/noprompt), reference
+  ldapmodify  reference: ldapmodify -c of the movers' plan as LDIF (bench/plan_ldif.py) on the
+            same pre-movers entries; its directory is compared with the movers run's
+  incr-unchanged  incremental on (jml_ldap_incremental), nothing changed since the last run:
+            mode "unchanged" and changed=0 checked
+  incr-changed    incremental run after 1 % HR and 0.5 % hand changes, from a snapshot of the
+            directory and the vault folder; incr-full: the same with incremental off (one run),
+            whose directory it must equal (asserted). Skipped while the engine has no such option
   ansible   ansible-playbook of bench/noop.yml: Ansible's fixed cost
 
 Measuring (wall time around the child, ru_maxrss from os.wait4) and the environment come from
@@ -27,7 +34,8 @@ bench/collect_bench.py. The target uses the demo's OpenLDAP mapping (uid usernam
 one OU per division (ten departments) under ou=people, so a mover changing department often
 moves OU too, and the generated rules file: 100 rules over 50 groups under ou=groups (created
 on demand).
-Results: a table on stdout, ``bench/results/provision-<date>.json`` and ``.md``.
+Results: a table on stdout, ``bench/results/provision-<date>-<sizes>.json`` and ``.md``, and the growth
+curve ``provision-growth.png`` (bench/plot.py) over every report in the results folder.
 """
 
 from __future__ import annotations
@@ -846,6 +854,11 @@ def main(argv=None):
     report["verdicts"] = verdicts(all_results)
     cb.publish(report, HEADER, table_rows(all_results), [13, 7, 8, 13, 12, 10, 6, 10, 7, 12], args.results,
                "provision-%s-%s" % (date, "-".join(str(n) for n in sizes)), write_markdown)
+    try:  # the growth curve over every size in the results folder (bench/plot.py)
+        import plot  # pylint: disable=import-outside-toplevel
+        say("wrote %s" % plot.plot(args.results))
+    except ImportError as exc:
+        say("no growth curve: %s (matplotlib is in requirements-dev.txt)" % exc)
     return 0
 
 
