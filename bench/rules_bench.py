@@ -25,7 +25,7 @@ sys.path.insert(0, BENCH_DIR)
 from generate import rules_document  # noqa: E402  the rules file provision_bench.py uses
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle  # noqa: E402
-from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules  # noqa: E402
 
 
 def main():
