@@ -39,6 +39,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision import 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import incremental
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import ledger as ledgerlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import reconcile
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import subset as subsetlib
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import smtp
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError, reference_date
 from ansible_collections.jml.provisioning.plugins.plugin_utils import (
@@ -229,40 +230,73 @@ class TargetAction(ActionBase):
 
     # ---- incremental cycles (module_utils/provision/incremental.py) ---------------------------
     def _incremental_start(self, options, config, today, task_vars):
-        """With ``incremental.enabled``: this target's recorded state, this run's inputs and whether
-        the state may let it skip the reconcile (the target is asked under the lock); else None."""
+        """With ``incremental.enabled``: this target's recorded state, this run's inputs, whether
+        the state may let it skip the reconcile (the target is asked under the lock) and whether it
+        may plan only what changed (``cycle``); else None."""
         wanted = options["incremental"]
         if not wanted["enabled"]:
             return None
         target = self._target_name(options)
         inputs = {"target": target, "config": self._config_fingerprint(options), "vault": vault_stamp(options["vault"])}
         state = state_file.read(options["vault"], target, vault_secrets(self._loader), options["encrypt"])
+        refused = None
         if wanted["full"]:
-            decision = incremental.Decision(False, "a full reconcile was asked for (incremental.full)")
+            refused = "a full reconcile was asked for (incremental.full)"
         elif options["only"]:
-            decision = incremental.Decision(False, "a run limited by only is never skipped")
+            refused = "a run limited by only is a full reconcile's subset"
         elif options["_approved"] is not None:
-            decision = incremental.Decision(False, "an approved plan is applied by a full reconcile")
-        elif self._task.check_mode and pending_vault.lookup(task_vars, options["vault"]):
+            refused = "an approved plan is applied by a full reconcile"
+        decision = incremental.Decision(False, refused) if refused else None
+        if decision is None and self._task.check_mode and pending_vault.lookup(task_vars, options["vault"]):
             decision = incremental.Decision(False, "the plan is of this run's check-mode collect")
-        else:
+        if decision is None:
             decision = incremental.decide(state, inputs, today, wanted["full_every"], options["ledger"]["enabled"])
-        policies = [config.policy] + [getattr(config, "policies", {}).get(k) for k in getattr(config, "policies", {})]
-        return {"state": state, "inputs": inputs, "decision": decision, "config_text": inputs["config"],
-                "offsets": incremental.policy_offsets(p for p in policies if p is not None),
+        cycle = incremental.Decision(False, refused) if refused else incremental.decide_cycle(
+            state, inputs, today, wanted["full_every"], self._cycle_refusal(options, config, state))
+        policies = [config.policy]
+        return {"state": state, "inputs": inputs, "decision": decision, "cycle": cycle,
+                "offsets": incremental.policy_offsets(policies),
                 "daily": incremental.uses_today(self._config_text(options))}
 
-    def _incremental_finish(self, options, outcome, mark, vault, today, replayed):
-        """Record the state a full real run leaves (never in check mode, nor after a skipped run);
-        returns a warning when it cannot be written (the writes are done)."""
+    @staticmethod
+    def _cycle_refusal(options, config, state):
+        """Why this run must be a full reconcile (None: a cycle may plan only what changed)."""
+        if options["ledger"]["enabled"]:
+            return "the identifier ledger records every holder: each run is a full reconcile"
+        if options["plan_file"] and not ((state or {}).get("base") or {}).get("digests"):
+            # The plan file's approval block fingerprints every account: the base must hold their digests.
+            return "the last full reconcile wrote no plan file (no account digests kept): this one is full"
+        if len(config.anchors) != 1:
+            return "more_anchors correlate over the whole directory: a full reconcile"
+        if config.decisions is not None and config.decisions.entries:
+            return "correlation decisions apply to the whole directory: a full reconcile"
+        return None
+
+    def _incremental_finish(self, options, outcome, cycle, vault, today):
+        """Record the state a real run leaves (never in check mode, nor after a skipped run): a
+        full reconcile leaves a new base; an incremental cycle keeps the base it planned from.
+        Returns a warning when it cannot be written (the writes are done)."""
         run = options["_incremental"]
-        if run is None or self._task.check_mode or replayed:
+        if run is None or self._task.check_mode:
             return None
         # A vault replaced while it was read: the plan may be of the old one; the next run is full.
         steady = vault_stamp(options["vault"]) == run["inputs"]["vault"]
-        state = incremental.record(run["inputs"], today, outcome, mark,
-                                   incremental.next_due(vault["persons"], today, run["offsets"], run["daily"]),
-                                   steady and incremental.converged(outcome))
+        converged = steady and incremental.converged(outcome)
+        due = subsetlib.person_due(vault["persons"], today, run["offsets"], run["daily"])
+        next_due = min(due.values()) if due else None
+        if cycle["kind"] == "full":
+            mark = cycle.get("mark")
+            state = incremental.record(run["inputs"], today, outcome, mark, next_due, converged)
+            if steady and mark and run["cycle"] is not None:
+                config = cycle["config"]
+                state["base"] = subsetlib.base(vault["persons"], cycle["accounts"], cycle["groups"], cycle["plan"], mark,
+                                               config.anchors[0][1] if config.anchors else "", due, cycle.get("digests"))
+                state["base_date"] = today.isoformat()
+        else:
+            previous = run["state"]
+            state = incremental.record(run["inputs"], today, outcome, cycle.get("mark"), next_due, converged,
+                                       full_date=previous.get("full_date"))
+            state["base"], state["base_date"] = previous.get("base"), previous.get("base_date")
         try:
             state_file.save(options["vault"], run["inputs"]["target"], state, vault_secrets(self._loader),
                             options["encrypt"], options["vault_id"], options["lock_timeout"])
@@ -297,7 +331,7 @@ class TargetAction(ActionBase):
         except self.TARGET_ERRORS as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         run = options["_incremental"]
-        replayed, mark, mode, reason = False, None, "off", ""
+        replayed, mode, reason, cycle = False, "off", "", {"kind": "full"}
         try:
             if run is not None:
                 mode, reason = "full", run["decision"].reason
@@ -313,14 +347,22 @@ class TargetAction(ActionBase):
                 if inputs is None:  # the target changed: now the vault is needed
                     inputs = self._vault_inputs(options, today, self._task_vars)
                 vault, handed_off, notifier = inputs
+                base = run["state"]["base"] if run is not None and run["cycle"].skip else None
                 outcome, operations = reconcile.run(
                     vault["persons"], config, target, today,
                     check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),
                     override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
                     notifier=notifier, progress=self._progress(), approved=options["_approved"],
                     fingerprint=options["_sealing"] is not None, only=options["only"], ledger=ledger,
-                    quarantine=options["_quarantine"])
-                mark = target.change_mark() if run is not None else None
+                    quarantine=options["_quarantine"], incremental=base, cycle_out=cycle)
+                if cycle["kind"] == "full":
+                    cycle.update(mark=target.change_mark() if run is not None else None, config=config)
+                    if run is not None:
+                        reason = run["cycle"].reason if base is None else \
+                            "the directory cannot say what changed since the last full reconcile"
+                else:
+                    mode, reason = "incremental", "planned %d of the vault's persons: what changed since %s" % (
+                        cycle["planned"], run["state"].get("base_date"))
         except self.TARGET_ERRORS + (ValueError,) as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
         finally:
@@ -330,7 +372,7 @@ class TargetAction(ActionBase):
                 pass  # a dead connection's clean-up must never mask what happened to the writes
         handed_off = bool(inputs and inputs[1])
         state_warning = None if replayed or run is None else self._incremental_finish(
-            options, outcome, mark, inputs[0], today, replayed)
+            options, outcome, cycle, inputs[0], today)
         outcome["incremental"] = incremental.report(mode, reason, run and run["state"])
         outcome.update(self.report(target))
         outcome["run_id"] = self._run_id

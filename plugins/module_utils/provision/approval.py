@@ -60,14 +60,26 @@ def _sorted_values(attrs: dict) -> dict:
                 for name, values in attrs.items())
 
 
+def account_digests(accounts: Iterable) -> Dict[str, str]:
+    """Each account's digest (lower-case key -> hex): its key and the attributes read."""
+    return dict((account.dn.lower(), hashlib.sha256(canonical([account.dn.lower(), _sorted_values(account.attrs)])).hexdigest())
+                for account in accounts)
+
+
+def fingerprint_of(digests: Dict[str, str], groups: Optional[dict]) -> str:
+    """The directory fingerprint from the accounts' digests (an incremental cycle keeps them from
+    the last full reconcile, with the accounts it read replaced) and the managed groups."""
+    digest = hashlib.sha256()
+    for value in sorted(digests.values()):
+        digest.update(value.encode("ascii") + b"\n")
+    digest.update(b"groups\n" + canonical(groups or {}))
+    return digest.hexdigest()
+
+
 def directory_fingerprint(accounts: Iterable, groups: Optional[dict]) -> str:
     """The directory as the plan saw it: every account in scope (key and the attributes read) and
     the managed groups with their members; order-independent."""
-    digest = hashlib.sha256()
-    for line in sorted(canonical([account.dn.lower(), _sorted_values(account.attrs)]) for account in accounts):
-        digest.update(line + b"\n")
-    digest.update(b"groups\n" + canonical(groups or {}))
-    return digest.hexdigest()
+    return fingerprint_of(account_digests(accounts), groups)
 
 
 def plan_digest(operations: Iterable) -> str:

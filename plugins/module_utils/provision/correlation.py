@@ -67,12 +67,18 @@ class Correlation:
             "uncorrelated_persons": sorted(self.uncorrelated_persons),
             "uncorrelated_accounts": sorted(self.uncorrelated_accounts),
             "vanished": sorted(a.dn for a in self.vanished),
-            "conflicts": self.conflicts,
+            # In a stable order (an incremental cycle merges its conflicts into the last full run's).
+            "conflicts": sorted(self.conflicts, key=conflict_key),
             "ignored": sorted(self.ignored),
             "decisions": {"applied": len(self.decided),
                           "redundant": sum(1 for d in self.decided if d["effect"] == "redundant"),
                           "entries": self.decided},
         }
+
+
+def conflict_key(conflict: dict):
+    return (conflict.get("persons") or [conflict.get("person")], conflict.get("accounts") or [],
+            conflict.get("anchor") or "", conflict.get("problem") or "")
 
 
 def _outside_conflicts(result, remaining, outside, anchor, blocked):

@@ -140,6 +140,27 @@ def decide(state: Optional[dict], inputs: Dict[str, str], today: datetime.date, 
     return Decision(True, "")
 
 
+def decide_cycle(state: Optional[dict], inputs: Dict[str, str], today: datetime.date, full_every: int,
+                 refusal: Optional[str] = None) -> Decision:
+    """Whether this run may plan only what changed since the last full reconcile's base
+    (``subset.py``): the same target and configuration, a date not before the base's, no full
+    reconcile due by ``full_every``, and nothing in the configuration that needs the whole
+    directory (``refusal``: why not)."""
+    if refusal:
+        return Decision(False, refusal)
+    if not state or not state.get("base"):
+        return Decision(False, "no full reconcile recorded yet: this one is, and the next cycles plan what changed")
+    for key, what in (("target", "target"), ("config", "configuration")):
+        if state.get("inputs", {}).get(key) != inputs.get(key):
+            return Decision(False, f"the {what} changed since the last full reconcile")
+    base, full = _date(state.get("base_date")), _date(state.get("full_date"))
+    if base is None or full is None or today < base:
+        return Decision(False, "the reference date is before the last full reconcile's")
+    if full_every <= 0 or (today - base).days >= full_every:
+        return Decision(False, f"a full reconcile is due (full_every: {full_every} day(s))")
+    return Decision(True, "")
+
+
 def record(inputs: Dict[str, str], today: datetime.date, outcome: dict, mark: Optional[dict],
            next_due_date: Optional[str], converged: bool, full_date: Optional[str] = None) -> dict:
     """The state a run leaves for the next: ``converged`` only when it planned nothing and failed

@@ -125,6 +125,7 @@ class _NamesNeeded(Exception):
 class Plan:
     operations: List[Operation] = field(default_factory=list)
     unchanged: int = 0
+    unchanged_ids: List[str] = field(default_factory=list)  # whose accounts needed nothing (incremental cycles)
     correlation: Optional[Correlation] = None
     problems: List[dict] = field(default_factory=list)  # {person, action, dn, error}: could not even be planned
     managed: int = 0     # existing accounts this run manages (base of percentage thresholds)
@@ -720,6 +721,7 @@ class _Planner(object):
             self.plan.operations.extend(ops)
         else:
             self.plan.unchanged += 1
+            self.plan.unchanged_ids.append(pid)
 
     def vanished(self, account):
         config = self.config
@@ -737,6 +739,7 @@ class _Planner(object):
                                                   lock_shown, lock_mods, new_dn=new_dn))
         else:
             self.plan.unchanged += 1
+            self.plan.unchanged_ids.append(pid)
 
 
 def build(persons: Dict[str, dict], accounts: List[Account], config: TargetConfig, today: datetime.date,

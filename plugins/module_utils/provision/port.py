@@ -62,6 +62,16 @@ class Target(abc.ABC):
         run to ask ``unchanged_since``; None when the target keeps no such stamps."""
         return None
 
+    def changes_since(self, mark: dict) -> Optional[dict]:
+        """For an incremental cycle: ``{changed: [Account] (whole, stamp at or above the mark's),
+        present: {lower-case key of every account now}, group_stamps: {group key: stamp or None}}``;
+        None when the target cannot say (no stamps, or the mark cannot be trusted): a full reconcile."""
+        return None
+
+    def accounts_with(self, attribute: str, values: Iterable[str]) -> list:
+        """The accounts in the managed scope whose ``attribute`` holds one of ``values``."""
+        raise NotImplementedError("this target cannot look accounts up by attribute")
+
     def unchanged_since(self, mark: dict) -> Tuple[bool, str]:
         """``(True, "")`` only when the target proves that nothing a reconcile reads has changed
         since ``mark`` was taken; else ``(False, why)``. Read-only, asked before any read."""

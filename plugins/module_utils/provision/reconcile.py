@@ -22,6 +22,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision import 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import ledger as ledgerlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import plan as planlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import rules as ruleslib
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import subset as subsetlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.port import Target
 
 NO_ALERTS = {"sent": 0, "failed": [], "undeliverable": []}
@@ -173,6 +174,42 @@ def _anchor_name(config):
     return "anchor (%s)" % config.anchors[0][1] if config.anchors else "anchor"
 
 
+class Cycle(object):
+    """An incremental cycle's inputs (``incremental_inputs``): the persons it places, the accounts
+    and groups it read, the ids it judges, and what it merges back into a full result."""
+
+    def __init__(self, persons, accounts, groups, judged, found, changes, config):
+        self.persons, self.accounts, self.groups, self.judged = persons, accounts, groups, judged
+        self.found, self.changes, self.config = found, changes, config
+
+
+def incremental_inputs(persons, config, target, today, previous) -> Optional[Cycle]:
+    """Ask the target what changed since the base's mark and read only what the dirty ids need:
+    their accounts (by anchor value), the changed groups (the others are the base's). None when
+    the target cannot say: then the run is a full reconcile."""
+    changes = target.changes_since(previous["mark"])
+    if changes is None:
+        return None
+    config = with_group_dns(config, target)
+    groups = None
+    reread = {}
+    if config.rules:
+        managed = ruleslib.managed_groups(config.rules)
+        recorded = previous.get("groups") or {}
+        stale = set(subsetlib.changed_groups(previous, changes["group_stamps"], subsetlib.touched_dns(previous, changes)))
+        stale |= set(k for k in managed if k not in recorded)
+        reread = target.read_groups(dict((k, managed[k]) for k in managed if k in stale)) if stale else {}
+        groups = dict((k, reread[k] if k in reread else recorded[k]) for k in managed)
+    attribute = config.anchors[0][1]
+    found = subsetlib.dirty(previous, persons, today.isoformat(), changes, reread, config.anchors[0])
+    placed = subsetlib.persons_of(persons, found)
+    accounts = dict((a.dn.lower(), a) for a in target.accounts_with(attribute, found.values)) if found.values else {}
+    for account in changes["changed"]:
+        accounts.setdefault(account.dn.lower(), account)
+    accounts = list(accounts.values())
+    return Cycle(placed, accounts, groups, subsetlib.named(found, placed, accounts, attribute), found, changes, config)
+
+
 def only_report(only: Optional[List[str]], plan: planlib.Plan) -> Optional[dict]:
     """The result's ``only``: None for a run over everyone; else the named ids, how many, and the
     links left unset because the account they would name is not made by this run.
@@ -184,6 +221,14 @@ def only_report(only: Optional[List[str]], plan: planlib.Plan) -> Optional[dict]
     if only is None:
         return None
     return {"persons": list(only), "count": len(only), "unset_links": list(plan.unset_links)}
+
+
+def _cycle_report(cycle, accounts, groups, plan, digests=None):
+    """Which reconcile this was, for the shell: ``full``, or ``incremental`` with what it read;
+    with the base for the next cycles a full one leaves (the shell stores it)."""
+    if cycle is None:
+        return {"kind": "full", "accounts": accounts, "groups": groups, "plan": plan, "digests": digests}
+    return {"kind": "incremental", "planned": len(cycle.judged), "read": len(accounts), "mark": cycle.changes.get("mark")}
 
 
 UNREPORTED = "the target reported no outcome for this operation"
@@ -250,7 +295,8 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
         max_actions: int = 1000, notifier: Optional[Callable[[list], dict]] = None,
         progress: Optional[Callable[..., None]] = None, approved: Optional[approvallib.Approval] = None,
         fingerprint: bool = False, only: Optional[List[str]] = None, ledger: Optional[dict] = None,
-        quarantine: Optional[dict] = None) -> Tuple[dict, List[planlib.Operation]]:
+        quarantine: Optional[dict] = None, incremental: Optional[dict] = None,
+        cycle_out: Optional[dict] = None) -> Tuple[dict, List[planlib.Operation]]:
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
@@ -294,20 +340,36 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     tell = progress or (lambda phase, **counts: None)
     if not isinstance(target, Target):
         raise TypeError(f"reconcile.run needs a target_port.Target, got {type(target).__name__}")
-    accounts = target.read_accounts()
-    tell("read", accounts=len(accounts))
-    config = with_group_dns(config, target)
-    groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
+    cycle = incremental_inputs(persons, config, target, today, incremental) if incremental is not None else None
+    if cycle is not None:  # only what changed (subset.py); everyone else is the base's
+        persons, accounts, groups, config, only = cycle.persons, cycle.accounts, cycle.groups, cycle.config, cycle.judged
+        tell("read", accounts=len(accounts))
+    else:
+        accounts = target.read_accounts()
+        tell("read", accounts=len(accounts))
+        config = with_group_dns(config, target)
+        groups = target.read_groups(ruleslib.managed_groups(config.rules)) if config.rules else None
     policy = quarantine if quarantine is not None else ledgerlib.quarantine_policy(None)
     if ledger is not None:
         config = copy.copy(config)
         config.reservations = ledgerlib.reservations(ledger, today, policy, config.username_attribute)
     sealed = {}
+    digests = None
     if fingerprint or approved is not None:
-        sealed["fingerprints"] = {"directory": approvallib.directory_fingerprint(accounts, groups)}
+        digests = approvallib.account_digests(accounts)
+        if cycle is not None:  # the base's, with the accounts this cycle touched or read replaced
+            kept = dict((k, v) for k, v in (incremental.get("digests") or {}).items() if k not in cycle.found.touched)
+            digests = dict(kept, **digests)
+        sealed["fingerprints"] = {"directory": approvallib.fingerprint_of(digests, groups)}
     # "10023, 10031" (a survey's text answer) is a list to Ansible, with the blanks kept.
     only = sorted(set(str(pid).strip() for pid in only or ()) - {""}) or None
+    if cycle is not None:
+        only = cycle.judged
     plan = _plan_with_directory_answers(persons, accounts, config, target, today, groups, only)
+    merged = None
+    if cycle is not None:
+        merged = subsetlib.merge(incremental, plan, cycle.found, accounts, cycle.judged, config.anchors[0][1])
+        plan.managed, plan.unchanged = merged["managed"], merged["unchanged"]
     if only is not None and plan.only_unknown:
         raise ValueError("only names %s, which is neither a person in the vault nor the %s of an account "
                          "whose person left it" % (", ".join(plan.only_unknown), _anchor_name(config)))
@@ -363,8 +425,12 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
         "applied": len(applied),  # operations the directory confirmed (0 in check mode)
         "reference_date": today.isoformat(),
         "alerts": dict(NO_ALERTS, failed=[], undeliverable=[]),
-        "only": only_report(only, plan),
+        "only": only_report(only, plan) if cycle is None else None,
     }
+    if merged is not None:
+        result["correlation"] = merged["correlation"]
+    if cycle_out is not None:
+        cycle_out.update(_cycle_report(cycle, accounts, groups, plan, digests))
     if sealed:
         result["approval"] = sealed
     if ledger_report is not None:

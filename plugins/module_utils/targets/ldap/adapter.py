@@ -76,6 +76,42 @@ class LdapTarget(Target):
             return None
         return marks.mark(self.stamp, self._highest, self._dns, self._group_stamps, self._resolved)
 
+    def changes_since(self, mark: dict) -> Optional[dict]:
+        """What changed since ``mark`` (an incremental cycle): the accounts with a stamp at or above
+        it (read whole), the DNs of the accounts there now (deletions leave no stamp), and each
+        managed group's stamp; None when the mark cannot be trusted (another flavour's, or a
+        directory restored to before it: an entry that carried the mark's stamp now has an older one)."""
+        options = self.options
+        if (mark.get("stamp") or "").lower() != self.stamp.lower():
+            return None
+        page, stamp = options["connection"]["page_size"], self.stamp.lower()
+        changed, stamps = [], {}
+        for dn, attrs in ldaptarget.paged_entries(
+                self.conn, self._scope, marks.newer_filter(options["search_filter"], self.stamp, mark.get("highest")),
+                list(self.config.read_attributes()) + [self.stamp], page):
+            stamps[dn.lower()] = (attrs.pop(stamp, None) or [None])[0]
+            changed.append(Account(dn, attrs))
+        present = set(dn.lower() for dn, dummy in ldaptarget.paged_entries(self.conn, self._scope, options["search_filter"],
+                                                                           ["1.1"], page))
+        for dn in mark.get("at_highest") or ():
+            if dn in present and dn not in stamps:
+                return None  # it carried the mark's stamp and now carries an older one: restored
+        groups = self._stamps_of(dict((key, key) for key in mark.get("groups") or {}))
+        # The mark of the directory as it is now, for a later cycle that finds nothing changed.
+        highest, dns = marks.Highest(self.stamp), marks.DnDigest()
+        for account in changed:
+            highest.add(account.dn, [stamps[account.dn.lower()]] if stamps.get(account.dn.lower()) else [])
+        for dn in present:
+            dns.add(dn)
+        now = marks.mark(self.stamp, highest, dns, groups, mark.get("resolved")) if highest.value is not None else None
+        return {"changed": changed, "present": present, "group_stamps": groups, "mark": now}
+
+    def accounts_with(self, attribute: str, values: Iterable[str]) -> List[Account]:
+        """The accounts in the managed scope whose ``attribute`` holds one of ``values``."""
+        options = self.options
+        return ldaptarget.accounts_with(self.conn, self._scope, options["search_filter"], attribute, values,
+                                        self.config.read_attributes(), options["connection"]["page_size"])
+
     def unchanged_since(self, mark: dict) -> Tuple[bool, str]:
         """Three reads (see ``marks``): the accounts at or above the mark's stamp, the accounts'
         DNs (deletions leave no stamp), the managed groups' stamps - and the group names again."""

@@ -272,6 +272,18 @@ def _group_members(conn, dn, member_attribute, range_size):
     return entry_dn, members
 
 
+def accounts_with(conn, base, object_filter, attribute, values, attributes, page_size=500, chunk=100):
+    """The accounts under ``base`` matching ``object_filter`` whose ``attribute`` holds one of
+    ``values``: one OR search per ``chunk`` values."""
+    ordered = sorted(set(values))
+    found = {}
+    for start in range(0, len(ordered), chunk):
+        terms = "".join(f"({attribute}={_filter_value(value)})" for value in ordered[start:start + chunk])
+        for dn, attrs in paged_entries(conn, base, f"(&{object_filter}(|{terms}))", attributes, page_size):
+            found[dn.lower()] = Account(dn, attrs)
+    return list(found.values())
+
+
 def entry_stamp(conn, dn, attribute):
     """One entry's change stamp (``entryCSN``, ``uSNChanged``), or None when it does not exist."""
     entry = _base_entry(conn, dn, attribute)
