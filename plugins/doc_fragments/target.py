@@ -391,6 +391,55 @@ options:
             every other attribute (the login).
         type: dict
         default: {}
+  incremental:
+    description:
+      - Incremental cycles - on a schedule (every 15 minutes), most runs find nothing or little
+        changed. With O(incremental.enabled), a run first asks the target what changed and does
+        the least that gives the full reconcile's result (RV(incremental) says what it did).
+      - V(unchanged) - the vault file, the configuration and the directory are as the last run
+        found them, that run planned nothing, and no person's lifecycle can change before the
+        next due date; the run reports the recorded outcome without decrypting the vault,
+        reading the accounts or planning. On LDAP the directory is asked with three cheap reads
+        - accounts whose change stamp (OpenLDAP C(entryCSN), AD C(uSNChanged)) is newer than the
+        last run's highest, the accounts' DNs (a deletion leaves no stamp), each managed group's
+        stamp.
+      - V(incremental) - something changed since the last full reconcile (its I(base) - the
+        change mark of what it read, every account's DN and anchor, the managed groups, a digest
+        of each vault record, each person's next lifecycle date, what it planned). Only the
+        persons concerned are planned - records changed, joiners and leavers of the vault, due
+        lifecycle dates, accounts changed, added, renamed or deleted by hand, members a group
+        gained or lost, whatever the base planned, and their direct reports - their accounts
+        read by anchor. The result (summary, correlation report, threshold base) is the full
+        reconcile's.
+      - V(full) - a full reconcile, which leaves a new base - the first run, a changed
+        configuration or target, O(incremental.full), O(incremental.full_every) due, O(only), an
+        approved plan, a directory that cannot say what changed (a restored backup, a target
+        without change stamps - SCIM and file targets are always full), the identifier ledger
+        (O(ledger.enabled)), O(more_anchors) or correlation decisions (they need every account).
+        With O(plan_file), a cycle needs the account digests a full run with a plan file keeps.
+      - The state is kept beside the vault in C(<vault>.state), one section per target,
+        encrypted with the vault's secret like the vault (it holds the correlation report and
+        the accounts' DNs), mode 0600. Check mode reads it and never writes it; check mode plans
+        what the run would.
+      - A joiner's unique login still reads every taken name of the directory (as a full run).
+    type: dict
+    default: {}
+    version_added: 0.2.0
+    suboptions:
+      enabled:
+        description: Use and keep the incremental state.
+        type: bool
+        default: false
+      full:
+        description: Run a full reconcile now (and record a new base).
+        type: bool
+        default: false
+      full_every:
+        description:
+          - Days after the last full reconcile when the next run is a full one whatever the
+            change marks say (a safety net, and a fresh base); V(0) - every run is full.
+        type: int
+        default: 1
   alerts:
     description:
       - Mail alerts on what a real run did - accounts V(created), V(enabled), V(disabled),

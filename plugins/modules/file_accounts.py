@@ -896,6 +896,17 @@ audit:
       returned: when the trail could not be written
   sample: {enabled: true, dir: /var/lib/jml/audit, file: /var/lib/jml/audit/audit-2026-12-03.jsonl,
            entries: 12, expired: []}
+incremental:
+  description:
+    - What an incremental cycle did (O(incremental)) - C(mode) V(unchanged) (nothing changed since
+      the last run - its outcome reported, nothing read or planned), V(incremental) (only the
+      persons something changed for were planned; the result is the full reconcile's), V(full) or
+      V(off) (the option is not enabled); C(reason) - why a run was full, or what a cycle planned;
+      C(full_date) - the last full reconcile's date; C(next_due) - the first date on which a
+      person's lifecycle may change.
+  returned: always
+  type: dict
+  sample: {mode: unchanged, reason: "", full_date: "2026-12-04", next_due: "2026-12-07"}
 ledger:
   description:
     - What the identifier ledger (O(ledger)) recorded in this run (in check mode - would record) -

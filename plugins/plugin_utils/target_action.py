@@ -258,12 +258,25 @@ class TargetAction(ActionBase):
                 "offsets": incremental.policy_offsets(policies),
                 "daily": incremental.uses_today(self._config_text(options))}
 
+    def _base(self, options, run):
+        """The last full reconcile's base (``<vault>.base``), or None: then the run is full."""
+        try:
+            base = state_file.read(options["vault"], run["inputs"]["target"], vault_secrets(self._loader),
+                                   options["encrypt"], kind="base")
+        except incremental.StateError as exc:
+            raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
+        if base is None or run["state"].get("base_date") is None:
+            run["cycle"] = incremental.Decision(False, "no full reconcile recorded yet: this one is, and the next "
+                                                       "cycles plan what changed")
+            return None
+        return base
+
     @staticmethod
     def _cycle_refusal(options, config, state):
         """Why this run must be a full reconcile (None: a cycle may plan only what changed)."""
         if options["ledger"]["enabled"]:
             return "the identifier ledger records every holder: each run is a full reconcile"
-        if options["plan_file"] and not ((state or {}).get("base") or {}).get("digests"):
+        if options["plan_file"] and not (state or {}).get("digests"):
             # The plan file's approval block fingerprints every account: the base must hold their digests.
             return "the last full reconcile wrote no plan file (no account digests kept): this one is full"
         if len(config.anchors) != 1:
@@ -284,20 +297,24 @@ class TargetAction(ActionBase):
         converged = steady and incremental.converged(outcome)
         due = subsetlib.person_due(vault["persons"], today, run["offsets"], run["daily"])
         next_due = min(due.values()) if due else None
+        base = None
         if cycle["kind"] == "full":
             mark = cycle.get("mark")
             state = incremental.record(run["inputs"], today, outcome, mark, next_due, converged)
-            if steady and mark and run["cycle"] is not None:
+            if steady and mark:
                 config = cycle["config"]
-                state["base"] = subsetlib.base(vault["persons"], cycle["accounts"], cycle["groups"], cycle["plan"], mark,
-                                               config.anchors[0][1] if config.anchors else "", due, cycle.get("digests"))
-                state["base_date"] = today.isoformat()
-        else:
+                base = subsetlib.base(vault["persons"], cycle["accounts"], cycle["groups"], cycle["plan"], mark,
+                                      config.anchors[0][1] if config.anchors else "", due, cycle.get("digests"))
+                state["base_date"], state["digests"] = today.isoformat(), bool(cycle.get("digests"))
+        else:  # the base it planned from stays as it is
             previous = run["state"]
             state = incremental.record(run["inputs"], today, outcome, cycle.get("mark"), next_due, converged,
-                                       full_date=previous.get("full_date"))
-            state["base"], state["base_date"] = previous.get("base"), previous.get("base_date")
+                                       full_date=previous.get("full_date"), marked=True)
+            state["base_date"], state["digests"] = previous.get("base_date"), previous.get("digests")
         try:
+            if cycle["kind"] == "full":  # a new base, or none (the old one is not of this directory any more)
+                state_file.save(options["vault"], run["inputs"]["target"], base, vault_secrets(self._loader),
+                                options["encrypt"], options["vault_id"], options["lock_timeout"], kind="base")
             state_file.save(options["vault"], run["inputs"]["target"], state, vault_secrets(self._loader),
                             options["encrypt"], options["vault_id"], options["lock_timeout"])
         except (OSError, incremental.StateError, vault_file.VaultFileError, run_lock.LockError) as exc:
@@ -347,7 +364,7 @@ class TargetAction(ActionBase):
                 if inputs is None:  # the target changed: now the vault is needed
                     inputs = self._vault_inputs(options, today, self._task_vars)
                 vault, handed_off, notifier = inputs
-                base = run["state"]["base"] if run is not None and run["cycle"].skip else None
+                base = self._base(options, run) if run is not None and run["cycle"].skip else None
                 outcome, operations = reconcile.run(
                     vault["persons"], config, target, today,
                     check_mode=self._task.check_mode, thresholds=limits.target_thresholds(options["thresholds"]),

@@ -31,6 +31,8 @@ FORMAT = "jml.provisioning/state-v1"
 # Outcome keys a replayed run takes from the recorded one: the rest is this run's own.
 REPLAYED = ("summary", "correlation", "rules", "thresholds", "ledger")
 
+UNMARKED = "the target keeps no change marks: every run is a full reconcile"
+
 _TODAY = re.compile(r"\btoday\b")
 
 
@@ -73,6 +75,18 @@ def _contract_dates(person: dict) -> Iterable[datetime.date]:
             yield start
         if end:
             yield end + datetime.timedelta(days=1)
+
+
+def person_dates(person: dict) -> Iterable[int]:
+    """The day numbers (ordinals) on which a person's contracts and absences start or end."""
+    for item in list(person.get("contracts") or ()) + list(person.get("absences") or ()):
+        for key, after in (("start", 0), ("end", 1)):
+            value = item.get(key)
+            if value:
+                try:
+                    yield datetime.date.fromisoformat(str(value)[:10]).toordinal() + after
+                except ValueError:
+                    continue
 
 
 def next_due(persons: Dict[str, dict], today: datetime.date, offsets: Iterable[int],
@@ -120,6 +134,8 @@ def decide(state: Optional[dict], inputs: Dict[str, str], today: datetime.date, 
     so it is full."""
     if not state:
         return Decision(False, "no state recorded yet: the first incremental cycle is a full reconcile")
+    if state.get("marked") is False:
+        return Decision(False, UNMARKED)
     if not state.get("converged"):
         return Decision(False, "the last run wrote to the target (or failed): a full reconcile checks the result")
     for key, what in (("target", "target"), ("config", "configuration"), ("vault", "vault")):
@@ -148,7 +164,9 @@ def decide_cycle(state: Optional[dict], inputs: Dict[str, str], today: datetime.
     directory (``refusal``: why not)."""
     if refusal:
         return Decision(False, refusal)
-    if not state or not state.get("base"):
+    if state and state.get("marked") is False:
+        return Decision(False, UNMARKED)
+    if not state or not state.get("base_date"):
         return Decision(False, "no full reconcile recorded yet: this one is, and the next cycles plan what changed")
     for key, what in (("target", "target"), ("config", "configuration")):
         if state.get("inputs", {}).get(key) != inputs.get(key):
@@ -162,12 +180,14 @@ def decide_cycle(state: Optional[dict], inputs: Dict[str, str], today: datetime.
 
 
 def record(inputs: Dict[str, str], today: datetime.date, outcome: dict, mark: Optional[dict],
-           next_due_date: Optional[str], converged: bool, full_date: Optional[str] = None) -> dict:
+           next_due_date: Optional[str], converged: bool, full_date: Optional[str] = None,
+           marked: Optional[bool] = None) -> dict:
     """The state a run leaves for the next: ``converged`` only when it planned nothing and failed
     nothing (a run that wrote must be checked by a full reconcile before any is skipped)."""
     return {
         "inputs": dict(inputs), "date": today.isoformat(), "full_date": full_date or today.isoformat(),
         "next_due": next_due_date, "mark": mark if converged else None, "converged": bool(converged and mark),
+        "marked": mark is not None if marked is None else marked,  # the target keeps change marks
         "outcome": dict((k, outcome.get(k)) for k in REPLAYED if k in outcome) if converged else {},
     }
 
