@@ -311,6 +311,7 @@ class TargetAction(ActionBase):
             state = incremental.record(run["inputs"], today, outcome, cycle.get("mark"), next_due, converged,
                                        full_date=previous.get("full_date"), marked=True)
             state["base_date"], state["digests"] = previous.get("base_date"), previous.get("digests")
+        state["sealing"] = options["_sealing"]
         try:
             if cycle["kind"] == "full":  # a new base, or none (the old one is not of this directory any more)
                 state_file.save(options["vault"], run["inputs"]["target"], base, vault_secrets(self._loader),
@@ -360,6 +361,12 @@ class TargetAction(ActionBase):
             if replayed:
                 outcome, operations = incremental.replay(run["state"], today), []
                 outcome["alerts"] = dict(reconcile.NO_ALERTS, failed=[], undeliverable=[])
+                # The sealed block of the unchanged inputs (plan_file): the last run's fingerprints.
+                sealing = run["state"].get("sealing")
+                if options["plan_file"] and sealing and "approval" in outcome:
+                    options["_sealing"] = dict(sealing, config=approvallib.sha256(self._plan_options(options)))
+                else:
+                    outcome.pop("approval", None)
             else:
                 if inputs is None:  # the target changed: now the vault is needed
                     inputs = self._vault_inputs(options, today, self._task_vars)

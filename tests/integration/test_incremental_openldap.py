@@ -17,7 +17,7 @@ from test_openldap_jml import _hr_change
 PEOPLE = "ou=people,dc=example,dc=test"
 GROUPS = "ou=groups,dc=example,dc=test"
 ON = {"enabled": True}
-STABLE = ("summary", "correlation", "rules", "thresholds", "failures")
+STABLE = ("summary", "correlation", "rules", "thresholds", "failures", "approval")
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from typing import Dict, Iterable, Optional, Tuple
 FORMAT = "jml.provisioning/state-v1"
 
 # Outcome keys a replayed run takes from the recorded one: the rest is this run's own.
-REPLAYED = ("summary", "correlation", "rules", "thresholds", "ledger")
+REPLAYED = ("summary", "correlation", "rules", "thresholds", "ledger", "approval")
 
 UNMARKED = "the target keeps no change marks: every run is a full reconcile"
 
@@ -202,7 +202,7 @@ def converged(outcome: dict) -> bool:
 def replay(state: dict, today: datetime.date, reason: str = "") -> dict:
     """The outcome of a skipped run: the recorded run's, as of ``today``, with nothing applied."""
     recorded = state.get("outcome") or {}
-    outcome = dict((k, recorded.get(k)) for k in REPLAYED if k in recorded)
+    outcome = dict((k, recorded.get(k)) for k in REPLAYED if k in recorded and recorded.get(k) is not None)
     outcome.update(changed=False, actions=[], actions_truncated=0, failures=[], failed=False, applied=0,
                    reference_date=today.isoformat(), only=None)
     return outcome
