@@ -51,10 +51,17 @@ def read_document(path, fmt, what, secrets, encrypted, error):
     return document
 
 
-def save_section(path, fmt, what, target, section, secrets, encrypt=True, vault_id=None, timeout=60.0, error=ValueError):
-    """Store ``target``'s section (None removes it); the other sections are kept as the file has them now."""
+def save_section(path, fmt, what, target, section, secrets, encrypt=True, vault_id=None, timeout=60.0, error=ValueError,
+                 replace_unreadable=False):
+    """Store ``target``'s section (None removes it); the other sections are kept as the file has them
+    now. ``replace_unreadable``: a file that cannot be read is replaced (a cache), else it is an error."""
     with run_lock.held(path + ".lock", f"{what} of {target}", timeout):
-        document = read_document(path, fmt, what, secrets, encrypt, error)
+        try:
+            document = read_document(path, fmt, what, secrets, encrypt, error)
+        except error:
+            if not replace_unreadable:
+                raise
+            document = {"format": fmt, "targets": {}}
         if section is None:
             document["targets"].pop(target, None)
         else:

@@ -34,4 +34,4 @@ def read(vault_path, target, secrets, encrypted=True, kind="state"):
 
 def save(vault_path, target, state, secrets, encrypt=True, vault_id=None, timeout=60.0, kind="state"):
     sections_file.save_section(path_of(vault_path, kind), incremental.FORMAT, WHAT[kind], target, state, secrets,
-                               encrypt, vault_id, timeout, incremental.StateError)
+                               encrypt, vault_id, timeout, incremental.StateError, replace_unreadable=True)

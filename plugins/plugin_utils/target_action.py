@@ -127,6 +127,7 @@ class TargetAction(ActionBase):
     _run_id = None
     _audit = None
     _audit_warning = None
+    _state_warning = None
 
     NAME = ""               # the module's short name, the prefix of every message
     SPEC: dict = {}         # its argument spec (module_utils/options.py)
@@ -164,7 +165,7 @@ class TargetAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(TargetAction, self).run(tmp, task_vars)
         del tmp
-        self._task_vars = task_vars
+        self._task_vars, self._state_warning = task_vars, None
         self.check_requirements()
         dummy, options = self.validate_argument_spec(argument_spec=self.SPEC)
         try:
@@ -238,14 +239,19 @@ class TargetAction(ActionBase):
             return None
         target = self._target_name(options)
         inputs = {"target": target, "config": self._config_fingerprint(options), "vault": vault_stamp(options["vault"])}
-        state = state_file.read(options["vault"], target, vault_secrets(self._loader), options["encrypt"])
         refused = None
-        if wanted["full"]:
-            refused = "a full reconcile was asked for (incremental.full)"
-        elif options["only"]:
-            refused = "a run limited by only is a full reconcile's subset"
-        elif options["_approved"] is not None:
-            refused = "an approved plan is applied by a full reconcile"
+        try:
+            state = state_file.read(options["vault"], target, vault_secrets(self._loader), options["encrypt"])
+        except incremental.StateError as exc:
+            # The state is this collection's own cache: unreadable (or plain where the play has a
+            # vault secret: it could have been forged), it is ignored - a full run writes it anew.
+            state, refused = None, f"{exc}: ignored, a full reconcile records it again"
+            self._state_warning = f"{self.NAME}: {refused}"
+        for asked, why in ((wanted["full"], "a full reconcile was asked for (incremental.full)"),
+                           (options["only"], "a run limited by only is a full reconcile's subset"),
+                           (options["_approved"] is not None, "an approved plan is applied by a full reconcile")):
+            if asked and not refused:
+                refused = why
         decision = incremental.Decision(False, refused) if refused else None
         if decision is None and self._task.check_mode and pending_vault.lookup(task_vars, options["vault"]):
             decision = incremental.Decision(False, "the plan is of this run's check-mode collect")
@@ -264,7 +270,8 @@ class TargetAction(ActionBase):
             base = state_file.read(options["vault"], run["inputs"]["target"], vault_secrets(self._loader),
                                    options["encrypt"], kind="base")
         except incremental.StateError as exc:
-            raise AnsibleActionFail(f"{self.NAME}: {exc}; nothing was written")
+            base = None
+            self._state_warning = f"{self.NAME}: {exc}: ignored, a full reconcile records it again"
         if base is None or run["state"].get("base_date") is None:
             run["cycle"] = incremental.Decision(False, "no full reconcile recorded yet: this one is, and the next "
                                                        "cycles plan what changed")
@@ -436,6 +443,8 @@ class TargetAction(ActionBase):
             warnings.append(ledger_warning)
         if state_warning:
             warnings.append(state_warning)
+        if self._state_warning:
+            warnings.append(self._state_warning)
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings
         self._failure_message(result, outcome, options)  # counts from the whole outcome, not the bounded one

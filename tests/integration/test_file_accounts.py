@@ -375,3 +375,15 @@ def test_only_one_person_of_a_pending_mover_rename_leaver_and_rehire_is_written(
     assert dict((k, v) for k, v in after.items() if k != "bethany.chen") == dict(
         (k, v) for k, v in before.items() if k != "bethany.chen")
     assert "kato.barnett" in after and "rashad.wong" not in after and after["summer.heath"]["active"] == "true"
+
+
+def test_incremental_on_a_file_target_is_always_a_full_reconcile(env, tmp_path):
+    """An export keeps no change marks: with incremental on, every run is full (and says why)."""
+    export = tmp_path / "badge.csv"
+    options = env.options(export, reference_date="2016-01-01", incremental={"enabled": True})
+    proc, r = env.play([("first", options, {}), ("again", options, {}), ("check", options, {"check_mode": True})])
+    assert proc.returncode == 0, proc.stdout
+    for name in ("first", "again", "check"):
+        assert r[name]["incremental"]["mode"] == "full", r[name]["incremental"]
+    assert r["again"]["incremental"]["reason"] == "the target keeps no change marks: every run is a full reconcile"
+    assert r["again"]["actions"] == [] and r["check"]["actions"] == []

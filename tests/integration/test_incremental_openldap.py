@@ -198,3 +198,16 @@ def test_randomised_changes_never_skip_a_run_that_has_work(ws, seed):
             assert plan_of(with_state) == plan_of(plain), chosen
         provision(ws)
         provision(ws)
+
+
+def test_an_unreadable_or_forged_state_is_ignored_with_a_warning(ws):
+    converged(ws)
+    state = ws.vault.parent / (ws.vault.name + ".state")
+    assert state.read_bytes().startswith(b"$ANSIBLE_VAULT;1.1;AES256"), "encrypted like the vault"
+    assert oct(state.stat().st_mode & 0o777) == "0o600"
+    for forged in (b'{"format": "jml.provisioning/state-v1", "targets": {}}', b"$ANSIBLE_VAULT;1.1;AES256\nbroken"):
+        state.write_bytes(forged)
+        run = provision(ws)
+        assert run.plan["incremental"]["mode"] == "full"
+        assert "ignored, a full reconcile records it again" in run.text
+        assert provision(ws).plan["incremental"]["mode"] == "unchanged"
