@@ -17,8 +17,8 @@ ON = {"enabled": True}
 STABLE = ("summary", "correlation", "rules", "thresholds", "failures", "actions")
 
 
-def provision(ws, check=False, incremental=ON):
-    ws.set_vars(jml_ldap_incremental=incremental)
+def provision(ws, check=False, incremental=None):
+    ws.set_vars(jml_ldap_incremental=ON if incremental is None else incremental)
     run = ws.play("provision.yml", "-e", AD_VARS, check=check)
     assert run.rc == 0, run.output[-3000:]
     return run

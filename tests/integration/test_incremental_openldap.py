@@ -97,7 +97,7 @@ def hand_changes(directory, kinds, rng):
         if kind == "attribute":
             assert conn.modify(dn, {"title": [(ldap3.MODIFY_REPLACE, ["Changed by hand"])]}), conn.result
         elif kind == "membership":
-            groups = [g for g in attrs.get("memberof", [])] or ["cn=staff,%s" % GROUPS]
+            groups = list(attrs.get("memberof", [])) or ["cn=staff,%s" % GROUPS]
             conn.modify(groups[0], {"member": [(ldap3.MODIFY_DELETE, [dn])]})
         elif kind == "delete":
             assert conn.delete(dn), conn.result
