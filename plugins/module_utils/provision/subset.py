@@ -57,7 +57,8 @@ def base(persons: Dict[str, dict], accounts: list, groups: Optional[Dict[str, di
     vanished = [a.first(anchor_attribute) for a in correlation.vanished]
     return {
         "mark": mark,
-        "accounts": dict((a.dn.lower(), [a.dn, (a.first(anchor_attribute) or "").lower() or None]) for a in accounts),
+        # lower-case DN -> the anchor value it carried (folded), or None: what a deletion is traced by
+        "accounts": dict((a.dn.lower(), (a.first(anchor_attribute) or "").lower() or None) for a in accounts),
         "groups": groups or {},
         "records": dict((pid, digest(person)) for pid, person in persons.items()),
         "due": due,
@@ -122,10 +123,10 @@ def dirty(previous: dict, persons: Dict[str, dict], today: str, changes: dict, g
         found.touched.add(key)
         values.update(_fold(account.values(attribute)))
         before = accounts.get(key)
-        if before and before[1]:
-            values.add(before[1])
+        if before:
+            values.add(before)
     present = changes["present"]
-    for key, (dummy, value) in accounts.items():
+    for key, value in accounts.items():
         if key not in present:
             found.touched.add(key)
             if value:
@@ -134,7 +135,7 @@ def dirty(previous: dict, persons: Dict[str, dict], today: str, changes: dict, g
     for key, info in groups_now.items():
         old = _fold((previous.get("groups") or {}).get(key, {}).get("members") or ())
         for member in old ^ _fold(info.get("members") or ()):
-            value = by_dn.get(member) or (accounts.get(member) or [None, None])[1]
+            value = by_dn.get(member) or accounts.get(member)
             if value:
                 values.add(value)
     # anchor values -> the persons who carry them (several, when the anchor is not the id)

@@ -73,8 +73,7 @@ def test_only_a_run_that_planned_and_failed_nothing_is_converged():
 
 def test_the_dirty_ids_are_the_changed_records_accounts_groups_and_reports():
     persons = {"m": {"id": "m"}, "r": {"id": "r", "manager": "m"}, "x": {"id": "x"}, "y": {"id": "y", "manager": "x"}}
-    accounts = {"uid=m,ou=p": ["uid=m,ou=p", "m"], "uid=r,ou=p": ["uid=r,ou=p", "r"],
-                "uid=x,ou=p": ["uid=x,ou=p", "x"], "uid=y,ou=p": ["uid=y,ou=p", "y"], "uid=gone,ou=p": ["uid=gone,ou=p", "g"]}
+    accounts = {"uid=m,ou=p": "m", "uid=r,ou=p": "r", "uid=x,ou=p": "x", "uid=y,ou=p": "y", "uid=gone,ou=p": "g"}
     previous = {"records": dict((pid, subset.digest(p)) for pid, p in persons.items()), "accounts": accounts,
                 "groups": {"cn=g": {"members": ["uid=x,ou=p"]}}, "pending": [], "due": {}}
     changed = dict(persons, m={"id": "m", "title": "new"})
