@@ -86,6 +86,27 @@ def test_a_condition_holds_as_jinja_would_have_it_a_false_string_included(flag, 
     assert granted(rules, dict(person("1", "SALES"), flag=flag)).rules == expected
 
 
+def test_rules_behind_one_guard_are_remembered_per_value_and_fail_as_rule_by_rule():
+    # The bucket of 'Internal' remembers its outcome per department code: the same answer as the
+    # rule-by-rule path for every person, a failure still names the first failing rule.
+    rules = compile_rules([
+        {"name": "d1-%d" % i, "when": "contract.type == 'Internal' and contract.department.code.startswith('D%d')" % i,
+         "groups": ["g%d" % i]} for i in range(3)] + [
+        {"name": "title", "when": "contract.type == 'Internal' and contract.title == 'boss'", "groups": ["b"]},
+    ], GROUPS)
+
+    def internal(pid, code, title=None):
+        somebody = person(pid, code)
+        somebody["contracts"][0].update(type="Internal", title=title)
+        return somebody
+    for code, title, expected in [("D1x", None, ["d1-1"]), ("D2", "boss", ["d1-2", "title"]), ("D1y", "boss", ["d1-1", "title"]),
+                                  ("D1x", None, ["d1-1"]), ("E", None, [])]:
+        assert granted(rules, internal(code + str(title), code, title)).rules == expected
+    failing = internal("x", 12)  # 12.startswith: the first rule fails, rule by rule as before
+    with pytest.raises(ValueError, match="rule d1-0 when"):
+        granted(rules, failing)
+
+
 def _info(name, *members, exists=True):
     dn = "cn=%s,%s" % (name, GROUPS)
     return {dn.lower(): {"dn": dn, "exists": exists, "members": list(members)}}
