@@ -276,6 +276,11 @@ class TargetConfig(object):
 
 def as_values(value) -> List[str]:
     """An expression's result as LDAP values: None, '' and [] mean 'no value'."""
+    if type(value) is str:  # pylint: disable=unidiomatic-typecheck
+        # Most values (10 a person): plain text, _text's bool and date checks not needed.
+        stripped = value.strip()
+        if not stripped.endswith("\\"):  # else an escaped trailing space may stay: dnlib.strip
+            return [stripped] if stripped else []
     if value is None:
         return []
     if isinstance(value, (list, tuple, set)):

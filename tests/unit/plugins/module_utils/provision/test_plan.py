@@ -466,6 +466,11 @@ def test_as_values_treats_none_empty_and_lists_as_ldap_values():
     assert planlib.as_values(["a", "", None, 3]) == ["a", "3"]
     assert planlib.as_values(True) == ["TRUE"]
     assert planlib.as_values(datetime.date(2026, 1, 2)) == ["2026-01-02"]
+    # Text is stripped, but an escaped trailing space (an RDN value ending in a space) stays.
+    assert planlib.as_values(" Jan \t") == ["Jan"]
+    assert planlib.as_values("Jan\\ ") == ["Jan\\ "]
+    assert planlib.as_values("Jan\\ \t") == ["Jan\\ "]
+    assert planlib.as_values("Jan\\\t") == ["Jan\\"]
 
 
 # Renaming the login name (only when configured) -----------------------------------------------------
