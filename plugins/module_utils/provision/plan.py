@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import datetime
+import gc
 from typing import Dict, Iterable, List, Optional, Set
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
@@ -764,18 +765,27 @@ def build(persons: Dict[str, dict], accounts: List[Account], config: TargetConfi
     their account's operations and their own memberships (a group's batch holds only their
     member changes); everyone else, and every uncorrelated account, is left as it is.
     """
-    planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns, outside, only)
+    # The planner makes millions of short-lived containers and no garbage cycles worth chasing;
+    # with the collector on, its full passes re-walk the vault and the accounts (every person a
+    # dict tree): 0.05-0.09 s of ~0.75 s at 10k persons. Collected as usual once the plan is made.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        planner.place()
-    except _NamesNeeded:
-        unfinished = Plan()
-        unfinished.names_needed = True
-        return unfinished
-    planner.reconcile()
-    rank = dict((a, i) for i, a in enumerate(APPLY_ORDER))
-    planner.plan.operations.sort(key=lambda op: (rank[op.action], dnlib.normalise(op.dn)))
-    planner.plan.operations = _managers_first(planner.plan.operations, config.dn_attributes)
-    return planner.plan
+        planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns, outside, only)
+        try:
+            planner.place()
+        except _NamesNeeded:
+            unfinished = Plan()
+            unfinished.names_needed = True
+            return unfinished
+        planner.reconcile()
+        rank = dict((a, i) for i, a in enumerate(APPLY_ORDER))
+        planner.plan.operations.sort(key=lambda op: (rank[op.action], dnlib.normalise(op.dn)))
+        planner.plan.operations = _managers_first(planner.plan.operations, config.dn_attributes)
+        return planner.plan
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _managers_first(operations, dn_attributes):
