@@ -246,6 +246,11 @@ class Expression(object):
             return None if value is fast.UNDEFINED else value
         return self._render(scope)
 
+    @property
+    def closure(self):
+        """The fast path's closure of a non-path expression (``fast.compile_node``), or None."""
+        return self._fast
+
     def test(self, scope) -> bool:
         """The expression as a condition (see ``is_true``), for ``scope`` from ``make_scope``."""
         return is_true(self.evaluate(scope))

@@ -107,6 +107,21 @@ def test_rules_behind_one_guard_are_remembered_per_value_and_fail_as_rule_by_rul
         granted(rules, failing)
 
 
+def test_an_any_contract_rule_needs_its_whole_condition_on_one_contract():
+    # Decided per contract by the bucket its guard value chose: the guard met on one contract and
+    # the rest on another is no match; met together on the second contract is.
+    rules = compile_rules([
+        {"name": "any-%d" % i, "when": "contract.type == 'Internal' and contract.department.code.startswith('D%d')" % i,
+         "any_contract": True, "groups": ["g%d" % i]} for i in range(2)], GROUPS)
+    somebody = person("1", "D1", "D0")
+    somebody["contracts"][0]["type"] = "External"
+    assert granted(rules, somebody).rules == []
+    somebody["contracts"][1]["type"] = "Internal"
+    assert granted(rules, somebody).rules == ["any-0"]
+    somebody["contracts"][0]["type"] = "Internal"
+    assert granted(rules, somebody).rules == ["any-0", "any-1"]
+
+
 def _info(name, *members, exists=True):
     dn = "cn=%s,%s" % (name, GROUPS)
     return {dn.lower(): {"dn": dn, "exists": exists, "members": list(members)}}
