@@ -351,6 +351,14 @@ def _account_view(account):
     return {k: v[0] if len(v) == 1 else list(v) for k, v in account.attrs.items()}
 
 
+def _reads_account(config):
+    """Whether an expression that places a person (exclude, container, RDN, login candidates and
+    the mappings of unique attributes) reads ``account``; an unknown kind of expression may."""
+    candidates = getattr(config.username_policy, "candidates", None) or []
+    expressions = [config.exclude, config.container, config.rdn_value] + list(candidates) + list(config.attributes.values())
+    return any(not hasattr(e, "reads") or e.reads("account") for e in expressions if e is not None)
+
+
 class _Planner(object):
     def __init__(self, persons, accounts, config, today, taken_names, groups=None, held_dns=(), outside=(),
                  only=None):
@@ -377,6 +385,9 @@ class _Planner(object):
         # RDN uniqueness per container: the managed accounts, and the DNs other objects hold there
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts) | set(dnlib.normalise(d) for d in held_dns)
         self.last_view = (None, None)  # (account, its expression view)
+        # Placing sees the account only when an expression it evaluates reads ``account``; else its
+        # view is built once, by the reconcile (0.023 s of ~0.6 s at 10k: building it twice).
+        self.place_reads_account = _reads_account(config)
         # Attributes an update never writes: set on create only, and the login when it is the RDN
         # (renamed by a modrdn, not written); AD's sAMAccountName is written when it is renamed.
         self.not_updated = set(config.create_only)
@@ -494,7 +505,7 @@ class _Planner(object):
                 continue  # a never_link decision: no account on this target, whatever the lifecycle says
             account = correlation.matched.get(pid)
             status = lifecycle.evaluate(person, self.today, config.policy)
-            scope = self.scope(person, status, account)
+            scope = self.scope(person, status, account if self.place_reads_account else None)
             try:
                 if config.exclude is not None and config.exclude.test(scope):
                     continue

@@ -218,6 +218,16 @@ def test_a_changed_container_expression_moves_the_account(make_config):
         ("update", "uid=jan.jansen,ou=HR,%s" % PEOPLE, {"departmentNumber": ["HR"]})
 
 
+def test_placing_sees_the_account_when_an_expression_reads_it(make_config):
+    # The account's view is left out of placing only when no placing expression reads ``account``.
+    config = make_config(container="'ou=' ~ (account.departmentnumber or contract.department.code) ~ ',%s'" % PEOPLE)
+    first = build(people(person("1")), config=config)
+    assert first.operations[0].dn == "uid=jan.jansen,ou=SALES,%s" % PEOPLE
+    plan = build(people(person("1", department="HR")), [account_of(first, "1")], config=config)
+    assert [op.action for op in plan.operations] == ["update"]  # stays where account.departmentnumber puts it
+    assert planlib._reads_account(config) and not planlib._reads_account(make_config(container=BY_DEPARTMENT))
+
+
 def test_a_leaver_is_disabled_with_the_lock_attribute(config):
     first = build(people(person("1")), config=config)
     plan = build(people(person("1", end=-1)), [account_of(first, "1")], config=config)
