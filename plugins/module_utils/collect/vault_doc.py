@@ -10,6 +10,7 @@ decrypting and writing files is the controller's job (``plugin_utils/vault_file.
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Dict, Optional
 
@@ -35,10 +36,17 @@ def dumps(document: dict) -> str:
 
 
 def loads(text: str, name: str = "vault") -> dict:
+    # JSON makes containers, never garbage: with the collector on, its passes over the growing
+    # document cost 0.02 s of a 0.136 s vault read at 10k persons (CPU, fresh process).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         document = json.loads(text)
     except ValueError as exc:
         raise VaultFormatError(f"{name} is not a vault document (invalid JSON: {exc})")
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
         raise VaultFormatError(f"{name} has format {found!r}; this collection reads {FORMAT}")

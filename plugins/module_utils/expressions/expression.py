@@ -246,6 +246,17 @@ class Expression(object):
             return None if value is fast.UNDEFINED else value
         return self._render(scope)
 
+    def reads(self, name) -> bool:
+        """Whether the expression uses the variable ``name`` at all (``account``, ``account.mail``)."""
+        if self._path is not None:
+            return self._path[0] == name
+        return any(found.name == name for found in self.node.find_all(nodes.Name))
+
+    @property
+    def closure(self):
+        """The fast path's closure of a non-path expression (``fast.compile_node``), or None."""
+        return self._fast
+
     def test(self, scope) -> bool:
         """The expression as a condition (see ``is_true``), for ``scope`` from ``make_scope``."""
         return is_true(self.evaluate(scope))

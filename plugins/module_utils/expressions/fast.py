@@ -311,6 +311,32 @@ def _compile_more(node, sub, filters):
     return None
 
 
+def paths_read(node):
+    """The field paths a closure compiled from ``node`` reads from its scope, in a fixed order.
+
+    Each path is walked whole (``contract.department.code``), so the closure's value is a function
+    of these paths' values alone: a caller may remember it per distinct values (see
+    ``rules._Bucket``). A string method reads its subject's path (``code`` of ``code.startswith``).
+    """
+    found = []
+
+    def visit(item):
+        if _constant(item)[0]:
+            return
+        path = path_of(item)
+        if path is not None:
+            if path not in found:
+                found.append(path)
+        elif isinstance(item, nodes.Call) and isinstance(item.node, nodes.Getattr):
+            for child in [item.node.node] + list(item.args):
+                visit(child)
+        else:
+            for child in item.iter_child_nodes():
+                visit(child)
+    visit(node)
+    return tuple(found)
+
+
 def equality_guard(node):
     """``(path, values, whole)`` when the condition needs ``path`` to be one of ``values``.
 

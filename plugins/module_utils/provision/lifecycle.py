@@ -51,10 +51,22 @@ def reference_date(value, today: datetime.date) -> datetime.date:
         raise ValueError(f"reference_date {value!r} is not an ISO date (YYYY-MM-DD)")
 
 
+# Each date is parsed once: ~23 parse_date calls a person, over a few thousand distinct dates.
+_PARSED: dict = {}
+_PARSED_LIMIT = 100000
+
+
 def parse_date(value) -> Optional[datetime.date]:
     if value is None or isinstance(value, datetime.date):
         return value
-    return datetime.date.fromisoformat(str(value)[:10])
+    if type(value) is not str:  # pylint: disable=unidiomatic-typecheck  # a str subclass may str() otherwise
+        return datetime.date.fromisoformat(str(value)[:10])
+    found = _PARSED.get(value)
+    if found is None:
+        found = datetime.date.fromisoformat(value[:10])
+        if len(_PARSED) < _PARSED_LIMIT:
+            _PARSED[value] = found
+    return found
 
 
 @dataclass(**SLOTS)
@@ -87,13 +99,21 @@ def is_active(contract: dict, today: datetime.date) -> bool:
 
 
 def _is_active(contract, today):
-    start, end = _window(contract)
+    return _runs(_window(contract), today)
+
+
+def _runs(window, today):
+    start, end = window
     return (start is None or start <= today) and (end is None or end >= today)
 
 
 def _default_key(contract, today):
-    start, end = _window(contract)
-    if _is_active(contract, today):
+    return _window_key(contract, _window(contract), today)
+
+
+def _window_key(contract, window, today):
+    start, end = window
+    if _runs(window, today):
         return (0, start or datetime.date.min, contract.get("id") or "")
     if start is not None and start > today:
         return (1, start, contract.get("id") or "")
@@ -101,9 +121,10 @@ def _default_key(contract, today):
 
 
 def _activity(contract, today):
-    start, dummy = _window(contract)
-    if _is_active(contract, today):
+    window = _window(contract)
+    if _runs(window, today):
         return 0
+    start = window[0]
     return 1 if start is not None and start > today else 2
 
 
@@ -153,6 +174,10 @@ def primary_contract(contracts: List[dict], today: datetime.date, criteria: Opti
         return None
     if not criteria:
         return min(contracts, key=lambda c: _default_key(c, today))
+    return _primary_by(contracts, today, criteria)
+
+
+def _primary_by(contracts, today, criteria):
     best = None
     for contract in contracts:
         if best is None:
@@ -179,10 +204,13 @@ def employment(contracts: List[dict], today: datetime.date) -> dict:
     earliest start and ``end`` the latest end, and ``end`` is None while any of them is open-ended.
     An account's expiry follows it: someone with a second, open-ended contract is never locked out
     when the primary one ends."""
-    relevant = [c for c in contracts if (_window(c)[1] or datetime.date.max) >= today] or list(contracts)
-    if not relevant:
+    return _employment([_window(c) for c in contracts], today)
+
+
+def _employment(every, today):
+    windows = [w for w in every if (w[1] or datetime.date.max) >= today] or every
+    if not windows:
         return {"start": None, "end": None}
-    windows = [_window(c) for c in relevant]
     starts = [start for start, end in windows]
     ends = [end for start, end in windows]
     return {"start": None if any(s is None for s in starts) else min(starts).isoformat(),
@@ -214,17 +242,21 @@ def on_leave(person: dict, today: datetime.date) -> Optional[str]:
     flagged ``on_leave`` (one running contract that is not keeps the person at work). Without a
     running contract (the ``grace_days`` after the last end) the contract that ended last counts.
     """
+    contracts = person.get("contracts") or []
+    return _on_leave(person, today, contracts, [_window(c) for c in contracts])
+
+
+def _on_leave(person, today, contracts, windows):
     covering = sorted((start, end) for start, end in _absences(person)
                       if start <= today and (end is None or end >= today))
     if covering:
         ends = [end for start, end in covering]
         until = "" if None in ends else " until %s" % max(ends).isoformat()
         return "suspended: on leave since %s%s" % (covering[0][0].isoformat(), until)
-    contracts = person.get("contracts") or []
-    running = [c for c in contracts if _is_active(c, today)]
+    running = [c for c, window in zip(contracts, windows) if _runs(window, today)]
     if not running:
-        ended = [c for c in contracts if _window(c)[1] is not None and _window(c)[1] < today]
-        running = [max(ended, key=lambda c: _window(c)[1])] if ended else []
+        ended = [(window[1], c) for c, window in zip(contracts, windows) if window[1] is not None and window[1] < today]
+        running = [max(ended, key=lambda item: item[0])[1]] if ended else []
     if running and all(c.get("on_leave") is True for c in running):
         return "suspended: contract %s on leave (HR status)" % ", ".join(str(c.get("id")) for c in running)
     return None
@@ -236,8 +268,13 @@ def returned_from_leave(person: dict, today: datetime.date) -> Optional[str]:
     The latest leave that ended before ``today`` (an absence's end, or the day the collect saw a
     contract's ``on_leave`` flag drop, kept as ``returned``) and after the earliest start of the
     running contracts: leave before a rehire is no return, the rehire is."""
-    running = [c for c in person.get("contracts") or [] if _is_active(c, today)]
-    starts = [_window(c)[0] for c in running]
+    contracts = person.get("contracts") or []
+    return _returned(person, today, contracts, [_window(c) for c in contracts])
+
+
+def _returned(person, today, contracts, windows):
+    running = [c for c, window in zip(contracts, windows) if _runs(window, today)]
+    starts = [window[0] for window in windows if _runs(window, today)]
     since = None if not starts or any(s is None for s in starts) else min(starts)
     ended = [(end, "absence ended %s" % end.isoformat()) for start, end in _absences(person)
              if end is not None and end < today]
@@ -253,25 +290,29 @@ def returned_from_leave(person: dict, today: datetime.date) -> Optional[str]:
 
 def evaluate(person: dict, today: datetime.date, policy: Policy) -> Status:
     """The ``Status`` of a person (a vault person dict) on ``today`` (a date)."""
-    status = _evaluate(person, today, policy)
+    # Each contract's dates read once for all the steps below (they read them ~8 times over).
+    contracts = person.get("contracts") or []
+    windows = [_window(c) for c in contracts]
+    status = _evaluate(today, policy, contracts, windows)
     if status.state == ACTIVE and policy.suspend:
-        leave = on_leave(person, today)
+        leave = _on_leave(person, today, contracts, windows)
         if leave is not None:
             status = Status(SUSPENDED, status.primary, leave)
         else:
-            status.returned = returned_from_leave(person, today)
-    status.employment = employment(person.get("contracts") or [], today)
+            status.returned = _returned(person, today, contracts, windows)
+    status.employment = _employment(windows, today)
     return status
 
 
-def _evaluate(person, today, policy):
-    contracts = person.get("contracts") or []
-    primary = primary_contract(contracts, today, policy.primary)
+def _evaluate(today, policy, contracts, windows):
     if not contracts:
         return Status(LEAVER, None, "leaver: no contract")
-    if any(_is_active(c, today) for c in contracts):
+    if policy.primary:
+        primary = _primary_by(contracts, today, policy.primary)
+    else:  # min() keeps the first of equals, as primary_contract does
+        primary = min(zip(contracts, windows), key=lambda item: _window_key(item[0], item[1], today))[0]
+    if any(_runs(window, today) for window in windows):
         return Status(ACTIVE, primary, f"active: contract {primary.get('id')} runs")
-    windows = [_window(c) for c in contracts]
     ends = [end for start, end in windows]
     ended = [end for end in ends if end is not None and end < today]
     if ended and (today - max(ended)).days <= policy.grace_days:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import datetime
+import gc
 from typing import Dict, Iterable, List, Optional, Set
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
@@ -277,6 +278,11 @@ class TargetConfig(object):
 
 def as_values(value) -> List[str]:
     """An expression's result as LDAP values: None, '' and [] mean 'no value'."""
+    if type(value) is str:  # pylint: disable=unidiomatic-typecheck
+        # Most values (10 a person): plain text, _text's bool and date checks not needed.
+        stripped = value.strip()
+        if not stripped.endswith("\\"):  # else an escaped trailing space may stay: dnlib.strip
+            return [stripped] if stripped else []
     if value is None:
         return []
     if isinstance(value, (list, tuple, set)):
@@ -346,6 +352,14 @@ def _account_view(account):
     return {k: v[0] if len(v) == 1 else list(v) for k, v in account.attrs.items()}
 
 
+def _reads_account(config):
+    """Whether an expression that places a person (exclude, container, RDN, login candidates and
+    the mappings of unique attributes) reads ``account``; an unknown kind of expression may."""
+    candidates = getattr(config.username_policy, "candidates", None) or []
+    expressions = [config.exclude, config.container, config.rdn_value] + list(candidates) + list(config.attributes.values())
+    return any(not hasattr(e, "reads") or e.reads("account") for e in expressions if e is not None)
+
+
 class _Planner(object):
     def __init__(self, persons, accounts, config, today, taken_names, groups=None, held_dns=(), outside=(),
                  only=None):
@@ -372,6 +386,9 @@ class _Planner(object):
         # RDN uniqueness per container: the managed accounts, and the DNs other objects hold there
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts) | set(dnlib.normalise(d) for d in held_dns)
         self.last_view = (None, None)  # (account, its expression view)
+        # Placing sees the account only when an expression it evaluates reads ``account``; else its
+        # view is built once, by the reconcile (0.023 s of ~0.6 s at 10k: building it twice).
+        self.place_reads_account = _reads_account(config)
         # Attributes an update never writes: set on create only, and the login when it is the RDN
         # (renamed by a modrdn, not written); AD's sAMAccountName is written when it is renamed.
         self.not_updated = set(config.create_only)
@@ -489,7 +506,7 @@ class _Planner(object):
                 continue  # a never_link decision: no account on this target, whatever the lifecycle says
             account = correlation.matched.get(pid)
             status = lifecycle.evaluate(person, self.today, config.policy)
-            scope = self.scope(person, status, account)
+            scope = self.scope(person, status, account if self.place_reads_account else None)
             try:
                 if config.exclude is not None and config.exclude.test(scope):
                     continue
@@ -762,18 +779,27 @@ def build(persons: Dict[str, dict], accounts: List[Account], config: TargetConfi
     their account's operations and their own memberships (a group's batch holds only their
     member changes); everyone else, and every uncorrelated account, is left as it is.
     """
-    planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns, outside, only)
+    # The planner makes millions of short-lived containers and no garbage cycles worth chasing;
+    # with the collector on, its full passes re-walk the vault and the accounts (every person a
+    # dict tree): 0.05-0.09 s of ~0.75 s at 10k persons. Collected as usual once the plan is made.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        planner.place()
-    except _NamesNeeded:
-        unfinished = Plan()
-        unfinished.names_needed = True
-        return unfinished
-    planner.reconcile()
-    rank = dict((a, i) for i, a in enumerate(APPLY_ORDER))
-    planner.plan.operations.sort(key=lambda op: (rank[op.action], dnlib.normalise(op.dn)))
-    planner.plan.operations = _managers_first(planner.plan.operations, config.dn_attributes)
-    return planner.plan
+        planner = _Planner(persons, accounts, config, today, taken_names, groups, held_dns, outside, only)
+        try:
+            planner.place()
+        except _NamesNeeded:
+            unfinished = Plan()
+            unfinished.names_needed = True
+            return unfinished
+        planner.reconcile()
+        rank = dict((a, i) for i, a in enumerate(APPLY_ORDER))
+        planner.plan.operations.sort(key=lambda op: (rank[op.action], dnlib.normalise(op.dn)))
+        planner.plan.operations = _managers_first(planner.plan.operations, config.dn_attributes)
+        return planner.plan
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _managers_first(operations, dn_attributes):

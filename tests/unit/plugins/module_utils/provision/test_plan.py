@@ -218,6 +218,16 @@ def test_a_changed_container_expression_moves_the_account(make_config):
         ("update", "uid=jan.jansen,ou=HR,%s" % PEOPLE, {"departmentNumber": ["HR"]})
 
 
+def test_placing_sees_the_account_when_an_expression_reads_it(make_config):
+    # The account's view is left out of placing only when no placing expression reads ``account``.
+    config = make_config(container="'ou=' ~ (account.departmentnumber or contract.department.code) ~ ',%s'" % PEOPLE)
+    first = build(people(person("1")), config=config)
+    assert first.operations[0].dn == "uid=jan.jansen,ou=SALES,%s" % PEOPLE
+    plan = build(people(person("1", department="HR")), [account_of(first, "1")], config=config)
+    assert [op.action for op in plan.operations] == ["update"]  # stays where account.departmentnumber puts it
+    assert planlib._reads_account(config) and not planlib._reads_account(make_config(container=BY_DEPARTMENT))
+
+
 def test_a_leaver_is_disabled_with_the_lock_attribute(config):
     first = build(people(person("1")), config=config)
     plan = build(people(person("1", end=-1)), [account_of(first, "1")], config=config)
@@ -466,6 +476,11 @@ def test_as_values_treats_none_empty_and_lists_as_ldap_values():
     assert planlib.as_values(["a", "", None, 3]) == ["a", "3"]
     assert planlib.as_values(True) == ["TRUE"]
     assert planlib.as_values(datetime.date(2026, 1, 2)) == ["2026-01-02"]
+    # Text is stripped, but an escaped trailing space (an RDN value ending in a space) stays.
+    assert planlib.as_values(" Jan \t") == ["Jan"]
+    assert planlib.as_values("Jan\\ ") == ["Jan\\ "]
+    assert planlib.as_values("Jan\\ \t") == ["Jan\\ "]
+    assert planlib.as_values("Jan\\\t") == ["Jan\\"]
 
 
 # Renaming the login name (only when configured) -----------------------------------------------------

@@ -86,6 +86,42 @@ def test_a_condition_holds_as_jinja_would_have_it_a_false_string_included(flag, 
     assert granted(rules, dict(person("1", "SALES"), flag=flag)).rules == expected
 
 
+def test_rules_behind_one_guard_are_remembered_per_value_and_fail_as_rule_by_rule():
+    # The bucket of 'Internal' remembers its outcome per department code: the same answer as the
+    # rule-by-rule path for every person, a failure still names the first failing rule.
+    rules = compile_rules([
+        {"name": "d1-%d" % i, "when": "contract.type == 'Internal' and contract.department.code.startswith('D%d')" % i,
+         "groups": ["g%d" % i]} for i in range(3)] + [
+        {"name": "title", "when": "contract.type == 'Internal' and contract.title == 'boss'", "groups": ["b"]},
+    ], GROUPS)
+
+    def internal(pid, code, title=None):
+        somebody = person(pid, code)
+        somebody["contracts"][0].update(type="Internal", title=title)
+        return somebody
+    for code, title, expected in [("D1x", None, ["d1-1"]), ("D2", "boss", ["d1-2", "title"]), ("D1y", "boss", ["d1-1", "title"]),
+                                  ("D1x", None, ["d1-1"]), ("E", None, [])]:
+        assert granted(rules, internal(code + str(title), code, title)).rules == expected
+    failing = internal("x", 12)  # 12.startswith: the first rule fails, rule by rule as before
+    with pytest.raises(ValueError, match="rule d1-0 when"):
+        granted(rules, failing)
+
+
+def test_an_any_contract_rule_needs_its_whole_condition_on_one_contract():
+    # Decided per contract by the bucket its guard value chose: the guard met on one contract and
+    # the rest on another is no match; met together on the second contract is.
+    rules = compile_rules([
+        {"name": "any-%d" % i, "when": "contract.type == 'Internal' and contract.department.code.startswith('D%d')" % i,
+         "any_contract": True, "groups": ["g%d" % i]} for i in range(2)], GROUPS)
+    somebody = person("1", "D1", "D0")
+    somebody["contracts"][0]["type"] = "External"
+    assert granted(rules, somebody).rules == []
+    somebody["contracts"][1]["type"] = "Internal"
+    assert granted(rules, somebody).rules == ["any-0"]
+    somebody["contracts"][0]["type"] = "Internal"
+    assert granted(rules, somebody).rules == ["any-0", "any-1"]
+
+
 def _info(name, *members, exists=True):
     dn = "cn=%s,%s" % (name, GROUPS)
     return {dn.lower(): {"dn": dn, "exists": exists, "members": list(members)}}
