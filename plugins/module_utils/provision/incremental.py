@@ -123,6 +123,24 @@ def policy_offsets(policies: Iterable[object]) -> Tuple[int, ...]:
     return tuple(sorted(offsets))
 
 
+_WHAT = {"target": "target", "config": "configuration", "vault": "vault"}
+
+
+def _outdated(state: dict, inputs: Dict[str, str], keys, last_key: str, full_key: str, today: datetime.date,
+              full_every: int, since: str) -> Optional[str]:
+    """Why ``state`` is not of this run (an input changed, the date went back, a full reconcile is
+    due), or None."""
+    for key in keys:
+        if state.get("inputs", {}).get(key) != inputs.get(key):
+            return f"the {_WHAT[key]} changed since the {since}"
+    last, full = _date(state.get(last_key)), _date(state.get(full_key))
+    if last is None or full is None or today < last:
+        return f"the reference date is before the {since}'s"
+    if full_every <= 0 or (today - full).days >= full_every:
+        return f"a full reconcile is due (full_every: {full_every} day(s))"
+    return None
+
+
 def decide(state: Optional[dict], inputs: Dict[str, str], today: datetime.date, full_every: int,
            ledger: bool = False) -> Decision:
     """Whether the recorded ``state`` lets this run skip the reconcile, before the target is asked.
@@ -138,14 +156,10 @@ def decide(state: Optional[dict], inputs: Dict[str, str], today: datetime.date, 
         return Decision(False, UNMARKED)
     if not state.get("converged"):
         return Decision(False, "the last run wrote to the target (or failed): a full reconcile checks the result")
-    for key, what in (("target", "target"), ("config", "configuration"), ("vault", "vault")):
-        if state.get("inputs", {}).get(key) != inputs.get(key):
-            return Decision(False, f"the {what} changed since the last run")
-    last, full = _date(state.get("date")), _date(state.get("full_date"))
-    if last is None or full is None or today < last:
-        return Decision(False, "the reference date is before the last run's")
-    if full_every <= 0 or (today - full).days >= full_every:
-        return Decision(False, f"a full reconcile is due (full_every: {full_every} day(s))")
+    why = _outdated(state, inputs, ("target", "config", "vault"), "date", "full_date", today, full_every, "last run")
+    if why:
+        return Decision(False, why)
+    last = _date(state.get("date"))
     due = _date(state.get("next_due"))
     if due is not None and today >= due:
         return Decision(False, f"some person's lifecycle may change on {due.isoformat()}")
@@ -168,15 +182,9 @@ def decide_cycle(state: Optional[dict], inputs: Dict[str, str], today: datetime.
         return Decision(False, UNMARKED)
     if not state or not state.get("base_date"):
         return Decision(False, "no full reconcile recorded yet: this one is, and the next cycles plan what changed")
-    for key, what in (("target", "target"), ("config", "configuration")):
-        if state.get("inputs", {}).get(key) != inputs.get(key):
-            return Decision(False, f"the {what} changed since the last full reconcile")
-    base, full = _date(state.get("base_date")), _date(state.get("full_date"))
-    if base is None or full is None or today < base:
-        return Decision(False, "the reference date is before the last full reconcile's")
-    if full_every <= 0 or (today - base).days >= full_every:
-        return Decision(False, f"a full reconcile is due (full_every: {full_every} day(s))")
-    return Decision(True, "")
+    why = _outdated(state, inputs, ("target", "config"), "base_date", "base_date", today, full_every,
+                    "last full reconcile")
+    return Decision(not why, why or "")
 
 
 def record(inputs: Dict[str, str], today: datetime.date, outcome: dict, mark: Optional[dict],
