@@ -99,3 +99,13 @@ def test_each_persons_due_date_agrees_with_the_next_due_date():
     for pid, person in persons.items():
         assert due.get(pid) == incremental.next_due({pid: person}, TODAY, offsets), pid
     assert subset.person_due(persons, TODAY, offsets, daily=True) == dict((p, "2026-12-05") for p in persons)
+
+
+def test_a_records_digest_does_not_depend_on_what_else_holds_its_values():
+    import json
+    text = '{"id": "a", "name": {"given": "Jan"}, "contracts": [{"start": "2020-01-01", "fte": 0.8}]}'
+    alone = subset.digest(json.loads(text))
+    person = json.loads(text)
+    held = [person["id"], person["name"]["given"], person["contracts"][0]["start"]]  # as a plan holds them
+    assert subset.digest(person) == alone and held
+    assert subset.digest(dict(person, id="b")) != alone
