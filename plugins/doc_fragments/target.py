@@ -414,8 +414,11 @@ options:
       - V(full) - a full reconcile, which leaves a new base - the first run, a changed
         configuration or target, O(incremental.full), O(incremental.full_every) due, O(only), an
         approved plan, a directory that cannot say what changed (a restored backup, a target
-        without change stamps - SCIM and file targets are always full), the identifier ledger
-        (O(ledger.enabled)), O(more_anchors) or correlation decisions (they need every account).
+        without change stamps - SCIM and file targets are always full), O(more_anchors) or
+        correlation decisions (they need every account).
+      - With the identifier ledger (O(ledger.enabled)), a cycle records the identifiers of the
+        persons it plans; the others keep theirs as the last full reconcile saw them (their
+        C(last_seen) is that run's date). A run is skipped only on the day of the last run.
         With O(plan_file), a cycle needs the account digests a full run with a plan file keeps.
       - The state is kept beside the vault in C(<vault>.state), one section per target,
         encrypted with the vault's secret like the vault (it holds the correlation report and

@@ -281,8 +281,6 @@ class TargetAction(ActionBase):
     @staticmethod
     def _cycle_refusal(options, config, state):
         """Why this run must be a full reconcile (None: a cycle may plan only what changed)."""
-        if options["ledger"]["enabled"]:
-            return "the identifier ledger records every holder: each run is a full reconcile"
         if options["plan_file"] and not (state or {}).get("digests"):
             # The plan file's approval block fingerprints every account: the base must hold their digests.
             return "the last full reconcile wrote no plan file (no account digests kept): this one is full"

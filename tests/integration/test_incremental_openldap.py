@@ -211,3 +211,19 @@ def test_an_unreadable_or_forged_state_is_ignored_with_a_warning(ws):
         assert run.plan["incremental"]["mode"] == "full"
         assert "ignored, a full reconcile records it again" in run.text
         assert provision(ws).plan["incremental"]["mode"] == "unchanged"
+
+
+def test_with_the_identifier_ledger_a_cycle_records_what_a_full_run_records(ws):
+    import random
+    ws.set_vars(jml_ldap_ledger={"enabled": True})
+    converged(ws)
+    hand_changes(ws.directory, ["delete", "attribute", "rename"], random.Random(7))
+    _hr_change(ws.hr, datetime.date.today())
+    assert ws.play("collect.yml").rc == 0
+    with_state = provision(ws, check=True)
+    plain = provision(ws, check=True, incremental={})
+    assert with_state.plan["incremental"]["mode"] == "incremental", with_state.plan["incremental"]
+    assert plan_of(with_state) == plan_of(plain)
+    assert with_state.plan["ledger"] == plain.plan["ledger"]
+    run = provision(ws)
+    assert run.plan["ledger"] == plain.plan["ledger"]

@@ -407,7 +407,12 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
     if ledger is not None:
         done = applied if not check_mode else ([] if stopped else runnable)
         held, gone = _held_after(plan, done, config)
-        change = ledgerlib.update(ledger, held, plan.correlation.conflicted_persons, today, gone)
+        keep = set(plan.correlation.conflicted_persons)
+        if cycle is not None:  # persons a cycle does not judge hold what the ledger says they hold
+            judged = set(cycle.judged)
+            keep.update(entry["person"] for entry in (ledger.get("identifiers") or {}).values()
+                        if entry.get("person") not in judged)
+        change = ledgerlib.update(ledger, held, keep, today, gone)
         ledger_report = ledgerlib.counts(ledger, change, today, policy)
     summary = plan.counts()
     summary["failed"] = len(failures)
