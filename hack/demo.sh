@@ -11,8 +11,10 @@ mkdir -p "$DEMO/logs"
 # shellcheck source=hack/demo_lib.sh
 . hack/demo_lib.sh
 # The identifier ledger (off by default) on every target: the first run seeds it, and no leaver's
-# login or address ever goes to somebody else.
-PLAY_ARGS=(-e '{"jml_ldap_ledger": {"enabled": true}, "jml_scim_ledger": {"enabled": true}, "jml_file_ledger": {"enabled": true}}')
+# login or address ever goes to somebody else. Incremental cycles on the directory: a run plans
+# only what changed since the last full reconcile, and one with nothing changed is skipped.
+PLAY_ARGS=(-e '{"jml_ldap_ledger": {"enabled": true}, "jml_scim_ledger": {"enabled": true}, "jml_file_ledger": {"enabled": true},
+                "jml_ldap_incremental": {"enabled": true}}')
 
 # What a previous demo left running is stopped first; ours is stopped on any exit.
 stop_all() {
@@ -22,7 +24,7 @@ stop_all() {
 }
 stop_all
 rm -rf "$DEMO/slapd" "$DEMO/scim" "$DEMO/export" "$DEMO/hr" "$DEMO/vault.json" "$DEMO/vault.json.history" "$DEMO/vault.json.fingerprint" \
-  "$DEMO/vault.json.ledger" \
+  "$DEMO/vault.json.ledger" "$DEMO/vault.json.state" "$DEMO/vault.json.base" \
   "$DEMO"/plan-*.json "$DEMO"/logs/* "$DEMO/report" "$DEMO/audit"
 trap stop_all EXIT
 
@@ -47,6 +49,7 @@ play "Collect HelloID (CSV) and ACME (HTTP API) into one vault, and provision" s
 "$PY" -c 'import json, sys; l = json.load(open(sys.argv[1]))["ledger"]; print("   identifier ledger (the directory): %d recorded, %d reserved" % (l["recorded"], l["reserved"]))' "$DEMO/plan-$step.json"
 play "Run again: nothing may change" site.yml
 assert_quiet
+incremental
 
 echo
 echo "== HR changes: a joiner (Noah de Vries), a pre-hire (Ewa Łukasiewicz), a rehire (RashadW), a mover (BethanyC), a leaver (SummerH),"
@@ -70,6 +73,10 @@ for target, name in (("the directory", "plan"), ("the SaaS tenant", "plan-scim")
 PYEOF
 play "Run again: nothing may change" provision.yml
 assert_quiet
+incremental
+play "Once more, on a schedule: nothing changed anywhere, so nothing is read or planned" provision.yml
+assert_quiet
+incremental
 echo "   the audit trail, today, per person and target (lookup jml.provisioning.audit on $DEMO/audit/):"
 ANSIBLE_CALLBACK_RESULT_FORMAT=json ansible-playbook hack/demo_audit.yml -e demo_dir="$DEMO" 2>&1 | grep -oE '"msg": ".*"' | sed -E 's/^"msg": "(.*)"$/     \1/'
 

@@ -72,6 +72,11 @@ play() {
   grep -E '^(localhost|demo_[a-z]+)\s+:' "$log" | sed -E 's/^/   /; s/ +unreachable.*//' || true
 }
 
+# incremental: what the last step's directory run was (jml_ldap_incremental): unchanged, incremental or full.
+incremental() {
+  "$PY" -c 'import json, sys; i = json.load(open(sys.argv[1]))["incremental"]; print("   incremental cycle (the directory): %s%s" % (i["mode"], " - " + i["reason"] if i["reason"] else ""))' "$DEMO/plan-$step.json"
+}
+
 # assert_quiet: the last step changed nothing.
 assert_quiet() {
   if grep -Eq 'changed=[1-9]' "$DEMO/logs/$step-"*.log; then echo "!! the re-run changed something"; exit 1; fi

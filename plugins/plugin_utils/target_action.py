@@ -297,6 +297,13 @@ class TargetAction(ActionBase):
         run = options["_incremental"]
         if run is None or self._task.check_mode:
             return None
+        if options["only"]:
+            # A limited run leaves no base (its plan judged a few persons); its writes carry new
+            # stamps, which the next cycle sees - only the skip is off until a run checks them.
+            if not run["state"]:
+                return None
+            state, cycle = dict(run["state"], converged=False, mark=None), {"kind": "limited"}
+            return self._save_state(options, run, state, None, cycle)
         # A vault replaced while it was read: the plan may be of the old one; the next run is full.
         steady = vault_stamp(options["vault"]) == run["inputs"]["vault"]
         converged = steady and incremental.converged(outcome)
@@ -317,6 +324,9 @@ class TargetAction(ActionBase):
                                        full_date=previous.get("full_date"), marked=True)
             state["base_date"], state["digests"] = previous.get("base_date"), previous.get("digests")
         state["sealing"] = options["_sealing"]
+        return self._save_state(options, run, state, base, cycle)
+
+    def _save_state(self, options, run, state, base, cycle):
         try:
             if cycle["kind"] == "full":  # a new base, or none (the old one is not of this directory any more)
                 state_file.save(options["vault"], run["inputs"]["target"], base, vault_secrets(self._loader),

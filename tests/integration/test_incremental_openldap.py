@@ -227,3 +227,16 @@ def test_with_the_identifier_ledger_a_cycle_records_what_a_full_run_records(ws):
     assert with_state.plan["ledger"] == plain.plan["ledger"]
     run = provision(ws)
     assert run.plan["ledger"] == plain.plan["ledger"]
+
+
+def test_a_run_limited_by_only_keeps_the_base_and_the_next_cycle_checks_its_writes(ws):
+    converged(ws)
+    _hr_change(ws.hr, datetime.date.today())  # joiner NoahV, mover BethanyC, leaver SummerH
+    assert ws.play("collect.yml").rc == 0
+    limited = provision(ws, jml_only=["NoahV"])
+    assert limited.plan["incremental"]["mode"] == "full" and limited.plan["summary"]["create"] == 1
+    ws.set_vars(jml_only=[])
+    check = full_check_equals_plain_check(ws)
+    assert check.plan["incremental"]["mode"] == "incremental", check.plan["incremental"]
+    assert "NoahV" not in set(a["person"] for a in check.plan["actions"] if a["action"] == "create")
+    assert {"BethanyC", "SummerH"} <= set(a["person"] for a in check.plan["actions"])
