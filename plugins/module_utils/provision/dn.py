@@ -97,6 +97,18 @@ def normalise(dn: str) -> str:
     return _normalise_escaped(dn)
 
 
+def plain_rdn_key(rdn: str) -> Optional[str]:
+    """The key (``normalise``) of one plain RDN - no escapes, no specials, one ``=`` - without the
+    memo; None for any other (then ``normalise`` decides)."""
+    if _NOT_PLAIN.search(rdn):
+        return None
+    attr, equals, value = rdn.partition("=")
+    value = value.strip()
+    if not equals or not value or "=" in value:
+        return None
+    return attr.strip().lower() + "=" + value.lower()
+
+
 def _normalise_escaped(dn: str) -> str:
     return ",".join(_normalise_rdn(r) for r in split(dn))
 

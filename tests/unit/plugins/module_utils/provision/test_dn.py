@@ -99,3 +99,15 @@ def test_the_short_path_for_plain_dns_gives_the_escaped_paths_key():
             assert dn.normalise(candidate) == dn._normalise_escaped(candidate), candidate
     assert dn.normalise("UID=Jan.Jansen, OU=People,dc=Example") == "uid=jan.jansen,ou=people,dc=example"
     assert dn.unescape("plain") == "plain" and dn.unescape("a\\2Cb") == "a,b"
+
+
+def test_a_plain_rdns_key_is_its_normalised_form_and_others_are_left_to_normalise():
+    import random
+    rng = random.Random(3)
+    alphabet = "abcXYZ =é#+\\\\<>;\"09."
+    for dummy in range(20000):
+        rdn = "".join(rng.choice(alphabet) for dummy in range(rng.randrange(1, 16)))
+        key = dn.plain_rdn_key(rdn)
+        assert key is None or key == dn.normalise(rdn), rdn
+    assert dn.plain_rdn_key("UID = Jan.Jansen ") == "uid=jan.jansen"
+    assert dn.plain_rdn_key("cn=Doe\\, Jan") is None
