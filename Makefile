@@ -20,8 +20,8 @@ help:
 	@echo "make demo   - throwaway slapd + HelloID sample data: collect, provision, re-run, HR change, check, apply"
 	@echo "make test   - the whole suite: unit, integration (real slapd, Samba AD), molecule, ansible-test sanity"
 	@echo "make demo-ad - the demo against a throwaway Samba AD DC (root: ports 389/636)"
-	@echo "make bench  - the performance table at 1k and 10k persons, with the per-user Ansible peer at 1k (~20 min)"
-	@echo "make bench-100k - the same table at 100k persons (~15 min more)"
+	@echo "make bench  - the performance table at 1k and 10k persons, with the per-user Ansible peer at 1k (~25 min)"
+	@echo "make bench-100k - the same table at 100k persons (~20 min more)"
 	@echo "make ee     - the AWX/AAP execution environment: ansible-builder create (and build, with podman or docker)"
 
 demo: system-deps venv collection

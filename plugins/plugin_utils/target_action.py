@@ -324,7 +324,7 @@ class TargetAction(ActionBase):
                 config = cycle["config"]
                 base = subsetlib.base(vault["persons"], cycle["accounts"], cycle["groups"], cycle["plan"], mark,
                                       config.anchors[0][1] if config.anchors else "", due, cycle.get("digests"))
-                state["base_date"], state["digests"] = today.isoformat(), bool(cycle.get("digests"))
+                state["base_date"], state["digests"] = today.isoformat(), cycle.get("digests") is not None
         else:  # the base it planned from stays as it is
             previous = run["state"]
             state = incremental.record(run["inputs"], today, outcome, cycle.get("mark"), next_due, converged,

@@ -240,3 +240,14 @@ def test_a_run_limited_by_only_keeps_the_base_and_the_next_cycle_checks_its_writ
     assert check.plan["incremental"]["mode"] == "incremental", check.plan["incremental"]
     assert "NoahV" not in set(a["person"] for a in check.plan["actions"] if a["action"] == "create")
     assert {"BethanyC", "SummerH"} <= set(a["person"] for a in check.plan["actions"])
+
+
+def test_the_first_provisioning_of_an_empty_directory_leaves_a_base(ws):
+    """No account read is still a base (with a plan file: no digests is not 'none kept')."""
+    assert ws.play("collect.yml").rc == 0
+    first = provision(ws)
+    assert first.plan["incremental"]["mode"] == "full" and first.plan["summary"]["create"] > 0
+    second = provision(ws)
+    assert second.plan["incremental"]["mode"] == "incremental", second.plan["incremental"]
+    assert second.plan["actions"] == []
+    assert provision(ws).plan["incremental"]["mode"] == "unchanged"
