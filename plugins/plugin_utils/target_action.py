@@ -323,7 +323,7 @@ class TargetAction(ActionBase):
             if steady and mark:
                 config = cycle["config"]
                 base = subsetlib.base(vault["persons"], cycle["accounts"], cycle["groups"], cycle["plan"], mark,
-                                      config.anchors[0][1] if config.anchors else "", due, cycle.get("digests"))
+                                      config.anchors[0] if config.anchors else ("id", ""), due, cycle.get("digests"))
                 state["base_date"], state["digests"] = today.isoformat(), cycle.get("digests") is not None
         else:  # the base it planned from stays as it is
             previous = run["state"]

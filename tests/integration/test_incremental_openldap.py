@@ -178,17 +178,42 @@ def test_the_calendar_decides_when_a_skip_is_safe(ws):
     assert within.plan["incremental"]["mode"] == ("unchanged" if due > today + datetime.timedelta(days=29) else "full")
 
 
+def hr_changes(ws, rng):
+    """Changes in HR: a person leaves the export (and the vault), another changes department."""
+    persons, contracts = ws.hr / "T4E_HELLOID_Persons.csv", ws.hr / "T4E_HelloID_Contracts.csv"
+    rows = contracts.read_text(encoding="utf-8-sig").splitlines()
+    ids = sorted(set(r.split(";")[0] for r in rows[1:] if r))
+    gone, mover = rng.sample(ids, 2)
+    departments = sorted(set(r.split(";")[10] for r in rows[1:] if r.count(";") >= 10))
+    kept = [rows[0]]
+    for row in rows[1:]:
+        cells = row.split(";")
+        if cells[0] == gone:
+            continue
+        if cells[0] == mover and len(cells) > 10:
+            cells[10] = rng.choice(departments)
+        kept.append(";".join(cells))
+    contracts.write_text("\n".join(kept) + "\n", encoding="utf-8-sig")
+    lines = persons.read_bytes().splitlines(True)
+    persons.write_bytes(b"".join(line for line in lines if not line.startswith(gone.encode() + b";")))
+    assert ws.play("collect.yml").rc == 0
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_randomised_changes_never_skip_a_run_that_has_work(ws, seed):
     """Property: whenever the incremental run is skipped, a full reconcile would have planned
-    nothing; whenever it is full, its plan is the plain run's. Random hand changes, several rounds."""
+    nothing; otherwise its plan is the plain run's. Random hand and HR changes, several rounds."""
     import random
     rng = random.Random(seed)
     converged(ws)
-    kinds = ["attribute", "membership", "delete", "add", "rename", "group", None, None]
-    for dummy in range(3):
+    kinds = ["attribute", "membership", "delete", "add", "rename", "group", "hr", None, None]
+    for round_ in range(3):
         chosen = [k for k in rng.sample(kinds, rng.randrange(1, 3)) if k]
-        hand_changes(ws.directory, chosen, rng)
+        if round_ == 0 and seed % 2 and "hr" not in chosen:
+            chosen.append("hr")  # odd seeds start with an HR change, whatever the draw
+        if "hr" in chosen:
+            hr_changes(ws, rng)
+        hand_changes(ws.directory, [k for k in chosen if k != "hr"], rng)
         with_state = provision(ws, check=True)
         plain = provision(ws, check=True, incremental={})
         if with_state.plan["incremental"]["mode"] == "unchanged":
@@ -251,3 +276,17 @@ def test_the_first_provisioning_of_an_empty_directory_leaves_a_base(ws):
     assert second.plan["incremental"]["mode"] == "incremental", second.plan["incremental"]
     assert second.plan["actions"] == []
     assert provision(ws).plan["incremental"]["mode"] == "unchanged"
+
+
+def test_a_person_who_leaves_the_vault_is_planned_by_their_accounts_anchor(ws):
+    """A person removed from the HR export leaves the vault: a cycle finds their account by its
+    anchor and plans what a full run plans for a vanished account."""
+    converged(ws)
+    for name in ("T4E_HELLOID_Persons.csv", "T4E_HelloID_Contracts.csv"):
+        path = ws.hr / name
+        lines = path.read_bytes().splitlines(True)
+        path.write_bytes(b"".join(line for line in lines if not line.startswith(b"AmirA;")))
+    assert ws.play("collect.yml").rc == 0
+    check = full_check_equals_plain_check(ws)
+    assert check.plan["incremental"]["mode"] == "incremental", check.plan["incremental"]
+    assert "AmirA" in set(a["person"] for a in check.plan["actions"]), check.plan["summary"]

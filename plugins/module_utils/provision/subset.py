@@ -51,9 +51,11 @@ def _fold(values: Iterable[str]) -> Set[str]:
 
 
 def base(persons: Dict[str, dict], accounts: list, groups: Optional[Dict[str, dict]], plan, mark: dict,
-         anchor_attribute: str, due: Dict[str, str], digests: Optional[Dict[str, str]] = None) -> dict:
+         anchor: tuple, due: Dict[str, str], digests: Optional[Dict[str, str]] = None) -> dict:
     """What a full reconcile leaves for the next incremental cycles (stored encrypted);
-    ``digests``: the accounts' (``approval.account_digests``), when its plan was sealed."""
+    ``anchor``: ``(person field, account attribute)``; ``digests``: the accounts'
+    (``approval.account_digests``), when its plan was sealed."""
+    field, anchor_attribute = anchor
     pending = set(op.person for op in plan.operations if op.person) | \
         set(p["person"] for p in plan.problems if p.get("person"))
     correlation = plan.correlation
@@ -64,6 +66,11 @@ def base(persons: Dict[str, dict], accounts: list, groups: Optional[Dict[str, di
         "accounts": dict((a.dn.lower(), (a.first(anchor_attribute) or "").lower() or None) for a in accounts),
         "groups": groups or {},
         "records": dict((pid, digest(person)) for pid, person in persons.items()),
+        # The anchor values that are not the id itself: how the account of a person who leaves
+        # the vault is found (the id is, for the usual anchor on ``id``).
+        "anchors": dict((pid, value.lower()) for pid, value in
+                        ((pid, person_value(person, field)) for pid, person in persons.items())
+                        if value is not None and value.lower() != pid.lower()),
         "due": due,
         "pending": sorted(str(p) for p in pending),
         "matched": sorted(correlation.matched),
@@ -117,10 +124,13 @@ def dirty(previous: dict, persons: Dict[str, dict], today: str, changes: dict, g
     for pid, person in persons.items():
         if records.get(pid) != digest(person):
             ids.add(pid)
-    ids.update(pid for pid in records if pid not in persons)  # left the vault
+    left = [pid for pid in records if pid not in persons]  # their accounts are found by anchor
+    ids.update(left)  # as the id their reports still name as manager
     ids.update(pid for pid, day in (previous.get("due") or {}).items() if day <= today and pid in persons)
     accounts = previous.get("accounts") or {}
     values = found.values
+    anchors = previous.get("anchors") or {}
+    values.update(anchors.get(pid, pid.lower()) for pid in left)
     for account in changes["changed"]:
         key = account.dn.lower()
         found.touched.add(key)

@@ -80,6 +80,11 @@ def test_the_dirty_ids_are_the_changed_records_accounts_groups_and_reports():
     changes = {"changed": [], "present": set(accounts) - {"uid=gone,ou=p"}}
     found = subset.dirty(previous, changed, TODAY.isoformat(), changes, {}, ("id", "employeeNumber"))
     assert found.ids == {"m", "r", "g"}  # m's record, m's report r, the deleted account's anchor
+    gone = dict(persons)
+    del gone["y"]  # y left the vault: their account is read by its anchor, their id judged
+    found = subset.dirty(previous, gone, TODAY.isoformat(), {"changed": [], "present": set(accounts)}, {},
+                         ("id", "employeeNumber"))
+    assert "y" in found.values and "y" in found.ids
     assert "uid=gone,ou=p" in subset.touched_dns(previous, changes)
     found = subset.dirty(previous, persons, TODAY.isoformat(), {"changed": [], "present": set(accounts)},
                          {"cn=g": {"members": []}}, ("id", "employeeNumber"))
