@@ -401,8 +401,9 @@ class TargetAction(ActionBase):
                     notifier=notifier, progress=self._progress(), approved=options["_approved"],
                     fingerprint=options["_sealing"] is not None, only=options["only"], ledger=ledger,
                     quarantine=options["_quarantine"], incremental=base, cycle_out=cycle)
+                cycle["mark"] = target.change_mark() if run is not None else None  # after a cycle too
                 if cycle["kind"] == "full":
-                    cycle.update(mark=target.change_mark() if run is not None else None, config=config)
+                    cycle["config"] = config
                     if run is not None:
                         reason = run["cycle"].reason if base is None else \
                             "the directory cannot say what changed since the last full reconcile"

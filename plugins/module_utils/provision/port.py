@@ -58,8 +58,9 @@ class Target(abc.ABC):
         return []
 
     def change_mark(self) -> Optional[dict]:
-        """After the reads: a mark of what they saw (the directory's change stamps), for a later
-        run to ask ``unchanged_since``; None when the target keeps no such stamps."""
+        """After the reads (a full read, or an incremental cycle's ``changes_since`` and the reads
+        that follow): a mark of the directory as they saw it (its change stamps), for a later run
+        to ask ``unchanged_since``; None when the target keeps no such stamps."""
         return None
 
     def changes_since(self, mark: dict) -> Optional[dict]:

@@ -228,8 +228,7 @@ def _cycle_report(cycle, accounts, groups, plan, digests=None):
     with the base for the next cycles a full one leaves (the shell stores it)."""
     if cycle is None:
         return {"kind": "full", "accounts": accounts, "groups": groups, "plan": plan, "digests": digests}
-    return {"kind": "incremental", "planned": len(cycle.judged), "read": len(accounts), "mark": cycle.changes.get("mark"),
-            "judged": cycle.judged}
+    return {"kind": "incremental", "planned": len(cycle.judged), "read": len(accounts), "judged": cycle.judged}
 
 
 UNREPORTED = "the target reported no outcome for this operation"

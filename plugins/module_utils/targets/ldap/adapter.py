@@ -57,7 +57,8 @@ class LdapTarget(Target):
 
     def read_groups(self, groups: Iterable[str]) -> Dict[str, dict]:
         found = ldaptarget.read_groups(self.conn, groups, self.options["groups"]["member_attribute"])
-        self._group_stamps = self._stamps_of(dict((key, group["dn"]) for key, group in found.items()))
+        # update, not replace: a cycle reads only the groups that changed, the others keep their stamps
+        self._group_stamps.update(self._stamps_of(dict((key, group["dn"]) for key, group in found.items())))
         return found
 
     def find_groups(self, names: Iterable[str]) -> Dict[str, str]:
@@ -97,14 +98,17 @@ class LdapTarget(Target):
             if dn in present and dn not in stamps:
                 return None  # it carried the mark's stamp and now carries an older one: restored
         groups = self._stamps_of(dict((key, key) for key in mark.get("groups") or {}))
-        # The mark of the directory as it is now, for a later cycle that finds nothing changed.
+        # What change_mark gives after this cycle (the directory as it is now, for a later run that
+        # finds nothing changed): the newest stamps, every account's DN, the groups' stamps, and
+        # the group names as this cycle resolves them (find_groups, after this call).
         highest, dns = marks.Highest(self.stamp), marks.DnDigest()
         for account in changed:
             highest.add(account.dn, [stamps[account.dn.lower()]] if stamps.get(account.dn.lower()) else [])
         for dn in present:
             dns.add(dn)
-        now = marks.mark(self.stamp, highest, dns, groups, mark.get("resolved")) if highest.value is not None else None
-        return {"changed": changed, "present": present, "group_stamps": groups, "mark": now}
+        self._highest = highest if highest.value is not None else None
+        self._dns, self._group_stamps, self._resolved = dns, dict(groups), {}
+        return {"changed": changed, "present": present, "group_stamps": groups}
 
     def accounts_with(self, attribute: str, values: Iterable[str]) -> List[Account]:
         """The accounts in the managed scope whose ``attribute`` holds one of ``values``."""
