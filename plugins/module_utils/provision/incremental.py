@@ -21,6 +21,7 @@ Everything here is data in, data out; the shell stores the state encrypted besid
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 from dataclasses import dataclass
@@ -62,21 +63,6 @@ def _date(value) -> Optional[datetime.date]:
         return None
 
 
-def _contract_dates(person: dict) -> Iterable[datetime.date]:
-    for contract in person.get("contracts") or ():
-        start, end = _date(contract.get("start")), _date(contract.get("end"))
-        if start:
-            yield start
-        if end:
-            yield end + datetime.timedelta(days=1)
-    for absence in person.get("absences") or ():
-        start, end = _date(absence.get("start")), _date(absence.get("end"))
-        if start:
-            yield start
-        if end:
-            yield end + datetime.timedelta(days=1)
-
-
 def person_dates(person: dict) -> Iterable[int]:
     """The day numbers (ordinals) on which a person's contracts and absences start or end."""
     for item in list(person.get("contracts") or ()) + list(person.get("absences") or ()):
@@ -89,25 +75,38 @@ def person_dates(person: dict) -> Iterable[int]:
                     continue
 
 
+def due_dates(persons: Dict[str, dict], today: datetime.date, offsets: Iterable[int],
+              daily: bool = False) -> Dict[str, str]:
+    """Each person's first date after ``today`` on which their lifecycle may differ from today's:
+    a contract or an absence starts or ends, shifted by each of the policy's day offsets
+    (``-pre_provision_days``, ``grace_days``, ``delete_after_days``...) - on the day itself or the
+    day after (inclusive ends). Early rather than late: a date too early costs one full
+    reconcile; none is ever too late. A person with no date ahead has none. ``daily``: the
+    configuration names ``today`` - tomorrow for everyone. By day numbers and a bisect over the
+    sorted shifts (a scan per shift cost ~0.5 s at 10k)."""
+    if daily:
+        tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+        return dict((pid, tomorrow) for pid in persons)
+    shifts = sorted(set(int(o) for o in offsets) | {0})
+    candidates = sorted(set(shifts) | set(s + 1 for s in shifts))
+    now = today.toordinal()
+    due = {}
+    for pid, person in persons.items():
+        best = None
+        for day in person_dates(person):
+            at = bisect.bisect_right(candidates, now - day)
+            if at < len(candidates) and (best is None or day + candidates[at] < best):
+                best = day + candidates[at]
+        if best is not None:
+            due[pid] = datetime.date.fromordinal(best).isoformat()
+    return due
+
+
 def next_due(persons: Dict[str, dict], today: datetime.date, offsets: Iterable[int],
              daily: bool = False) -> Optional[str]:
-    """The first date after ``today`` on which some person's lifecycle may differ from today's:
-    a contract or an absence starts or ends, shifted by each of the policy's day offsets
-    (``-pre_provision_days``, ``grace_days``, ``delete_after_days``...). Early rather than late: a
-    date too early costs one full reconcile; none is ever too late. None: no date ahead changes
-    anything. ``daily``: the configuration names ``today`` - tomorrow."""
-    if daily:
-        return (today + datetime.timedelta(days=1)).isoformat()
-    shifts = sorted(set(int(o) for o in offsets) | {0})
-    horizon = None
-    for person in persons.values():
-        for day in _contract_dates(person):
-            for shift in shifts:
-                # A state flips on the day itself or the day after its window (inclusive ends).
-                for candidate in (day + datetime.timedelta(days=shift), day + datetime.timedelta(days=shift + 1)):
-                    if candidate > today and (horizon is None or candidate < horizon):
-                        horizon = candidate
-    return horizon.isoformat() if horizon else None
+    """The first of ``due_dates``: when some person's lifecycle may change; None: never."""
+    due = due_dates(persons, today, offsets, daily)
+    return min(due.values()) if due else None
 
 
 def policy_offsets(policies: Iterable[object]) -> Tuple[int, ...]:

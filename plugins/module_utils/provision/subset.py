@@ -27,8 +27,6 @@ Everything here is data in, data out.
 
 from __future__ import annotations
 
-import bisect
-import datetime
 import hashlib
 import marshal
 from typing import Dict, Iterable, List, Optional, Set
@@ -236,24 +234,5 @@ def merge(previous: dict, plan, found: Dirty, accounts: list, judged: Iterable[s
     return {"correlation": merged, "managed": managed, "unchanged": unchanged}
 
 
-def person_due(persons: Dict[str, dict], today, offsets, daily=False) -> Dict[str, str]:
-    """Each person's next lifecycle date after ``today`` (as ``incremental.next_due``, per person):
-    by day numbers and a bisect over the sorted shifts (the per-person call cost ~0.5 s at 10k)."""
-    if daily:
-        tomorrow = (today + datetime.timedelta(days=1)).isoformat()
-        return dict((pid, tomorrow) for pid in persons)
-    shifts = sorted(set(int(o) for o in offsets) | {0})
-    candidates = sorted(set(shifts) | set(s + 1 for s in shifts))
-    now = today.toordinal()
-    due = {}
-    for pid, person in persons.items():
-        best = None
-        for day in incremental.person_dates(person):
-            at = bisect.bisect_right(candidates, now - day)
-            if at < len(candidates):
-                value = day + candidates[at]
-                if best is None or value < best:
-                    best = value
-        if best is not None:
-            due[pid] = datetime.date.fromordinal(best).isoformat()
-    return due
+# Each person's next lifecycle date (the base keeps them; a cycle recomputes its own persons').
+person_due = incremental.due_dates
