@@ -9,8 +9,8 @@
 VARS is the extra-vars file collect_bench.py writes (``jml_sources``, ``jml_vault_path``). ``fresh``
 deletes the vault first; ``recollect`` expects the vault of a previous collect (nothing changed).
 The steps mirror plugins/action/hr_collect.py (argument spec, vault read, read_source, collect,
-same_content, write) with the vault read and write split into decrypt / parse and serialise /
-encrypt / disk. Ansible's own part (playbook, templating of jml_sources, the worker process,
+same_content, write) with the vault read split into read + decrypt / parse; the write is
+``vault_file.write`` itself (serialised, encrypted and written in pieces). Ansible's own part (playbook, templating of jml_sources, the worker process,
 result handling) is NOT in here: the difference to collect_bench's figure (a) is that part.
 
 ``--profile`` runs the same steps under cProfile and writes the stats (pstats format) to OUT.
@@ -53,11 +53,11 @@ def run(vars_file, password_file, mode, hooks=None):
     hooks = hooks or {}
     t = Steps()
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-    from ansible.module_utils.common.text.converters import to_bytes, to_text
-    from ansible.parsing.vault import VaultLib, VaultSecret, is_encrypted
+    from ansible.parsing.vault import VaultSecret
     from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
     from ansible_collections.jml.provisioning.plugins.module_utils.collect import collect as collect_mod
     from ansible_collections.jml.provisioning.plugins.module_utils.options import HR_COLLECT_SPEC
+    from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
     t.mark("import ansible + collection modules")
 
     with open(vars_file, encoding="utf-8") as handle:
@@ -75,14 +75,8 @@ def run(vars_file, password_file, mode, hooks=None):
 
     previous = None
     if os.path.exists(path):
-        with open(path, "rb") as handle:
-            data = handle.read()
-        t.mark("vault: read file")
-        if is_encrypted(data):
-            data = VaultLib(secrets).decrypt(data)
-        text = to_text(data, errors="surrogate_or_strict")
-        del data
-        t.mark("vault: decrypt (VaultLib.decrypt)")
+        text = vault_file.read_text(path, secrets)
+        t.mark("vault: read + decrypt, in pieces (vault_file.read_text)")
         previous = vault_doc.loads(text, name=path)
         del text
         t.mark("vault: parse (vault_doc.loads)")
@@ -110,20 +104,8 @@ def run(vars_file, password_file, mode, hooks=None):
     if changed and hooks.get("write"):
         hooks["write"](path, outcome.document, secrets, t.mark)
     elif changed:
-        text = vault_doc.dumps(outcome.document)
-        data = to_bytes(text)
-        del text
-        t.mark("write: serialise (vault_doc.dumps)")
-        data = VaultLib(secrets).encrypt(data, secret=secrets[0][1])
-        t.mark("write: encrypt (VaultLib.encrypt)")
-        tmp = path + ".bench-tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        t.mark("write: file + fsync")
+        vault_file.write(path, outcome.document, secrets)
+        t.mark("write: serialise + encrypt + disk, in pieces (vault_file.write)")
     return {"mode": mode, "changed": changed, "persons": len(outcome.document["persons"]),
             "rejected": len(outcome.rejections), "steps": t.steps,
             "total_seconds": round(sum(s["seconds"] for s in t.steps), 3), "peak_rss_mib": round(_rss_mib(), 1)}

@@ -98,6 +98,8 @@ class ActionModule(ActionBase):
             outcome = collect(args["sources"], data, previous, now.isoformat().replace("+00:00", "Z"),
                               merge=args["merge"], today=today, retention_days=args["retention_days"],
                               thresholds=args["thresholds"])
+            for source_data in data.values():  # only their digests are read from here on
+                source_data.release_rows()
         except (CollectError, vault_file.VaultFileError) as exc:
             raise AnsibleActionFail(f"hr_collect: {exc}; the vault {path} was not changed")
 

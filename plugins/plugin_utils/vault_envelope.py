@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover
     HAS_CRYPTOGRAPHY = False
 
 HEADER = b"$ANSIBLE_VAULT"
-_CHUNK = 1 << 20          # plaintext bytes encrypted per step
+_CHUNK = 1 << 20          # plaintext bytes encrypted per step (of one given whole)
 _LINE_BYTES = 40          # inner bytes per 80-character line
 
 
@@ -55,41 +55,77 @@ def _header(vault_id):
     return b";".join([HEADER, b"1.1", b"AES256"])
 
 
-def _inner_pieces(salt, mac, ciphertext_chunks):
-    yield binascii.hexlify(salt) + b"\n" + binascii.hexlify(mac) + b"\n"
-    for chunk in ciphertext_chunks:
-        yield binascii.hexlify(chunk)
+_HEAD_BYTES = 160         # inner bytes of the first four lines: hex(salt) LF hex(hmac) LF and the start of the ciphertext
+
+
+class _Lines(object):
+    """The outer hex of the inner bytes, written as they come in lines of 80 characters; the
+    first ``_HEAD_BYTES`` inner bytes are kept, to rewrite the HMAC's place at the end."""
+
+    def __init__(self, handle):
+        self.handle, self.start = handle, handle.tell()
+        self.pending, self.head, self.first = b"", b"", True
+
+    def add(self, inner):
+        if len(self.head) < _HEAD_BYTES:
+            self.head += inner[:_HEAD_BYTES - len(self.head)]
+        self.pending += inner
+        usable = len(self.pending) - len(self.pending) % _LINE_BYTES
+        if usable:
+            self._write(self.pending[:usable])
+            self.pending = self.pending[usable:]
+
+    def finish(self):
+        if self.pending:
+            self._write(self.pending)
+        self.handle.write(b"\n")
+
+    def _write(self, inner):
+        self.handle.write((b"" if self.first else b"\n") + binascii.hexlify(inner, b"\n", -_LINE_BYTES))
+        self.first = False
+
+    def rewrite_head(self, head):
+        """Overwrite the first lines with ``head`` (as many inner bytes as were kept: same length)."""
+        end = self.handle.tell()
+        self.handle.seek(self.start)
+        self.handle.write(binascii.hexlify(head, b"\n", -_LINE_BYTES))
+        self.handle.seek(end)
 
 
 def write(handle, plaintext, secret, vault_id=None):
     """Encrypt ``plaintext`` (bytes) with ``secret`` (bytes) and write the envelope to ``handle``."""
+    view = memoryview(plaintext)
+    write_pieces(handle, (view[start:start + _CHUNK] for start in range(0, len(view), _CHUNK)), secret, vault_id)
+
+
+def write_pieces(handle, pieces, secret, vault_id=None):
+    """Encrypt the plaintext that comes in ``pieces`` (bytes each) and write the envelope to
+    ``handle`` (a seekable binary file), one piece at a time.
+
+    The HMAC is first in the body but known only at the end: its place is written with zeros
+    and overwritten when the ciphertext is done (the lines before it have a fixed length). So a
+    100k-person vault is never held whole as plaintext, ciphertext and hex at once."""
     salt = os.urandom(32)
     key, mac_key, counter = _keys(secret, salt)
     encryptor = Cipher(algorithms.AES(key), modes.CTR(counter)).encryptor()
     signer = crypto_hmac.HMAC(mac_key, hashes.SHA256())
-    view = memoryview(plaintext)
-    chunks = []
-    for start in range(0, len(view), _CHUNK):
-        chunks.append(encryptor.update(view[start:start + _CHUNK]))
-    size = 16 - len(plaintext) % 16  # PKCS7: always 1..16 bytes, each the count
-    chunks.append(encryptor.update(bytes([size]) * size) + encryptor.finalize())
-    for chunk in chunks:
-        signer.update(chunk)
-    mac = signer.finalize()
-
     handle.write(_header(vault_id) + b"\n")
-    pending = b""
-    first = True
-    for piece in _inner_pieces(salt, mac, chunks):
-        pending += piece
-        usable = len(pending) - len(pending) % _LINE_BYTES
-        if usable:
-            handle.write((b"" if first else b"\n") + binascii.hexlify(pending[:usable], b"\n", -_LINE_BYTES))
-            first = False
-            pending = pending[usable:]
-    if pending:
-        handle.write((b"" if first else b"\n") + binascii.hexlify(pending))
-    handle.write(b"\n")
+    lines = _Lines(handle)
+    prefix = binascii.hexlify(salt) + b"\n"
+    lines.add(prefix + b"0" * 64 + b"\n")
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        chunk = encryptor.update(piece)
+        signer.update(chunk)
+        lines.add(binascii.hexlify(chunk))
+    padding = 16 - size % 16  # PKCS7: always 1..16 bytes, each the count
+    chunk = encryptor.update(bytes([padding]) * padding) + encryptor.finalize()
+    signer.update(chunk)
+    lines.add(binascii.hexlify(chunk))
+    lines.finish()
+    mac_line = binascii.hexlify(signer.finalize()) + b"\n"
+    lines.rewrite_head(prefix + mac_line + lines.head[len(prefix) + len(mac_line):])
 
 
 def is_envelope(data):

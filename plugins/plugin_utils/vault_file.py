@@ -15,7 +15,7 @@ import os
 import tempfile
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
 from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_envelope
 
@@ -109,7 +109,7 @@ def read_with_text(path, secrets, required=True, encrypted=True):
 
 def write(path, document, secrets=None, encrypt=True, vault_id=None):
     """Write atomically, encrypted with the chosen vault secret unless ``encrypt`` is false."""
-    data = to_bytes(vault_doc.dumps(document))
+    pieces = vault_doc.dump_pieces(document)  # never the whole text at once (56 MB at 100k persons)
     secret_id, secret = pick_secret(secrets, vault_id) if encrypt else (None, None)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -119,9 +119,10 @@ def write(path, document, secrets=None, encrypt=True, vault_id=None):
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             if encrypt:
-                vault_envelope.write(handle, data, secret.bytes, secret_id if vault_id else None)
+                vault_envelope.write_pieces(handle, pieces, secret.bytes, secret_id if vault_id else None)
             else:
-                handle.write(data)
+                for piece in pieces:
+                    handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -11,8 +11,9 @@ decrypting and writing files is the controller's job (``plugin_utils/vault_file.
 from __future__ import annotations
 
 import gc
+import itertools
 import json
-from typing import Dict, Optional
+from typing import Dict, Iterator, Optional
 
 FORMAT = "jml.provisioning/vault/v1"
 
@@ -33,6 +34,39 @@ def build(persons: Dict[str, dict], sources: list, collected_at: str) -> dict:
 
 def dumps(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=False, separators=(",", ":")) + "\n"
+
+
+# check_circular: the document is our own JSON data, never circular (0.1 s of 0.75 s at 100k persons).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=False, separators=(",", ":"), check_circular=False).encode
+PERSONS_PER_PIECE = 2000
+
+
+def dump_pieces(document: dict, per_piece: int = PERSONS_PER_PIECE) -> Iterator[bytes]:
+    """``dumps(document)`` as UTF-8 bytes, the same bytes, in pieces of ``per_piece`` persons.
+
+    At 100k persons the one-shot text is a 56 MB string and then its 56 MB of bytes, alive
+    together with the document; in pieces the encrypted write never holds more than one."""
+    yield b"{"
+    for index, (key, value) in enumerate(document.items()):
+        head = ("," if index else "") + _ENCODE(key) + ":"
+        if key != "persons" or not isinstance(value, dict) or not value:
+            yield _utf8(head + _ENCODE(value))
+            continue
+        yield _utf8(head + "{")
+        items, separator = iter(value.items()), ""
+        while True:
+            batch = dict(itertools.islice(items, per_piece))
+            if not batch:
+                break
+            yield _utf8(separator + _ENCODE(batch)[1:-1])
+            separator = ","
+        yield b"}"
+    yield b"}\n"
+
+
+def _utf8(text):
+    # What to_bytes does with the text of dumps(): lone surrogates of undecodable input go back as their bytes.
+    return text.encode("utf-8", "surrogateescape")
 
 
 def loads(text: str, name: str = "vault") -> dict:

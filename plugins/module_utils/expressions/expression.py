@@ -78,6 +78,12 @@ def initials(value, separator=""):
 _CONVENTIONS = {"0": "B", "1": "P", "2": "PB", "3": "BP", "B": "B", "P": "P", "PB": "PB", "BP": "BP"}
 
 
+def _joined(prefix, value):
+    """``van Dijk``: the non-empty of a prefix and a name, by one space."""
+    prefix, value = (prefix or "").strip(), (value or "").strip()
+    return f"{prefix} {value}" if prefix and value else prefix or value
+
+
 def family_name(name, convention=None):
     """The family name to show under a naming convention.
 
@@ -89,11 +95,8 @@ def family_name(name, convention=None):
         return name
     code = _CONVENTIONS.get(str(convention if convention is not None else name.get("convention") or "B").upper(), "B")
 
-    def joined(prefix, value):
-        return " ".join(p for p in ((prefix or "").strip(), (value or "").strip()) if p)
-
-    birth = joined(name.get("family_prefix"), name.get("family"))
-    partner = joined(name.get("partner_prefix"), name.get("partner"))
+    birth = _joined(name.get("family_prefix"), name.get("family"))
+    partner = _joined(name.get("partner_prefix"), name.get("partner"))
     if not partner:
         return birth or None
     return {"B": birth, "P": partner, "BP": f"{birth} - {partner}", "PB": f"{partner} - {birth}"}[code]
@@ -245,6 +248,12 @@ class Expression(object):
                 value = self._render(scope)
             return None if value is fast.UNDEFINED else value
         return self._render(scope)
+
+    def column_of(self, name):
+        """``Col`` when the expression is exactly ``name.Col`` (``row.LastName``), else None."""
+        if self._path is not None and len(self._path) == 2 and self._path[0] == name:
+            return self._path[1]
+        return None
 
     def reads(self, name) -> bool:
         """Whether the expression uses the variable ``name`` at all (``account``, ``account.mail``)."""

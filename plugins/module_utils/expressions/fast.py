@@ -7,8 +7,9 @@
 Rule conditions and mappings are mostly field paths, constants, ``==``/``!=``/``in``, ``and``/
 ``or``/``not`` and a few string methods. Running those through a Jinja2 template costs ~3 us a
 call, which at 100 rules x 100,000 persons is half a minute; the same shapes as closures cost a
-fraction of that; so do ``~``, slices, ``a if b else c``, ordering comparisons and the
-collection's own filters. Anything else (other filters, tests, arithmetic, other calls) returns
+fraction of that; so do ``~``, slices, ``a if b else c``, ordering comparisons, dict literals,
+the collection's own filters and ``map(attribute=...)``/``select``/``reject`` under ``first`` or
+``list`` (``contracts | map(attribute='Manager') | select | first``: HR mappings' idiom). Anything else (other filters, tests, arithmetic, other calls) returns
 None here and stays with Jinja2, and so does any value a closure does not mimic (``Fallback``),
 so behaviour never depends on this module: the tests compare both on the same expressions.
 Semantics follow Jinja2's: a missing field is "undefined", which compares unequal to everything,
@@ -253,13 +254,122 @@ def _compile(node, filters, environment):
     return _compile_more(node, sub, filters)
 
 
+def _bare(node):
+    """A filter called without arguments of any kind (``| select``, ``| first``)."""
+    return not node.args and not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None
+
+
+def _record_attribute(node):
+    """The key of ``map(attribute='Key')``, or None for any other call of ``map``: dotted or
+    numeric attributes, ``default=`` and filter names stay with Jinja2."""
+    if node.args or node.dyn_args is not None or node.dyn_kwargs is not None or len(node.kwargs) != 1:
+        return None
+    keyword = node.kwargs[0]
+    ok, key = _constant(keyword.value)
+    if keyword.key != "attribute" or not ok or not isinstance(key, str) or not key.isidentifier():
+        return None
+    return key
+
+
+def _sequence(node, sub):
+    """``f(scope)`` -> the items of ``node`` as a list, for a consumer (``first``, ``list``).
+
+    ``map(attribute=...)``, ``select`` and ``reject`` give Jinja2 a generator, which only a
+    consumer turns into a value: they compile here, under one, and nowhere else. Anything but a
+    list or tuple of exactly-dict records (strings, dicts, undefined) is a Fallback."""
+    if isinstance(node, nodes.Filter) and node.node is not None and node.name in ("select", "reject") and _bare(node):
+        inner = _sequence(node.node, sub)
+        if inner is None:
+            return None
+        keep = node.name == "select"
+        return lambda scope: [item for item in inner(scope) if bool(item) is keep]  # Jinja2 tests bool(item)
+    if isinstance(node, nodes.Filter) and node.node is not None and node.name == "map":
+        key, inner = _record_attribute(node), _sequence(node.node, sub)
+        if key is None or inner is None:
+            return None
+
+        def mapped(scope):
+            out = []
+            for record in inner(scope):
+                if type(record) is not dict:  # pylint: disable=unidiomatic-typecheck
+                    raise Fallback()
+                found = record.get(key, UNDEFINED)
+                if found is UNDEFINED and key in _DICT_ATTRIBUTES:  # Jinja2 would find the method
+                    raise Fallback()
+                out.append(found)
+            return out
+        return mapped
+    value = sub(node)
+    if value is None:
+        return None
+
+    def items(scope):
+        found = value(scope)
+        if not isinstance(found, (list, tuple)):
+            raise Fallback()
+        return found
+    return items
+
+
+def _consume(node, sub):
+    """``| first`` and ``| list`` over a list, or over ``map``/``select``/``reject``."""
+    items = _sequence(node.node, sub)
+    if items is None:
+        return None
+    if node.name == "first":
+        def first(scope):
+            found = items(scope)
+            return found[0] if found else UNDEFINED  # Jinja2: undefined, "No first item"
+        return first
+
+    def listed(scope):
+        found = items(scope)
+        if any(item is UNDEFINED for item in found):  # Jinja2 keeps an undefined object in the list
+            raise Fallback()
+        return list(found)
+    return listed
+
+
+def _dict_literal(node, sub):
+    """``{'family': row.LastName, ...}``: a new dict per call, as Jinja2 builds one."""
+    pairs = []
+    for pair in node.items:
+        ok, key = _constant(pair.key)
+        value = sub(pair.value)
+        if not ok or value is None or isinstance(key, (list, dict)):
+            return None
+        pairs.append((key, value))
+
+    def literal(scope):
+        out = {}
+        for key, value in pairs:
+            found = value(scope)
+            if found is UNDEFINED:  # Jinja2 keeps an undefined object as the value
+                raise Fallback()
+            out[key] = found
+        return out
+    return literal
+
+
 def _compile_more(node, sub, filters):
-    """Concatenation, filters, conditional expressions and slices."""
+    """Concatenation, filters, dict literals, conditional expressions and slices."""
+    if isinstance(node, nodes.Dict):
+        return _dict_literal(node, sub)
+    if (isinstance(node, nodes.Filter) and node.node is not None and node.name in ("first", "list") and _bare(node)
+            and node.name not in filters):
+        return _consume(node, sub)
     if isinstance(node, nodes.Concat):
         parts = [sub(item) for item in node.nodes]
         if any(part is None for part in parts):
             return None
-        return lambda scope: "".join(_text(part(scope)) for part in parts)
+
+        def concat(scope):
+            out = []
+            for part in parts:
+                value = part(scope)
+                out.append(value if type(value) is str else _text(value))  # pylint: disable=unidiomatic-typecheck
+            return "".join(out)
+        return concat
     if (isinstance(node, nodes.Filter) and node.node is not None and not node.kwargs and node.dyn_args is None
             and node.dyn_kwargs is None and (node.name in filters or node.name in _TEXT_FILTERS)):
         target = sub(node.node)

@@ -57,3 +57,20 @@ def test_reading_in_pieces_of_any_size_gives_the_same_plaintext(monkeypatch, chu
     theirs = VaultLib([("default", VaultSecret(b"s3cret"))]).encrypt(plaintext)
     monkeypatch.setattr(vault_envelope, "_CHUNK", chunk)
     assert vault_envelope.read_file(io.BytesIO(theirs), [("default", b"s3cret")]) == plaintext
+
+
+@pytest.mark.parametrize("sizes", [[0], [1], [], [16, 0, 16], [39, 1, 40], [130], [7] * 50, [1 << 20, 5]])
+@pytest.mark.parametrize("vault_id", [None, "prod"])
+def test_an_envelope_written_in_pieces_is_ansibles_format_with_the_same_layout(sizes, vault_id):
+    # The HMAC is written last, over its placeholder in the first lines: every size of piece,
+    # and a file that does not start at offset 0, give what Ansible opens and lays out alike.
+    pieces = [os.urandom(size) for size in sizes]
+    plaintext = b"".join(pieces)
+    buffer = io.BytesIO()
+    buffer.write(b"before")
+    vault_envelope.write_pieces(buffer, iter(pieces), b"s3cret", vault_id)
+    mine = buffer.getvalue()[len(b"before"):]
+    assert VaultLib([(vault_id or "default", VaultSecret(b"s3cret"))]).decrypt(mine) == plaintext
+    whole = ours(plaintext, vault_id=vault_id)
+    assert [len(line) for line in mine.split(b"\n")] == [len(line) for line in whole.split(b"\n")]
+    assert buffer.tell() == len(buffer.getvalue())  # left at the end, for whatever the caller writes next

@@ -35,6 +35,15 @@ def test_dumps_and_loads_round_trip_unicode():
     assert vault_doc.loads(text) == doc
 
 
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 7])
+def test_dump_pieces_are_the_bytes_of_dumps(count):
+    persons = dict(("p%d" % i, person("p%d" % i, display="José \udcff Müller %d" % i)) for i in range(count))
+    doc = dict(document(persons), extra={"after": "persons"})
+    pieces = list(vault_doc.dump_pieces(doc, per_piece=2))
+    assert b"".join(pieces) == vault_doc.dumps(doc).encode("utf-8", "surrogateescape")
+    assert len(pieces) >= 3 + (count + 1) // 2  # persons a batch at a time
+
+
 @pytest.mark.parametrize("text, message", [
     ("{not json", "invalid JSON"),
     ('{"format": "other/v9", "persons": {}}', "has format 'other/v9'"),

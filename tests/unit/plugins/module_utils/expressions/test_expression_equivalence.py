@@ -120,6 +120,24 @@ SOURCES = _sources()
 OPERANDS = {False: [(a, MISSING) for a in VALUES], True: list(itertools.product(VALUES, repeat=2))}
 
 
+# Lists of records, and what is no list of records, under Jinja2's sequence filters and dict literals.
+SEQUENCES = [
+    MISSING, None, "", "xy", 0, [], (), ["x"], ["", "x", 0, 1], [{}], [{"m": "a"}], [{"m": ""}, {"m": "b"}],
+    [{"m": None}, {"m": 0}, {"m": "c"}], [{"keys": 1}], [{}, "x"], [{"m": 1}, None], ({"m": "t"},), {"m": 1},
+    [{"m": {"n": 1}}], [{"m": [1]}], [[1], {"m": 2}],
+]
+SEQUENCE_SHAPES = [
+    "A | first", "A | list", "A | select | first", "A | select | list", "A | reject | list", "A | reject | first",
+    "A | map(attribute='m') | first", "A | map(attribute='m') | list", "A | map(attribute='m') | select | first",
+    "(A | map(attribute='m') | select | first) or none", "A | map(attribute='m') | reject | list",
+    "A | map(attribute='keys') | list", "A | map(attribute='m.n') | list", "A | map(attribute='0') | list",
+    "A | map(attribute='m', default='d') | list", "A | map('lower') | list", "A | select('odd') | list",
+    "A | map(attribute='m') | select | list | first", "(A | first) ~ 'x'", "A | first | lower",
+    "{'a': A}", "{'a': A, 'b': 1, 'a': 2}", "{'family': A, 'family_prefix': 'van'} | family_name",
+    "{'x': A | first}", "{'a': [A]}", "{1: A}", "{} ", "{'a': A}['a']", "{'a': A} | list",
+]
+
+
 def test_the_generated_cases_are_thousands():
     assert sum(len(OPERANDS[both]) for dummy, both in SOURCES) > 10000
 
@@ -134,6 +152,26 @@ def test_the_engine_gives_what_jinja_gives(source, both):
         if engine != jinja:
             differences.append(f"v.a={a!r} v.b={b!r}: engine {engine!r}, jinja {jinja!r}")
     assert not differences, "\n".join(differences)
+
+
+@pytest.mark.parametrize("shape", SEQUENCE_SHAPES)
+def test_sequence_filters_and_dict_literals_give_what_jinja_gives(shape):
+    source = _source(shape, "v.a")
+    differences = []
+    for a in SEQUENCES:
+        names = _scope(a)
+        engine, jinja = _engine(source, names), _jinja(source, names)
+        if engine != jinja:
+            differences.append(f"v.a={a!r}: engine {engine!r}, jinja {jinja!r}")
+    assert not differences, "\n".join(differences)
+
+
+def test_the_mapping_idioms_take_the_fast_path():
+    for source in ("(contracts | map(attribute='Manager') | select | first) or none",
+                   "row.N ~ ' ' ~ ({'family': row.L, 'convention': row.C} | family_name)", "contracts | list"):
+        assert _compiled(source).closure is not None, source
+    for source in ("contracts | map(attribute='Manager')", "contracts | select", "x | map(attribute='a.b') | first"):
+        assert _compiled(source).closure is None, source  # a generator, or a lookup left to Jinja2
 
 
 # Rules: the index and the guarded rest decide exactly what the condition's Jinja2 truth decides.
