@@ -139,30 +139,55 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
+# The measured command is started by this small process, not by the bench itself: Linux counts
+# in a child's ru_maxrss the memory of the process it was forked from (vfork and fork alike, kept
+# across exec), so a child of a bench that holds 1 GiB of parsed results reported 1 GiB whatever it
+# used. The launcher's own memory is ~10 MiB; it reports the child's wall time and rusage.
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+cmd, report = json.loads(sys.argv[1]), int(sys.argv[2])
+start = time.perf_counter()
+proc = subprocess.Popen(cmd)
+os.write(report, b"%d\n" % proc.pid)
+dummy, status, usage = os.wait4(proc.pid, 0)
+seconds = time.perf_counter() - start
+os.write(report, json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+                             "maxrss_kib": usage.ru_maxrss, "rc": os.waitstatus_to_exitcode(status)}).encode())
+os.close(report)
+"""
+
+
 def measure(cmd, env, log_path, sample=True, task_times=None):
     """Run ``cmd``; wall seconds, the child tree's max RSS (os.wait4), sampled tree PSS, exit code.
 
     ``task_times``: a file for bench/callback_plugins/bench_task_times.py (enabled in ``env``).
+    The command runs under ``LAUNCHER``, so its peak RSS is its own, never this process's.
     """
     if task_times:
         env = dict(env, BENCH_TASK_TIMES=task_times)
         if os.path.exists(task_times):
             os.unlink(task_times)
+    read_end, write_end = os.pipe()
     with open(log_path, "wb") as log:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        sampler = TreeSampler(proc.pid) if sample else None
-        if sampler:
-            sampler.start()
-        dummy, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
+        launcher = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, json.dumps(list(cmd)), str(write_end)],
+                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_end,))
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as report:
+            pid_line = report.readline()
+            sampler = TreeSampler(int(pid_line)) if sample and pid_line.strip() else None
+            if sampler:
+                sampler.start()
+            text = report.read()
+        launcher.wait()
         if sampler:
             sampler.stop()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    if not text:
+        raise SystemExit("the bench launcher failed (rc %s) for %s; log %s" % (launcher.returncode, cmd[0], log_path))
+    child = json.loads(text)
     # CPU of the child and the children it reaped (Ansible's workers): the client's share of the wall time.
-    out = {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024.0,
+    out = {"seconds": child["seconds"], "cpu_seconds": child["cpu"], "peak_rss_mib": child["maxrss_kib"] / 1024.0,
            "tree_pss_mib": (sampler.peak_kib / 1024.0) if sampler else None,
-           "rc": proc.returncode, "log": log_path}
+           "rc": child["rc"], "log": log_path}
     if task_times and os.path.exists(task_times):
         with open(task_times, encoding="utf-8") as handle:
             events = [json.loads(line) for line in handle if line.strip()]
