@@ -290,3 +290,61 @@ def test_a_person_who_leaves_the_vault_is_planned_by_their_accounts_anchor(ws):
     check = full_check_equals_plain_check(ws)
     assert check.plan["incremental"]["mode"] == "incremental", check.plan["incremental"]
     assert "AmirA" in set(a["person"] for a in check.plan["actions"]), check.plan["summary"]
+
+
+ELSEWHERE = "ou=elsewhere,dc=example,dc=test"
+
+
+def messy_change(ws, kind):
+    """Changes a real directory sees that no rule of the collection makes: strays, a manager's
+    rename, an account moved out of scope, a member nobody manages, a namesake joiner."""
+    conn = connect(ws.directory)
+    people = read_people(ws.directory)
+    managed = sorted(dn for dn, attrs in people.items() if attrs.get("employeenumber"))
+    if kind == "stray-add":  # an account without an anchor: uncorrelated, never touched, reported
+        assert conn.add("uid=stray.admin,%s" % PEOPLE, ["inetOrgPerson"],
+                        {"uid": "stray.admin", "cn": "Stray Admin", "sn": "Admin"}), conn.result
+    elif kind == "stray-delete":
+        assert conn.delete("uid=stray.admin,%s" % PEOPLE), conn.result
+    elif kind == "manager-rename":  # the reports' manager DN must follow
+        managers = sorted(set(v for attrs in people.values() for v in attrs.get("manager", []) if v in people))
+        assert managers, "someone manages someone"
+        assert conn.modify_dn(managers[0], "uid=renamed.manager"), conn.result
+    elif kind == "move-out":  # out of the managed scope: a full run adopts it or reports a conflict
+        conn.add(ELSEWHERE, ["organizationalUnit"], {"ou": "elsewhere"})
+        assert conn.modify_dn(managed[3], managed[3].split(",", 1)[0], new_superior=ELSEWHERE), conn.result
+    elif kind == "foreign-member":  # a member no account of ours is: never revoked
+        assert conn.add("cn=printer,%s" % ELSEWHERE.replace("ou=elsewhere", "ou=people"), ["device"],
+                        {"cn": "printer"}) or conn.result["result"] == 68, conn.result
+        assert conn.modify("cn=staff,%s" % GROUPS, {"member": [(ldap3.MODIFY_ADD, ["cn=printer,%s" % PEOPLE])]}), conn.result
+    elif kind == "namesake":  # HR: a joiner with an existing person's name takes the next free login
+        persons = ws.hr / "T4E_HELLOID_Persons.csv"
+        ends_with_newline = persons.read_bytes().endswith(b"\n")
+        with open(persons, "a", encoding="utf-8") as handle:
+            handle.write(("" if ends_with_newline else "\n") + "AmirA2;9100002;A.;Amir;Amir;;Ahmadi;;;M;;;0;;;;;;;;;;FALSE\n")
+        contracts = ws.hr / "T4E_HelloID_Contracts.csv"
+        today = datetime.date.today()
+        with open(contracts, "a", encoding="utf-8-sig") as handle:
+            handle.write("AmirA2;1;Internal;1;40;%d-%d-%d;;;;1;EN_ICT;EN_MANA;Profit\n" % (today.day, today.month, today.year))
+        assert ws.play("collect.yml").rc == 0
+    conn.unbind()
+
+
+@pytest.mark.parametrize("kind", ["stray-add", "stray-delete", "manager-rename", "move-out", "foreign-member",
+                                  "namesake"])
+def test_a_messy_change_gives_the_full_reconciles_plan_and_converges(ws, kind):
+    converged(ws)
+    if kind == "stray-delete":  # a stray the last runs saw, and reported
+        messy_change(ws, "stray-add")
+        assert provision(ws).plan["incremental"]["mode"] == "incremental"
+        assert provision(ws).plan["incremental"]["mode"] == "unchanged"
+    messy_change(ws, kind)
+    check = full_check_equals_plain_check(ws)
+    assert check.plan["incremental"]["mode"] == "incremental", check.plan["incremental"]
+    run = provision(ws)
+    assert plan_of(run)["actions"] == plan_of(check)["actions"]  # check mode is the truth
+    again = provision(ws)
+    assert not again.plan["actions"], again.plan["summary"]
+    assert provision(ws).plan["incremental"]["mode"] == "unchanged"
+    plain = provision(ws, check=True, incremental={})
+    assert plan_of(plain) == plan_of(provision(ws, check=True))
