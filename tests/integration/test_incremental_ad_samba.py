@@ -65,3 +65,49 @@ def test_incremental_cycles_on_ad(collect_workspace, fresh_ad):
     assert again.plan["incremental"]["mode"] == "incremental" and not again.plan["actions"]
     assert provision(ws).plan["incremental"]["mode"] == "unchanged"
     assert plan_of(provision(ws, check=True, incremental={}))["actions"] == []
+
+
+def test_a_cycle_on_messy_ad_keeps_exchanges_addresses_and_names_a_namesake_apart(collect_workspace, fresh_ad):
+    """What a real domain holds that no rule of the collection made: Exchange's secondary and X500
+    addresses on a managed account (co-owned proxyAddresses: never removed), a namesake joiner
+    whose display name is an existing account's CN (the next free CN and login, though that
+    account is not planned), an account moved out of the managed OU, a contact that takes a
+    joiner's CN. Each cycle plans what a run without the option plans; the run is its check."""
+    from test_incremental_openldap import namesake
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    provision(ws)
+    assert not provision(ws).plan["actions"]
+    assert provision(ws).plan["incremental"]["mode"] == "unchanged"
+
+    accounts = managed(ad)
+    conn = ad.connect()
+    dn = accounts["AmirA"][0]
+    foreign = ["smtp:amir.alias@example.test", "X500:/o=Exchange/ou=First/cn=Recipients/cn=amira"]
+    assert conn.modify(dn, {"proxyAddresses": [(ldap3.MODIFY_ADD, foreign)]}), conn.result
+    moved = accounts[sorted(accounts)[5]][0]
+    assert conn.modify_dn(moved, moved.split(",", 1)[0], new_superior=ad_tests.ELSEWHERE), conn.result
+    conn.unbind()
+    namesake(ws.hr, "AmirA", "AmirA2")
+    assert ws.play("collect.yml").rc == 0
+
+    check = provision(ws, check=True)
+    assert check.plan["incremental"]["mode"] == "incremental", check.plan["incremental"]
+    plain = provision(ws, check=True, incremental={})
+    assert plan_of(check) == plan_of(plain)
+    creates = [a for a in check.plan["actions"] if a["action"] == "create"]
+    assert [a["person"] for a in creates] == ["AmirA2"]
+    assert creates[0]["dn"].lower() != dn.lower()
+    real = provision(ws)
+    assert real.plan["actions"] == check.plan["actions"]
+    assert not real.plan["failures"], real.plan["failures"]
+    after = ad.connect()
+    after.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["proxyAddresses"])
+    kept = set(str(v) for v in after.entries[0]["proxyAddresses"].values)
+    after.unbind()
+    assert set(foreign) <= kept, kept
+    again = provision(ws)
+    assert again.plan["incremental"]["mode"] == "incremental" and not again.plan["actions"], again.plan["summary"]
+    assert provision(ws).plan["incremental"]["mode"] == "unchanged"
+    assert plan_of(provision(ws, check=True, incremental={}))["actions"] == []
