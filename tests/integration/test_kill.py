@@ -130,3 +130,49 @@ def test_a_collect_killed_at_any_point_leaves_the_old_vault_or_the_new_one_and_c
         assert ws.vault_document()["persons"] == expected
         leftovers = [n for n in os.listdir(ws.path) if n.startswith((".vault-", ".jml-"))]
         assert leftovers == [], leftovers
+
+
+def _incremental_history(ws, hr, directory_has_base):
+    """Half the persons provisioned (a full run, then one that records the state), then the whole
+    export collected: the next run is an incremental cycle that creates the other half."""
+    persons = hr / "persons.csv"
+    full = persons.read_bytes()
+    try:
+        persons.write_bytes(b"".join(full.splitlines(True)[:PERSONS // 2]))
+        assert ws.play("collect.yml").rc == 0
+    finally:
+        persons.write_bytes(full)
+    ws.set_vars(jml_ldap_incremental={"enabled": True})
+    assert ws.play("provision.yml").rc == 0
+    assert ws.play("provision.yml").plan["incremental"]["mode"] in ("incremental", "unchanged")
+    assert ws.play("collect.yml").rc == 0
+    directory_has_base.append(_count(ws.directory))
+
+
+def test_an_incremental_cycle_killed_mid_write_converges_and_is_never_skipped(hr, tmp_path):
+    """The state is written after the writes: a killed cycle leaves the previous state, whose mark
+    the writes it made invalidate, so the next run is a cycle (never 'unchanged') that finishes
+    the work, and the directory equals an uninterrupted history's."""
+    counts = []
+    with slapd.running_slapd(str(tmp_path / "reference-slapd")) as reference:
+        ws = _workspace(tmp_path / "reference", reference, hr)
+        ws.directory = reference
+        _incremental_history(ws, hr, counts)
+        cycle = ws.play("provision.yml")
+        assert cycle.plan["incremental"]["mode"] == "incremental" and cycle.plan["summary"]["create"] > 100
+        expected = dump(reference)
+        joiners = cycle.plan["summary"]["create"]
+    with slapd.running_slapd(str(tmp_path / "slapd-killed")) as directory:
+        ws = _workspace(tmp_path / "killed", directory, hr)
+        ws.directory = directory
+        _incremental_history(ws, hr, counts)
+        proc, dummy = ws.start("provision.yml")
+        _killed_when(proc, directory, counts[-1] + joiners // 2)
+        written = _count(directory) - counts[-1]
+        assert 0 < written < joiners, "killed in the middle of the cycle's creates (%d of %d)" % (written, joiners)
+        run = ws.play("provision.yml")
+        assert run.rc == 0, run
+        assert run.plan["incremental"]["mode"] == "incremental", run.plan["incremental"]
+        assert dump(directory) == expected
+        assert ws.play("provision.yml").plan["changed"] is False
+        assert ws.play("provision.yml").plan["incremental"]["mode"] == "unchanged"
