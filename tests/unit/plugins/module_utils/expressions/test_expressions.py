@@ -223,3 +223,17 @@ def test_referenced_items_does_not_take_a_method_for_a_column():
 @pytest.mark.parametrize("source, expected", [("true", True), ("True", True), ("false", False), ("none", None)])
 def test_literals_are_values_not_names(source, expected):
     assert compile_expression(source, "t")(true="a name", none="a name") is expected
+
+
+def test_an_unknown_filter_or_test_is_a_configuration_error_at_once():
+    for source in ("person.name | no_such_filter", "person.name is no_such_test", "(x | first) | nope"):
+        with pytest.raises(ExpressionError, match="invalid expression"):
+            compile_expression(source, "mapping.person.x")
+
+
+def test_a_closures_fallback_compiles_jinja2_when_first_needed():
+    expression = compile_expression("v.a[1:]", "x")  # a slice of a number: the closure falls back
+    assert expression.closure is not None
+    with pytest.raises(ExpressionError):
+        expression(v={"a": 12})
+    assert expression(v={"a": "abc"}) == "bc"
