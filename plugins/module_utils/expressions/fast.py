@@ -9,9 +9,9 @@ Rule conditions and mappings are mostly field paths, constants, ``==``/``!=``/``
 call, which at 100 rules x 100,000 persons is half a minute; the same shapes as closures cost a
 fraction of that; so do ``~``, slices, ``a if b else c``, ordering comparisons, dict literals,
 the collection's own filters and ``map(attribute=...)``/``select``/``reject`` under ``first`` or
-``list`` (``contracts | map(attribute='Manager') | select | first``: HR mappings' idiom). Anything else (other filters, tests, arithmetic, other calls) returns
-None here and stays with Jinja2, and so does any value a closure does not mimic (``Fallback``),
-so behaviour never depends on this module: the tests compare both on the same expressions.
+``list`` (``contracts | map(attribute='Manager') | select | first``: HR mappings' idiom).
+Anything else (other filters, tests, arithmetic, other calls) returns None here and stays with
+Jinja2, and so does any value a closure does not mimic (``Fallback``), so behaviour never depends on this module: the tests compare both on the same expressions.
 Semantics follow Jinja2's: a missing field is "undefined", which compares unequal to everything,
 is in nothing, and is false; what is not a dict's key (``name.upper``, ``n.real``, ``row.keys``)
 is looked up by the sandboxed environment itself. The fast path may only be faster, never
