@@ -11,7 +11,8 @@ fraction of that; so do ``~``, slices, ``a if b else c``, ordering comparisons, 
 the collection's own filters and ``map(attribute=...)``/``select``/``reject`` under ``first`` or
 ``list`` (``contracts | map(attribute='Manager') | select | first``: HR mappings' idiom).
 Anything else (other filters, tests, arithmetic, other calls) returns None here and stays with
-Jinja2, and so does any value a closure does not mimic (``Fallback``), so behaviour never depends on this module: the tests compare both on the same expressions.
+Jinja2, and so does any value a closure does not mimic (``Fallback``), so behaviour never
+depends on this module: the tests compare both on the same expressions.
 Semantics follow Jinja2's: a missing field is "undefined", which compares unequal to everything,
 is in nothing, and is false; what is not a dict's key (``name.upper``, ``n.real``, ``row.keys``)
 is looked up by the sandboxed environment itself. The fast path may only be faster, never
