@@ -86,7 +86,10 @@ def _length(size: int) -> bytes:
 
 
 def tlv(tag: int, content: bytes) -> bytes:
-    return bytes((tag,)) + _length(len(content)) + content
+    size = len(content)
+    if size < 0x80:  # the short form: most elements (one bytes() call, not three)
+        return bytes((tag, size)) + content
+    return bytes((tag,)) + _length(size) + content
 
 
 def integer(value: int, tag: int = 0x02) -> bytes:
@@ -98,7 +101,8 @@ def octets(value, tag: int = 0x04) -> bytes:
 
 
 def _values(values) -> bytes:
-    return b"".join(octets(v) for v in values)
+    """The values of one attribute, each an OCTET STRING (a list comprehension: joined faster than a generator)."""
+    return b"".join([tlv(4, v if isinstance(v, bytes) else str(v).encode("utf-8")) for v in values])
 
 
 def message(message_id: int, operation: bytes, controls: bytes = b"") -> bytes:
@@ -108,16 +112,16 @@ def message(message_id: int, operation: bytes, controls: bytes = b"") -> bytes:
 
 def add_request(dn: str, attributes: dict) -> bytes:
     """AddRequest [APPLICATION 8]: the entry's DN and every attribute with its values."""
-    body = b"".join(tlv(0x30, octets(name) + tlv(0x31, _values(values)))
-                    for name, values in attributes.items() if values)
+    body = b"".join([tlv(0x30, octets(name) + tlv(0x31, _values(values)))
+                     for name, values in attributes.items() if values])
     return tlv(0x68, octets(dn) + tlv(0x30, body))
 
 
 def modify_request(dn: str, changes) -> bytes:
     """ModifyRequest [APPLICATION 6]: ``changes`` is ``[(operation, attribute, values)]`` with
     operation add, delete or replace (an empty replace or delete removes every value)."""
-    body = b"".join(tlv(0x30, integer(_MODIFY_OPERATIONS[op], 0x0A) + tlv(0x30, octets(name) + tlv(0x31, _values(values))))
-                    for op, name, values in changes)
+    body = b"".join([tlv(0x30, integer(_MODIFY_OPERATIONS[op], 0x0A) + tlv(0x30, octets(name) + tlv(0x31, _values(values))))
+                     for op, name, values in changes])
     return tlv(0x66, octets(dn) + tlv(0x30, body))
 
 
@@ -137,6 +141,54 @@ def delete_request(dn: str) -> bytes:
 def tree_delete_control() -> bytes:
     """The tree-delete control (AD, Samba): a delete removes the entry with every object under it."""
     return tlv(0x30, octets(TREE_DELETE_OID) + b"\x01\x01\xff")
+
+
+# Filter CHOICE tags (RFC 4511 4.5.1): and/or/not/the assertions constructed, present primitive.
+_FILTER_TAGS = {"and": 0xA0, "or": 0xA1, "not": 0xA2, "equal": 0xA3, "substring": 0xA4, "greater": 0xA5,
+                "less": 0xA6, "present": 0x87, "approx": 0xA8, "extensible": 0xA9}
+
+
+def filter_bytes(node: tuple) -> bytes:
+    """A Filter from plain tuples: ``("and"|"or", [nodes])``, ``("not", node)``, ``("present", attribute)``,
+    ``("equal"|"greater"|"less"|"approx", attribute, value)``, ``("substring", attribute, initial, [any], final)``
+    (initial and final None when absent), ``("extensible", rule, attribute, value, dn_attributes)``."""
+    kind = node[0]
+    tag = _FILTER_TAGS[kind]
+    if kind == "equal":  # the common case first: ORs of hundreds of names
+        return tlv(tag, octets(node[1]) + octets(node[2]))
+    if kind in ("and", "or"):
+        return tlv(tag, b"".join([filter_bytes(child) for child in node[1]]))
+    if kind == "not":
+        return tlv(tag, filter_bytes(node[1]))
+    if kind == "present":
+        return octets(node[1], tag)
+    if kind == "substring":
+        dummy, attribute, initial, middle, final = node
+        parts = (octets(initial, 0x80) if initial else b"") + b"".join([octets(part, 0x81) for part in middle]) + (
+            octets(final, 0x82) if final else b"")
+        return tlv(tag, octets(attribute) + tlv(0x30, parts))
+    if kind == "extensible":  # MatchingRuleAssertion; dnAttributes DEFAULT FALSE is left out when false
+        dummy, rule, attribute, value, dn_attributes = node
+        body = (octets(rule, 0x81) if rule else b"") + (octets(attribute, 0x82) if attribute else b"") + octets(value, 0x83)
+        return tlv(tag, body + (b"\x84\x01\xff" if dn_attributes else b""))
+    return tlv(tag, octets(node[1]) + octets(node[2]))
+
+
+class Filter(NamedTuple):
+    """A search filter built from values rather than parsed from text: ``text`` (RFC 4515) for
+    messages and ldap3's own search, ``tree`` (``filter_bytes``'s tuples) for the wire."""
+    text: str
+    tree: tuple
+
+
+SCOPES = {"base": 0, "one": 1, "subtree": 2}
+
+
+def search_request(base: str, search_filter: bytes, attributes, scope: str) -> bytes:
+    """SearchRequest [APPLICATION 3]: ``scope`` base, one or subtree; aliases never dereferenced,
+    no size or time limit, types and values; ``search_filter`` from ``filter_bytes``."""
+    return tlv(0x63, octets(base) + integer(SCOPES[scope], 0x0A) + b"\x0a\x01\x00\x02\x01\x00\x02\x01\x00\x01\x01\x00"
+               + search_filter + tlv(0x30, _values(attributes)))
 
 
 def paged_control(size: int, cookie: Optional[bytes]) -> bytes:

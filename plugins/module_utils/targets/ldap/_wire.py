@@ -7,7 +7,7 @@
 ldap3 decodes every search result into a generic BER tree, then into formatted and raw attribute
 dictionaries with a configuration look-up per value, and encodes every request through pyasn1:
 at 100k accounts that is most of a run. Here ldap3 still opens, secures and binds the connection
-and compiles search filters; the bulk requests are encoded by ``_ber``, sent on the
+and parses search filters; the bulk requests (searches too) are encoded by ``_ber``, sent on the
 connection's socket and their responses decoded straight into plain values. Only for a
 synchronous connection after a simple bind (no SASL layer on the socket): ``available(conn)``
 says so, and callers fall back to ldap3's own calls otherwise.
@@ -124,9 +124,14 @@ def _notice(data: bytes, header: ber.Header):
 
 
 def paged_search(conn, base, search_filter, attributes, page_size=500, scope="subtree"):
-    """Yield ``(dn, {lower attribute: [str]})`` of every entry, page by page (RFC 2696)."""
+    """Yield ``(dn, {lower attribute: [str]})`` of every entry, page by page (RFC 2696).
+    ``search_filter``: RFC 4515 text, or a ``ber.Filter`` built from values (not parsed again)."""
     wire = Wire.of(conn)
-    operation = _ldap3_private.search_request(base, search_filter, attributes, scope)
+    if isinstance(search_filter, ber.Filter):
+        operation = ber.search_request(base, ber.filter_bytes(search_filter.tree), list(attributes) or ["1.1"], scope)
+        search_filter = search_filter.text
+    else:
+        operation = _ldap3_private.search_request(base, search_filter, attributes, scope)
     cookie = b""
     while True:
         my_id = wire.next_id()

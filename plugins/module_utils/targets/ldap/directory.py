@@ -88,13 +88,14 @@ def _describe(conn):
 
 def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="subtree"):
     """Yield ``(dn, {lower attribute: [str]})`` for every entry, page by page: decoded straight
-    off the socket where the connection allows it (five times faster than ldap3's decoding)."""
+    off the socket where the connection allows it (five times faster than ldap3's decoding).
+    ``search_filter``: RFC 4515 text, or a ``Filter`` from ``any_equal``."""
     if ldap_wire.available(conn):
         try:
             yield from ldap_wire.paged_search(conn, base, search_filter, attributes, page_size, scope)
         except ldap_wire.WireError as exc:
             raise TargetError(str(exc), exc.code)
-        except LDAPException as exc:  # the filter, compiled by ldap3
+        except LDAPException as exc:  # the filter, parsed by ldap3
             raise TargetError(f"search of {base} failed: {exc}")
         return
     yield from _ldap3_paged_entries(conn, base, search_filter, attributes, page_size, scope)
@@ -102,6 +103,8 @@ def paged_entries(conn, base, search_filter, attributes, page_size=500, scope="s
 
 def _ldap3_paged_entries(conn, base, search_filter, attributes, page_size=500, scope="subtree"):
     """``paged_entries`` through ldap3's own search and decoding (any connection)."""
+    if isinstance(search_filter, ldap_ber.Filter):
+        search_filter = search_filter.text
     cookie = None
     ldap_scope = {"subtree": ldap3.SUBTREE, "one": ldap3.LEVEL, "base": ldap3.BASE}[scope]
     while True:
@@ -151,10 +154,10 @@ def held_dns(conn, dns, page_size=500, chunk=100):
     for parent, keys in sorted(by_parent.items()):
         keys.sort()
         for start in range(0, len(keys), chunk):
-            terms = "".join(f"({dnlib.first_rdn(key).partition('=')[0]}={_filter_value(dnlib.rdn_value(key))})"
-                            for key in keys[start:start + chunk])
+            search_filter = any_equal((dnlib.first_rdn(key).partition("=")[0], dnlib.rdn_value(key))
+                                      for key in keys[start:start + chunk])
             try:
-                for dn, dummy in paged_entries(conn, parent, f"(|{terms})", ["1.1"], page_size, scope="one"):
+                for dn, dummy in paged_entries(conn, parent, search_filter, ["1.1"], page_size, scope="one"):
                     held.add(dnlib.normalise(dn))
             except TargetError as exc:
                 if exc.code != 32:  # noSuchObject: the container is missing (the pre-flight says so)
@@ -219,6 +222,16 @@ def missing_containers(conn, containers):
 def _filter_value(value):
     """A value inside a search filter, with RFC 4515's escapes."""
     return "".join(f"\\{ord(ch):02x}" if ch in "*()\\\x00" else ch for ch in value)
+
+
+def any_equal(terms) -> ldap_ber.Filter:
+    """The OR of ``(attribute=value)`` for ``terms`` ``[(attribute, value)]``, as text and as the
+    tree the wire encodes without parsing the text again (0.7 ms for 100 names through ldap3's
+    parser; a first provisioning of 100k asks about 900 of them). The tree is what ldap3 makes of
+    the text, which strips the value's surrounding white space (unit-tested on random values)."""
+    terms = [(attribute, str(value)) for attribute, value in terms]
+    text = "(|%s)" % "".join(f"({attribute}={_filter_value(value)})" for attribute, value in terms)
+    return ldap_ber.Filter(text, ("or", [("equal", attribute, value.strip().encode("utf-8")) for attribute, value in terms]))
 
 
 def find_groups(conn, base, object_class, attribute, names, page_size=500, chunk=100):

@@ -3,6 +3,8 @@ for byte against ldap3's own (pyasn1) encoder: pure logic, no server (test_ldap_
 the decoder against ldap3's on random and broken messages; tests/integration/test_ldap_wire_slapd.py
 talks to a real slapd)."""
 
+import random
+
 import pytest
 from ldap3.operation.add import add_operation
 from ldap3.operation.delete import delete_operation
@@ -53,6 +55,27 @@ def test_modify_request_is_byte_for_byte_ldap3s():
     changes = {"title": [(2, ["A", "B"])], "member": [(0, ["uid=a"]), (1, ["uid=b"])], "ou": [(2, [])]}
     theirs = ldap3_message(9, "modifyRequest", modify_operation(dn, changes, False))
     assert ours == theirs
+
+
+def test_random_adds_and_modifies_are_byte_for_byte_ldap3s():
+    # every length form of the element sizes: short (< 128), one and two bytes of long form
+    rng = random.Random(20261206)
+    sizes = [0, 1, 126, 127, 128, 200, 255, 256, 300, 70000]
+    for message_id in range(1, 200):
+        attributes = {}
+        for index in range(rng.randrange(1, 5)):
+            values = [rng.choice(["é李x" * (rng.choice(sizes) // 3 + 1), b"\x00\xff" * (rng.choice(sizes) // 2)])
+                      for dummy in range(rng.randrange(1, 4))]
+            attributes["attr%d" % index] = values
+        dn = "uid=%s,ou=people,dc=example,dc=test" % ("ü" * rng.choice(sizes[:6]))
+        ours = ber.message(message_id, ber.add_request(dn, attributes))
+        assert ours == ldap3_message(message_id, "addRequest", add_operation(dn, attributes, False))
+        ops = [rng.choice(["add", "delete", "replace"]) for dummy in attributes]
+        ours = ber.message(message_id, ber.modify_request(dn, [(op, name, values) for op, (name, values)
+                                                               in zip(ops, attributes.items())]))
+        changes = dict((name, [({"add": 0, "delete": 1, "replace": 2}[op], values)])
+                       for op, (name, values) in zip(ops, attributes.items()))
+        assert ours == ldap3_message(message_id, "modifyRequest", modify_operation(dn, changes, False))
 
 
 def test_modify_dn_and_delete_requests_are_byte_for_byte_ldap3s():
