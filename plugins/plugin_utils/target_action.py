@@ -45,6 +45,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision.config 
 from ansible_collections.jml.provisioning.plugins.plugin_utils import (
     audit_log, ledger_file, pending_vault, run_lock, state_file, vault_file,
 )
+from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc
 from ansible_collections.jml.provisioning.plugins.plugin_utils.decisions_file import load_decisions
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, bounded_outcome, result_size_warning, runner_result_limit, vault_secrets, write_private_file,
@@ -195,7 +196,10 @@ class TargetAction(ActionBase):
                                          server, scope)
         try:
             with run_lock.held(lock, f"{self.NAME} on {server} {scope}".rstrip(), options["lock_timeout"]) as stale:
-                result = self._reconcile(result, options, config, inputs, today)
+                # One bulk step: a full pass of the collector over the vault, the accounts and the
+                # plan took 1.5-3 s of a 100k first provisioning (between planning and writing).
+                with paused_gc():
+                    result = self._reconcile(result, options, config, inputs, today)
         except run_lock.LockError as exc:
             raise AnsibleActionFail(f"{self.NAME}: {exc}")
         warnings = self.connection_warnings(options)

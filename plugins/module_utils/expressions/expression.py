@@ -54,9 +54,12 @@ def to_ascii(value):
     """Transliterate to ASCII: ``Łukasz Øster-Straße`` -> ``Lukasz Oster-Strasse``."""
     if value is None:
         return None
-    text = str(value).translate(_TRANSLITERATE_TABLE)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).encode("ascii", "ignore").decode("ascii")
+    text = str(value)
+    if text.isascii():  # most names: nothing to transliterate, decompose or drop
+        return text
+    # NFKD splits accents off as combining marks; they, like everything else not ASCII, are dropped.
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE_TABLE))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
 def slug(value, separator="-"):

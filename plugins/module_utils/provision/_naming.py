@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional, Tuple
 
-from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import to_ascii
+from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import make_scope, to_ascii
 
 
 class NamingError(ValueError):
@@ -126,8 +126,11 @@ def allocate(policy: UsernamePolicy, scope: dict, registry: NameRegistry, derive
     whose candidates give the same names there too starts at that iteration: every name before
     it was taken then and still is (a run only adds names).
     """
+    candidate_scope = make_scope(**scope)  # once per person, not per try: a namesake may try many
+
     def names_at(n):
-        return tuple(policy.normalise(candidate(n=n, **scope), n) for candidate in policy.candidates)
+        candidate_scope["n"] = n
+        return tuple(policy.normalise(candidate.evaluate(candidate_scope), n) for candidate in policy.candidates)
 
     for name in registry.own_logins(person):
         if own:

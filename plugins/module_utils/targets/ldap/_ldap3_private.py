@@ -93,8 +93,11 @@ def _sendable(value):
     """An assertion value's bytes as ldap3 sends them (its ``\\XX`` escapes decoded); None for none."""
     if not value:
         return None if value is None else b""
+    # What prepare_filter_for_sending gives, without its loop per byte, when there is no escape.
     if type(value) is str and "\\" not in value:  # pylint: disable=unidiomatic-typecheck
-        return value.encode("utf-8")  # what prepare_filter_for_sending gives, without its loop per byte
+        return value.encode("utf-8")
+    if type(value) is bytes and b"\\" not in value:  # pylint: disable=unidiomatic-typecheck
+        return value  # (ldap3 gives substrings as bytes)
     return prepare_filter_for_sending(value)
 
 

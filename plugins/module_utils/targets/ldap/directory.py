@@ -219,9 +219,12 @@ def missing_containers(conn, containers):
     return set(dn for dn in containers if _base_entry(conn, dn, "1.1") is None)
 
 
+_FILTER_ESCAPES = str.maketrans(dict((ch, "\\%02x" % ord(ch)) for ch in "*()\\\x00"))
+
+
 def _filter_value(value):
     """A value inside a search filter, with RFC 4515's escapes."""
-    return "".join(f"\\{ord(ch):02x}" if ch in "*()\\\x00" else ch for ch in value)
+    return str(value).translate(_FILTER_ESCAPES)
 
 
 def any_equal(terms) -> ldap_ber.Filter:

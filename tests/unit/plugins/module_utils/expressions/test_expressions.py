@@ -6,10 +6,14 @@
 
 from __future__ import annotations
 
+import random
+import unicodedata
+
 import pytest
 
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import (
-    ExpressionError, compile_expression, compile_mapping, family_name, initials, is_true, make_scope, slug, to_ascii,
+    _TRANSLITERATE_TABLE, ExpressionError, compile_expression, compile_mapping, family_name, initials, is_true, make_scope,
+    slug, to_ascii,
 )
 
 PERSON = {"id": "10023", "name": {"given": "José", "family": "Müller"}, "contracts": []}
@@ -63,6 +67,22 @@ def test_ascii_transliterates_letters_nfkd_does_not_decompose():
     assert to_ascii("Łukasz Øster-Straße") == "Lukasz Oster-Strasse"
     assert to_ascii("José Müller Ærø") == "Jose Muller AEro"
     assert to_ascii(None) is None
+
+
+def test_ascii_of_every_character_is_the_transliterate_decompose_and_drop_marks_algorithm():
+    # to_ascii's short paths (ASCII as is; marks dropped with the rest of what is not ASCII)
+    # against the algorithm spelled out, on every code point of the BMP and on mixed strings
+    def spelled_out(text):
+        decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE_TABLE))
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).encode("ascii", "ignore").decode("ascii")
+    characters = [chr(cp) for cp in range(0x10000) if not 0xD800 <= cp < 0xE000]
+    assert [to_ascii(ch) for ch in characters] == [spelled_out(ch) for ch in characters]
+    rng = random.Random(7)
+    pool = characters[:0x250] + list("ŁØßẞÆŒĐÐÞĦıĿŦĸ‘’‚“”–—李ﬁ①Ǆ\u0301\u0308\u00a0")
+    for dummy in range(5000):
+        text = "".join(rng.choice(pool) for dummy in range(rng.randrange(0, 12)))
+        assert to_ascii(text) == spelled_out(text), repr(text)
+    assert to_ascii(12) == "12" and to_ascii("Jansen") == "Jansen"
 
 
 def test_slug_is_lower_case_ascii_words():

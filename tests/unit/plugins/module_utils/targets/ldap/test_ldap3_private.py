@@ -28,13 +28,20 @@ def test_each_private_name_is_still_there(module, name):
     assert hasattr(found, name), f"{VERSION}: {module}.{name} is gone; _ldap3_private uses it"
 
 
-def test_search_operation_takes_its_arguments_in_the_same_order():
-    parameters = list(inspect.signature(importlib.import_module("ldap3.operation.search").search_operation).parameters)
-    expected = ["search_base", "search_filter", "search_scope", "dereference_aliases", "attributes", "size_limit",
-                "time_limit", "types_only", "auto_escape", "auto_encode"]
-    assert parameters[:len(expected)] == expected, (
-        f"{VERSION}: ldap3.operation.search.search_operation{inspect.signature(private.search_operation)} changed; "
-        f"_ldap3_private.search_request passes {expected} by position")
+def test_parse_filter_takes_its_arguments_in_the_same_order_and_gives_filter_nodes():
+    search = importlib.import_module("ldap3.operation.search")
+    parameters = list(inspect.signature(search.parse_filter).parameters)
+    expected = ["search_filter", "schema", "auto_escape", "auto_encode", "validator", "check_names"]
+    assert parameters == expected, (
+        f"{VERSION}: ldap3.operation.search.parse_filter{inspect.signature(search.parse_filter)} changed; "
+        f"_ldap3_private.filter_tree passes {expected} by position")
+    root = search.parse_filter("(&(cn=a*)(!(uid=b)))", None, True, True, None, False)
+    node = root.elements[0]
+    assert (node.tag, len(node.elements)) == (search.AND, 2), f"{VERSION}: parse_filter's FilterNode tree changed"
+    assert node.elements[0].assertion in ({"attr": "cn", "initial": b"a"}, {"attr": "cn", "initial": "a"}), (
+        f"{VERSION}: a substring node's assertion is now {node.elements[0].assertion}")
+    assert private.filter_tree("(&(cn=a*)(!(uid=b)))") == (
+        "and", [("substring", "cn", b"a", [], None), ("not", ("equal", "uid", b"b"))])
 
 
 def test_a_tiny_search_request_encodes_to_known_bytes():

@@ -120,3 +120,12 @@ def test_an_or_built_from_values_is_what_ldap3_parses_from_its_text():
         assert private.filter_tree(built.text) == built.tree, built.text
         assert private.search_request("ou=x", built.text, ["1.1"], "one") == ber.search_request(
             "ou=x", ber.filter_bytes(built.tree), ["1.1"], "one")
+
+
+def test_a_filter_value_escapes_exactly_rfc_4515s_five_characters():
+    rng = random.Random(4515)
+    for dummy in range(3000):
+        value = random_value(rng)
+        spelled_out = "".join("\\%02x" % ord(ch) if ch in "*()\\\x00" else ch for ch in value)
+        assert _filter_value(value) == spelled_out
+    assert _filter_value("a*b(c)\\d\x00é") == "a\\2ab\\28c\\29\\5cd\\00é"
