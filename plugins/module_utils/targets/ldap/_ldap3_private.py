@@ -58,8 +58,8 @@ def search_request(base: str, search_filter: str, attributes, scope: str = "subt
     """SearchRequest [APPLICATION 3] as bytes: the filter parsed by ldap3 as its own search parses
     it (RFC 4515 syntax; values escaped and encoded as ldap3 does), encoded by ``_ber``; never
     dereferences aliases, no size or time limit. The same bytes as ldap3's ``search_operation``
-    through pyasn1 (tests/unit/.../test_ldap3_private.py compares them on every kind of filter),
-    which took 8 ms for an OR of 100 names: 1.8 s of a 10k first provisioning's 6.5 s."""
+    through pyasn1 (test_search_request_encoding.py compares them on every kind of filter), which
+    took 5.3 ms for an OR of 100 names (this: 1.1 ms); a 10k first provisioning asks 220 of them."""
     return ber.search_request(base, ber.filter_bytes(filter_tree(search_filter)), list(attributes) or ["1.1"], scope)
 
 
