@@ -20,7 +20,7 @@ def load_decisions(path):
         return None
     try:
         with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
+            document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506 - a safe loader
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise decisionslib.DecisionError(f"decisions_file {path} cannot be read: {exc}")
     return decisionslib.parse(document, f"decisions_file {path}")
