@@ -10,6 +10,7 @@ from __future__ import annotations
 import yaml
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import decisions as decisionslib
+from ansible_collections.jml.provisioning.plugins.plugin_utils.yaml_loader import SAFE_LOADER
 
 
 def load_decisions(path):
@@ -20,7 +21,7 @@ def load_decisions(path):
         return None
     try:
         with open(path, encoding="utf-8") as handle:
-            document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506 - a safe loader
+            document = yaml.load(handle, Loader=SAFE_LOADER)  # nosec B506 - a safe loader
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise decisionslib.DecisionError(f"decisions_file {path} cannot be read: {exc}")
     return decisionslib.parse(document, f"decisions_file {path}")

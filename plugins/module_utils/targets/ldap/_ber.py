@@ -102,7 +102,7 @@ def octets(value, tag: int = 0x04) -> bytes:
 
 def _values(values) -> bytes:
     """The values of one attribute, each an OCTET STRING (a list comprehension: joined faster than a generator)."""
-    return b"".join([tlv(4, v if isinstance(v, bytes) else str(v).encode("utf-8")) for v in values])
+    return b"".join([octets(v) for v in values])
 
 
 def message(message_id: int, operation: bytes, controls: bytes = b"") -> bytes:
@@ -186,9 +186,10 @@ SCOPES = {"base": 0, "one": 1, "subtree": 2}
 
 def search_request(base: str, search_filter: bytes, attributes, scope: str) -> bytes:
     """SearchRequest [APPLICATION 3]: ``scope`` base, one or subtree; aliases never dereferenced,
-    no size or time limit, types and values; ``search_filter`` from ``filter_bytes``."""
+    no size or time limit, types and values; ``search_filter`` from ``filter_bytes``; no
+    ``attributes``: none at all (``1.1``)."""
     return tlv(0x63, octets(base) + integer(SCOPES[scope], 0x0A) + b"\x0a\x01\x00\x02\x01\x00\x02\x01\x00\x01\x01\x00"
-               + search_filter + tlv(0x30, _values(attributes)))
+               + search_filter + tlv(0x30, _values(list(attributes) or ["1.1"])))
 
 
 def paged_control(size: int, cookie: Optional[bytes]) -> bytes:

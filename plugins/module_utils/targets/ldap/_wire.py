@@ -128,7 +128,7 @@ def paged_search(conn, base, search_filter, attributes, page_size=500, scope="su
     ``search_filter``: RFC 4515 text, or a ``ber.Filter`` built from values (not parsed again)."""
     wire = Wire.of(conn)
     if isinstance(search_filter, ber.Filter):
-        operation = ber.search_request(base, ber.filter_bytes(search_filter.tree), list(attributes) or ["1.1"], scope)
+        operation = ber.search_request(base, ber.filter_bytes(search_filter.tree), attributes, scope)
         search_filter = search_filter.text
     else:
         operation = _ldap3_private.search_request(base, search_filter, attributes, scope)

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.config import ConfigError
-from ansible_collections.jml.provisioning.plugins.plugin_utils.target_action import SAFE_LOADER, load_rules
+from ansible_collections.jml.provisioning.plugins.plugin_utils.target_action import load_rules
+from ansible_collections.jml.provisioning.plugins.plugin_utils.yaml_loader import SAFE_LOADER
 
 RULES = """\
 defaults: &grant
