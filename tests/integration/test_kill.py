@@ -1,5 +1,5 @@
 """A run killed at any moment leaves a state the next run converges from: a provisioning and a
-collect are killed (SIGKILL of the whole process group) at several points, run again, and the
+collect are killed (SIGKILL of ansible-playbook and every process under it) at several points, run again, and the
 result is compared with an uninterrupted reference - the directory by an independent ldap3 dump,
 the vault by its persons."""
 
@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import slapd
+from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
 from jml_workspace import ACME_TOKEN, ROOT, Workspace
 
 PERSONS = 3000
@@ -34,7 +35,8 @@ def _workspace(path, directory, hr):
     ws = Workspace(path, directory, None, ACME_TOKEN)
     sources = yaml.safe_load((hr / "mapping.yml").read_text())["jml_sources"]
     ws.set_vars(jml_sources=sources, jml_collect_merge={}, jml_collect_thresholds={}, jml_ldap_thresholds={},
-                jml_ldap_rules_file=str(hr / "rules.yml"), jml_ldap_lifecycle={"pre_provision_days": 14})
+                jml_ldap_rules_file=str(hr / "rules.yml"), jml_ldap_lifecycle={"pre_provision_days": 14},
+                jml_ldap_max_actions=4 * PERSONS)  # every action listed: the creates' order picks the kill points
     return ws
 
 
@@ -62,20 +64,75 @@ def _count(directory):
     return len(found)
 
 
-def _killed_when(proc, directory, count, timeout=120):
-    """SIGKILL the run's process group once ``count`` accounts exist (or it ended by itself)."""
+def creates(plan):
+    """The DNs the run creates, in the order it writes them (the plan lists them in apply order)."""
+    return [action["dn"] for action in plan["actions"] if action["action"] == "create"]
+
+
+def _descendants(pid):
+    """Every live process under ``pid`` (by parent pid, from /proc)."""
+    children = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/%s/stat" % name) as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_run(proc):
+    """SIGKILL ``ansible-playbook`` and every process under it, as a power cut would.
+
+    Its process group is not enough: ansible-core's workers call ``setsid()``, so the worker that
+    runs the action plugin (and writes to the directory or the vault) lives in a session of its
+    own and survived ``killpg``, finishing the run the test meant to cut short. Every process is
+    stopped first, so none forks or finishes while the tree is walked."""
+    tree = [proc.pid] + _descendants(proc.pid)
+    for pid in tree:
+        _signal(pid, signal.SIGSTOP)
+    for pid in tree + _descendants(proc.pid):
+        _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _killed_when(proc, directory, dn, timeout=120):
+    """SIGKILL the run as soon as ``dn`` exists (or when it ended by itself).
+
+    The probe is one base search on an open connection, about a millisecond: counting the accounts
+    instead took long enough on a busy machine for the run to finish all its creates in between."""
+    conn = ldap3.Connection(ldap3.Server(directory.ldap_uri, get_info=ldap3.NONE), directory.bind_dn,
+                            directory.bind_password, auto_bind=True)
     deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline and _count(directory) < count:
-        time.sleep(0.01)
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if conn.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["1.1"]):
+                break
+    finally:
+        if proc.poll() is None:
+            kill_run(proc)
+        proc.communicate()
+        conn.unbind()
 
 
 def _killed(proc, seconds):
     time.sleep(seconds)
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
+        kill_run(proc)
     proc.communicate()
     return proc.returncode
 
@@ -84,18 +141,20 @@ def test_a_provisioning_killed_at_any_point_converges_to_the_uninterrupted_resul
     with slapd.running_slapd(str(tmp_path / "reference-slapd")) as reference:
         ws = _workspace(tmp_path / "reference", reference, hr)
         assert ws.play("collect.yml").rc == 0
-        assert ws.play("provision.yml").rc == 0
+        first = ws.play("provision.yml")
+        assert first.rc == 0
         expected = dump(reference)
+        order = creates(first.plan)
     assert len(expected) > 2000
     mid_apply = 0
-    accounts = sum(1 for dn in expected if dn.startswith("uid="))
     for share in KILL_AT:
         with slapd.running_slapd(str(tmp_path / ("slapd-%s" % share))) as directory:
             ws = _workspace(tmp_path / ("run-%s" % share), directory, hr)
             assert ws.play("collect.yml").rc == 0
             empty = len(dump(directory))
             proc, dummy = ws.start("provision.yml")
-            _killed_when(proc, directory, int(accounts * share))
+            # The same data gives the same plan, whose creates go in the same order as the reference's.
+            _killed_when(proc, directory, order[int(len(order) * share)])
             seconds = share
             written = len(dump(directory)) - empty
             mid_apply += 0 < written < len(expected) - empty
@@ -107,12 +166,30 @@ def test_a_provisioning_killed_at_any_point_converges_to_the_uninterrupted_resul
     assert mid_apply >= 1, "at least one kill must land in the middle of the writes"
 
 
+def _killed_on_file(proc, folder, prefix, timeout=60):
+    """SIGKILL the run as soon as a file named ``prefix...`` shows in ``folder`` (or when it ended);
+    whether one was seen."""
+    deadline = time.monotonic() + timeout
+    seen = False
+    while proc.poll() is None and time.monotonic() < deadline and not seen:
+        seen = any(name.startswith(prefix) for name in os.listdir(folder))
+    if proc.poll() is None:
+        kill_run(proc)
+    proc.communicate()
+    return seen
+
+
 def test_a_collect_killed_at_any_point_leaves_the_old_vault_or_the_new_one_and_converges(hr, tmp_path):
     reference = _workspace(tmp_path / "reference", None, hr)
+    started = time.monotonic()
     assert reference.play("collect.yml").rc == 0
+    took = time.monotonic() - started
     expected = reference.vault_document()["persons"]
-    for seconds in (1.0, 1.6, 2.2):
-        ws = _workspace(tmp_path / ("run-%s" % seconds), None, hr)
+    # Killed while the new vault's temporary file is being written, then at two points of a run
+    # as long as the reference's (reading the export, or Ansible's own start).
+    kept_old = 0
+    for when in ("writing", 0.5, 0.8):
+        ws = _workspace(tmp_path / ("run-%s" % when), None, hr)
         # An older vault first (a tenth of the persons gone), so a kill can leave either.
         persons = hr / "persons.csv"
         full = persons.read_bytes()
@@ -121,15 +198,20 @@ def test_a_collect_killed_at_any_point_leaves_the_old_vault_or_the_new_one_and_c
         old = ws.vault.read_bytes()
         persons.write_bytes(full)
         proc, dummy = ws.start("collect.yml")
-        _killed(proc, seconds)
+        if when == "writing":
+            assert _killed_on_file(proc, ws.path, vault_file.TEMP_PREFIX), "the collect wrote no temporary file"
+        else:
+            _killed(proc, took * when)
         now = ws.vault.read_bytes()
         assert now == old or sorted(ws.vault_document()["persons"]) == sorted(expected), \
-            "killed at %s s: the vault is the old one or the whole new one, never half" % seconds
+            "killed at %s: the vault is the old one or the whole new one, never half" % when
+        kept_old += now == old
         run = ws.play("collect.yml")
         assert run.rc == 0, run
         assert ws.vault_document()["persons"] == expected
         leftovers = [n for n in os.listdir(ws.path) if n.startswith((".vault-", ".jml-"))]
         assert leftovers == [], leftovers
+    assert kept_old >= 1, "at least one kill must land before the new vault replaced the old one"
 
 
 def _incremental_history(ws, hr, directory_has_base):
@@ -162,12 +244,13 @@ def test_an_incremental_cycle_killed_mid_write_converges_and_is_never_skipped(hr
         assert cycle.plan["incremental"]["mode"] == "incremental" and cycle.plan["summary"]["create"] > 100
         expected = dump(reference)
         joiners = cycle.plan["summary"]["create"]
+        middle = creates(cycle.plan)[joiners // 2]
     with slapd.running_slapd(str(tmp_path / "slapd-killed")) as directory:
         ws = _workspace(tmp_path / "killed", directory, hr)
         ws.directory = directory
         _incremental_history(ws, hr, counts)
         proc, dummy = ws.start("provision.yml")
-        _killed_when(proc, directory, counts[-1] + joiners // 2)
+        _killed_when(proc, directory, middle)
         written = _count(directory) - counts[-1]
         assert 0 < written < joiners, "killed in the middle of the cycle's creates (%d of %d)" % (written, joiners)
         run = ws.play("provision.yml")
