@@ -49,8 +49,11 @@ changelog-lint:
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/antsibull-changelog lint-changelog-yaml --strict changelogs/changelog.yaml
 
+# Two pytest-xdist workers: the suite is one Ansible process after another, each on one core
+# (24 min on one worker, 2 cores). The Samba DC's tests share one worker (fixed ports; conftest.py).
+INTEGRATION_WORKERS ?= 2
 integration: collection
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q -n $(INTEGRATION_WORKERS) --dist loadscope tests/integration
 
 molecule: collection
 	cd roles/ldap_target && $(BIN)/molecule test

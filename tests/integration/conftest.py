@@ -13,6 +13,52 @@ from hr_api import running_hr_api
 from jml_workspace import ACME_TOKEN, ROOT, Workspace
 
 
+# `make integration` runs the suite on two pytest-xdist workers. Every slapd, SCIM, SMTP and HTTP
+# server picks a free port, so tests spread one by one, except:
+# - Samba listens on fixed ports: the tests that need the session's DC all go to one worker,
+#   which starts it once;
+# - a module-scoped fixture is made once when its module stays on one worker.
+# (Grouped by module here, not with xdist_group marks: pytest-xdist 3.8 marks a group by editing
+# a test's private nodeid, which pytest 9.2 no longer reads.)
+SAMBA_MODULES = frozenset(("test_absences_ad.py", "test_ad_samba.py", "test_audit_trail.py", "test_incremental_ad_samba.py",
+                           "test_only_ad_samba.py", "test_samba_ad_harness.py"))
+WHOLE_MODULES = frozenset(("test_awx_runner.py", "test_execution_environment.py", "test_fault_corpus.py",
+                           "test_file_accounts.py", "test_http_source.py", "test_kill.py", "test_slapd_harness.py"))
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test is sent to a worker in."""
+    module = nodeid.split("::", 1)[0]
+    name = module.rsplit("/", 1)[-1]
+    if name in SAMBA_MODULES:
+        return "samba-ad"
+    return module if name in WHOLE_MODULES else nodeid
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that needs the Samba DC outside SAMBA_MODULES would start a second DC on another
+    worker, which cannot bind the DC's ports: refused at collection, with what to do."""
+    strays = [item.nodeid for item in items
+              if "samba_ad" in item.fixturenames and work_unit(item.nodeid) != "samba-ad"]
+    if strays:
+        raise pytest.UsageError("tests/integration/conftest.py: add the modules of %s to SAMBA_MODULES "
+                                "(they use the Samba DC, whose ports one worker holds)" % ", ".join(strays))
+
+
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # without pytest-xdist the suite runs in one process
+    LoadScopeScheduling = None
+
+if LoadScopeScheduling is not None:
+    class _WorkUnits(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return work_unit(nodeid)
+
+    def pytest_xdist_make_scheduler(config, log):
+        return _WorkUnits(config, log)
+
+
 @pytest.fixture
 def hr_api():
     """The demo's second HR system, ACME's paginated JSON API, served for real on 127.0.0.1."""
