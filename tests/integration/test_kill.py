@@ -110,31 +110,30 @@ def _signal(pid, signum):
         pass
 
 
+def _kill_once(proc, ready, timeout):
+    """SIGKILL the run (``kill_run``) as soon as ``ready()`` is true, or when ``timeout`` seconds
+    passed; a run that ended by itself is left as it is. Whether ``ready()`` came true."""
+    deadline, came = time.monotonic() + timeout, False
+    while proc.poll() is None and time.monotonic() < deadline and not came:
+        came = bool(ready())
+    if proc.poll() is None:
+        kill_run(proc)
+    proc.communicate()
+    return came
+
+
 def _killed_when(proc, directory, dn, timeout=120):
-    """SIGKILL the run as soon as ``dn`` exists (or when it ended by itself).
+    """SIGKILL the run as soon as ``dn`` exists.
 
     The probe is one base search on an open connection, about a millisecond: counting the accounts
     instead took long enough on a busy machine for the run to finish all its creates in between."""
     conn = ldap3.Connection(ldap3.Server(directory.ldap_uri, get_info=ldap3.NONE), directory.bind_dn,
                             directory.bind_password, auto_bind=True)
-    deadline = time.monotonic() + timeout
     try:
-        while proc.poll() is None and time.monotonic() < deadline:
-            if conn.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["1.1"]):
-                break
+        _kill_once(proc, lambda: conn.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["1.1"]),
+                   timeout)
     finally:
-        if proc.poll() is None:
-            kill_run(proc)
-        proc.communicate()
         conn.unbind()
-
-
-def _killed(proc, seconds):
-    time.sleep(seconds)
-    if proc.poll() is None:
-        kill_run(proc)
-    proc.communicate()
-    return proc.returncode
 
 
 def test_a_provisioning_killed_at_any_point_converges_to_the_uninterrupted_result(hr, tmp_path):
@@ -155,28 +154,19 @@ def test_a_provisioning_killed_at_any_point_converges_to_the_uninterrupted_resul
             proc, dummy = ws.start("provision.yml")
             # The same data gives the same plan, whose creates go in the same order as the reference's.
             _killed_when(proc, directory, order[int(len(order) * share)])
-            seconds = share
             written = len(dump(directory)) - empty
             mid_apply += 0 < written < len(expected) - empty
             run = ws.play("provision.yml")
             assert run.rc == 0, run
             assert dump(directory) == expected, "killed at %d%% of the creates: the next run must converge" % (
-                seconds * 100)
+                share * 100)
             assert ws.play("provision.yml").plan["changed"] is False
     assert mid_apply >= 1, "at least one kill must land in the middle of the writes"
 
 
 def _killed_on_file(proc, folder, prefix, timeout=60):
-    """SIGKILL the run as soon as a file named ``prefix...`` shows in ``folder`` (or when it ended);
-    whether one was seen."""
-    deadline = time.monotonic() + timeout
-    seen = False
-    while proc.poll() is None and time.monotonic() < deadline and not seen:
-        seen = any(name.startswith(prefix) for name in os.listdir(folder))
-    if proc.poll() is None:
-        kill_run(proc)
-    proc.communicate()
-    return seen
+    """SIGKILL the run as soon as a file named ``prefix...`` shows in ``folder``; whether one did."""
+    return _kill_once(proc, lambda: any(name.startswith(prefix) for name in os.listdir(folder)), timeout)
 
 
 def test_a_collect_killed_at_any_point_leaves_the_old_vault_or_the_new_one_and_converges(hr, tmp_path):
@@ -201,7 +191,7 @@ def test_a_collect_killed_at_any_point_leaves_the_old_vault_or_the_new_one_and_c
         if when == "writing":
             assert _killed_on_file(proc, ws.path, vault_file.TEMP_PREFIX), "the collect wrote no temporary file"
         else:
-            _killed(proc, took * when)
+            _kill_once(proc, lambda: False, took * when)  # at that point of the run, whatever it does
         now = ws.vault.read_bytes()
         assert now == old or sorted(ws.vault_document()["persons"]) == sorted(expected), \
             "killed at %s: the vault is the old one or the whole new one, never half" % when
