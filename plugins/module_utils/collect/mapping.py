@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from ansible_collections.jml.provisioning.plugins.module_utils.collect.fill import compile_fill
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import (
     ExpressionError, compile_mapping, make_scope,
 )
@@ -69,7 +70,7 @@ class MappingSet(object):
         if not isinstance(spec, dict):
             raise MappingError(f"{label} must be a dictionary with 'person' and optionally 'contract'")
         self.lookups = lookups or {}
-        self._plans = {}
+        self._fills = {}
         self._dates = {}
         unknown = set(spec) - {"person", "contract", "absence", "required", "date_format", "date_fields", "allowed"}
         if unknown:
@@ -124,60 +125,29 @@ class MappingSet(object):
         return self.person if part == "person" else self.absence if part == "absence" else self.contract
 
     def _plan(self, part):
-        """How to fill one record, decided once: ``(label, keys, expression, is_date)`` per field,
-        then the required and allowed checks of this part. Walking this list is the collect's
-        inner loop (fields x records), so nothing in it parses a name again."""
-        cached = self._plans.get(part)
-        if cached is None:
-            exprs = self._exprs(part)
-            # ``row.Column`` (most fields) is read straight from the row: the same value as the
-            # expression's walk, without its call (2.3 million at 100k persons).
-            fields = [(f"{part}.{field}", tuple(field.split(".")), expr,
-                       (part == "contract" and field in self.date_fields) or (part == "absence" and field != "reason"),
-                       expr.column_of("row"))
-                      for field, expr in exprs.items()]
-            required = [(name, tuple(name.split(".")[1:])) for name in self.required if name.startswith(part + ".")]
-            allowed = [(name, tuple(name.split(".")[1:]), values) for name, values in self.allowed.items()
-                       if name.startswith(part + ".")]
-            cached = self._plans[part] = (fields, required, allowed)
-        return cached
+        """How to fill one record: ``(label, keys, expression, is_date, column)`` per field, then
+        the required and allowed checks of this part; ``_map`` compiles it once (``compile_fill``)."""
+        # ``row.Column`` (most fields) is read straight from the row: the same value as the
+        # expression's walk, without its call (2.3 million at 100k persons).
+        fields = [(f"{part}.{field}", tuple(field.split(".")), expr,
+                   (part == "contract" and field in self.date_fields) or (part == "absence" and field != "reason"),
+                   expr.column_of("row"))
+                  for field, expr in self._exprs(part).items()]
+        required = [(name, tuple(name.split(".")[1:])) for name in self.required if name.startswith(part + ".")]
+        allowed = [(name, tuple(name.split(".")[1:]), values) for name, values in self.allowed.items()
+                   if name.startswith(part + ".")]
+        return fields, required, allowed
 
     def _map(self, part, scope):
-        fields, required, allowed = self._plan(part)
-        out = {}
+        fill = self._fills.get(part)
+        if fill is None:
+            fields, required, allowed = self._plan(part)
+            fill = self._fills[part] = compile_fill(fields, required, allowed, dict(
+                RowProblem=_RowProblem, ExpressionError=ExpressionError, ABSENT=_ABSENT, control=_CONTROL.search,
+                control_problem=_control_problem, dates=self._dates, date=self._date, get_keys=_get_keys,
+                put_keys=_put_keys))
         row = scope.get("row")
-        plain = type(row) is dict  # pylint: disable=unidiomatic-typecheck
-        control, dates = _CONTROL.search, self._dates
-        for label, keys, expr, is_date, column in fields:
-            value = row.get(column, _ABSENT) if plain and column is not None else _ABSENT
-            if value is _ABSENT:  # not a plain column, or not in this row: the expression decides
-                try:
-                    value = expr.evaluate(scope)
-                except ExpressionError as exc:
-                    # Jinja's message quotes the data ("no attribute 'Jansen'"): name the error kind only.
-                    raise _RowProblem(label, "mapping expression failed on this row (%s)" % (exc.kind or "error"))
-            if isinstance(value, str):
-                value = value.strip() or None
-                if value is not None and control(value):
-                    # NUL and other control characters are no part of a name, a code or a date:
-                    # a directory refuses them, a terminal or a report would hide them.
-                    raise _RowProblem(label, f"contains a control character (U+{ord(control(value).group()):04X})")
-            if value is not None and is_date:
-                value = dates.get(value) or self._date(value, label)  # HR exports repeat a few thousand dates
-            if len(keys) == 1:
-                out[keys[0]] = value
-            elif len(keys) == 2:
-                out.setdefault(keys[0], {})[keys[1]] = value
-            else:
-                _put_keys(out, keys, value)
-        for name, keys in required:
-            if _get_keys(out, keys) is None:
-                raise _RowProblem(name, "required value is empty")
-        for name, keys, values in allowed:
-            value = _get_keys(out, keys)
-            if value is not None and str(value) not in values:
-                raise _RowProblem(name, "value is not one of the allowed codes")
-        return out
+        return fill(scope, row, type(row) is dict)  # pylint: disable=unidiomatic-typecheck
 
     def _date(self, value, field):
         if isinstance(value, (datetime.date, datetime.datetime)):
@@ -233,6 +203,12 @@ class MappingSet(object):
         if absence.get("reason") is not None:
             absence["reason"] = str(absence["reason"])
         return absence
+
+
+def _control_problem(label, value):
+    # NUL and other control characters are no part of a name, a code or a date: a directory
+    # refuses them, a terminal or a report would hide them.
+    raise _RowProblem(label, f"contains a control character (U+{ord(_CONTROL.search(value).group()):04X})")
 
 
 def _clean(value):
