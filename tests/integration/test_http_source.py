@@ -252,3 +252,12 @@ def test_tls_without_the_ca_fails_with_a_certificate_error(tls_api, sleeps):
 
 def test_tls_without_validation(tls_api):
     assert len(read(tls_api, "page", validate_certs=False).rows) == 5
+
+
+def test_nan_and_infinity_in_a_page_are_read_as_empty():
+    # Not JSON numbers (RFC 8259), but Python's json writes them and reads them back.
+    persons = [dict(PERSONS[0], fte=float("nan"), custom={"hours": [float("inf"), -float("inf"), 1.5]})]
+    with running_hr_api(persons, style="cursor") as api:
+        rows = read(api, "cursor")
+    assert rows.rows[0][1]["fte"] is None
+    assert rows.rows[0][1]["custom"] == {"hours": [None, None, 1.5]}

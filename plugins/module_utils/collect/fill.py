@@ -13,11 +13,14 @@ EPYC): the mapping's share of ``collect()`` went from 1.95 s to 1.15 s.
 The generated code is built only from ``repr()`` of the mapping's own names (columns, vault
 keys, labels) and references to objects passed in, never from data, and does exactly what
 ``MappingSet._map`` did field by field (tests/unit/plugins/module_utils/collect/test_fill.py
-compares the two on random rows), but for one fix: a list or a dict in a date field is a rejected
-row, where the loop stopped the collect with a TypeError.
+compares the two on random rows), but for two fixes: a list or a dict in a date field is a
+rejected row, where the loop stopped the collect with a TypeError, and a NaN or an infinite number
+is empty, as JSON has no such number.
 """
 
 from __future__ import annotations
+
+import math
 
 
 def _line(lines, depth, text):
@@ -30,9 +33,10 @@ def compile_fill(fields, required, allowed, names):
     ``fields``: ``(label, keys, expression, is_date, column)`` in mapping order; ``required``:
     ``(label, keys)``; ``allowed``: ``(label, keys, values)``. ``names``: the helpers the code
     calls: ``RowProblem``, ``ExpressionError``, ``ABSENT``, ``control`` (a regex search),
+    ``control_problem`` (raise for a control character),
     ``dates`` (the memo dict), ``date`` (parse one date or raise), ``get_keys``, ``put_keys``.
     """
-    env = dict(names)
+    env = dict(names, isfinite=math.isfinite)
     lines = ["def fill(scope, row, plain):", "    out = {}", "    get = row.get if plain else None"]
     # A sub-dict (``name`` of ``name.given``) is held in a local once made, unless a one-key field
     # of the same name could replace it; then every store looks it up again, as the loop did.
@@ -56,6 +60,9 @@ def compile_fill(fields, required, allowed, names):
         _line(lines, 2, "v = v.strip() or None")
         _line(lines, 2, "if v is not None and control(v):")
         _line(lines, 3, f"control_problem(L{index}, v)")
+        # NaN and Infinity (a lookup's .nan, a computed value) are no value JSON can hold: empty.
+        _line(lines, 1, "elif isinstance(v, float) and not isfinite(v):")
+        _line(lines, 2, "v = None")
         if is_date:
             _line(lines, 1, "if v is not None:")
             # HR exports repeat a few thousand dates; a list or a dict there is no date (a rejection).

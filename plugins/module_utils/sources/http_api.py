@@ -32,7 +32,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlun
 
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.jml.provisioning.plugins.module_utils.sources.json_file import find_records, json_type, lookup, record_rows
+from ansible_collections.jml.provisioning.plugins.module_utils.sources.json_file import (
+    find_records, json_type, lookup, no_number, record_rows,
+)
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows
 
 MAX_DELAY = 60.0
@@ -310,7 +312,7 @@ class _HttpSource(object):
         if text.startswith("\ufeff"):
             text = text[1:]
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=no_number)
         except json.JSONDecodeError as exc:
             kind = headers.get("Content-Type") or ""
             hint = "" if not kind or "json" in kind.lower() else f" (the server sent {kind.split(';')[0].strip()})"

@@ -105,6 +105,12 @@ def record_rows(records, origin=None):
     return rows
 
 
+def no_number(name):
+    """What ``NaN``, ``Infinity`` and ``-Infinity`` in a JSON source are: empty. No JSON number is
+    one (RFC 8259), Python's parser takes them all the same, and a vault never holds them."""
+    return None
+
+
 def read_json(path, records=None, encoding="utf-8"):
     """Read a whole JSON file: the records at the dotted path ``records`` with their 1-based index.
 
@@ -115,7 +121,7 @@ def read_json(path, records=None, encoding="utf-8"):
     if not text.strip():
         raise SourceError(f"{name}: the file is empty (no JSON document)")
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=no_number)
     except json.JSONDecodeError as exc:
         raise SourceError("%s:%d:%d: malformed JSON: %s" % (name, exc.lineno, exc.colno, exc.msg))
     except RecursionError:

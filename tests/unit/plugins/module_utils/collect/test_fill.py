@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -58,6 +59,8 @@ def reference_map(mapping, part, scope):
             if value is not None and mapping_mod._CONTROL.search(value):  # pylint: disable=protected-access
                 raise mapping_mod._RowProblem(label, "contains a control character (U+%04X)"  # pylint: disable=protected-access
                                               % ord(mapping_mod._CONTROL.search(value).group()))  # pylint: disable=protected-access
+        elif isinstance(value, float) and not math.isfinite(value):  # the second fix: no NaN in a vault
+            value = None
         if value is not None and is_date:  # the one fix: a list or a dict there was a TypeError
             value = (mapping._dates.get(value) if isinstance(value, str) else None) or mapping._date(value, label)  # pylint: disable=protected-access
         if len(keys) == 1:
@@ -85,7 +88,7 @@ def outcome(call):
 
 
 CELLS = ["", "  ", "Jan", " Anna ", "ÉLODIE", "x\x00y", "a\u202eb", "01-02-2024", "31-02-2024", "2024-01-01",
-         "F", "P", "Q", None, 7, 3.5, True, ["a"], {"k": "v"}]
+         "F", "P", "Q", None, 7, 3.5, float("nan"), float("-inf"), True, ["a"], {"k": "v"}]
 COLUMNS = ["Code", "First", "Last", "Mail", "Level", "Deep", "Boss", "Start", "End", "Type", "Dept", "DeptName"]
 
 

@@ -86,3 +86,39 @@ def test_person_changes_names_added_and_removed_fields():
     before = {"1": {"id": "1", "email": "a@x", "name": {"given": "Jan"}}}
     after = {"1": {"id": "1", "name": {"given": "Jan", "family": "Jansen"}, "custom": {"x": 1}}}
     assert vault_doc.person_changes(before, after)["changed"] == {"1": ["custom", "email", "name.family"]}
+
+
+RICH = {"p1": {"id": "p1", "name": {"display": "Zoë O'Brien-Ångström \"Q\" \\ </script> \u2028\u2029\x7f"},
+               "custom": {"n": 7, "big": 2 ** 63 - 1, "neg": -2 ** 63, "f": 0.25, "e": 1e16, "t": True, "z": None,
+                          "list": [1, "two", [3.5, {"x": None}]], "ctl": "a\x00\x01\x1f\tb\nc"}},
+        "p2": {"id": "p2", "name": {"display": "李小龍 😀"}, "contracts": []}}
+
+
+@pytest.mark.parametrize("persons, orjson_writes", [
+    (RICH, True),
+    (dict(RICH, p3={"id": "p3", "custom": {"huge": 2 ** 70}}), False),   # over 64 bits: json writes that batch
+    (dict(RICH, p3={"id": "p3", "custom": {1: "int key"}}), False),     # a key that is not text
+    (dict(RICH, p3={"id": "p3", "name": {"display": "undecodable \udcff"}}), False),  # a lone surrogate
+])
+def test_orjson_writes_the_bytes_json_writes_and_json_takes_what_orjson_refuses(monkeypatch, persons, orjson_writes):
+    orjson = pytest.importorskip("orjson")
+    doc = document(persons)
+    fast = b"".join(vault_doc.dump_pieces(doc, per_piece=1))
+    monkeypatch.setattr(vault_doc, "orjson", None)
+    plain = b"".join(vault_doc.dump_pieces(doc, per_piece=1))
+    assert fast == plain == vault_doc.dumps(doc).encode("utf-8", "surrogateescape")
+    batch = dict(list(doc["persons"].items())[-1:])
+    try:
+        orjson.dumps(batch)
+        refused = False
+    except TypeError:
+        refused = True
+    assert refused is not orjson_writes
+
+
+def test_a_float_orjson_spells_otherwise_reads_back_the_same():
+    pytest.importorskip("orjson")
+    doc = document({"p1": {"id": "p1", "custom": {"small": 1.5e-7, "tiny": 5e-324}}})
+    text = b"".join(vault_doc.dump_pieces(doc)).decode("utf-8")
+    assert "1.5e-7" in text  # json would write 1.5e-07
+    assert vault_doc.loads(text) == doc
