@@ -48,8 +48,8 @@ def dumps(document: dict) -> str:
 
 
 def dump_pieces(document: dict, per_piece: int = PERSONS_PER_PIECE) -> Iterator[bytes]:
-    """``dumps(document)`` as UTF-8 bytes, in pieces of ``per_piece`` persons (the same bytes;
-    written by orjson where it is installed, see ``_encoded``).
+    """``dumps(document)`` as UTF-8 bytes, in pieces of ``per_piece`` persons (written by orjson
+    where it is installed: the same document, see ``_encoded``).
 
     At 100k persons the one-shot text is a 56 MB string and then its 56 MB of bytes, alive
     together with the document; in pieces the encrypted write never holds more than one."""
@@ -77,8 +77,10 @@ def _encoded(value) -> bytes:
     a tenth of the whole collect. The bytes are json's but for the spelling of a few float exponents
     (``1.5e-7`` for ``1.5e-07``: the same number); what orjson refuses (an integer over 64 bits, a
     key that is not text, a lone surrogate of undecodable input, a date object) json writes, as
-    before. NaN and Infinity, which orjson would write as null, never reach a vault: the sources
-    read them as empty (sources/json_file.py, the mapping's filler)."""
+    before. NaN and Infinity, which orjson would write as null, are kept out of a vault upstream:
+    JSON and HTTP sources read them as empty, and so does the mapping's filler for a field's
+    value (sources/json_file.py, collect/fill.py); only one nested in a list or an object that a
+    lookup table gives a field would still be written as null."""
     if orjson is not None:
         try:
             return orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_DATETIME)

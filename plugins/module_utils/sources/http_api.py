@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlun
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.json_file import (
-    find_records, json_type, lookup, no_number, record_rows,
+    find_records, json_type, lookup, non_finite_as_empty, record_rows,
 )
 from ansible_collections.jml.provisioning.plugins.module_utils.sources.rows import SourceError, SourceRows
 
@@ -312,7 +312,7 @@ class _HttpSource(object):
         if text.startswith("\ufeff"):
             text = text[1:]
         try:
-            return json.loads(text, parse_constant=no_number)
+            return json.loads(text, parse_constant=non_finite_as_empty)
         except json.JSONDecodeError as exc:
             kind = headers.get("Content-Type") or ""
             hint = "" if not kind or "json" in kind.lower() else f" (the server sent {kind.split(';')[0].strip()})"

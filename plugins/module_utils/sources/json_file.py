@@ -105,7 +105,7 @@ def record_rows(records, origin=None):
     return rows
 
 
-def no_number(name):
+def non_finite_as_empty(name):
     """What ``NaN``, ``Infinity`` and ``-Infinity`` in a JSON source are: empty. No JSON number is
     one (RFC 8259), Python's parser takes them all the same, and a vault never holds them."""
     return None
@@ -121,7 +121,7 @@ def read_json(path, records=None, encoding="utf-8"):
     if not text.strip():
         raise SourceError(f"{name}: the file is empty (no JSON document)")
     try:
-        document = json.loads(text, parse_constant=no_number)
+        document = json.loads(text, parse_constant=non_finite_as_empty)
     except json.JSONDecodeError as exc:
         raise SourceError("%s:%d:%d: malformed JSON: %s" % (name, exc.lineno, exc.colno, exc.msg))
     except RecursionError:
