@@ -403,6 +403,16 @@ options:
         - accounts whose change stamp (OpenLDAP C(entryCSN), AD C(uSNChanged)) is newer than the
         last run's highest, the accounts' DNs (a deletion leaves no stamp), each managed group's
         stamp.
+      - A directory that keeps a stamp of its newest write says it in one read instead - OpenLDAP
+        with the syncprov overlay (every replicating server) keeps C(contextCSN) on each naming
+        context, AD keeps C(highestCommittedUSN) per domain controller (with its
+        C(invocationId), which a restore changes). The last run keeps that stamp, read before
+        its reads; when it is the same, nothing at all was written there since (RV(incremental)
+        C(reason) says so). Any write - a password change, another tool, this run's own - changes
+        it; the three reads then decide, and a run they find unchanged keeps the new stamp for the
+        next. OpenLDAP - a glued subordinate database below the scope without syncprov on the
+        superior keeps its own stamp; advertise it (C(olcSubordinate) V(advertise)) or put
+        syncprov on the superior.
       - V(incremental) - something changed since the last full reconcile (its I(base) - the
         change mark of what it read, every account's DN and anchor, the managed groups, a digest
         of each vault record, each person's next lifecycle date, what it planned). Only the

@@ -1085,7 +1085,8 @@ incremental:
     - What an incremental cycle did (O(incremental)) - C(mode) V(unchanged) (nothing changed since
       the last run - its outcome reported, nothing read or planned), V(incremental) (only the
       persons something changed for were planned; the result is the full reconcile's), V(full) or
-      V(off) (the option is not enabled); C(reason) - why a run was full, or what a cycle planned;
+      V(off) (the option is not enabled); C(reason) - why a run was full, what a cycle planned, or
+      for V(unchanged) which newest-write stamp proved it (empty - the three reads did);
       C(full_date) - the last full reconcile's date; C(next_due) - the first date on which a
       person's lifecycle may change.
   returned: always

@@ -338,6 +338,14 @@ class TargetAction(ActionBase):
         state["sealing"] = options["_sealing"]
         return self._save_state(options, run, state, base, cycle)
 
+    def _refresh_mark(self, options, run, target):
+        """A run that proved nothing changed the long way keeps the directory's newest-write stamp
+        it read first, so the next run can prove it in one read (never in check mode)."""
+        mark = target.refreshed_mark()
+        if mark is None or self._task.check_mode:
+            return None
+        return self._save_state(options, run, dict(run["state"], mark=mark), None, {"kind": "refresh"})
+
     def _save_state(self, options, run, state, base, cycle):
         try:
             if cycle["kind"] == "full":  # a new base, or none (the old one is not of this directory any more)
@@ -423,8 +431,10 @@ class TargetAction(ActionBase):
             except Exception:  # pylint: disable=broad-except
                 pass  # a dead connection's clean-up must never mask what happened to the writes
         handed_off = bool(inputs and inputs[1])
-        state_warning = None if replayed or run is None else self._incremental_finish(
-            options, outcome, cycle, inputs[0], today)
+        if replayed:
+            state_warning = self._refresh_mark(options, run, target)
+        else:
+            state_warning = None if run is None else self._incremental_finish(options, outcome, cycle, inputs[0], today)
         outcome["incremental"] = incremental.report(mode, reason, run and run["state"])
         outcome.update(self.report(target))
         outcome["run_id"] = self._run_id

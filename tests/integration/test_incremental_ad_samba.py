@@ -14,6 +14,7 @@ from test_openldap_jml import _hr_change
 pytestmark = ad_tests.pytestmark
 fresh_ad = ad_tests.fresh_ad  # the session's DC, cleared before and after
 ON = {"enabled": True}
+STAMP = "nothing was written to this domain controller since the last run (highestCommittedUSN)"
 STABLE = ("summary", "correlation", "rules", "thresholds", "failures", "actions")
 
 
@@ -39,6 +40,15 @@ def test_incremental_cycles_on_ad(collect_workspace, fresh_ad):
     assert skipped.plan["incremental"]["mode"] == "unchanged", skipped.plan["incremental"]
     for key in ("summary", "correlation", "rules"):
         assert skipped.plan[key] == converged.plan[key], key
+    # The controller's highestCommittedUSN proves it in one read while nothing at all is written;
+    # a write nobody manages moves it on: the three reads decide, then the new stamp does.
+    assert skipped.plan["incremental"]["reason"] == STAMP, skipped.plan["incremental"]
+    conn = ad.connect()
+    assert conn.modify(ad.base_dn, {"description": [(ldap3.MODIFY_REPLACE, ["written by nobody we know"])]}), conn.result
+    conn.unbind()
+    after_write = provision(ws)
+    assert after_write.plan["incremental"] == dict(skipped.plan["incremental"], reason=""), after_write.plan["incremental"]
+    assert provision(ws).plan["incremental"]["reason"] == STAMP
 
     accounts = managed(ad)
     conn = ad.connect()

@@ -96,11 +96,13 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-def _slapd_conf(work: Path, base_dn: str, rootpw_hash: str, overlays: bool = True) -> str:
+def _slapd_conf(work: Path, base_dn: str, rootpw_hash: str, overlays: bool = True, syncprov: bool = False) -> str:
     """overlays=False: a directory without memberof and refint (many have neither): no memberOf,
-    and nothing renames a member or manager DN when its entry moves."""
+    and nothing renames a member or manager DN when its entry moves. syncprov=True: a directory
+    that replicates (the syncprov overlay keeps the suffix's contextCSN, the newest write's stamp)."""
     admin = f"cn=admin,{base_dn}"
-    modules = "moduleload memberof\nmoduleload refint\n" if overlays else ""
+    modules = ("moduleload memberof\nmoduleload refint\n" if overlays else "") + \
+        ("moduleload syncprov\n" if syncprov else "")
     indexes = "objectClass,uid,cn,mail,employeeNumber,member,memberOf,manager" if overlays else \
         "objectClass,uid,cn,mail,employeeNumber,member,manager"
     integrity = """overlay memberof
@@ -112,6 +114,8 @@ memberof-refint TRUE
 overlay refint
 refint_attributes member manager
 """ if overlays else ""
+    if syncprov:  # first on the database: it sees every write, the other overlays' included
+        integrity = "overlay syncprov\nsyncprov-checkpoint 100 10\n\n" + integrity
     schemas = "\n".join(
         f"include /etc/ldap/schema/{s}.schema" for s in ("core", "cosine", "inetorgperson", "nis")
     )
@@ -142,6 +146,7 @@ limits dn.exact="{admin}" size=unlimited time=unlimited
 # Equality only: substring indexes slow bulk adds 2-4x. manager too: refint searches it on every
 # rename (unindexed, each move scans the whole database: 9,000 movers at 100k took 85 s).
 index {indexes} eq
+{"index entryCSN,entryUUID eq" if syncprov else ""}
 # Like a real server: users may bind and change their own password, nobody reads hashes.
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
@@ -272,6 +277,7 @@ def start(
     base_dn: str = DEFAULT_BASE_DN,
     extra_ldif: str | None = None,
     overlays: bool = True,
+    syncprov: bool = False,
 ) -> SlapdInstance:
     """Build a fresh config + database in workdir (a new temp folder if None) and start slapd.
 
@@ -294,7 +300,7 @@ def start(
     rootpw_hash = _run(
         _tool("slappasswd"), "-h", "{SSHA}", "-T", "/dev/stdin", stdin=password
     ).strip()
-    (work / "slapd.conf").write_text(_slapd_conf(work, base_dn, rootpw_hash, overlays))
+    (work / "slapd.conf").write_text(_slapd_conf(work, base_dn, rootpw_hash, overlays, syncprov))
     _make_cert(work)
     ldif = _base_ldif(base_dn) + ("\n" + extra_ldif if extra_ldif else "")
     (work / "base.ldif").write_text(ldif)
@@ -348,12 +354,13 @@ def running_slapd(
     base_dn: str = DEFAULT_BASE_DN,
     extra_ldif: str | None = None,
     overlays: bool = True,
+    syncprov: bool = False,
 ) -> Iterator[SlapdInstance]:
     """A started instance for the with-block; stopped after it, temp folder removed if ours."""
     own = workdir is None
     work = tempfile.mkdtemp(prefix="slapd-") if own else workdir
     try:
-        yield start(work, base_dn, extra_ldif, overlays)
+        yield start(work, base_dn, extra_ldif, overlays, syncprov)
     finally:
         stop(work)
         if own:

@@ -63,6 +63,11 @@ class Target(abc.ABC):
         to ask ``unchanged_since``; None when the target keeps no such stamps."""
         return None
 
+    def refreshed_mark(self) -> Optional[dict]:
+        """After ``unchanged_since`` said yes: the same mark with what lets the next run say it
+        sooner (the directory's newest-write stamp read first), or None when it has nothing new."""
+        return None
+
     def changes_since(self, mark: dict) -> Optional[dict]:
         """For an incremental cycle: ``{changed: [Account] (whole, stamp at or above the mark's),
         present: {lower-case key of every account now}, group_stamps: {group key: stamp or None}}``;
@@ -74,8 +79,9 @@ class Target(abc.ABC):
         raise NotImplementedError("this target cannot look accounts up by attribute")
 
     def unchanged_since(self, mark: dict) -> Tuple[bool, str]:
-        """``(True, "")`` only when the target proves that nothing a reconcile reads has changed
-        since ``mark`` was taken; else ``(False, why)``. Read-only, asked before any read."""
+        """``(True, how)`` only when the target proves that nothing a reconcile reads has changed
+        since ``mark`` was taken (``how``: empty, or which stamp told); else ``(False, why)``.
+        Read-only, asked before any read."""
         return False, "the target keeps no change marks"
 
     @abc.abstractmethod

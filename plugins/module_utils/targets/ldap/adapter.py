@@ -31,13 +31,27 @@ class LdapTarget(Target):
         # What the reads saw, for change_mark (incremental cycles): the stamps are read along.
         self.stamp = marks.stamp_attribute(options.get("flavour"))
         self._highest, self._dns, self._group_stamps, self._resolved = None, None, {}, {}
+        # The directory's newest-write stamp, read before the reads it vouches for (see marks).
+        self._write_stamps, self._refreshed = None, None
 
     @property
     def _scope(self):
         return self.options["search_base"] or self.options["accounts_dn"]
 
+    def _read_write_stamps(self) -> Optional[dict]:
+        return ldaptarget.write_stamps(self.conn, self.options.get("flavour") or "openldap")
+
+    def _read_dns(self, groups: Iterable[str]) -> List[str]:
+        """Every base a reconcile reads under: the scope, where names are unique, where anchors
+        are looked up, where groups are found, and the managed groups."""
+        options = self.options
+        dns = [self._scope, options["username"].get("unique_base"), (options.get("anchor") or {}).get("lookup_base"),
+               self.config.group_lookup_base]
+        return [dn for dn in dns if dn] + list(groups)
+
     def read_accounts(self) -> List[Account]:
         options, stamp = self.options, self.stamp.lower()
+        self._write_stamps = self._read_write_stamps()
         highest, dns = marks.Highest(self.stamp), marks.DnDigest()
         accounts = []
         for dn, attrs in ldaptarget.paged_entries(self.conn, self._scope, options["search_filter"],
@@ -75,7 +89,14 @@ class LdapTarget(Target):
     def change_mark(self) -> Optional[dict]:
         if self._highest is None:
             return None
-        return marks.mark(self.stamp, self._highest, self._dns, self._group_stamps, self._resolved)
+        found = marks.mark(self.stamp, self._highest, self._dns, self._group_stamps, self._resolved)
+        server = marks.server_stamp(self._write_stamps, self._read_dns(self._group_stamps))
+        if server:
+            found["server"] = server
+        return found
+
+    def refreshed_mark(self) -> Optional[dict]:
+        return self._refreshed
 
     def changes_since(self, mark: dict) -> Optional[dict]:
         """What changed since ``mark`` (an incremental cycle): the accounts with a stamp at or above
@@ -87,6 +108,7 @@ class LdapTarget(Target):
             return None
         page, stamp = options["connection"]["page_size"], self.stamp.lower()
         changed, stamps = [], {}
+        self._write_stamps = self._read_write_stamps()
         for dn, attrs in ldaptarget.paged_entries(
                 self.conn, self._scope, marks.newer_filter(options["search_filter"], self.stamp, mark.get("highest")),
                 list(self.config.read_attributes()) + [self.stamp], page):
@@ -122,6 +144,9 @@ class LdapTarget(Target):
         options = self.options
         if (mark.get("stamp") or "").lower() != self.stamp.lower():
             return False, "the mark is another flavour's"
+        now = self._read_write_stamps()  # before the reads: a write during them changes it
+        if marks.same_server_stamp(mark.get("server"), now):
+            return True, marks.describe_server_stamp(mark["server"])
         page = options["connection"]["page_size"]
         newer = ldaptarget.paged_entries(self.conn, self._scope,
                                          marks.newer_filter(options["search_filter"], self.stamp, mark.get("highest")),
@@ -141,6 +166,10 @@ class LdapTarget(Target):
         resolved = mark.get("resolved") or {}
         if resolved.get("names") and self.find_groups(resolved["names"]) != resolved.get("found"):
             return False, "a group the rules name now resolves to another entry"
+        # Proven the long way: the stamp read before these reads vouches for the next run.
+        server = marks.server_stamp(now, self._read_dns(mark.get("groups") or {}))
+        if server and server != mark.get("server"):
+            self._refreshed = dict(mark, server=server)
         return True, ""
 
     def anchored_outside(self, values: Iterable[str]) -> List[Account]:

@@ -309,6 +309,45 @@ def entry_stamp(conn, dn, attribute):
     return values[0]
 
 
+def _unpaged_base(conn, dn, attributes):
+    """One entry's attributes without the paged control (the root DSE refuses it on some servers),
+    or None: missing, or not readable."""
+    try:
+        conn.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=list(attributes))
+    except LDAPException:
+        return None
+    for entry in conn.response or ():
+        if entry.get("type") == "searchResEntry":
+            raw = entry.get("raw_attributes") or {}
+            return dict((name.lower(), ldap_ber.decode_values(values, name.lower())) for name, values in raw.items() if values)
+    return None
+
+
+def write_stamps(conn, flavour):
+    """The directory's own stamp of its newest write, or None where it keeps none we can read:
+    OpenLDAP's ``contextCSN`` of each advertised naming context (kept by the syncprov overlay, that
+    is on every replicating server; one read each), Active Directory's ``highestCommittedUSN`` of
+    this domain controller with its ``invocationId`` (a restore changes it). Read-only; any error
+    is None (the caller then proves what it needs the long way)."""
+    if flavour == "ad":
+        root = _unpaged_base(conn, "", ["highestCommittedUSN", "dsServiceName"]) or {}
+        usn, service = (root.get("highestcommittedusn") or [None])[0], (root.get("dsservicename") or [None])[0]
+        if not usn or not service:
+            return None
+        settings = _unpaged_base(conn, service, ["invocationId"]) or {}
+        invocation = (settings.get("invocationid") or [None])[0]
+        if not invocation:
+            return None
+        return {"kind": "highestCommittedUSN", "server": service.lower(), "invocation": invocation, "usn": usn}
+    root = _unpaged_base(conn, "", ["namingContexts"]) or {}
+    contexts = {}
+    for context in root.get("namingcontexts") or ():
+        if context:  # an empty context would cover everything: no such server here
+            found = _unpaged_base(conn, context, ["contextCSN"]) or {}
+            contexts[dnlib.normalise(context)] = sorted(found.get("contextcsn") or ())
+    return {"kind": "contextCSN", "contexts": contexts} if contexts else None
+
+
 def _base_entry(conn, dn, attribute):
     """``(dn, attributes)`` of one entry, or None when it does not exist."""
     try:

@@ -17,12 +17,23 @@ changed since when, asked of the directory in three cheap reads:
 - the same accounts are there: a deletion leaves no stamp behind (OpenLDAP keeps no tombstones
   without accesslog), so their DNs are listed without attributes, counted and digested;
 - each managed group still has its stamp (a member added or removed by hand changes it).
+
+A directory that replicates says it in one read: the stamp of its newest write anywhere
+(``write_stamps``: OpenLDAP's ``contextCSN``, kept by syncprov; AD's ``highestCommittedUSN`` with
+the controller's ``invocationId``). A mark keeps that stamp, read before the run's reads, for the
+naming contexts that hold everything the run reads (``server_stamp``). When it is still the
+same, nothing was written there since, and the three reads are not needed; when it is not (any
+write: a password change, another tool, this run's own writes), the three reads decide. Its one
+assumption: a write below the scope changes the stamp of the naming context that holds the scope.
+A glued subordinate database below it keeps its own stamp unless syncprov sits on the superior.
 """
 
 from __future__ import annotations
 
 import hashlib
 from typing import Dict, Iterable, List, Optional, Tuple
+
+from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 
 STAMPS = {"openldap": "entryCSN", "ad": "uSNChanged"}
 _MASK = (1 << 64) - 1
@@ -105,3 +116,44 @@ def compare_groups(previous: dict, now: Dict[str, Optional[str]]) -> Optional[st
         if now.get(key) != stamp:
             return f"the group {key} changed since the last run"
     return None
+
+
+def server_stamp(stamps: Optional[dict], dns: Iterable[str]) -> Optional[dict]:
+    """The part of ``write_stamps`` that covers every DN a run reads (its scope, its groups, its
+    group lookup base), or None when some DN lies in no naming context that keeps a stamp (then
+    only the three reads can tell). AD's stamp is the whole controller's: it covers them all."""
+    if not stamps:
+        return None
+    if stamps.get("kind") != "contextCSN":
+        return dict(stamps)
+    contexts = stamps.get("contexts") or {}
+    kept = {}
+    for dn in dns:
+        holders = [context for context in contexts if dnlib.is_under(dn, context)]
+        if not holders:
+            return None
+        # The deepest context holding it (a subordinate database advertised on its own), and every
+        # context below it: a subtree read reads them too.
+        deepest = max(holders, key=len)
+        for context in [deepest] + [c for c in contexts if c != deepest and dnlib.is_under(c, dn)]:
+            if not contexts[context]:
+                return None  # that context keeps no contextCSN (no syncprov)
+            kept[context] = list(contexts[context])
+    return {"kind": "contextCSN", "contexts": kept} if kept else None
+
+
+def same_server_stamp(previous: Optional[dict], now: Optional[dict]) -> bool:
+    """Whether the directory wrote nothing, where ``previous`` looked, since it was taken."""
+    if not previous or not now or previous.get("kind") != now.get("kind"):
+        return False
+    if previous["kind"] != "contextCSN":
+        return previous == now
+    contexts = now.get("contexts") or {}
+    return all(context in contexts and contexts[context] == values
+               for context, values in (previous.get("contexts") or {}).items()) and bool(previous.get("contexts"))
+
+
+def describe_server_stamp(stamp: dict) -> str:
+    if stamp.get("kind") == "contextCSN":
+        return "nothing was written to %s since the last run (contextCSN)" % ", ".join(sorted(stamp["contexts"]))
+    return "nothing was written to this domain controller since the last run (highestCommittedUSN)"
