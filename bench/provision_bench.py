@@ -27,6 +27,8 @@ are measured as whole fresh processes (median of ``--runs`` where repeatable):
   incr-changed    incremental run after 1 % HR and 0.5 % hand changes, from a snapshot of the
             directory and the vault folder; incr-full: the same with incremental off (one run),
             whose directory it must equal (asserted). Skipped while the engine has no such option
+  incr-ldapmodify reference: ldapmodify -c of the incr-changed plan as LDIF, from the same
+            snapshot and changes: the directory's own time for the cycle's writes
   ansible   ansible-playbook of bench/noop.yml: Ansible's fixed cost
 
 Measuring (wall time around the child, ru_maxrss from os.wait4) and the environment come from
@@ -143,12 +145,12 @@ def recap(log_path, host=HOST):
 class Directory:
     """A throwaway slapd in one folder, restarted empty on demand."""
 
-    def __init__(self, workdir):
-        self.workdir, self.state, self.extra_ldif = workdir, None, None
+    def __init__(self, workdir, syncprov=True):
+        self.workdir, self.state, self.extra_ldif, self.syncprov = workdir, None, None, syncprov
 
     def fresh(self):
         slapd.stop(self.workdir)
-        self.state = slapd.start(self.workdir, extra_ldif=self.extra_ldif)
+        self.state = slapd.start(self.workdir, extra_ldif=self.extra_ldif, syncprov=self.syncprov)
         pw_file = os.path.join(self.workdir, "bind-password")
         with open(os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
             handle.write(self.state.bind_password)
@@ -501,6 +503,27 @@ def measure_incremental(n, args, env, password_file, directory, data_dir, vars_f
         if i == 0:
             time.sleep(0.5)  # slapd's refint renames members in the background
             by_incr = normalised_dump(state)
+    # The floor: the same changes' plan (an untimed --check, full: the same plan) as LDIF, applied
+    # by ldapmodify -c from the same snapshot and changes.
+    changes_since_last_run()
+    plan_path, incr_ldif = os.path.join(data_dir, "plan-incr.json"), os.path.join(data_dir, "incr.ldif")
+    write_inventory(inv_off, state, incr_vault, rules, args.today, {"jml_ldap_plan_file": plan_path})
+    plan_cmd = ["ansible-playbook", "-i", inv_off, "playbooks/provision.yml", "--vault-password-file", password_file,
+                "--check"]
+    checked("incr-plan", n, cb.measure(plan_cmd, env, os.path.join(logs, "incr-plan.log"), sample=False), want_changed=True)
+    write_inventory(inv_off, state, incr_vault, rules, args.today)
+    records = plan_ldif.write_plan_ldif(plan_path, incr_ldif)
+    say("N=%-7d incr.ldif: %d change records from the incr-changed plan" % (n, records))
+    floor = ["ldapmodify", "-c", "-x", "-H", state.ldap_uri, "-D", state.bind_dn, "-y", directory.password_file(),
+             "-f", incr_ldif]
+    for i in range(args.runs):
+        if i:
+            changes_since_last_run()
+        runs["incr-ldapmodify"].append(checked("incr-ldapmodify", n, cb.measure(
+            floor, dict(env, LDAPNOINIT="1"), os.path.join(logs, "incr-ldapmodify.log"), sample=False)))
+        if i == 0:
+            time.sleep(0.5)
+            by_floor = normalised_dump(state)
     changes_since_last_run()
     run, record = play("incr-full", inv_off)
     runs["incr-full"].append(checked("incr-full", n, run, want_changed=True))
@@ -511,8 +534,12 @@ def measure_incremental(n, args, env, password_file, directory, data_dir, vars_f
         raise SystemExit("incr-changed N=%d: the incremental run's directory differs from a full reconcile of the same "
                          "changes: %s" % (n, difference))
     say("N=%-7d incr-changed: the directory equals the full reconcile's (%d entries compared)" % (n, len(by_full)))
+    floor_difference = dump_difference(by_floor, by_full)
+    same = "equals the full reconcile's" if floor_difference is None else "DIFFERS from the full reconcile's: " + floor_difference
+    say("N=%-7d incr-ldapmodify: the directory %s" % (n, same))
     details.update(changed=[r["incremental"] for r in runs["incr-changed"]], hr_changed=hr_changed,
-                   hand_changed=hand_changed, same_as_full=True, entries_compared=len(by_full))
+                   hand_changed=hand_changed, same_as_full=True, entries_compared=len(by_full),
+                   floor_records=records, floor_difference=floor_difference)
     return details
 
 
@@ -529,7 +556,7 @@ def bench_size(n, args, env, password_file, directory):
     inventory = os.path.join(data_dir, "inventory.json")
     playbook = ["ansible-playbook", "-i", inventory, "playbooks/provision.yml", "--vault-password-file", password_file]
     runs = dict((name, []) for name in ("collect", "recollect", "csv-read", "first", "noop", "check", "check0",
-                                        "movers", "movers-rerun", "incr-unchanged", "incr-changed", "incr-full",
+                                        "movers", "movers-rerun", "incr-unchanged", "incr-changed", "incr-full", "incr-ldapmodify",
                                         "ldap3-add", "ldap3-read", "ldapadd", "ldapsearch", "ldapmodify", "ansible"))
     measure_collect(n, runs, args.runs, data_dir, vars_file, env, password_file, logs)
 
@@ -660,12 +687,14 @@ ROWS = (
     ("ldapadd", "reference: ldapadd of the same entries as LDIF", None),
     ("ldapsearch", "reference: ldapsearch -E pr=500/noprompt of accounts + groups", None),
     ("ldapmodify", "reference: ldapmodify -c of the movers' plan as LDIF (bench/plan_ldif.py), same starting entries", None),
+    ("incr-ldapmodify", "reference: ldapmodify -c of the incr-changed plan as LDIF, same snapshot and changes "
+     "(the directory's own time for the cycle's writes)", "noop"),
     ("csv-read", "floor of a collect: Python's csv module reading both files", None),
     ("ansible", "ansible-playbook of bench/noop.yml (fixed cost)", None),
     ("peer-first", "per-user peer: community.general ldap_entry + ldap_attrs in a loop, empty directory", None),
     ("peer-noop", "per-user peer, run again: nothing to change", None),
 )
-FLOORS = ("ldap3-add", "ldap3-read", "ldapadd", "ldapsearch", "ldapmodify", "csv-read", "ansible")
+FLOORS = ("ldap3-add", "ldap3-read", "ldapadd", "ldapsearch", "ldapmodify", "incr-ldapmodify", "csv-read", "ansible")
 PEER_OF = {"first": "peer-first", "noop": "peer-noop"}
 HEADER = ["figure", "N", "seconds", "min-max", "client cpu s", "ms/person", "ratio", "vs", "peer x", "peak RSS MiB"]
 # Issue 17's targets, ratios of figures measured in the same run (the issue: at 100k persons, 100 rules).
@@ -738,6 +767,13 @@ def incremental_verdicts(prefix, res):
         modes = sorted(set("%s (%s)" % (m.get("mode"), m.get("reason")) if m else "none" for m in incr.get("changed", [])))
         out.append("%s: %s: %.2fx (incremental mode: %s; directory equal to the full reconcile's: asserted) -> %s"
                    % (prefix, changed_text, ratio, ", ".join(modes), _met(ratio <= INCR_CHANGED_TARGET)))
+        if "incr-ldapmodify" in figs:
+            floor = figs["incr-ldapmodify"]["seconds"]
+            out.append("%s: the same writes by ldapmodify -c take %.2f s = %.2fx the full no-op (%d change records): "
+                       "%s; incr-changed is %.2fx that floor"
+                       % (prefix, floor, floor / figs["noop"]["seconds"], incr.get("floor_records", 0),
+                          "the target is below the directory's own time for the writes" if floor / figs["noop"]["seconds"]
+                          > INCR_CHANGED_TARGET else "the target is above it", figs["incr-changed"]["seconds"] / floor))
     return out
 
 
@@ -783,9 +819,11 @@ def write_markdown(path, report):
              "Machine: %(cpu_model)s, %(nproc)s CPUs, %(memory_mib)s MiB RAM; Python %(python)s, ansible-core "
              "%(ansible_core)s; kernel %(kernel)s." % report["machine"],
              "Code: commit %s%s. Data: bench/generate.py seed %d, today %s. Directory: throwaway slapd "
-             "(tests/support/slapd.py, mdb with dbnosync), plain ldap:// on 127.0.0.1."
+             "(tests/support/slapd.py, mdb with dbnosync%s), plain ldap:// on 127.0.0.1."
              % (report["machine"].get("git_commit"), " (with uncommitted changes)" if report["machine"].get("git_dirty")
-                else "", report["seed"], report["today"]),
+                else "", report["seed"], report["today"],
+                ", the syncprov overlay (a replicating server: contextCSN)" if report.get("syncprov") else
+                ", no syncprov (no contextCSN)"),
              "", "Median of %d runs (check0, movers-rerun, incr-full: one run; the peer: %d), each a fresh process; "
              "peak RSS = `ru_maxrss` of the child (largest single process of its tree). `ratio` = seconds / "
              "seconds of `vs`; `peer x` = how many times faster than the per-user peer on the same entries; "
@@ -823,6 +861,8 @@ def main(argv=None):
     parser.add_argument("--peer-sizes", default="1000",
                         help="sizes (of --sizes) at which the per-user community.general peer is measured too; "
                              "'' for none (default 1000)")
+    parser.add_argument("--no-syncprov", action="store_true",
+                        help="a slapd without the syncprov overlay (no contextCSN: the incremental no-op lists the DNs)")
     parser.add_argument("--peer-runs", type=int, default=1,
                         help="runs of each peer figure (default 1: each takes ~7.5 min at 1k)")
     args = parser.parse_args(argv)
@@ -843,14 +883,15 @@ def main(argv=None):
     cb.measure(["ansible-playbook", "-i", cb.INVENTORY, "bench/noop.yml"], env, os.path.join(args.work, "warmup.log"),
                sample=False)
     say("throwaway slapd: tests/support/slapd.py, mdb with dbnosync (no fsync), restarted empty where a figure needs it")
-    directory = Directory(os.path.join(args.work, "slapd"))
+    directory = Directory(os.path.join(args.work, "slapd"), syncprov=not args.no_syncprov)
     try:
         all_results = [bench_size(n, args, env, password_file, directory) for n in sizes]
     finally:
         directory.stop()
     date = datetime.date.today().isoformat()
     report = {"date": date, "peer_runs": args.peer_runs, "command": " ".join(["bench/provision_bench.py"] + (argv if argv is not None else sys.argv[1:])),
-              "machine": facts, "seed": args.seed, "today": args.today, "runs": args.runs, "results": all_results}
+              "machine": facts, "seed": args.seed, "today": args.today, "runs": args.runs, "results": all_results,
+              "syncprov": not args.no_syncprov}
     report["verdicts"] = verdicts(all_results)
     cb.publish(report, HEADER, table_rows(all_results), [13, 7, 8, 13, 12, 10, 6, 10, 7, 12], args.results,
                "provision-%s-%s" % (date, "-".join(str(n) for n in sizes)), write_markdown)
