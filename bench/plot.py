@@ -19,10 +19,11 @@ import argparse
 import glob
 import json
 import os
+import re
 import sys
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-FLOORS = ("ldap3-add", "ldap3-read", "ldapadd", "ldapsearch", "ldapmodify", "csv-read", "ansible")
+FLOORS = ("ldap3-add", "ldap3-read", "ldapadd", "ldapsearch", "ldapmodify", "incr-ldapmodify", "csv-read", "ansible")
 # Drawing order (the legend's); figures not named here come after, by name.
 ORDER = ("collect", "recollect", "first", "check0", "noop", "check", "movers", "movers-rerun", "incr-unchanged",
          "incr-changed", "incr-full", "peer-first", "peer-noop") + FLOORS
@@ -37,7 +38,10 @@ def latest_per_size(results_dir):
                 report = json.load(handle)
         except (OSError, ValueError):
             continue
-        key = (report.get("date", ""), os.path.getmtime(path))
+        # Of one day's reports, the one without a commit suffix is the current one: older runs of
+        # that day are kept as provision-DATE-SIZES-COMMIT.json (mtimes mean nothing in a clone).
+        archived = re.search(r"-[0-9a-f]{7,40}\.json$", path) is not None
+        key = (report.get("date", ""), not archived, os.path.getmtime(path))
         for res in report.get("results", []):
             n = res.get("n")
             if n and res.get("figures") and (n not in found or key > found[n][0]):
