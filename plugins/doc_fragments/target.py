@@ -410,7 +410,8 @@ options:
         its reads; when it is the same, nothing at all was written there since (RV(incremental)
         C(reason) says so). Any write - a password change, another tool, this run's own - changes
         it; the three reads then decide, and a run they find unchanged keeps the new stamp for the
-        next. OpenLDAP - a glued subordinate database below the scope without syncprov on the
+        next. On a busy AD domain controller the USN moves within minutes (logon timestamps,
+        machine passwords, DNS), so there the three reads are the common path. OpenLDAP - a glued subordinate database below the scope without syncprov on the
         superior keeps its own stamp; advertise it (C(olcSubordinate) V(advertise)) or put
         syncprov on the superior.
       - V(incremental) - something changed since the last full reconcile (its I(base) - the
