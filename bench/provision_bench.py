@@ -164,32 +164,11 @@ class Directory:
 
     def snapshot(self, name):
         """Stop slapd, copy its database to ``name``, start it again on the same ports (same URI)."""
-        slapd.stop(self.workdir)
-        target = os.path.join(self.workdir, name)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(os.path.join(self.workdir, "db"), target)
-        self._relaunch()
+        slapd.snapshot(self.state, name)
 
     def restore(self, name):
         """The database of ``snapshot(name)`` again, byte for byte (its entryCSNs and contextCSN too)."""
-        slapd.stop(self.workdir)
-        db = os.path.join(self.workdir, "db")
-        shutil.rmtree(db)
-        shutil.copytree(os.path.join(self.workdir, name), db)
-        self._relaunch()
-
-    def _relaunch(self):
-        listen = "%s/ %s/" % (self.state.ldap_uri, self.state.ldaps_uri)
-        with open(os.path.join(self.workdir, "slapd.log"), "w", encoding="utf-8") as err:
-            rc = subprocess.run([slapd._tool("slapd"), "-f", os.path.join(self.workdir, "slapd.conf"), "-h", listen],
-                                stdin=subprocess.DEVNULL, stdout=err, stderr=err, check=False).returncode
-        deadline = time.monotonic() + slapd.READY_TIMEOUT
-        while rc == 0 and not slapd._answers(self.state.ldap_uri, self.state.base_dn):
-            if time.monotonic() > deadline:
-                rc = -1
-            time.sleep(0.02)
-        if rc != 0:
-            raise SystemExit("slapd did not start again on %s (rc %d; %s)" % (listen, rc, self.workdir))
+        slapd.restore(self.state, name)
 
 
 def department_codes(data_dir):

@@ -424,9 +424,10 @@ options:
         reconcile's.
       - V(full) - a full reconcile, which leaves a new base - the first run, a changed
         configuration or target, O(incremental.full), O(incremental.full_every) due, O(only), an
-        approved plan, a directory that cannot say what changed (a restored backup, a target
+        approved plan, a directory that cannot say what changed (a restored backup; on AD,
+        another domain controller than the last run's, whose C(uSNChanged) is its own; a target
         without change stamps - SCIM and file targets are always full), O(more_anchors) or
-        correlation decisions (they need every account).
+        correlation decisions (they need every account). RV(incremental) C(reason) says which.
       - With the identifier ledger (O(ledger.enabled)), a cycle records the identifiers of the
         persons it plans; the others keep theirs as the last full reconcile saw them (their
         C(last_seen) is that run's date). A run is skipped only on the day of the last run.

@@ -418,7 +418,7 @@ class TargetAction(ActionBase):
                 if cycle["kind"] == "full":
                     cycle["config"] = config
                     if run is not None:
-                        reason = run["cycle"].reason if base is None else \
+                        reason = run["cycle"].reason if base is None else target.untrusted_mark() or \
                             "the directory cannot say what changed since the last full reconcile"
                 else:
                     mode, reason = "incremental", "planned %d of the vault's persons: what changed since %s" % (

@@ -121,3 +121,44 @@ def test_a_cycle_on_messy_ad_keeps_exchanges_addresses_and_names_a_namesake_apar
     assert again.plan["incremental"]["mode"] == "incremental" and not again.plan["actions"], again.plan["summary"]
     assert provision(ws).plan["incremental"]["mode"] == "unchanged"
     assert plan_of(provision(ws, check=True, incremental={}))["actions"] == []
+
+
+def forge_server_stamp(ws, **server):
+    """Rewrite the server stamp kept in the incremental state and base (as a run on another
+    controller, or before a restore, would have left it), encrypted as the collection writes them."""
+    from ansible.parsing.vault import VaultSecret
+    from ansible_collections.jml.provisioning.plugins.module_utils.provision import incremental
+    from ansible_collections.jml.provisioning.plugins.plugin_utils import sections_file, state_file
+    secrets = [("default", VaultSecret(ws.vault_pass.read_bytes().strip()))]
+    forged = 0
+    for kind in ("state", "base"):
+        path = state_file.path_of(str(ws.vault), kind)
+        document = sections_file.read_document(path, incremental.FORMAT, kind, secrets, True, incremental.StateError)
+        for target, section in document["targets"].items():
+            assert section["mark"]["server"]["kind"] == "highestCommittedUSN", section["mark"]
+            section["mark"]["server"].update(server)
+            state_file.save(str(ws.vault), target, section, secrets, kind=kind)
+            forged += 1
+    assert forged == 2
+
+
+def test_stamps_of_another_controller_or_from_before_a_restore_are_not_trusted(collect_workspace, fresh_ad):
+    """uSNChanged is each controller's own counter: the mark of a run on another DC (a domain name
+    that resolves to several) or on this one before a restore (a new invocationId) says nothing
+    about what changed here, so the run is a full reconcile that says why, then cycles resume."""
+    ws, ad = collect_workspace, fresh_ad
+    _point_at(ws, ad)
+    assert ws.play("collect.yml").rc == 0
+    provision(ws)
+    assert not provision(ws).plan["actions"]
+    assert provision(ws).plan["incremental"]["reason"] == STAMP
+    for server, says in (({"server": "CN=NTDS Settings,CN=DC2,CN=Servers,CN=Other-Site"}, "another domain controller"),
+                         ({"invocation": "00000000-0000-0000-0000-000000000000"}, "invocationId changed")):
+        forge_server_stamp(ws, **server)
+        check = provision(ws, check=True)
+        assert check.plan["incremental"]["mode"] == "full" and says in check.plan["incremental"]["reason"], \
+            check.plan["incremental"]
+        run = provision(ws)
+        assert run.plan["incremental"] == check.plan["incremental"]
+        assert not run.plan["actions"], run.plan["summary"]
+        assert provision(ws).plan["incremental"]["reason"] == STAMP

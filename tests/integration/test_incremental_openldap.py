@@ -10,6 +10,7 @@ import datetime
 
 import ldap3
 import pytest
+import slapd
 
 from jml_workspace import ACME_TOKEN, Workspace, read_people
 from test_openldap_jml import _hr_change
@@ -265,6 +266,42 @@ def test_a_run_limited_by_only_keeps_the_base_and_the_next_cycle_checks_its_writ
     assert check.plan["incremental"]["mode"] == "incremental", check.plan["incremental"]
     assert "NoahV" not in set(a["person"] for a in check.plan["actions"] if a["action"] == "create")
     assert {"BethanyC", "SummerH"} <= set(a["person"] for a in check.plan["actions"])
+
+
+def restored_from_before_the_base(ws):
+    """A backup taken, then runs that wrote (a joiner, a mover, a leaver), an account made by hand,
+    then a full reconcile that leaves a base, then the backup restored: the entries went back to stamps below the
+    base's mark, where "newer than the mark" cannot see them. The next run is a full reconcile that
+    says why, with the plain run's plan; then cycles resume."""
+    converged(ws)
+    slapd.snapshot(ws.directory, "backup")
+    _hr_change(ws.hr, datetime.date.today())  # joiner NoahV, mover BethanyC, leaver SummerH
+    assert ws.play("collect.yml").rc == 0
+    assert provision(ws).plan["actions"]
+    # Then an account made by hand, nobody's: the newest stamp the base's mark keeps is one entry
+    # the restore takes away, so no entry left carries it.
+    conn = connect(ws.directory)
+    assert conn.add("uid=printer.admin,%s" % PEOPLE, ["inetOrgPerson"],
+                    {"uid": "printer.admin", "cn": "Printer Admin", "sn": "Admin"}), conn.result
+    conn.unbind()
+    base = provision(ws, incremental=dict(ON, full=True))
+    assert base.plan["incremental"]["mode"] == "full" and not base.plan["actions"], base.plan["summary"]
+    slapd.restore(ws.directory, "backup")
+    check = provision(ws, check=True)
+    assert check.plan["incremental"]["mode"] == "full", check.plan["incremental"]
+    assert "restored" in check.plan["incremental"]["reason"], check.plan["incremental"]
+    plain = provision(ws, check=True, incremental={})
+    assert plan_of(check) == plan_of(plain)
+    assert {"NoahV", "BethanyC", "SummerH"} <= set(a["person"] for a in check.plan["actions"])
+    run = provision(ws)
+    assert run.plan["actions"] == check.plan["actions"] and run.plan["incremental"] == check.plan["incremental"]
+    assert not provision(ws).plan["actions"]
+    assert not provision(ws, check=True, incremental={}).plan["actions"]
+    return check
+
+
+def test_a_directory_restored_from_before_the_base_gets_a_full_reconcile(ws):
+    restored_from_before_the_base(ws)
 
 
 def test_the_first_provisioning_of_an_empty_directory_leaves_a_base(ws):

@@ -12,7 +12,8 @@ import pytest
 import slapd
 
 from jml_workspace import ACME_TOKEN, Workspace, read_people
-from test_incremental_openldap import converged, hand_changes, hr_changes, plan_of, provision, same_result
+from test_incremental_openldap import (converged, hand_changes, hr_changes, plan_of, provision,
+                                       restored_from_before_the_base, same_result)
 
 BASE = "dc=example,dc=test"
 
@@ -107,3 +108,10 @@ def test_randomised_changes_never_skip_a_run_that_has_work(ws, seed):
             assert plan_of(with_state) == plan_of(plain), chosen
         provision(ws)
         provision(ws)
+
+
+def test_a_restored_database_is_told_by_its_older_context_csn(ws):
+    """The restored database's contextCSN is older than the one the last run kept: the run says
+    so (and a full reconcile gives the plain run's plan)."""
+    check = restored_from_before_the_base(ws)
+    assert "contextCSN" in check.plan["incremental"]["reason"], check.plan["incremental"]

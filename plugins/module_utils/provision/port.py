@@ -74,6 +74,10 @@ class Target(abc.ABC):
         None when the target cannot say (no stamps, or the mark cannot be trusted): a full reconcile."""
         return None
 
+    def untrusted_mark(self) -> str:
+        """After ``changes_since`` gave None: why the mark could not be trusted ("" when it does not say)."""
+        return ""
+
     def accounts_with(self, attribute: str, values: Iterable[str]) -> list:
         """The accounts in the managed scope whose ``attribute`` holds one of ``values``."""
         raise NotImplementedError("this target cannot look accounts up by attribute")

@@ -33,6 +33,7 @@ class LdapTarget(Target):
         self._highest, self._dns, self._group_stamps, self._resolved = None, None, {}, {}
         # The directory's newest-write stamp, read before the reads it vouches for (see marks).
         self._write_stamps, self._refreshed = None, None
+        self._untrusted = ""  # why changes_since could not trust the mark
 
     @property
     def _scope(self):
@@ -98,6 +99,9 @@ class LdapTarget(Target):
     def refreshed_mark(self) -> Optional[dict]:
         return self._refreshed
 
+    def untrusted_mark(self) -> str:
+        return self._untrusted
+
     def changes_since(self, mark: dict) -> Optional[dict]:
         """What changed since ``mark`` (an incremental cycle): the accounts with a stamp at or above
         it (read whole), the DNs of the accounts there now (deletions leave no stamp), and each
@@ -109,6 +113,9 @@ class LdapTarget(Target):
         page, stamp = options["connection"]["page_size"], self.stamp.lower()
         changed, stamps = [], {}
         self._write_stamps = self._read_write_stamps()
+        self._untrusted = marks.foreign_stamps(mark.get("server"), self._write_stamps) or ""
+        if self._untrusted:
+            return None
         for dn, attrs in ldaptarget.paged_entries(
                 self.conn, self._scope, marks.newer_filter(options["search_filter"], self.stamp, mark.get("highest")),
                 list(self.config.read_attributes()) + [self.stamp], page):
@@ -117,8 +124,16 @@ class LdapTarget(Target):
         present = set(dn.lower() for dn, dummy in ldaptarget.paged_entries(self.conn, self._scope, options["search_filter"],
                                                                            ["1.1"], page))
         for dn in mark.get("at_highest") or ():
-            if dn in present and dn not in stamps:
-                return None  # it carried the mark's stamp and now carries an older one: restored
+            if dn in present and dn not in stamps:  # it carried the mark's stamp, now an older one
+                self._untrusted = "%s carries an older change stamp than the last run saw (a restored backup)" % dn
+                return None
+        if mark.get("at_highest") and not changed and not present.intersection(mark["at_highest"]):
+            # Nothing at or above the mark's stamp, not even the entries that carried it: deleted
+            # since, or a database restored from before the mark (whose other entries went back
+            # unseen). Only a full read can tell; it costs one full run in the first case.
+            self._untrusted = ("the accounts the last run saw written last are gone and nothing was written since "
+                               "(deleted, or a restored backup)")
+            return None
         groups = self._stamps_of(dict((key, key) for key in mark.get("groups") or {}))
         # What change_mark gives after this cycle (the directory as it is now, for a later run that
         # finds nothing changed): the newest stamps, every account's DN, the groups' stamps, and
@@ -147,6 +162,9 @@ class LdapTarget(Target):
         now = self._read_write_stamps()  # before the reads: a write during them changes it
         if marks.same_server_stamp(mark.get("server"), now):
             return True, marks.describe_server_stamp(mark["server"])
+        why = marks.foreign_stamps(mark.get("server"), now)
+        if why:
+            return False, why
         page = options["connection"]["page_size"]
         newer = ldaptarget.paged_entries(self.conn, self._scope,
                                          marks.newer_filter(options["search_filter"], self.stamp, mark.get("highest")),

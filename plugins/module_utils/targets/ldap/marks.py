@@ -26,6 +26,8 @@ same, nothing was written there since, and the three reads are not needed; when 
 write: a password change, another tool, this run's own writes), the three reads decide. Its one
 assumption: a write below the scope changes the stamp of the naming context that holds the scope.
 A glued subordinate database below it keeps its own stamp unless syncprov sits on the superior.
+The same stamp tells when the mark means nothing here (``foreign_stamps``): AD read on another
+controller, or on one restored since; a ``contextCSN`` that went back (a restored database).
 """
 
 from __future__ import annotations
@@ -151,6 +153,45 @@ def same_server_stamp(previous: Optional[dict], now: Optional[dict]) -> bool:
     contexts = now.get("contexts") or {}
     return all(context in contexts and contexts[context] == values
                for context, values in (previous.get("contexts") or {}).items()) and bool(previous.get("contexts"))
+
+
+def foreign_stamps(previous: Optional[dict], now: Optional[dict]) -> Optional[str]:
+    """Why the mark's change stamps mean nothing on the server read now, or None. AD's
+    ``uSNChanged`` is each domain controller's own counter: read on another controller (a DNS
+    name that resolves to several) or on one restored from a backup (a new ``invocationId``),
+    "above the mark's" says nothing about what changed. OpenLDAP's ``entryCSN`` carries the time
+    and the writing server's id, and a replica keeps the provider's: it compares across servers;
+    but a ``contextCSN`` older than the mark's is a database restored from before it, whose
+    entries went back to stamps below the mark's."""
+    if not previous or not now or now.get("kind") != previous.get("kind"):
+        return None
+    if previous["kind"] == "contextCSN":
+        return _older_context(previous.get("contexts") or {}, now.get("contexts") or {})
+    if (previous.get("server") or "").lower() != (now.get("server") or "").lower():
+        return ("the run reads another domain controller than the last run (%s, not %s): its uSNChanged "
+                "stamps are its own" % (now.get("server"), previous.get("server")))
+    if previous.get("invocation") != now.get("invocation"):
+        return "the domain controller's invocationId changed since the last run (restored from a backup)"
+    return None
+
+
+def _older_context(previous: Dict[str, list], now: Dict[str, list]) -> Optional[str]:
+    # contextCSN holds one CSN per writing server (time#count#server id#modifier, fixed width): each
+    # only grows, so one that went back, or a server's that is gone, is a restored database.
+    for context, values in sorted(previous.items()):
+        if context not in now:
+            continue  # no longer advertised: server_stamp of the reads decides what vouches
+        newest = dict((_csn_server(csn), csn) for csn in now[context])
+        for csn in values:
+            if _csn_server(csn) not in newest or newest[_csn_server(csn)] < csn:
+                return ("the contextCSN of %s is older than the last run's (restored from a backup): its "
+                        "entries' stamps went back" % context)
+    return None
+
+
+def _csn_server(csn: str) -> str:
+    parts = str(csn).split("#")
+    return parts[2] if len(parts) == 4 else ""
 
 
 def describe_server_stamp(stamp: dict) -> str:

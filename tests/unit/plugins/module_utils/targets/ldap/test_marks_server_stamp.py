@@ -72,3 +72,48 @@ def test_the_reason_names_what_told():
     assert "dc=test" in marks.describe_server_stamp(stamps(dc_test=[CSN]))
     assert "contextCSN" in marks.describe_server_stamp(stamps(dc_test=[CSN]))
     assert "highestCommittedUSN" in marks.describe_server_stamp({"kind": "highestCommittedUSN"})
+
+
+AD = {"kind": "highestCommittedUSN", "server": "CN=NTDS Settings,CN=DC1", "invocation": "abc", "usn": "4711"}
+
+
+@pytest.mark.parametrize("now, says", [
+    (dict(AD, server="CN=NTDS Settings,CN=DC2"), "another domain controller"),
+    (dict(AD, invocation="def"), "invocationId changed"),
+])
+def test_ad_stamps_of_another_or_a_restored_controller_mean_nothing(now, says):
+    assert says in marks.foreign_stamps(AD, now)
+
+
+@pytest.mark.parametrize("previous, now", [
+    (AD, dict(AD, usn="4800")),                          # the same controller wrote since: the reads decide
+    (AD, dict(AD, server="cn=ntds settings,cn=dc1")),    # the same DN, spelt otherwise
+    (AD, None),                                          # the stamp is unreadable now: nothing to compare
+    (None, AD),                                          # the mark kept none
+    (stamps(dc_test=[CSN]), stamps(dc_test=[LATER])),    # OpenLDAP: entryCSN compares across replicas
+    (AD, stamps(dc_test=[CSN])),
+])
+def test_stamps_that_still_compare(previous, now):
+    assert marks.foreign_stamps(previous, now) is None
+
+
+OTHER_SERVER_LATER = "20261207090000.000000Z#000000#002#000000"
+EARLIER = "20261207080000.000000Z#000000#000#000000"
+
+
+@pytest.mark.parametrize("now", [
+    stamps(dc_test=[EARLIER]),                       # the database went back: restored from a backup
+    stamps(dc_test=[OTHER_SERVER_LATER]),            # the writing server's CSN is gone
+    stamps(dc_test=[EARLIER, OTHER_SERVER_LATER]),   # another provider wrote since, but ours went back
+])
+def test_a_context_csn_older_than_the_marks_is_a_restored_database(now):
+    assert "restored from a backup" in marks.foreign_stamps(stamps(dc_test=[CSN]), now)
+
+
+@pytest.mark.parametrize("now", [
+    stamps(dc_test=[CSN]),
+    stamps(dc_test=[LATER, OTHER_SERVER_LATER]),     # a second provider joined
+    stamps(dc_other=[EARLIER]),                      # the context is not advertised any more: not ours to judge
+])
+def test_a_context_csn_that_grew_or_stayed_is_not_a_restore(now):
+    assert marks.foreign_stamps(stamps(dc_test=[CSN]), now) is None
