@@ -396,3 +396,35 @@ def test_a_messy_change_gives_the_full_reconciles_plan_and_converges(ws, kind):
     assert provision(ws).plan["incremental"]["mode"] == "unchanged"
     plain = provision(ws, check=True, incremental={})
     assert plan_of(plain) == plan_of(provision(ws, check=True))
+
+
+@pytest.mark.parametrize("classes", [["account"], ["inetOrgPerson"]])
+def test_a_joiners_dn_taken_by_an_object_nobody_manages_after_the_base(ws, classes):
+    """After the base, someone creates an entry at the very DN a namesake joiner would take: no
+    account (an ``account`` object for a service, outside the search filter), or an account
+    without an anchor (uncorrelated, never touched). The cycle, like a full run, gives the joiner
+    the next free name, and the run meets no failure and leaves that entry as it was."""
+    converged(ws)
+    namesake(ws.hr, "AmirA", "AmirA2")
+    assert ws.play("collect.yml").rc == 0
+    wanted = [a for a in provision(ws, check=True).plan["actions"] if a["action"] == "create"]
+    assert [a["person"] for a in wanted] == ["AmirA2"], wanted
+    dn = wanted[0]["dn"]
+    rdn, value = dn.split(",", 1)[0].split("=", 1)
+    conn = connect(ws.directory)
+    extra = {"cn": "Print Service", "sn": "Service"} if "inetOrgPerson" in classes else {}
+    assert conn.add(dn, classes, dict(extra, **{rdn: value, "description": "the print service's login"})), conn.result
+    conn.unbind()
+    check = provision(ws, check=True)
+    assert check.plan["incremental"]["mode"] == "incremental", check.plan["incremental"]
+    plain = provision(ws, check=True, incremental={})
+    assert plan_of(check) == plan_of(plain)
+    creates = [a for a in check.plan["actions"] if a["action"] == "create"]
+    assert [a["person"] for a in creates] == ["AmirA2"] and creates[0]["dn"].lower() != dn.lower(), creates
+    run = provision(ws)
+    assert run.plan["actions"] == check.plan["actions"] and not run.plan["failures"], run.plan["failures"]
+    after = connect(ws.directory)
+    assert after.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["description"]), after.result
+    assert [str(v) for v in after.entries[0]["description"].values] == ["the print service's login"]
+    after.unbind()
+    assert not provision(ws).plan["actions"]
