@@ -227,10 +227,10 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
     assert (job.status, job.rc) == ("successful", 0), job
     plan = json.loads((persistent / "plan.json").read_text())
     published = job.summary["demo_openldap"]
-    assert published == dict(plan["summary"], check_mode=False, ok=True, exceeded=[]), published
+    assert published == dict(plan["summary"], check_mode=False, ok=True, exceeded=[], only=None), published
     assert published["create"] == len(read_people(directory)) > 30 and published["failed"] == 0
     csv_plan = json.loads((persistent / "plan-csv.json").read_text())
-    assert job.summary["demo_csv"] == dict(csv_plan["summary"], check_mode=False, ok=True, exceeded=[])
+    assert job.summary["demo_csv"] == dict(csv_plan["summary"], check_mode=False, ok=True, exceeded=[], only=None)
     assert_clean(job, secrets)
 
     job = jobs.run("5-evaluate", "evaluate.yml")
@@ -242,6 +242,13 @@ def test_first_run_and_cycle_as_awx_runs_it(tmp_path, directory, hr_api, ee_coll
     assert sorted(p.name for p in report.iterdir()) == ["impact.html", "impact.json", "impact.md"]
     assert json.loads((report / "impact.json").read_text())["targets"]["demo_openldap"]["summary"]["create"] == 0
     assert sorted(job.summary) == ["demo_csv", "demo_openldap"] and job.summary["demo_csv"]["create"] == 0
+    assert_clean(job, secrets)
+
+    # One person on demand (a survey's jml_only): the summary says whom the run was limited to.
+    job = jobs.run("6-evaluate-one", "evaluate.yml", jml_only=["AmirA"])
+    assert (job.status, job.rc) == ("successful", 0), job
+    assert all(target["only"] == ["AmirA"] for target in job.summary.values()), job.summary
+    assert job.summary["demo_openldap"]["unchanged"] == 1, job.summary
     assert_clean(job, secrets)
 
     largest = max(p.stat().st_size for p in jobs.base.glob("*/artifacts/*/job_events/*.json"))
