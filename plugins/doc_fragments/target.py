@@ -411,9 +411,9 @@ options:
         C(reason) says so). Any write - a password change, another tool, this run's own - changes
         it; the three reads then decide, and a run they find unchanged keeps the new stamp for the
         next. On a busy AD domain controller the USN moves within minutes (logon timestamps,
-        machine passwords, DNS), so there the three reads are the common path. OpenLDAP - a glued subordinate database below the scope without syncprov on the
-        superior keeps its own stamp; advertise it (C(olcSubordinate) V(advertise)) or put
-        syncprov on the superior.
+        machine passwords, DNS), so there the three reads are the common path. OpenLDAP - a
+        glued subordinate database below the scope without syncprov on the superior keeps its
+        own stamp; advertise it (C(olcSubordinate) V(advertise)) or put syncprov on the superior.
       - V(incremental) - something changed since the last full reconcile (its I(base) - the
         change mark of what it read, every account's DN and anchor, the managed groups, a digest
         of each vault record, each person's next lifecycle date, what it planned). Only the

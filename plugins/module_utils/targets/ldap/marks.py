@@ -179,8 +179,8 @@ def _older_context(previous: Dict[str, list], now: Dict[str, list]) -> Optional[
     # contextCSN holds one CSN per writing server (time#count#server id#modifier, fixed width): each
     # only grows, so one that went back, or a server's that is gone, is a restored database.
     for context, values in sorted(previous.items()):
-        if context not in now:
-            continue  # no longer advertised: server_stamp of the reads decides what vouches
+        if not now.get(context):
+            continue  # not advertised or no contextCSN now (syncprov gone, an ACL): nothing to compare
         newest = dict((_csn_server(csn), csn) for csn in now[context])
         for csn in values:
             if _csn_server(csn) not in newest or newest[_csn_server(csn)] < csn:

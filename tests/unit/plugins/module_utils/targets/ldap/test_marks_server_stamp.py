@@ -114,6 +114,7 @@ def test_a_context_csn_older_than_the_marks_is_a_restored_database(now):
     stamps(dc_test=[CSN]),
     stamps(dc_test=[LATER, OTHER_SERVER_LATER]),     # a second provider joined
     stamps(dc_other=[EARLIER]),                      # the context is not advertised any more: not ours to judge
+    stamps(dc_test=[]),                              # no contextCSN readable now (syncprov gone, an ACL)
 ])
 def test_a_context_csn_that_grew_or_stayed_is_not_a_restore(now):
     assert marks.foreign_stamps(stamps(dc_test=[CSN]), now) is None
