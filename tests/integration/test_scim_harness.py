@@ -57,6 +57,20 @@ def test_https_with_token_and_discovery():
                                    context=ssl.create_default_context())
 
 
+def test_a_token_that_starts_with_a_dash_is_one_argument(tmp_path):
+    """secrets.token_urlsafe gives one in 64 a leading "-" (the demo's detached server drew one):
+    the server must take it as the token, not as an option."""
+    from scim_server import start_detached, stop_detached  # pylint: disable=import-outside-toplevel
+    with running_scim(token="-dash-token") as scim:
+        assert scim.get("/ServiceProviderConfig")[0] == 200
+        assert scim.get("/Users", token="wrong")[0] == 401
+    try:
+        state = start_detached(str(tmp_path / "detached"), token="--dashes")
+        assert state["token"] == "--dashes"
+    finally:
+        stop_detached(str(tmp_path / "detached"))
+
+
 def test_announces_less_when_told():
     with running_scim() as scim:
         dummy, config = scim.get("/ServiceProviderConfig")

@@ -105,7 +105,7 @@ def running_scim(token: Optional[str] = "scim-test-token", service_provider_conf
     command = [sys.executable, os.path.abspath(__file__), "--cert", cert, "--key", key,
                "--port", str(port), "--hostname", "127.0.0.1"]
     if token:
-        command += ["--bearer-token", token]
+        command += ["--bearer-token=" + token]  # one argument: a token may start with "-"
     if service_provider_config is not None:
         config_file = work / "service-provider-config.json"
         config_file.write_text(json.dumps(service_provider_config), encoding="utf-8")
@@ -242,7 +242,7 @@ def start_detached(workdir: str, token: Optional[str] = None, service_provider_c
     port = _free_port()
     token = token or secrets.token_urlsafe(24)
     command = [sys.executable, os.path.abspath(__file__), "--cert", cert, "--key", key, "--port", str(port),
-               "--hostname", "127.0.0.1", "--bearer-token", token]
+               "--hostname", "127.0.0.1", "--bearer-token=" + token]
     if service_provider_config is not None:
         (work / "service-provider-config.json").write_text(json.dumps(service_provider_config), encoding="utf-8")
         command += ["--service-provider-config", str(work / "service-provider-config.json")]
