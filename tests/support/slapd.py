@@ -235,6 +235,24 @@ def _port_taken(port: int) -> bool:
     return False
 
 
+def _daemon(work: Path, listen: str) -> int:
+    """Run slapd on ``listen`` with the folder's config; its exit status. The parent process exits
+    only once the daemon has bound its ports and loaded TLS. stderr goes to a file, not a pipe
+    the daemon could keep open."""
+    with (work / "slapd.log").open("w") as err:
+        return subprocess.run([_tool("slapd"), "-f", str(work / "slapd.conf"), "-h", listen],
+                              stdin=subprocess.DEVNULL, stdout=err, stderr=err, check=False).returncode
+
+
+def _ready(ldap_uri: str, base_dn: str, t0: float) -> bool:
+    """Whether slapd answers on ``ldap_uri`` within READY_TIMEOUT of ``t0``."""
+    while time.monotonic() - t0 < READY_TIMEOUT:
+        if _answers(ldap_uri, base_dn):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def _launch(work: Path, base_dn: str) -> tuple[str, str, int, float]:
     """Start slapd on fresh ports; return (ldap_uri, ldaps_uri, pid, seconds until ready)."""
     conf = work / "slapd.conf"
@@ -243,13 +261,7 @@ def _launch(work: Path, base_dn: str) -> tuple[str, str, int, float]:
         ldap_uri, ldaps_uri = f"ldap://127.0.0.1:{p1}", f"ldaps://127.0.0.1:{p2}"
         listen = f"{ldap_uri}/ {ldaps_uri}/"
         t0 = time.monotonic()
-        # The parent process exits only once the daemon has bound its ports and loaded TLS,
-        # with its status. stderr goes to a file, not a pipe the daemon could keep open.
-        with (work / "slapd.log").open("w") as err:
-            rc = subprocess.run(
-                [_tool("slapd"), "-f", str(conf), "-h", listen],
-                stdin=subprocess.DEVNULL, stdout=err, stderr=err, check=False,
-            ).returncode
+        rc = _daemon(work, listen)
         if rc != 0:
             if _port_taken(p1) or _port_taken(p2):
                 continue  # lost a port to a concurrent start: pick others
@@ -260,13 +272,11 @@ def _launch(work: Path, base_dn: str) -> tuple[str, str, int, float]:
                 f"slapd failed to start (rc={rc}): {output or 'no output'}; to see why, run "
                 f"slapd -d 1 -f {conf} -h '{listen}'"
             )
-        while time.monotonic() - t0 < READY_TIMEOUT:
-            if _answers(ldap_uri, base_dn):
-                pid = _our_slapd_pid(work)
-                if pid is None:
-                    raise SlapdError(f"slapd answers on {ldap_uri} but {work}/slapd.pid is not it")
-                return ldap_uri, ldaps_uri, pid, time.monotonic() - t0
-            time.sleep(0.02)
+        if _ready(ldap_uri, base_dn, t0):
+            pid = _our_slapd_pid(work)
+            if pid is None:
+                raise SlapdError(f"slapd answers on {ldap_uri} but {work}/slapd.pid is not it")
+            return ldap_uri, ldaps_uri, pid, time.monotonic() - t0
         stop(work)
         raise SlapdError(f"slapd did not answer on {ldap_uri} within {READY_TIMEOUT:.0f} s")
     raise SlapdError("slapd could not bind free ports on 127.0.0.1 after 3 attempts")
@@ -355,18 +365,12 @@ def restore(instance: SlapdInstance, name: str) -> None:
 
 
 def _relaunch(instance: SlapdInstance) -> None:
-    work = Path(instance.workdir)
+    """Start the stopped ``instance`` again on its own URIs."""
     listen = f"{instance.ldap_uri}/ {instance.ldaps_uri}/"
-    with (work / "slapd.log").open("w") as err:
-        rc = subprocess.run([_tool("slapd"), "-f", str(work / "slapd.conf"), "-h", listen],
-                            stdin=subprocess.DEVNULL, stdout=err, stderr=err, check=False).returncode
-    deadline = time.monotonic() + READY_TIMEOUT
-    while rc == 0 and not _answers(instance.ldap_uri, instance.base_dn):
-        if time.monotonic() > deadline:
-            rc = -1
-        time.sleep(0.02)
-    if rc != 0:
-        raise SlapdError(f"slapd did not start again on {listen} (rc {rc}; {work})")
+    t0 = time.monotonic()
+    rc = _daemon(Path(instance.workdir), listen)
+    if rc != 0 or not _ready(instance.ldap_uri, instance.base_dn, t0):
+        raise SlapdError(f"slapd did not start again on {listen} (rc {rc}; {instance.workdir})")
 
 
 def status(workdir: str | os.PathLike[str]) -> dict | None:

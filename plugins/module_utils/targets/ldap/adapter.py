@@ -123,16 +123,8 @@ class LdapTarget(Target):
             changed.append(Account(dn, attrs))
         present = set(dn.lower() for dn, dummy in ldaptarget.paged_entries(self.conn, self._scope, options["search_filter"],
                                                                            ["1.1"], page))
-        for dn in mark.get("at_highest") or ():
-            if dn in present and dn not in stamps:  # it carried the mark's stamp, now an older one
-                self._untrusted = "%s carries an older change stamp than the last run saw (a restored backup)" % dn
-                return None
-        if mark.get("at_highest") and not changed and not present.intersection(mark["at_highest"]):
-            # Nothing at or above the mark's stamp, not even the entries that carried it: deleted
-            # since, or a database restored from before the mark (whose other entries went back
-            # unseen). Only a full read can tell; it costs one full run in the first case.
-            self._untrusted = ("the accounts the last run saw written last are gone and nothing was written since "
-                               "(deleted, or a restored backup)")
+        self._untrusted = marks.went_back(mark.get("at_highest") or (), present, stamps) or ""
+        if self._untrusted:
             return None
         groups = self._stamps_of(dict((key, key) for key in mark.get("groups") or {}))
         # What change_mark gives after this cycle (the directory as it is now, for a later run that

@@ -33,7 +33,7 @@ controller, or on one restored since; a ``contextCSN`` that went back (a restore
 from __future__ import annotations
 
 import hashlib
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 
@@ -113,6 +113,23 @@ def compare_newer(previous: dict, found: Iterable[Tuple[str, dict]]) -> Optional
     return None
 
 
+def went_back(at_highest: Iterable[str], present: Set[str], newer: Dict[str, Optional[str]]) -> Optional[str]:
+    """Why the accounts read now say the directory went back to before the mark (a restored
+    backup), or None. ``at_highest``: the lower-case DNs that carried the mark's stamp; ``present``:
+    every account's lower-case DN now; ``newer``: the accounts at or above the mark's stamp."""
+    at_highest = list(at_highest)
+    for dn in at_highest:
+        if dn in present and dn not in newer:  # it carried the mark's stamp, now an older one
+            return "%s carries an older change stamp than the last run saw (a restored backup)" % dn
+    if at_highest and not newer and not present.intersection(at_highest):
+        # Nothing at or above the mark's stamp, not even the entries that carried it: deleted since,
+        # or a database restored from before the mark (whose other entries went back unseen). Only
+        # a full read can tell; it costs one full run in the first case.
+        return ("the accounts the last run saw written last are gone and nothing was written since "
+                "(deleted, or a restored backup)")
+    return None
+
+
 def compare_groups(previous: dict, now: Dict[str, Optional[str]]) -> Optional[str]:
     for key, stamp in sorted((previous.get("groups") or {}).items()):
         if now.get(key) != stamp:
@@ -183,7 +200,7 @@ def _older_context(previous: Dict[str, list], now: Dict[str, list]) -> Optional[
             continue  # not advertised or no contextCSN now (syncprov gone, an ACL): nothing to compare
         newest = dict((_csn_server(csn), csn) for csn in now[context])
         for csn in values:
-            if _csn_server(csn) not in newest or newest[_csn_server(csn)] < csn:
+            if newest.get(_csn_server(csn), "") < csn:  # gone ("") or older
                 return ("the contextCSN of %s is older than the last run's (restored from a backup): its "
                         "entries' stamps went back" % context)
     return None

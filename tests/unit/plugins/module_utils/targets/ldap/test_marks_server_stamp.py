@@ -118,3 +118,18 @@ def test_a_context_csn_older_than_the_marks_is_a_restored_database(now):
 ])
 def test_a_context_csn_that_grew_or_stayed_is_not_a_restore(now):
     assert marks.foreign_stamps(stamps(dc_test=[CSN]), now) is None
+
+
+@pytest.mark.parametrize("present, newer, says", [
+    ({"uid=a", "uid=b"}, {}, "uid=a carries an older change stamp"),           # restored: its stamp went back
+    ({"uid=b"}, {}, "gone and nothing was written since"),                      # gone, nothing newer
+    ({"uid=b"}, {"uid=c": LATER}, None),                                        # gone, but written since: a deletion
+    ({"uid=a", "uid=b"}, {"uid=a": CSN}, None),                                 # still at the mark's stamp
+])
+def test_accounts_tell_a_directory_that_went_back(present, newer, says):
+    found = marks.went_back(["uid=a"], present, newer)
+    assert (found is None) if says is None else (says in found), found
+
+
+def test_no_mark_stamp_no_verdict():
+    assert marks.went_back([], set(), {}) is None
