@@ -93,6 +93,21 @@ def test_a_named_joiner_gets_the_name_the_full_run_gives_uniqueness_sees_everyon
     assert create.dn == "uid=jan.jansen2,%s" % PEOPLE
 
 
+def test_a_membership_operation_shows_its_member_value_and_shares_its_reason(config):
+    # Derived when asked (Operation.changes), not held per operation: the same as it was spelt.
+    plan = build(config)
+    grants = [op for op in plan.operations if op.action == "grant"]
+    revokes = [op for op in plan.operations if op.action == "revoke"]
+    assert grants and revokes
+    for op in grants:
+        assert op.as_dict()["changes"] == {"member of " + op.group: [None, op.dn]}
+    for op in revokes:
+        assert op.as_dict()["changes"] == {"member of " + op.group: [op.dn, None]}
+    staff = [op for op in grants if op.rules == ("staff",)]
+    assert len(staff) >= 2 and staff[0].reason == "rule staff"
+    assert all(op.reason is staff[0].reason and op.rules is staff[0].rules for op in staff)
+
+
 def test_a_group_batch_holds_only_the_named_persons_member_changes(config):
     plan = build(config, only=["2"])
     [revoke] = [op for op in plan.operations if op.action == "revoke"]
