@@ -18,10 +18,12 @@ from test_incremental_openldap import (converged, hand_changes, hr_changes, plan
 BASE = "dc=example,dc=test"
 
 
-@pytest.fixture
-def ws(tmp_path, hr_api):
-    with slapd.running_slapd(str(tmp_path / "slapd"), syncprov=True) as instance:
-        instance.overlays = True
+@pytest.fixture(params=[True], ids=["overlays"])
+def ws(request, tmp_path, hr_api):
+    """syncprov with memberof/refint; ``parametrize("ws", [..., False], indirect=True)`` adds a
+    replicating server without them (the stamp does not depend on them: measured, not assumed)."""
+    with slapd.running_slapd(str(tmp_path / "slapd"), overlays=request.param, syncprov=True) as instance:
+        instance.overlays = request.param
         (tmp_path / "work").mkdir()
         space = Workspace(tmp_path / "work", instance, hr_api, ACME_TOKEN)
         space.directory = instance
@@ -47,6 +49,7 @@ def write_nobody_manages(directory, name="printers"):
     conn.unbind()
 
 
+@pytest.mark.parametrize("ws", [True, False], ids=["overlays", "no-overlays"], indirect=True)
 def test_nothing_written_since_the_last_run_is_proven_by_the_suffix_stamp(ws):
     full = converged(ws)
     before = read_people(ws.directory)
@@ -70,6 +73,7 @@ def test_a_write_nobody_manages_is_checked_the_long_way_once_and_check_mode_keep
     assert told(provision(ws)) == "stamp", "the run that proved it kept the new stamp"
 
 
+@pytest.mark.parametrize("ws", [True, False], ids=["overlays", "no-overlays"], indirect=True)
 @pytest.mark.parametrize("kind", ["attribute", "membership", "delete", "add", "rename", "group"])
 def test_a_change_by_hand_is_never_hidden_by_an_older_stamp(ws, kind):
     converged(ws)
@@ -110,6 +114,7 @@ def test_randomised_changes_never_skip_a_run_that_has_work(ws, seed):
         provision(ws)
 
 
+@pytest.mark.parametrize("ws", [True, False], ids=["overlays", "no-overlays"], indirect=True)
 def test_a_restored_database_is_told_by_its_older_context_csn(ws):
     """The restored database's contextCSN is older than the one the last run kept: the run says
     so (and a full reconcile gives the plain run's plan)."""
