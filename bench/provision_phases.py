@@ -62,6 +62,8 @@ def main(argv=None):
     parser.add_argument("--show", type=int, default=0, help="print the first N planned operations")
     parser.add_argument("--apply-first", action="store_true",
                         help="apply the plan once first (not timed), so the timed runs are a true no-op")
+    parser.add_argument("--gc", action="store_true",
+                        help="keep the cyclic collector on (the action pauses it for the bulk step: bulk.paused_gc)")
     args = parser.parse_args(argv)
     data_dir = os.path.join(os.path.abspath(args.work), "hr-%d-seed%d" % (args.size, args.seed))
     with open(os.path.join(data_dir, "inventory.json"), encoding="utf-8") as handle:
@@ -77,7 +79,12 @@ def main(argv=None):
         print("loaded the entries with ldapadd in %.2f s" % (time.perf_counter() - started))
         host.update(jml_ldap_server_uri=state.ldap_uri, jml_ldap_bind_dn=state.bind_dn,
                     jml_ldap_bind_password=state.bind_password)
-        run_phases(args, host, os.path.join(data_dir, "vault.json"))
+        if args.gc:
+            run_phases(args, host, os.path.join(data_dir, "vault.json"))
+        else:
+            from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc  # noqa: E501 pylint: disable=import-outside-toplevel
+            with paused_gc():  # as the action runs its bulk step
+                run_phases(args, host, os.path.join(data_dir, "vault.json"))
     finally:
         directory.stop()
     return 0

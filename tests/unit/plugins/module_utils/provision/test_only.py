@@ -108,6 +108,26 @@ def test_a_membership_operation_shows_its_member_value_and_shares_its_reason(con
     assert all(op.reason is staff[0].reason and op.rules is staff[0].rules for op in staff)
 
 
+def test_persons_the_same_rules_grant_share_one_entitlements_object(config, make_config):
+    persons, accounts, groups = population()
+    planner = planlib._Planner(persons, accounts, config, TODAY, {}, groups)
+    planner.place()
+    planner.reconcile()
+    by_rules = {}
+    for pid, granted in planner.entitled.items():
+        by_rules.setdefault(tuple(granted.rules), set()).add(id(granted))
+    assert by_rules[("staff", "sales")] and all(len(ids) == 1 for rules, ids in by_rules.items() if rules)
+    assert len(by_rules[("staff", "sales")]) == 1
+    # A rule that sets attributes: their values are the person's own, so nothing is shared.
+    valued = make_config(rules=[dict(RULES[0], attributes={"description": "person.name.given"})],
+                         groups={"base": GROUPS})
+    planner = planlib._Planner(persons, accounts, valued, TODAY, {}, groups)
+    planner.place()
+    planner.reconcile()
+    objects = [g for g in planner.entitled.values() if g.rules]
+    assert len(set(map(id, objects))) == len(objects) > 1
+
+
 def test_a_group_batch_holds_only_the_named_persons_member_changes(config):
     plan = build(config, only=["2"])
     [revoke] = [op for op in plan.operations if op.action == "revoke"]
