@@ -40,6 +40,13 @@ _PLAIN_TAIL = (0xA3,)
 
 _MODIFY_OPERATIONS = {"add": 0, "delete": 1, "replace": 2}
 _NAME_CACHE_LIMIT = 4096  # a schema has a few hundred names; a caller's cache never grows without bound
+# One text per distinct value of an attribute in a bulk read (``decode_entry``'s ``values``): 91k
+# accounts hold 60 titles, 4 employee types, 2,000 departments and managers - repeated strings.
+# An attribute with more distinct values than this (a login, a mail address, a name) stops being
+# memoised. Measured at 100k: the accounts read 219 -> 174 MiB for +0.03 s of a 1.6 s read; a
+# limit of 16384 (names too) gave 164 MiB for +0.15 s.
+_VALUE_MEMO_LIMIT = 4096
+_FRESH = object()
 
 
 class WireError(Exception):
@@ -297,11 +304,15 @@ def decode_values(values, name: str = "") -> list:
     return out
 
 
-def decode_entry(data: bytes, i: int, end: int, names: dict, message_id: Optional[int] = None, origin: int = 0) -> tuple:
+def decode_entry(data: bytes, i: int, end: int, names: dict, message_id: Optional[int] = None, origin: int = 0,
+                 values: Optional[dict] = None) -> tuple:
     """SearchResultEntry content at ``data[i:end]`` -> ``(dn, {lower attribute: [str]})``.
 
     ``names`` caches raw attribute name -> its lower-case text (one string for all entries; the
-    caller keeps it, per connection). Offsets in errors count from ``origin``, the message's start.
+    caller keeps it, per connection). ``values``, when given (one dict per bulk read), makes a
+    single value that repeats one string: attribute -> {raw value: text}, or None once the
+    attribute has too many distinct values (``_VALUE_MEMO_LIMIT``). Offsets in errors count from
+    ``origin``, the message's start.
     The hot loop of a bulk read: tag checks and short lengths inline, the closure checks once per
     attribute."""
     try:
@@ -362,10 +373,25 @@ def decode_entry(data: bytes, i: int, end: int, names: dict, message_id: Optiona
                 raise _Malformed("values that end with their SET")
             if len(raw) == 1 and name != "objectguid":
                 # most attributes have one value: no list comprehension (decode 0.110 s -> 0.095 s at 10k)
+                memo = None if values is None else values.get(name, _FRESH)
+                if memo is _FRESH:
+                    memo = values[name] = {}
+                if memo is not None:
+                    text = memo.get(raw[0])
+                    if text is not None:
+                        attrs[name] = [text]
+                        continue
                 try:
-                    attrs[name] = [raw[0].decode("utf-8")]
+                    text = raw[0].decode("utf-8")
                 except UnicodeDecodeError:
                     attrs[name] = decode_values(raw, name)
+                    continue
+                attrs[name] = [text]
+                if memo is not None:
+                    if len(memo) < _VALUE_MEMO_LIMIT:
+                        memo[raw[0]] = text
+                    else:
+                        values[name] = None
             elif raw:
                 if name == "objectguid":
                     attrs[name] = decode_values(raw, name)

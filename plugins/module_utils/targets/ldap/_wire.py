@@ -133,12 +133,13 @@ def paged_search(conn, base, search_filter, attributes, page_size=500, scope="su
     else:
         operation = _ldap3_private.search_request(base, search_filter, attributes, scope)
     cookie = b""
+    values = {}  # one text per repeated value of this read (ber.decode_entry)
     while True:
         my_id = wire.next_id()
         wire.send(ber.message(my_id, operation, ber.paged_control(page_size, cookie)))
         cookie = None
         try:
-            cookie = yield from _page(wire, my_id, base, search_filter)
+            cookie = yield from _page(wire, my_id, base, search_filter, values)
         except GeneratorExit:  # the caller stopped early: read the rest of this page off the socket
             _drain(wire, my_id)
             raise
@@ -152,7 +153,7 @@ def _drain(wire: Wire, my_id: int) -> None:
             return
 
 
-def _page(wire: Wire, my_id: int, base, search_filter):
+def _page(wire: Wire, my_id: int, base, search_filter, values=None):
     """Yield the entries of one page; returns the cookie of the next page (b"" for the last)."""
     names = wire.names
     for data, header in wire.messages():
@@ -164,7 +165,7 @@ def _page(wire: Wire, my_id: int, base, search_filter):
         tag = header.tag
         if tag == ber.SEARCH_ENTRY:
             try:
-                entry = ber.decode_entry(data, header.start, header.end, names, message_id, header.message_start)
+                entry = ber.decode_entry(data, header.start, header.end, names, message_id, header.message_start, values)
             except WireError:  # the stream is still in step: leave the socket so for the next request
                 try:
                     _drain(wire, my_id)

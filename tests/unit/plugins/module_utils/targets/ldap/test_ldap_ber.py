@@ -111,6 +111,22 @@ def test_a_search_entry_decodes_to_text_values():
     assert "empty" not in attrs
 
 
+def test_a_bulk_read_gives_one_text_per_repeated_value_and_stops_for_an_attribute_of_many(monkeypatch):
+    monkeypatch.setattr(ber, "_VALUE_MEMO_LIMIT", 3)
+    values, entries = {}, []
+    for n in range(6):
+        data = entry_message(2, "uid=u%d,dc=t" % n, [
+            ("title", [b"AM"]), ("uid", [b"u%d" % n]), ("jpegPhoto", [b"\xff"]), ("ou", [b"a", b"b"])])
+        header = ber.decode_header(data, 0, ber.frame_size(data))
+        entries.append(ber.decode_entry(data, header.start, header.end, {}, values=values))
+        assert entries[-1] == ber.decode_entry(data, header.start, header.end, {})  # the same values, memo or not
+    assert len(set(id(attrs["title"][0]) for dn, attrs in entries)) == 1
+    assert [attrs["uid"] for dn, attrs in entries] == [["u%d" % n] for n in range(6)]
+    assert values["uid"] is None and list(values["title"]) == [b"AM"]  # a login: never kept past the limit
+    assert "jpegphoto" not in values or not values["jpegphoto"]  # not UTF-8: base64, never memoised as text
+    assert entries[0][1]["jpegphoto"] == ["/w=="]
+
+
 def test_the_paged_cookie_is_found_among_the_controls():
     other = ber.tlv(0x30, ber.octets(b"1.2.3") + ber.octets(b"v"))
     paged = ber.tlv(0x30, ber.octets(ber.PAGED_RESULTS_OID) + b"\x01\x01\x00"
