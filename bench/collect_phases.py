@@ -14,12 +14,14 @@ same_content, write) with the vault read split into read + decrypt / parse; the 
 result handling) is NOT in here: the difference to collect_bench's figure (a) is that part.
 
 ``--profile`` runs the same steps under cProfile and writes the stats (pstats format) to OUT.
-Peak RSS after each step is this process's ru_maxrss so far (it only grows).
+Peak RSS after each step is this process's ru_maxrss so far (it only grows). The cyclic garbage
+collector is paused for the steps, as the action pauses it (``--gc`` keeps it on).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import inspect
 import json
@@ -47,10 +49,8 @@ class Steps(object):
         self._last = time.perf_counter()
 
 
-def run(vars_file, password_file, mode, hooks=None):
-    """The steps; ``hooks`` (for collect_whatif.py): ``after_collect(sources)``, ``write(path, document,
-    secrets, mark)`` replacing the serialise/encrypt/write steps."""
-    hooks = hooks or {}
+def run(vars_file, password_file, mode):
+    """The steps, timed; the result as ``--json`` prints it."""
     t = Steps()
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
     from ansible.parsing.vault import VaultSecret
@@ -94,16 +94,11 @@ def run(vars_file, password_file, mode, hooks=None):
     outcome = collect_mod.collect(args["sources"], sources, previous, now.isoformat().replace("+00:00", "Z"),
                                   **kwargs)
     t.mark("collect (mapping, merge, document, changes)")
-    if hooks.get("after_collect"):
-        hooks["after_collect"](sources)
-        t.mark("after_collect hook")
 
     changed = not vault_doc.same_content(previous, outcome.document)
     t.mark("same_content")
 
-    if changed and hooks.get("write"):
-        hooks["write"](path, outcome.document, secrets, t.mark)
-    elif changed:
+    if changed:
         vault_file.write(path, outcome.document, secrets)
         t.mark("write: serialise + encrypt + disk, in pieces (vault_file.write)")
     return {"mode": mode, "changed": changed, "persons": len(outcome.document["persons"]),
@@ -118,14 +113,18 @@ def main(argv=None):
     parser.add_argument("--mode", choices=("fresh", "recollect"), default="fresh")
     parser.add_argument("--profile", help="write cProfile stats of the run to this file")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--gc", action="store_true",
+                        help="keep the cyclic collector on (the action pauses it for the collect: bulk.paused_gc)")
     args = parser.parse_args(argv)
-    if args.profile:
-        import cProfile
-        profiler = cProfile.Profile()
-        out = profiler.runcall(run, args.vars, args.password_file, args.mode)
-        profiler.dump_stats(args.profile)
-    else:
-        out = run(args.vars, args.password_file, args.mode)
+    from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc  # noqa: E402
+    with contextlib.nullcontext() if args.gc else paused_gc():  # as hr_collect runs its collect
+        if args.profile:
+            import cProfile
+            profiler = cProfile.Profile()
+            out = profiler.runcall(run, args.vars, args.password_file, args.mode)
+            profiler.dump_stats(args.profile)
+        else:
+            out = run(args.vars, args.password_file, args.mode)
     if args.json:
         print(json.dumps(out))
     else:
