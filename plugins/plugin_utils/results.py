@@ -41,7 +41,8 @@ def bounded_diffs(items, limit):
 
 
 def write_private_file(path, text):
-    """Write ``text`` (str or bytes) atomically with mode 0600 (reports and plans hold personal data)."""
+    """Write ``text`` (str or bytes, or a callable that writes to the binary file it is given)
+    atomically with mode 0600 (reports, plans and state files hold personal data)."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise OSError(f"the folder {folder} does not exist")
@@ -49,7 +50,10 @@ def write_private_file(path, text):
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+            if callable(text):
+                text(handle)
+            else:
+                handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

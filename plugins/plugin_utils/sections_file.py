@@ -13,7 +13,6 @@ replaces only its section.
 
 from __future__ import annotations
 
-import io
 import json
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -67,9 +66,13 @@ def save_section(path, fmt, what, target, section, secrets, encrypt=True, vault_
         else:
             document["targets"][target] = section
         data = to_bytes(json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+        del document  # the sections are the caller's or in ``data`` now
         if encrypt:
+            # Encrypted straight into the file, never as a whole envelope in memory: at 100k accounts
+            # the base is 36 MB of JSON, whose envelope was built in a buffer (72 MB of hex) and
+            # copied out of it (72 MB more) while the run's plan and accounts were still alive.
             secret_id, secret = vault_file.pick_secret(secrets, vault_id)
-            buffer = io.BytesIO()
-            vault_envelope.write(buffer, data, secret.bytes, secret_id if vault_id else None)
-            data = buffer.getvalue()
-        write_private_file(path, data)
+            write_private_file(path, lambda handle: vault_envelope.write(handle, data, secret.bytes,
+                                                                         secret_id if vault_id else None))
+        else:
+            write_private_file(path, data)
