@@ -201,8 +201,11 @@ def _older_context(previous: Dict[str, list], now: Dict[str, list]) -> Optional[
         newest = dict((_csn_server(csn), csn) for csn in now[context])
         for csn in values:
             if newest.get(_csn_server(csn), "") < csn:  # gone ("") or older
-                return ("the contextCSN of %s is older than the last run's (restored from a backup): its "
-                        "entries' stamps went back" % context)
+                # syncprov saves the contextCSN it keeps in memory at its checkpoint and on a clean
+                # stop: a slapd killed in between may come back with an older one. A full reconcile is
+                # right for both; the reason names both.
+                return ("the contextCSN of %s is older than the last run's (restored from a backup, or "
+                        "a server stopped before it saved its contextCSN): its entries' stamps went back" % context)
     return None
 
 
