@@ -15,6 +15,7 @@ connect, reading the accounts, reading the groups, planning, for a no-op run (no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime
 import json
@@ -79,12 +80,9 @@ def main(argv=None):
         print("loaded the entries with ldapadd in %.2f s" % (time.perf_counter() - started))
         host.update(jml_ldap_server_uri=state.ldap_uri, jml_ldap_bind_dn=state.bind_dn,
                     jml_ldap_bind_password=state.bind_password)
-        if args.gc:
+        from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc  # noqa: E501 pylint: disable=import-outside-toplevel
+        with contextlib.nullcontext() if args.gc else paused_gc():  # as the action runs its bulk step
             run_phases(args, host, os.path.join(data_dir, "vault.json"))
-        else:
-            from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc  # noqa: E501 pylint: disable=import-outside-toplevel
-            with paused_gc():  # as the action runs its bulk step
-                run_phases(args, host, os.path.join(data_dir, "vault.json"))
     finally:
         directory.stop()
     return 0

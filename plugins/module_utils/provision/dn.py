@@ -109,6 +109,13 @@ def plain_rdn_key(rdn: str) -> Optional[str]:
     return attr.strip().lower() + "=" + value.lower()
 
 
+def rdn_key(rdn: str) -> str:
+    """``normalise(rdn)`` without filling the memo for a plain RDN: keys of RDNs each seen once
+    (100k accounts' first RDNs filled 91k of the memo's 183k entries, ~22 MiB to the end of a run)."""
+    key = plain_rdn_key(rdn)
+    return normalise(rdn) if key is None else key
+
+
 def _normalise_escaped(dn: str) -> str:
     return ",".join(_normalise_rdn(r) for r in split(dn))
 

@@ -111,3 +111,9 @@ def test_a_plain_rdns_key_is_its_normalised_form_and_others_are_left_to_normalis
         assert key is None or key == dn.normalise(rdn), rdn
     assert dn.plain_rdn_key("UID = Jan.Jansen ") == "uid=jan.jansen"
     assert dn.plain_rdn_key("cn=Doe\\, Jan") is None
+
+
+@pytest.mark.parametrize("rdn", ["uid=Jan.Jansen", " UID = jan ", "cn=Jansen\\, Jan", "cn=a+sn=b", "cn=\\23hash",
+                                 "cn=x\\20", "CN=Ünïcode Ñame", "cn=a=b"])
+def test_an_rdn_key_is_the_normalised_rdn_without_the_memo(rdn):
+    assert dn.rdn_key(rdn) == dn.normalise(rdn)

@@ -259,10 +259,3 @@ def test_a_new_account_at_a_dn_a_group_still_lists_is_that_member_already():
     changes, dummy, dummy2, dummy3 = memberships.plan(
         managed, {"1": _entitled()}, _info("staff", "UID=A,ou=people,dc=x"), rules, "cn=nobody", False)
     assert [(c.kind, c.account_dn) for c in changes] == [("revoke", "UID=A,ou=people,dc=x")]
-
-
-@pytest.mark.parametrize("rdn", ["uid=Jan.Jansen", " UID = jan ", "cn=Jansen\\, Jan", "cn=a+sn=b", "cn=\\23hash",
-                                 "cn=x\\20", "CN=Ünïcode Ñame", "cn=a=b"])
-def test_an_owners_rdn_key_is_the_normalised_rdn_without_the_memo(rdn):
-    from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
-    assert memberships._rdn_key(rdn) == dnlib.normalise(rdn)
