@@ -251,7 +251,8 @@ options:
   plan_file:
     description:
       - Path of a file on the controller to write the complete plan to as JSON (the result with
-        every action, none truncated), for M(jml.provisioning.impact_report) or a review.
+        every action, none truncated), for M(jml.provisioning.impact_report) or a review. Each
+        action is one line of the file, so a plan greps and diffs action by action.
       - Written on every run, in check mode too and when a threshold stops the run (then it is
         exactly the plan that was refused). Written atomically with mode 0600.
       - It holds attribute values of persons - keep it somewhere only operators can read.

@@ -47,6 +47,7 @@ from ansible_collections.jml.provisioning.plugins.plugin_utils import (
 )
 from ansible_collections.jml.provisioning.plugins.plugin_utils.bulk import paused_gc
 from ansible_collections.jml.provisioning.plugins.plugin_utils.decisions_file import load_decisions
+from ansible_collections.jml.provisioning.plugins.plugin_utils.plan_file import write_plan
 from ansible_collections.jml.provisioning.plugins.plugin_utils.results import (
     bounded_diffs, bounded_outcome, result_size_warning, runner_result_limit, vault_secrets, write_private_file,
 )
@@ -669,6 +670,6 @@ class TargetAction(ActionBase):
 
     @staticmethod
     def _write_plan(path, outcome, operations):
-        # The plan names people and their attributes: private (0600) and atomic like the vault.
-        document = dict(outcome, actions=[op.as_dict() for op in operations], actions_truncated=0)
-        write_private_file(path, json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True))
+        # The plan names people and their attributes: private (0600) and atomic like the vault;
+        # written action by action (plan_file.py: at 100k, 180k actions, peak 1,701 -> 740 MiB).
+        write_private_file(path, lambda handle: write_plan(handle, outcome, (op.as_dict() for op in operations)))
