@@ -547,3 +547,20 @@ def test_the_ledger_keeps_a_deleted_users_login_from_a_namesake_and_gives_it_bac
         assert ("create", "1004", "userName=di.diaz,ou=Users") in [
             (a["action"], a["person"], a["dn"]) for a in rehire.result["actions"]]
         assert play(tmp_path, scim, options).result["changed"] is False
+
+
+def test_incremental_on_a_scim_service_is_always_a_full_reconcile(tmp_path):
+    """A SCIM service keeps no change marks the collection can trust: with incremental on, every
+    run is a full reconcile that says why, and a second run still finds nothing to do."""
+    options = dict(OPTIONS, incremental={"enabled": True})
+    with running_scim() as scim:
+        seed(scim)
+        first = play(tmp_path, scim, options)
+        assert first.rc == 0, first
+        assert first.result["changed"] is True
+        for run in (play(tmp_path, scim, options), play(tmp_path, scim, options, check=True)):
+            assert run.rc == 0, run
+            assert run.result["incremental"]["mode"] == "full", run.result["incremental"]
+            assert run.result["incremental"]["reason"] == \
+                "the target keeps no change marks: every run is a full reconcile"
+            assert run.result["changed"] is False and run.result["actions"] == []
