@@ -284,6 +284,12 @@ options:
         (writing nothing) when it cannot - in check mode too, which only looks, so an evaluation
         predicts it. When the entries cannot be appended after the writes, the run warns and
         says so in RV(audit.error).
+      - 'Killed during its writes, a run still leaves its entries: before its first write it writes
+        the journal C(<dir>/.pending-<target>-<run_id>.jsonl) (0600, whole or not at all) of every
+        operation it is about to run, and deletes it once its own entries are appended. The next
+        real run of the same target appends a journal left behind to the trail - each entry with the
+        outcome V(unknown) and an C(error) saying the run ended before it recorded the outcome - and
+        counts them in RV(audit.recovered).'
     type: dict
     default: {}
     suboptions:

@@ -671,12 +671,20 @@ audit:
       type: list
       elements: str
       returned: always
+    recovered:
+      description:
+        - How many entries an earlier run of this target left pending and this run recorded - that
+          run was killed during its writes, or could not append its entries after them (see O(audit)).
+        - Each has the outcome V(unknown) - it may or may not have been applied; this run converges
+          the target either way.
+      type: int
+      returned: always
     error:
       description: Why the entries could not be appended after the writes (a warning says so too).
       type: str
       returned: when the trail could not be written
   sample: {enabled: true, dir: /var/lib/jml/audit, file: /var/lib/jml/audit/audit-2026-12-03.jsonl,
-           entries: 12, expired: []}
+           entries: 12, expired: [], recovered: 0}
 incremental:
   description:
     - What an incremental cycle did (O(incremental)) - C(mode) V(unchanged) (nothing changed since

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import fcntl
 import os
+import tempfile
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.audit import trail
@@ -98,6 +99,61 @@ class AuditLog(object):
         if created:
             _fsync_folder(self.folder)
         return path, count
+
+    def write_pending(self, name: str, lines: Iterable[bytes]) -> str:
+        """The journal ``name`` (``trail.pending_name``) with ``lines``: whole or not at all
+        (written aside, synced, renamed), mode 0600, before the run's first write."""
+        path = os.path.join(self.folder, name)
+        fd, tmp = tempfile.mkstemp(prefix=".jml-", dir=self.folder)
+        try:
+            os.fchmod(fd, 0o600)
+            buffer, size = [], 0
+            for item in lines:
+                buffer.append(item)
+                size += len(item)
+                if size >= CHUNK:
+                    _write_all(fd, b"".join(buffer))
+                    buffer, size = [], 0
+            _write_all(fd, b"".join(buffer))
+            os.fsync(fd)
+            os.close(fd)
+            fd = None
+            os.replace(tmp, path)
+        except BaseException:
+            if fd is not None:
+                os.close(fd)
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        _fsync_folder(self.folder)
+        return path
+
+    def drop_pending(self, name: str):
+        """The run's own entries are in the trail: its journal goes."""
+        try:
+            os.unlink(os.path.join(self.folder, name))
+        except FileNotFoundError:
+            pass
+
+    def record_pending(self, target_key: str, today: datetime.date) -> int:
+        """Append the journals runs of ``target_key`` left behind to the trail (each entry in the
+        file of its own day, unless the retention already expired that day), then delete them;
+        returns how many entries were recorded. Called under the target's lock, by a real run."""
+        try:
+            names = trail.pending_of(os.listdir(self.folder), target_key)
+        except FileNotFoundError:
+            return 0
+        recorded = 0
+        oldest = today - datetime.timedelta(days=self.retention_days) if self.retention_days else None
+        for name in names:
+            path = os.path.join(self.folder, name)
+            with open(path, "rb") as handle:
+                lines = [raw for raw in handle if raw.endswith(b"\n")]
+            day = (trail.line_day(lines[0]) if lines else None) or today
+            if lines and (oldest is None or day >= oldest):
+                recorded += self.append(lines, day)[1]
+            os.unlink(path)
+        return recorded
 
     def expire(self, today: datetime.date) -> List[str]:
         """Delete the audit files older than the retention period; returns their names. Other

@@ -130,6 +130,7 @@ class TargetAction(ActionBase):
     _run_id = None
     _audit = None
     _audit_warning = None
+    _recovered = 0
     _state_warning = None
 
     NAME = ""               # the module's short name, the prefix of every message
@@ -191,7 +192,7 @@ class TargetAction(ActionBase):
         # One id per real run: in the result, in every audit entry, in the impact report. None in
         # check mode (nothing is recorded, and the same plan must give the same evaluation report).
         self._run_id = None if self._task.check_mode else str(uuid.uuid4())
-        self._audit, self._audit_warning = None, None
+        self._audit, self._audit_warning, self._recovered = None, None, 0
         if options["audit"]["enabled"]:
             self._audit = audit_log.AuditLog(audit_folder(options), options["audit"]["retention_days"])
         lock = run_lock.target_lock_path(options["lock_dir"] or os.path.dirname(os.path.abspath(options["vault"])),
@@ -373,6 +374,8 @@ class TargetAction(ActionBase):
             except OSError as exc:
                 raise AnsibleActionFail(f"{self.NAME}: the audit trail in {self._audit.folder} cannot be "
                                         f"written: {exc.strerror or exc}; nothing was written")
+            if not self._task.check_mode:
+                self._record_cut_short(options, day)
         ledger = None
         if options["ledger"]["enabled"]:  # read under the target's lock: no other run changes this section now
             try:
@@ -414,7 +417,8 @@ class TargetAction(ActionBase):
                     override_thresholds=options["allow_threshold_override"], max_actions=options["max_actions"],
                     notifier=notifier, progress=self._progress(), approved=options["_approved"],
                     fingerprint=options["_sealing"] is not None, only=options["only"], ledger=ledger,
-                    quarantine=options["_quarantine"], incremental=base, cycle_out=cycle)
+                    quarantine=options["_quarantine"], incremental=base, cycle_out=cycle,
+                    before_writes=self._journal_writer(options))
                 cycle["mark"] = target.change_mark() if run is not None else None  # after a cycle too
                 if cycle["kind"] == "full":
                     cycle["config"] = config
@@ -490,16 +494,16 @@ class TargetAction(ActionBase):
         result's ``audit``: {enabled, dir, file, entries, expired} (``error`` when it could not be
         written: the writes are done, so that is a warning, not a failure)."""
         if not options["audit"]["enabled"]:
-            return {"enabled": False, "dir": None, "file": None, "entries": 0, "expired": []}
-        report = {"enabled": True, "dir": audit_folder(options), "file": None, "entries": 0, "expired": []}
+            return {"enabled": False, "dir": None, "file": None, "entries": 0, "expired": [], "recovered": 0}
+        report = {"enabled": True, "dir": audit_folder(options), "file": None, "entries": 0, "expired": [],
+                  "recovered": self._recovered}
         if self._task.check_mode:  # nothing is written, nothing is recorded
             return report
         now = datetime.datetime.now(datetime.timezone.utc)
-        run = {"run_id": self._run_id, "host": (self._task_vars or {}).get("inventory_hostname"),
-               "target": {"module": self.NAME, "server": without_userinfo(self.server(options)),
-                          "scope": self.scope(options)}}
         try:
-            path, count = self._audit.append(trail.lines(operations, run, trail.timestamp(now), self.LOST), now.date())
+            path, count = self._audit.append(trail.lines(operations, self._audit_run(options), trail.timestamp(now),
+                                                         self.LOST), now.date())
+            self._audit.drop_pending(self._journal_name(options))  # its entries are in the trail now
             if count:
                 report.update(file=path, entries=count)
             report["expired"] = self._audit.expire(now.date())
@@ -509,6 +513,46 @@ class TargetAction(ActionBase):
                                    f"({report['error']}): some or all of the audit entries of run "
                                    f"{self._run_id} are missing from it; the run's result is this task's")
         return report
+
+    def _audit_run(self, options):
+        """The fields every entry of this run shares."""
+        return {"run_id": self._run_id, "host": (self._task_vars or {}).get("inventory_hostname"),
+                "target": {"module": self.NAME, "server": without_userinfo(self.server(options)),
+                           "scope": self.scope(options)}}
+
+    def _target_key(self, options):
+        """The target in the names of its journals: its runs record only their own."""
+        return hashlib.sha256(self._target_name(options).encode("utf-8")).hexdigest()[:16]
+
+    def _journal_name(self, options):
+        return trail.pending_name(self._target_key(options), self._run_id)
+
+    def _journal_writer(self, options):
+        """``reconcile.run``'s ``before_writes``: the journal of this run's pending entries, so a
+        run killed during its writes still has them in the trail (recorded by the next run, outcome
+        unknown). None when nothing is recorded (check mode, no trail)."""
+        if self._audit is None or self._task.check_mode:
+            return None
+
+        def write_journal(runnable):
+            now = trail.timestamp(datetime.datetime.now(datetime.timezone.utc))
+            try:
+                self._audit.write_pending(self._journal_name(options),
+                                          trail.pending_lines(runnable, self._audit_run(options), now, self.LOST))
+            except OSError as exc:
+                raise AnsibleActionFail(f"{self.NAME}: the audit trail in {self._audit.folder} cannot be "
+                                        f"written: {exc.strerror or exc}; nothing was written")
+        return write_journal
+
+    def _record_cut_short(self, options, day):
+        """Record what an earlier run of this target left in its journal (it was killed during its
+        writes, or its entries could not be appended), under the target's lock, before this run's writes."""
+        try:
+            self._recovered = self._audit.record_pending(self._target_key(options), day)
+        except OSError as exc:
+            self._audit_warning = (f"{self.NAME}: the audit trail in {self._audit.folder}: the entries an "
+                                   f"earlier run of this target left pending could not be recorded "
+                                   f"({exc.strerror or exc}); they stay for the next run")
 
     # ---- approved plans (module_utils/provision/approval.py) -------------------------------
     def _plan_key(self, options):

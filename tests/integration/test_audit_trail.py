@@ -83,7 +83,7 @@ def test_a_joiner_mover_leaver_cycle_is_in_the_audit_trail_and_nothing_else(work
     assert check.rc == 0, check
     assert not folder.exists(), "check mode wrote an audit entry"
     assert check.plan["run_id"] is None
-    assert check.plan["audit"] == {"enabled": True, "dir": str(folder), "file": None, "entries": 0, "expired": []}
+    assert check.plan["audit"] == {"enabled": True, "dir": str(folder), "file": None, "entries": 0, "expired": [], "recovered": 0}
 
     joiners = ws.play("provision.yml")
     assert joiners.rc == 0, joiners
@@ -195,7 +195,7 @@ def test_an_audit_folder_that_cannot_be_written_stops_the_run_before_any_write(w
     conn.unbind()
     ws.set_vars(jml_ldap_audit={"enabled": False})
     off = ws.play("provision.yml")
-    assert off.rc == 0 and off.plan["audit"] == {"enabled": False, "dir": None, "file": None, "entries": 0, "expired": []}
+    assert off.rc == 0 and off.plan["audit"] == {"enabled": False, "dir": None, "file": None, "entries": 0, "expired": [], "recovered": 0}
     assert not (ws.path / "audit").exists()
 
 

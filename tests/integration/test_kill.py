@@ -3,6 +3,7 @@ collect are killed (SIGKILL of ansible-playbook and every process under it) at s
 result is compared with an uninterrupted reference - the directory by an independent ldap3 dump,
 the vault by its persons."""
 
+import json
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 import slapd
+from ansible_collections.jml.provisioning.plugins.module_utils.audit import trail
 from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
 from jml_workspace import ACME_TOKEN, ROOT, Workspace
 
@@ -251,3 +253,53 @@ def test_an_incremental_cycle_killed_mid_write_converges_and_is_never_skipped(hr
         assert dump(directory) == expected
         assert ws.play("provision.yml").plan["changed"] is False
         assert ws.play("provision.yml").plan["incremental"]["mode"] == "unchanged"
+
+
+def _trail(folder):
+    """Every whole entry of the audit files in ``folder``."""
+    found = []
+    for name in sorted(os.listdir(folder)):
+        if trail.file_day(name) is not None:
+            with open(os.path.join(folder, name), "rb") as handle:
+                found += [json.loads(raw) for raw in handle if raw.endswith(b"\n")]
+    return found
+
+
+def test_a_provisioning_killed_during_its_writes_leaves_every_operation_in_the_audit_trail(hr, tmp_path):
+    """Before its first write a run writes the journal of its pending entries; killed during the
+    writes, it leaves it, and the next run records it (outcome unknown): every account the killed
+    run created is in the trail, and nothing is recorded twice."""
+    with slapd.running_slapd(str(tmp_path / "slapd")) as directory:
+        ws = _workspace(tmp_path / "ws", directory, hr)
+        assert ws.play("collect.yml").rc == 0
+        check = ws.play("provision.yml", check=True)
+        assert check.plan["actions_truncated"] == 0
+        order = creates(check.plan)
+        audit = ws.vault.parent / "audit"
+        proc, dummy = ws.start("provision.yml")
+        _killed_when(proc, directory, order[len(order) // 20])
+        journals = [name for name in os.listdir(audit) if name.startswith(trail.PENDING_PREFIX)]
+        assert len(journals) == 1, os.listdir(audit)
+        killed_id = journals[0][len(trail.PENDING_PREFIX) + 17:-len(trail.SUFFIX)]
+        created = set(dn.lower() for dn in order) & set(dump(directory))
+        assert 0 < len(created) < len(order), "killed during the creates"
+        assert not [e for e in _trail(audit) if e["run_id"] == killed_id], "the killed run recorded nothing itself"
+
+        planned = len(check.plan["actions"])
+        run = ws.play("provision.yml")
+        assert run.rc == 0, run
+        assert run.plan["audit"]["recovered"] == planned
+        recovered = [e for e in _trail(audit) if e["run_id"] == killed_id]
+        assert len(recovered) == planned
+        assert set(e["outcome"] for e in recovered) == {"unknown"}
+        assert set(e["error"] for e in recovered) == {trail.CUT_SHORT}
+        assert created <= set(e["dn"].lower() for e in recovered if e["operation"] == "create")
+        own_id = run.plan["run_id"]  # (Run.plan reads the file each time)
+        own = [e for e in _trail(audit) if e["run_id"] == own_id]
+        assert set(e["dn"].lower() for e in own if e["operation"] == "create") == set(
+            dn.lower() for dn in order) - created, "the next run creates the rest, and records those"
+        assert [name for name in os.listdir(audit) if name.startswith(trail.PENDING_PREFIX)] == []
+
+        again = ws.play("provision.yml")
+        assert again.plan["changed"] is False and again.plan["audit"]["recovered"] == 0
+        assert len(_trail(audit)) == len(recovered) + len(own)

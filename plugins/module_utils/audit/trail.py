@@ -131,6 +131,44 @@ def lines(operations: Iterable, run: dict, time: str, lost: Optional[str] = None
             yield (head + _ENCODER.encode(_own(op, lost))[1:] + "\n").encode("utf-8")
 
 
+# A real run writes its journal of pending entries before its first write and deletes it once its
+# own entries are in the trail; a journal left behind is of a run killed in between (or whose
+# entries could not be appended), and the next real run of the same target records it.
+PENDING_PREFIX = ".pending-"
+CUT_SHORT = ("the run ended before it recorded this operation's outcome (killed, or its entries could "
+             "not be appended): it may or may not have been applied")
+
+
+def pending_lines(operations: Iterable, run: dict, time: str, lost: Optional[str] = None) -> Iterator[bytes]:
+    """The journal of a run about to write ``operations``: each one's entry as it stands before
+    the write, with the outcome ``unknown`` and ``CUT_SHORT`` as the error."""
+    head = _ENCODER.encode(_head(run, time))[:-1] + ","
+    for op in operations:
+        item = _own(op, lost)
+        item["outcome"], item["error"] = "unknown", CUT_SHORT
+        yield (head + _ENCODER.encode(item)[1:] + "\n").encode("utf-8")
+
+
+def pending_name(target_key: str, run_id: str) -> str:
+    """The journal file of one run of one target (``target_key``: a digest of the target's name)."""
+    return f"{PENDING_PREFIX}{target_key}-{run_id}{SUFFIX}"
+
+
+def pending_of(names: Iterable[str], target_key: str) -> List[str]:
+    """The journals of ``target_key`` among ``names`` (another target's are its own runs' to record:
+    one of them may be writing now)."""
+    prefix = f"{PENDING_PREFIX}{target_key}-"
+    return sorted(name for name in names if name.startswith(prefix) and name.endswith(SUFFIX))
+
+
+def line_day(raw: bytes) -> Optional[datetime.date]:
+    """The UTC day of an entry's ``time`` (which file of the trail it belongs in), or None."""
+    try:
+        return datetime.date.fromisoformat(str(json.loads(raw)["time"])[:10])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def file_name(day: datetime.date) -> str:
     """The file of one UTC day: ``audit-YYYY-MM-DD.jsonl`` (daily rotation)."""
     return f"{PREFIX}{day.isoformat()}{SUFFIX}"

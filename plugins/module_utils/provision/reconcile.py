@@ -296,7 +296,8 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
         progress: Optional[Callable[..., None]] = None, approved: Optional[approvallib.Approval] = None,
         fingerprint: bool = False, only: Optional[List[str]] = None, ledger: Optional[dict] = None,
         quarantine: Optional[dict] = None, incremental: Optional[dict] = None,
-        cycle_out: Optional[dict] = None) -> Tuple[dict, List[planlib.Operation]]:
+        cycle_out: Optional[dict] = None,
+        before_writes: Optional[Callable[[list], None]] = None) -> Tuple[dict, List[planlib.Operation]]:
     """Reconcile ``target`` with ``persons``; returns ``(result, operations)``.
 
     ``result`` has the contract's stable keys (``actions`` cut to ``max_actions``); ``operations``
@@ -317,7 +318,9 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
 
     ``progress(phase, **counts)`` is told where the run is, once per phase: ``read`` (accounts),
     ``planned`` (summary, failures), ``applying`` (operations), ``applied`` (applied, failed), so a
-    long run is not silent; the shell words and times it.
+    long run is not silent; the shell words and times it. ``before_writes(runnable)`` is called
+    once, after the last check and before the first write (a real run that writes): the audit
+    trail's journal of pending entries; what it raises stops the run with nothing written.
 
     ``fingerprint``: the result's ``approval`` gets the plan's digest and the directory's
     fingerprint (``approval.seal`` makes them an approvable plan). ``approved``: apply only when
@@ -396,6 +399,8 @@ def run(persons: Dict[str, dict], config: planlib.TargetConfig, target: Target, 
         apply_failed = []
         if runnable:
             tell("applying", operations=len(runnable))
+            if before_writes is not None:
+                before_writes(runnable)
             applied, apply_failed = target.apply(runnable)
             failures.extend(apply_failed)
             tell("applied", applied=len(applied), failed=len(apply_failed), operations=len(runnable))

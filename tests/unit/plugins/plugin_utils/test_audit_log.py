@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from ansible_collections.jml.provisioning.plugins.module_utils.audit import trail
 from ansible_collections.jml.provisioning.plugins.plugin_utils import audit_log
 
@@ -150,3 +152,42 @@ def test_the_read_only_check_makes_nothing_and_names_what_would_stop_a_run(tmp_p
     assert log.problem(DAY) is None and not (tmp_path / "a").exists()
     (tmp_path / "file").write_text("x")
     assert audit_log.AuditLog(str(tmp_path / "file" / "audit"), 400).problem(DAY) == f"{tmp_path / 'file'} is not a folder"
+
+
+def test_a_journal_left_behind_is_recorded_once_in_the_file_of_its_day_and_deleted(tmp_path):
+    log = audit_log.AuditLog(str(tmp_path / "audit"), 400)
+    log.prepare(DAY)
+    yesterday = DAY - datetime.timedelta(days=1)
+    entries = [{"time": "2026-06-14T23:59:00.000Z", "run_id": "r-1", "dn": "uid=%d" % i, "outcome": "unknown"}
+               for i in range(3)]
+    path = log.write_pending(trail.pending_name("aaaa", "r-1"), _lines(entries))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    log.write_pending(trail.pending_name("bbbb", "r-2"), _lines(entries[:1]))  # another target's: not ours
+    assert sorted(os.listdir(tmp_path / "audit")) == [".pending-aaaa-r-1.jsonl", ".pending-bbbb-r-2.jsonl"]
+    assert log.record_pending("aaaa", DAY) == 3
+    assert [json.loads(x) for x in open(log.path(yesterday), "rb")] == entries
+    assert sorted(os.listdir(tmp_path / "audit")) == [".pending-bbbb-r-2.jsonl", "audit-2026-06-14.jsonl"]
+    assert log.record_pending("aaaa", DAY) == 0  # recorded once
+    log.drop_pending(trail.pending_name("bbbb", "r-2"))
+    log.drop_pending(trail.pending_name("bbbb", "r-2"))  # gone already: nothing to do
+    assert os.listdir(tmp_path / "audit") == ["audit-2026-06-14.jsonl"]
+
+
+def test_a_journal_older_than_the_retention_is_dropped_not_recorded(tmp_path):
+    log = audit_log.AuditLog(str(tmp_path / "audit"), 10)
+    log.prepare(DAY)
+    log.write_pending(trail.pending_name("aaaa", "r-1"), _lines([{"time": "2026-05-01T10:00:00.000Z"}]))
+    assert log.record_pending("aaaa", DAY) == 0
+    assert os.listdir(tmp_path / "audit") == []
+
+
+def test_a_journal_that_cannot_be_written_leaves_nothing(tmp_path):
+    log = audit_log.AuditLog(str(tmp_path / "audit"), 400)
+    log.prepare(DAY)
+
+    def failing():
+        yield trail.line({"dn": "uid=a"})
+        raise OSError("disk full")
+    with pytest.raises(OSError, match="disk full"):
+        log.write_pending(trail.pending_name("aaaa", "r-1"), failing())
+    assert os.listdir(tmp_path / "audit") == []

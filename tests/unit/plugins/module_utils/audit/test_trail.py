@@ -232,3 +232,26 @@ def test_the_needles_skip_only_lines_that_cannot_match():
         assert len([i for i in trail.parse_lines(raw, query.needles()) if query.matcher()(i)]) == found
     assert list(trail.parse_lines(raw, trail.Query(run_id="r-1").needles()))
     assert not list(trail.parse_lines(raw, trail.Query(run_id="r-2").needles()))
+
+
+def test_a_journal_entry_is_the_operations_entry_before_the_write_with_an_unknown_outcome():
+    create = Operation("create", "1", "uid=a," + PEOPLE, "joiner", None,
+                       {"cn": ["A"], "userPassword": ["S3cret-pw!"], "objectClass": ["inetOrgPerson"]})
+    grant = Operation("grant", "1", "uid=a," + PEOPLE, "rule x", group="cn=g1")
+    pending = [json.loads(raw) for raw in trail.pending_lines([create, grant], RUN, TIME)]
+    assert [p["operation"] for p in pending] == ["create", "grant"]
+    for item in pending:
+        assert item["outcome"] == "unknown" and item["error"] == trail.CUT_SHORT
+        assert item["run_id"] == "r-1" and item["time"] == TIME and item["target"] == RUN["target"]
+    assert pending[0]["changes"]["userPassword"] == [None, trail.MASK]  # never a secret, here either
+    assert "S3cret" not in json.dumps(pending)
+    assert create.outcome is None  # the operation itself is left as it is
+
+
+def test_a_run_records_only_the_journals_of_its_own_target():
+    names = [trail.pending_name("aaaa", "r-1"), trail.pending_name("bbbb", "r-2"), trail.pending_name("aaaa", "r-0"),
+             "audit-2026-06-15.jsonl", ".pending-aaaa-r-3.jsonl.tmp", ".jml-x"]
+    assert trail.pending_of(names, "aaaa") == [".pending-aaaa-r-0.jsonl", ".pending-aaaa-r-1.jsonl"]
+    assert trail.file_day(trail.pending_name("aaaa", "r-1")) is None  # never expired, never read as a day's file
+    assert trail.line_day(b'{"time": "2026-06-14T23:59:59.999Z"}\n') == datetime.date(2026, 6, 14)
+    assert trail.line_day(b"not json") is None
