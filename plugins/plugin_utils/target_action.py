@@ -491,8 +491,9 @@ class TargetAction(ActionBase):
 
     def _record(self, options, operations):
         """Append this real run's entries to the audit trail and expire old files; returns the
-        result's ``audit``: {enabled, dir, file, entries, expired} (``error`` when it could not be
-        written: the writes are done, so that is a warning, not a failure)."""
+        result's ``audit``: {enabled, dir, file, entries, expired, recovered} (``error`` when it could
+        not be written: the writes are done, so that is a warning, not a failure; the journal then
+        stays, for the next run to record). Once they are appended, the run's journal goes."""
         if not options["audit"]["enabled"]:
             return {"enabled": False, "dir": None, "file": None, "entries": 0, "expired": [], "recovered": 0}
         report = {"enabled": True, "dir": audit_folder(options), "file": None, "entries": 0, "expired": [],
