@@ -289,7 +289,8 @@ options:
         operation it is about to run, and deletes it once its own entries are appended. The next
         real run of the same target appends a journal left behind to the trail - each entry with the
         outcome V(unknown) and an C(error) saying the run ended before it recorded the outcome - and
-        counts them in RV(audit.recovered).'
+        counts them in RV(audit.recovered); an operation whose own entry the run appended before it
+        was killed is not recorded twice.'
     type: dict
     default: {}
     suboptions:

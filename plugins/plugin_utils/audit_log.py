@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import json
 import os
 import tempfile
 from typing import Iterable, Iterator, List, Optional, Tuple
@@ -151,9 +152,25 @@ class AuditLog(object):
                 lines = [raw for raw in handle if raw.endswith(b"\n")]
             day = (trail.line_day(lines[0]) if lines else None) or today
             if lines and (oldest is None or day >= oldest):
+                lines = trail.not_recorded(lines, self._entries_of(lines[0], day))
                 recorded += self.append(lines, day)[1]
             os.unlink(path)
         return recorded
+
+    def _entries_of(self, journal_line: bytes, day: datetime.date) -> Iterator[dict]:
+        """The entries the journal's run appended itself (in the file of its day, or of the next
+        when its writes went past midnight)."""
+        try:
+            needle = trail.run_needle(json.loads(journal_line)["run_id"])
+        except (ValueError, KeyError, TypeError):
+            return
+        for file_day in (day, day + datetime.timedelta(days=1)):
+            try:
+                handle = open(self.path(file_day), "rb")
+            except FileNotFoundError:
+                continue
+            with handle:
+                yield from trail.parse_lines(handle, [needle])
 
     def expire(self, today: datetime.date) -> List[str]:
         """Delete the audit files older than the retention period; returns their names. Other

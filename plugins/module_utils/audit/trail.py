@@ -169,6 +169,25 @@ def line_day(raw: bytes) -> Optional[datetime.date]:
         return None
 
 
+def _operation_key(item: dict) -> tuple:
+    """What tells one operation of a run from its others, the same in its journal entry and its own."""
+    return tuple(str(item.get(name) or "").lower() for name in ("operation", "person", "dn", "new_dn", "group"))
+
+
+def run_needle(run_id: str) -> bytes:
+    """The bytes every entry of run ``run_id`` holds (``line`` writes no spaces)."""
+    return b'"run_id":' + _ENCODER.encode(run_id).encode("utf-8")
+
+
+def not_recorded(journal: List[bytes], recorded: Iterable[dict]) -> List[bytes]:
+    """The journal's lines whose operation is not among the run's own ``recorded`` entries: a run
+    killed while appending its entries left some of them, and the journal too."""
+    keys = set(_operation_key(item) for item in recorded)
+    if not keys:
+        return journal
+    return [raw for raw in journal if _operation_key(json.loads(raw)) not in keys]
+
+
 def file_name(day: datetime.date) -> str:
     """The file of one UTC day: ``audit-YYYY-MM-DD.jsonl`` (daily rotation)."""
     return f"{PREFIX}{day.isoformat()}{SUFFIX}"

@@ -191,3 +191,21 @@ def test_a_journal_that_cannot_be_written_leaves_nothing(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         log.write_pending(trail.pending_name("aaaa", "r-1"), failing())
     assert os.listdir(tmp_path / "audit") == []
+
+
+def test_a_run_killed_while_appending_its_own_entries_has_only_the_rest_recorded_from_its_journal(tmp_path):
+    log = audit_log.AuditLog(str(tmp_path / "audit"), 400)
+    log.prepare(DAY)
+
+    def entry(dn, outcome, run_id="r-1", operation="create"):
+        return {"time": "2026-06-15T10:00:00.000Z", "run_id": run_id, "operation": operation, "dn": dn,
+                "person": dn[-1], "outcome": outcome}
+    journal = [entry("uid=a", "unknown"), entry("uid=b", "unknown"), entry("uid=b", "unknown", operation="grant"),
+               entry("uid=c", "unknown")]
+    log.write_pending(trail.pending_name("aaaa", "r-1"), _lines(journal))
+    # its own entries for a and b's create made it to the file before the kill (and another run's for c)
+    log.append(_lines([entry("uid=a", "applied"), entry("UID=B", "applied"), entry("uid=c", "applied", "r-9")]), DAY)
+    assert log.record_pending("aaaa", DAY) == 2
+    got = [json.loads(x) for x in open(log.path(DAY), "rb")]
+    assert [(e["run_id"], e["operation"], e["dn"], e["outcome"]) for e in got[3:]] == [
+        ("r-1", "grant", "uid=b", "unknown"), ("r-1", "create", "uid=c", "unknown")]
