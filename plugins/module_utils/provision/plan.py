@@ -88,7 +88,8 @@ class Operation:
         than the entries themselves (a grant's shown change: 34 MiB of 88k grants at 100k)."""
         if self._changes is None:
             if self.action == "create":
-                return dict((a, [None, _shown(v)]) for a, v in self.modifications.items() if a != "objectClass")
+                return {a: [None, v[0] if len(v) == 1 else _shown(v)]  # most values: one, inlined
+                        for a, v in self.modifications.items() if a != "objectClass"}
             if self.member_attribute is not None:
                 pair = [None, self.dn] if self.action == "grant" else [self.dn, None]
                 return {self.member_attribute + " of " + self.group: pair}
