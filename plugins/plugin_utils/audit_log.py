@@ -24,10 +24,10 @@ import datetime
 import fcntl
 import json
 import os
-import tempfile
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 from ansible_collections.jml.provisioning.plugins.module_utils.audit import trail
+from ansible_collections.jml.provisioning.plugins.plugin_utils.results import write_private_file
 
 CHUNK = 1 << 20  # bytes per write: a 100k-person first run is ~40 MB of entries
 
@@ -103,29 +103,14 @@ class AuditLog(object):
 
     def write_pending(self, name: str, lines: Iterable[bytes]) -> str:
         """The journal ``name`` (``trail.pending_name``) with ``lines``: whole or not at all
-        (written aside, synced, renamed), mode 0600, before the run's first write."""
+        (``write_private_file``: written aside, renamed; mode 0600), synced, before the run's first write."""
         path = os.path.join(self.folder, name)
-        fd, tmp = tempfile.mkstemp(prefix=".jml-", dir=self.folder)
-        try:
-            os.fchmod(fd, 0o600)
-            buffer, size = [], 0
-            for item in lines:
-                buffer.append(item)
-                size += len(item)
-                if size >= CHUNK:
-                    _write_all(fd, b"".join(buffer))
-                    buffer, size = [], 0
-            _write_all(fd, b"".join(buffer))
-            os.fsync(fd)
-            os.close(fd)
-            fd = None
-            os.replace(tmp, path)
-        except BaseException:
-            if fd is not None:
-                os.close(fd)
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+
+        def write_synced(handle):
+            handle.writelines(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
+        write_private_file(path, write_synced)
         _fsync_folder(self.folder)
         return path
 
@@ -145,13 +130,12 @@ class AuditLog(object):
         except FileNotFoundError:
             return 0
         recorded = 0
-        oldest = today - datetime.timedelta(days=self.retention_days) if self.retention_days else None
         for name in names:
             path = os.path.join(self.folder, name)
             with open(path, "rb") as handle:
                 lines = [raw for raw in handle if raw.endswith(b"\n")]
             day = (trail.line_day(lines[0]) if lines else None) or today
-            if lines and (oldest is None or day >= oldest):
+            if lines and not trail.expired([trail.file_name(day)], today, self.retention_days):
                 lines = trail.not_recorded(lines, self._entries_of(lines[0], day))
                 recorded += self.append(lines, day)[1]
             os.unlink(path)
@@ -161,16 +145,10 @@ class AuditLog(object):
         """The entries the journal's run appended itself (in the file of its day, or of the next
         when its writes went past midnight)."""
         try:
-            needle = trail.run_needle(json.loads(journal_line)["run_id"])
+            run_id = json.loads(journal_line)["run_id"]
         except (ValueError, KeyError, TypeError):
-            return
-        for file_day in (day, day + datetime.timedelta(days=1)):
-            try:
-                handle = open(self.path(file_day), "rb")
-            except FileNotFoundError:
-                continue
-            with handle:
-                yield from trail.parse_lines(handle, [needle])
+            return iter(())
+        return read(self.folder, trail.Query(run_id=run_id, since=day, until=day + datetime.timedelta(days=1)))
 
     def expire(self, today: datetime.date) -> List[str]:
         """Delete the audit files older than the retention period; returns their names. Other

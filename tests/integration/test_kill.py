@@ -3,7 +3,6 @@ collect are killed (SIGKILL of ansible-playbook and every process under it) at s
 result is compared with an uninterrupted reference - the directory by an independent ldap3 dump,
 the vault by its persons."""
 
-import json
 import os
 import signal
 import subprocess
@@ -16,7 +15,7 @@ import yaml
 
 import slapd
 from ansible_collections.jml.provisioning.plugins.module_utils.audit import trail
-from ansible_collections.jml.provisioning.plugins.plugin_utils import vault_file
+from ansible_collections.jml.provisioning.plugins.plugin_utils import audit_log, vault_file
 from jml_workspace import ACME_TOKEN, ROOT, Workspace
 
 PERSONS = 3000
@@ -256,13 +255,8 @@ def test_an_incremental_cycle_killed_mid_write_converges_and_is_never_skipped(hr
 
 
 def _trail(folder):
-    """Every whole entry of the audit files in ``folder``."""
-    found = []
-    for name in sorted(os.listdir(folder)):
-        if trail.file_day(name) is not None:
-            with open(os.path.join(folder, name), "rb") as handle:
-                found += [json.loads(raw) for raw in handle if raw.endswith(b"\n")]
-    return found
+    """Every whole entry of the audit files in ``folder``, as the audit lookup reads them."""
+    return list(audit_log.read(str(folder), trail.Query()))
 
 
 def test_a_provisioning_killed_during_its_writes_leaves_every_operation_in_the_audit_trail(hr, tmp_path):

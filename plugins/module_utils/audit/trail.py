@@ -122,10 +122,15 @@ def line(item: dict) -> bytes:
     return (_ENCODER.encode(item) + "\n").encode("utf-8")
 
 
+def _line_head(run: dict, time: str) -> str:
+    """The run's fields of every line, encoded once: ``{"time":...,"target":{...},`` (open)."""
+    return _ENCODER.encode(_head(run, time))[:-1] + ","
+
+
 def lines(operations: Iterable, run: dict, time: str, lost: Optional[str] = None) -> Iterator[bytes]:
     """``line(e) for e in entries(...)``, streamed and faster: the run's fields are encoded once
     (a 100k-person first run is 100k+ lines)."""
-    head = _ENCODER.encode(_head(run, time))[:-1] + ","
+    head = _line_head(run, time)
     for op in operations:
         if op.outcome is not None:
             yield (head + _ENCODER.encode(_own(op, lost))[1:] + "\n").encode("utf-8")
@@ -142,7 +147,7 @@ CUT_SHORT = ("the run ended before it recorded this operation's outcome (killed,
 def pending_lines(operations: Iterable, run: dict, time: str, lost: Optional[str] = None) -> Iterator[bytes]:
     """The journal of a run about to write ``operations``: each one's entry as it stands before
     the write, with the outcome ``unknown`` and ``CUT_SHORT`` as the error."""
-    head = _ENCODER.encode(_head(run, time))[:-1] + ","
+    head = _line_head(run, time)
     for op in operations:
         item = _own(op, lost)
         item["outcome"], item["error"] = "unknown", CUT_SHORT
@@ -172,11 +177,6 @@ def line_day(raw: bytes) -> Optional[datetime.date]:
 def _operation_key(item: dict) -> tuple:
     """What tells one operation of a run from its others, the same in its journal entry and its own."""
     return tuple(str(item.get(name) or "").lower() for name in ("operation", "person", "dn", "new_dn", "group"))
-
-
-def run_needle(run_id: str) -> bytes:
-    """The bytes every entry of run ``run_id`` holds (``line`` writes no spaces)."""
-    return b'"run_id":' + _ENCODER.encode(run_id).encode("utf-8")
 
 
 def not_recorded(journal: List[bytes], recorded: Iterable[dict]) -> List[bytes]:
