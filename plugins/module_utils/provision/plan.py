@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import datetime
 import gc
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, Optional, Sequence, Set
 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import dn as dnlib
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import lifecycle
@@ -25,6 +25,7 @@ from ansible_collections.jml.provisioning.plugins.module_utils.provision import 
 from ansible_collections.jml.provisioning.plugins.module_utils.provision.correlation import Account, Correlation, correlate, person_value
 from ansible_collections.jml.provisioning.plugins.module_utils.expressions.expression import ExpressionError, make_scope
 from ansible_collections.jml.provisioning.plugins.module_utils.records import SLOTS
+from ansible_collections.jml.provisioning.plugins.module_utils.provision.shared_values import SharedValues
 from ansible_collections.jml.provisioning.plugins.module_utils.provision._naming import NameRegistry, NamingError, allocate, unique_key
 
 ACTION_ORDER = ("create", "enable", "move", "update", "disable", "delete", "grant", "revoke")
@@ -40,14 +41,15 @@ APPLY_ORDER = ("container", "enable", "move", "disable", "create", "update", "de
 @dataclass(init=False, eq=False, **SLOTS)  # identity tells two operations apart (pre-flight by id)
 class Operation:
     """One write. ``changes``: attribute -> [before, after] for humans; ``modifications``:
-    attribute -> list of new values ([] deletes) for the directory; ``new_dn`` for renames."""
+    attribute -> the new values ([] deletes; a create's are tuples, shared between creates: see
+    shared_values.py) for the directory; ``new_dn`` for renames."""
 
     action: str                  # an ACTION_ORDER entry, or "container"
     person: Optional[str]        # the vault person's id (None for a group's or container's write)
     dn: str
     reason: str
     _changes: Optional[dict]
-    modifications: Dict[str, list]
+    modifications: Dict[str, Sequence[str]]
     new_dn: Optional[str]
     initial_password: bool
     group: Optional[str]         # grant/revoke: the group's DN
@@ -218,7 +220,7 @@ class TargetConfig(object):
         self.username_attribute = username_attribute
         self.username_policy = username_policy
         self.anchors = anchors
-        self.object_classes = list(object_classes)
+        self.object_classes = tuple(object_classes)  # every create's, shared
         self.container = container
         self.create_only = set(a.lower() for a in create_only)
         self.dn_attributes = set(a.lower() for a in dn_attributes)
@@ -391,6 +393,7 @@ class _Planner(object):
         self.entitled = {}          # person id -> rules.Entitlements
         self.shared_entitlements = {}  # rule names -> the Entitlements of those rules (no attributes)
         self.suspended = set()      # person ids whose entitlements a suspension withdraws
+        self.shared_values = SharedValues()  # creates' attribute values, one tuple per repeated value
         # RDN uniqueness per container: the managed accounts, and the DNs other objects hold there
         self.taken_dns = set(dnlib.normalise(a.dn) for a in accounts) | set(dnlib.normalise(d) for d in held_dns)
         self.last_view = (None, None)  # (account, its expression view)
@@ -695,12 +698,13 @@ class _Planner(object):
         config = self.config
         self.managed_accounts[pid] = (None, target)
         values = self.desired(person, status, None, username)
-        attributes = dict((a, v) for a, v in values.items() if v)
-        attributes["objectClass"] = list(config.object_classes)
+        freeze = self.shared_values.freeze  # held until the run ends: one tuple per repeated value
+        attributes = {a: freeze(a, v) for a, v in values.items() if v}
+        attributes["objectClass"] = config.object_classes
         if config.switch is not None:
             attributes.update(config.switch.on_create(status.enabled))
         if config.rdn_value is not None:
-            attributes[config.rdn_attribute] = [dnlib.rdn_value(target)]
+            attributes[config.rdn_attribute] = (dnlib.rdn_value(target),)
         op = Operation("create", pid, target, status.reason, None, attributes,
                        initial_password=config.initial_password or config.password_value is not None)
         if config.password_value is not None:

@@ -173,16 +173,16 @@ def test_a_manager_link_names_where_the_manager_is_after_this_run(make_config):
     accounts = [account("paul.jansen", "21", cn=["Paul Jansen"])]
     full = dict((op.person, op) for op in planlib.build(persons, accounts, config, TODAY, taken_names={}).operations
                 if op.action == "create")
-    assert full["10"].modifications["manager"] == ["uid=olga.jansen,%s" % PEOPLE]
+    assert full["10"].modifications["manager"] == ("uid=olga.jansen,%s" % PEOPLE,)
     limited = planlib.build(persons, accounts, config, TODAY, taken_names={}, only=["10", "11"])
     created = dict((op.person, op) for op in limited.operations if op.action == "create")
     assert set(created) == {"10", "11"}
     assert "manager" not in created["10"].modifications  # Olga's account is not made by this run
-    assert created["11"].modifications["manager"] == [accounts[0].dn]
+    assert created["11"].modifications["manager"] == (accounts[0].dn,)
     assert limited.unset_links == [{"person": "10", "manager": "20"}]
     both = planlib.build(persons, accounts, config, TODAY, taken_names={}, only=["10", "20"])
     assert [op.modifications.get("manager") for op in both.operations if op.person == "10"] == [
-        ["uid=olga.jansen,%s" % PEOPLE]]
+        ("uid=olga.jansen,%s" % PEOPLE,)]
     assert both.unset_links == []
 
 
@@ -193,10 +193,10 @@ def test_a_moving_manager_who_is_not_named_keeps_the_link_at_their_current_dn(ma
     full = planlib.build(persons, [manager], config, TODAY, taken_names={})
     assert ("move", "21") in [(op.action, op.person) for op in full.operations]
     [create] = [op for op in full.operations if op.action == "create"]
-    assert create.modifications["manager"] == ["uid=paul.jansen,ou=ict,%s" % PEOPLE]
+    assert create.modifications["manager"] == ("uid=paul.jansen,ou=ict,%s" % PEOPLE,)
     limited = planlib.build(persons, [manager], config, TODAY, taken_names={}, only=["11"])
     [create] = limited.operations
-    assert create.modifications["manager"] == [manager.dn]
+    assert create.modifications["manager"] == (manager.dn,)
     assert limited.unset_links == []
 
 

@@ -19,7 +19,7 @@ def test_defaults_of_the_argument_spec_make_a_working_config(make_config):
     assert config.anchors == [("id", "employeeNumber")]
     assert config.username_attribute == "uid"
     assert config.unique_attributes == ["uid", "mail"]
-    assert config.object_classes == ["inetOrgPerson"]
+    assert config.object_classes == ("inetOrgPerson",)
     assert config.disable_strategy == {"lock"}
     assert (config.switch.attribute, config.switch.value) == ("pwdAccountLockedTime", "000001010000Z")
     assert (config.policy.pre_provision_days, config.policy.grace_days, config.policy.delete_after_days) == (14, 0, None)
