@@ -32,6 +32,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.jml.provisioning.plugins.module_utils.audit import trail
+from ansible_collections.jml.provisioning.plugins.module_utils.collect import vault_doc
 from ansible_collections.jml.provisioning.plugins.module_utils.notify import alerts as alertslib
 from ansible_collections.jml.provisioning.plugins.module_utils import limits
 from ansible_collections.jml.provisioning.plugins.module_utils.provision import approval as approvallib
@@ -224,6 +225,7 @@ class TargetAction(ActionBase):
         try:
             vault, handed_off = pending_vault.read(options["vault"], vault_secrets(self._loader), task_vars,
                                                    self._task.check_mode, options["encrypt"])
+            vault_doc.share_strings(vault["persons"].values())  # held until the run ends: repeated texts once
             notifier = self._notifier(options["alerts"], vault["persons"], today, (task_vars or {}).get("inventory_hostname"))
             approved = options["_approved"]
             sealing = self._inputs_fingerprints(options, vault["persons"]) if approved or options["plan_file"] else None

@@ -122,3 +122,25 @@ def test_a_float_orjson_spells_otherwise_reads_back_the_same():
     text = b"".join(vault_doc.dump_pieces(doc)).decode("utf-8")
     assert "1.5e-7" in text  # json would write 1.5e-07
     assert vault_doc.loads(text) == doc
+
+
+def test_share_strings_makes_equal_texts_one_object_and_changes_nothing_else():
+    text = vault_doc.dumps(vault_doc.build({
+        "1": {"id": "1", "name": {"given": "Jan", "family": "Jansen"}, "manager": "3", "custom": {"n": 7, "on": True},
+              "contracts": [{"id": "1-1", "start": "2024-01-01", "department": {"code": "SALES"}, "tags": ["a", "a"]},
+                            {"id": "1-2", "start": "2024-01-01", "end": None, "department": {"code": "SALES"}}]},
+        "2": {"id": "2", "name": {"given": "Jan", "family": "de Vries"}, "manager": "3",
+              "contracts": [{"id": "2-1", "start": "2024-01-01", "department": {"code": "SALES"}}]},
+    }, [], "2026-12-08T00:00:00Z"))
+    document, expected = vault_doc.loads(text), vault_doc.loads(text)
+    one, two = document["persons"]["1"], document["persons"]["2"]
+    assert one["name"]["given"] is not two["name"]["given"]  # json makes a string per value
+
+    vault_doc.share_strings(document["persons"].values())
+
+    assert document == expected and vault_doc.dumps(document) == text  # same content, same order
+    assert one["name"]["given"] is two["name"]["given"]
+    assert one["manager"] is two["manager"]
+    assert one["contracts"][0]["start"] is one["contracts"][1]["start"] is two["contracts"][0]["start"]
+    assert one["contracts"][1]["department"]["code"] is two["contracts"][0]["department"]["code"]
+    assert one["contracts"][0]["tags"] == ["a", "a"]  # lists of texts are left as they are
