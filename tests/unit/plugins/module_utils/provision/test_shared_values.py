@@ -41,6 +41,7 @@ def test_a_plan_shares_a_repeated_value_between_its_creates(make_config):
     from ansible_collections.jml.provisioning.tests.unit.plugins.module_utils.provision.test_plan import build, people, person
     plan = build(people(person("1"), person("2", given="Piet")), config=make_config())
     one, two = (op.modifications for op in plan.operations if op.action == "create")
-    assert one["departmentNumber"] is two["departmentNumber"] == ("SALES",)
+    assert one["departmentNumber"] == ("SALES",)
+    assert one["departmentNumber"] is two["departmentNumber"]
     assert one["objectClass"] is two["objectClass"]
     assert one["uid"] != two["uid"]
