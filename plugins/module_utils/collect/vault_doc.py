@@ -119,9 +119,10 @@ def share_strings(records: Iterable[dict]) -> None:
     included) one object each, in place. JSON makes a new string for every value: at 100k persons
     1.8 million of them, 104 MiB, for 450k distinct texts (departments, titles, dates, managers,
     common names), 27 MiB. A target's run holds the persons until it ends, so that is its peak
-    memory (100k first provisioning in one process: 645 -> 554 MiB together with the plan's shared
-    values); the cost is one walk, ~0.9 s at 100k on a slow machine, which only a full reconcile
-    or a cycle pays (an unchanged incremental run reads no vault). Keys are shared by json already."""
+    memory (planning a 100k first provisioning in one process: 576 -> 525 MiB, after the creates'
+    shared values of provision/shared_values.py took it from 645 to 576); the cost is one walk,
+    ~0.9 s at 100k on a slow machine, which only a full reconcile or a cycle pays (an unchanged
+    incremental run reads no vault). Keys are shared by json already."""
     memo: Dict[str, str] = {}
     keep = memo.setdefault
     stack = list(records)

@@ -8,7 +8,9 @@ joiners that is 1.2 million one-value lists, most of them repeating a few thousa
 department, a title, an employee type, common given and family names): 80 MiB as lists against
 ~20 MiB as one tuple per distinct value, shared. Tuples because they are shared: nothing can append
 to another create's values. An attribute whose values keep differing (mail, uid, cn) stops being
-looked up once that is clear (nine in ten values differ), so its memo stays small.
+looked up once that is clear (nine in ten values differ), so its memo stays small. The accounts
+read has its own memo, inlined in the BER decoder's hot loop and keyed by the raw bytes
+(targets/ldap/_ber.py, ``decode_entry``); this one runs once per create value.
 """
 
 from __future__ import annotations
